@@ -1,0 +1,211 @@
+"""A deck: a folder tree of notes, scanned with a cache so only changed notes are parsed again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from trainer import paths
+from trainer.notes.model import Note, Problem
+from trainer.notes.parse import NEW_CARD_DUE, parse_note
+from trainer.notes.write import atomic_write, is_temp_name, temp_owner_alive
+
+CACHE_VERSION = 3
+_TEMP_GRACE_S = 3600
+
+
+class DeckError(Exception):
+    """The deck itself cannot be used (missing folder, not a folder)."""
+
+
+@dataclass(slots=True)
+class Scan:
+    notes: list[Note]
+    """Every note, broken ones included (``fatal`` ones cannot be graded)."""
+    problems: list[Problem] = field(default_factory=list)
+    parsed: int = 0
+    """How many notes had to be parsed (the rest came from the cache)."""
+    removed_temp: int = 0
+
+    @property
+    def gradable(self) -> list[Note]:
+        return [n for n in self.notes if not n.fatal]
+
+    def by_rel(self) -> dict[str, Note]:
+        return {n.rel: n for n in self.notes}
+
+
+class Deck:
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        if not self.root.exists():
+            raise DeckError(f"deck folder not found: {self.root}")
+        if not self.root.is_dir():
+            raise DeckError(f"deck is not a folder: {self.root}")
+        self.root = self.root.resolve()
+
+    @property
+    def state_dir(self) -> Path:
+        return paths.state_dir(self.root)
+
+    # ------------------------------------------------------------ walking
+
+    def walk(self, *, clean_temp: bool = True) -> tuple[list[tuple[str, int, int]], list[Problem], int]:
+        """(rel, size, mtime_ns) of every note; hidden folders skipped, symlinks kept inside the deck."""
+        root = str(self.root)
+        prefix = len(root) + 1
+        found: list[tuple[str, int, int]] = []
+        problems: list[Problem] = []
+        removed = 0
+        stack = [root]
+        now = time.time()
+        while stack:
+            folder = stack.pop()
+            try:
+                it = os.scandir(folder)
+            except OSError as exc:
+                rel = folder[prefix:] or "."
+                problems.append(Problem(rel, "folder", f"cannot be read: {exc.strerror}"))
+                continue
+            with it:
+                for entry in it:
+                    name = entry.name
+                    if name[0] == ".":
+                        if clean_temp and is_temp_name(name):
+                            removed += _remove_leftover(entry, now)
+                        continue
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                            continue
+                        if not name.lower().endswith(".md"):
+                            continue
+                        if entry.is_symlink():
+                            real = os.path.realpath(entry.path)
+                            if not (real.startswith(root + os.sep)) or not os.path.isfile(real):
+                                problems.append(Problem(entry.path[prefix:], "file", "symlink points outside the deck; skipped"))
+                                continue
+                            st = os.stat(real)
+                        else:
+                            st = entry.stat(follow_symlinks=False)
+                            if not _is_regular(st.st_mode):
+                                continue
+                    except OSError as exc:
+                        problems.append(Problem(entry.path[prefix:], "file", f"cannot be read: {exc.strerror}"))
+                        continue
+                    rel = entry.path[prefix:]
+                    if os.sep != "/":
+                        rel = rel.replace(os.sep, "/")
+                    found.append((rel, st.st_size, st.st_mtime_ns))
+        return found, problems, removed
+
+    # ------------------------------------------------------------ scanning
+
+    def scan(self, today: dt.date, *, use_cache: bool = True, clean_temp: bool = True) -> Scan:
+        """Every note, parsed or from the cache, with due dates resolved for ``today``."""
+        found, problems, removed = self.walk(clean_temp=clean_temp)
+        cache = self._load_cache() if use_cache else {}
+        fresh: dict[str, tuple[int, int, Note]] = {}
+        notes: list[Note] = []
+        parsed = 0
+        root = self.root
+        for rel, size, mtime_ns in found:
+            hit = cache.get(rel)
+            if hit is not None and hit[0] == size and hit[1] == mtime_ns:
+                note = hit[2]
+                note.root = root
+            else:
+                try:
+                    raw = (root / rel).read_bytes()
+                except OSError as exc:
+                    problems.append(Problem(rel, "file", f"cannot be read: {exc.strerror}"))
+                    continue
+                note = parse_note(raw, rel, mtime_ns=mtime_ns, size=size, root=root)
+                parsed += 1
+            fresh[rel] = (size, mtime_ns, note)
+            notes.append(note)
+        if use_cache and (parsed or len(fresh) != len(cache)):
+            self._save_cache(fresh)
+        out: list[Note] = []
+        for note in notes:
+            if note.schedule.next_review == NEW_CARD_DUE:
+                note = replace(note, schedule=replace(note.schedule, next_review=today))
+            out.append(note)
+            problems.extend(note.problems)
+        return Scan(out, problems, parsed, removed)
+
+    def load(self, rel: str, today: dt.date) -> Note:
+        """One note, read fresh from disk (after an edit, before a grade)."""
+        path = self.root / rel
+        raw = path.read_bytes()
+        st = os.stat(path)
+        note = parse_note(raw, rel, mtime_ns=st.st_mtime_ns, size=st.st_size, root=self.root)
+        if note.schedule.next_review == NEW_CARD_DUE:
+            note = replace(note, schedule=replace(note.schedule, next_review=today))
+        return note
+
+    def rel_of(self, path: Path | str) -> str:
+        """The deck-relative name of a note given as a path (relative to cwd or to the deck)."""
+        p = Path(path)
+        candidates = [p] if p.is_absolute() else [Path.cwd() / p, self.root / p]
+        for c in candidates:
+            try:
+                resolved = c.resolve()
+            except OSError:
+                continue
+            if resolved.is_file():
+                try:
+                    return resolved.relative_to(self.root).as_posix()
+                except ValueError:
+                    raise DeckError(f"{path} is not inside the deck {self.root}") from None
+        raise DeckError(f"note not found: {path}")
+
+    # ------------------------------------------------------------ cache
+
+    def _cache_path(self) -> Path:
+        return self.state_dir / "scan-cache.pickle"
+
+    def _load_cache(self) -> dict[str, tuple[int, int, Note]]:
+        try:
+            with open(self._cache_path(), "rb") as fh:
+                data = pickle.load(fh)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, ImportError):
+            return {}
+        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+            return {}
+        entries = data.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    def _save_cache(self, entries: dict[str, tuple[int, int, Note]]) -> None:
+        for _, _, note in entries.values():
+            note.root = None
+        try:
+            paths.ensure_state_dir(self.root)
+            blob = pickle.dumps({"version": CACHE_VERSION, "entries": entries}, protocol=pickle.HIGHEST_PROTOCOL)
+            atomic_write(self._cache_path(), blob, mode=0o644)
+        except OSError:
+            pass  # a read-only deck still works, just without a cache
+        finally:
+            for _, _, note in entries.values():
+                note.root = self.root
+
+
+def _is_regular(mode: int) -> bool:
+    import stat
+
+    return stat.S_ISREG(mode)
+
+
+def _remove_leftover(entry: os.DirEntry, now: float) -> int:
+    """A temp file from a crashed write: remove it unless its writer is still running."""
+    try:
+        if temp_owner_alive(entry.name) and now - entry.stat(follow_symlinks=False).st_mtime < _TEMP_GRACE_S:
+            return 0
+        os.unlink(entry.path)
+        return 1
+    except OSError:
+        return 0

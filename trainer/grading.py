@@ -1,0 +1,176 @@
+"""Grading and undoing: the one path by which the CLI, the TUI and demos change a note's schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, replace
+
+from trainer import scheduler
+from trainer.deck import Deck
+from trainer.notes.model import SCHEDULING_KEYS, Note, Schedule
+from trainer.notes.parse import NoteError
+from trainer.notes.store import Conflict, NoteGone, update_note
+from trainer.notes.write import REMOVE, Raw
+from trainer.reviewlog import LogRow, ReviewLog, schedule_from_json, schedule_to_json
+
+__all__ = ["Graded", "Undone", "grade", "undo_last", "repair", "Conflict", "NoteGone", "NoteError"]
+
+
+@dataclass(frozen=True, slots=True)
+class Graded:
+    note: Note
+    """The note as it is now on disk."""
+    grade: int
+    kind: str
+    """``review`` (scheduled) or ``redrill`` (a later grade the same day: logged only)."""
+    before: Schedule
+    after: Schedule
+    log_id: int
+    reapplied: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Undone:
+    row: LogRow
+    note: Note | None
+    """The note as restored (``None`` if it is gone)."""
+
+
+def grade(
+    deck: Deck,
+    log: ReviewLog,
+    note: Note,
+    q: int,
+    today: dt.date,
+    *,
+    duration_ms: int | None = None,
+    max_interval: int = scheduler.MAX_INTERVAL,
+) -> Graded:
+    """Grade ``note`` (as the caller last read it) with ``q`` on ``today``.
+
+    Raises Conflict when someone else rescheduled the note meanwhile (their version is kept),
+    NoteGone when it was deleted, NoteError when it can no longer be read, WriteError on I/O.
+    """
+    scheduler.check_grade(q)
+    if note.fatal:
+        raise NoteError(note.problems[0].message if note.problems else "note cannot be read")
+    before = note.schedule
+    first_today = scheduler.schedules_today(before, today)
+    after = scheduler.review(before, q, today, max_interval) if first_today else before
+    kind = "review" if first_today else "redrill"
+    row = log.begin(
+        note.rel,
+        kind,
+        today,
+        grade=q,
+        duration_ms=duration_ms,
+        was_new=first_today and before.is_new,
+        before=schedule_to_json(before, note.present),
+        after=schedule_to_json(after),
+    )
+    reapplied = False
+    before_json = None
+    try:
+        if kind == "review":
+            written = update_note(
+                note.path, after.values(), expect=before, read_mtime_ns=note.mtime_ns or None
+            )
+            reapplied = written.reapplied
+            before_json = schedule_to_json(before, note.present)
+            before_json["_raw"] = written.old_raw
+            before_json["_created_frontmatter"] = written.created_frontmatter
+    except BaseException:
+        log.abandon(row)
+        raise
+    log.finish(row, before=before_json)
+    return Graded(_refreshed(note, after), q, kind, before, after, row, reapplied)
+
+
+def _refreshed(note: Note, schedule: Schedule) -> Note:
+    try:
+        st = os.stat(note.path)
+        size, mtime = st.st_size, st.st_mtime_ns
+    except OSError:
+        size, mtime = note.size, note.mtime_ns
+    return replace(note, schedule=schedule, present=note.present | frozenset(SCHEDULING_KEYS), size=size, mtime_ns=mtime)
+
+
+def undo_last(deck: Deck, log: ReviewLog, today: dt.date) -> Undone | None:
+    """Undo the most recent grade: the note gets its previous values back, the row is marked undone."""
+    row = log.last_undoable()
+    if row is None:
+        return None
+    undo_id = log.begin(row.note, "undo", today, grade=row.grade, before=row.after, after=row.before, undo_of=row.id)
+    note: Note | None = None
+    try:
+        if row.kind == "review" and row.before and row.after:
+            current = deck.load(row.note, today)
+            expect = schedule_from_json(row.after, current.schedule)
+            update_note(
+                current.path,
+                _restoring(row.before, current.schedule),
+                expect=expect,
+                drop_empty=bool(row.before.get("_created_frontmatter")),
+            )
+            note = deck.load(row.note, today)
+        else:
+            try:
+                note = deck.load(row.note, today)
+            except FileNotFoundError:
+                note = None
+    except FileNotFoundError:
+        log.abandon(undo_id)
+        raise NoteGone(f"{row.note} was deleted or renamed; nothing to undo there") from None
+    except BaseException:
+        log.abandon(undo_id)
+        raise
+    log.mark_undone(row.id, undo_id)
+    return Undone(row, note)
+
+
+def _restoring(before: dict, base: Schedule) -> dict[str, object]:
+    """Updates that put back the note's values as they were: exact source text where logged."""
+    absent = set(before.get("_absent", ()))
+    raw = before.get("_raw")
+    restored = schedule_from_json(before, base)
+    updates: dict[str, object] = {}
+    for key in SCHEDULING_KEYS:
+        if key in absent:
+            updates[key] = REMOVE
+        elif raw is not None:
+            if key in raw:
+                updates[key] = Raw(raw[key])
+        else:
+            updates[key] = getattr(restored, key)
+    return updates
+
+
+def repair(deck: Deck, log: ReviewLog, today: dt.date) -> list[str]:
+    """Settle rows left ``pending`` by a crash: keep those whose note was written, drop the rest."""
+    messages = []
+    for row in log.pending():
+        try:
+            current = deck.load(row.note, today).schedule
+        except (OSError, NoteError):
+            log.abandon(row.id)
+            messages.append(f"{row.note}: log: dropped an unfinished {row.kind} (note unreadable)")
+            continue
+        if row.kind == "redrill":
+            log.finish(row.id)
+            continue
+        target = row.after if row.kind != "undo" else row.after
+        if target is not None and _matches(current, target):
+            if row.kind == "undo" and row.undo_of is not None:
+                log.mark_undone(row.undo_of, row.id)
+            else:
+                log.finish(row.id)
+            messages.append(f"{row.note}: log: completed an interrupted {row.kind}")
+        else:
+            log.abandon(row.id)
+            messages.append(f"{row.note}: log: dropped an interrupted {row.kind} (note was not changed)")
+    return messages
+
+
+def _matches(s: Schedule, values: dict) -> bool:
+    return schedule_to_json(s) == {k: values.get(k) for k in SCHEDULING_KEYS}

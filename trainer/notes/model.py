@@ -1,0 +1,109 @@
+"""What a note is, once read: plain dataclasses shared by the CLI, the TUI and the importers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+DIFFICULTIES = ("easy", "medium", "hard")
+
+#: The keys a scheduling review may rewrite, in the order they are appended to a note.
+SCHEDULING_KEYS = (
+    "last_reviewed",
+    "next_review",
+    "review_count",
+    "mastery_level",
+    "ease_factor",
+    "interval",
+    "repetitions",
+)
+
+#: Keys `trainer schedule` and `trainer import` add when they are missing (SPEC §1).
+STANDARD_KEYS = (
+    "created",
+    "last_reviewed",
+    "next_review",
+    "review_count",
+    "difficulty",
+    "mastery_level",
+    "tags",
+    "related_outlines",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a note, reported as ``path: key: problem`` (SPEC §5)."""
+
+    path: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.key}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """The SM-2 state of one card; every field has its SPEC §1 default already applied."""
+
+    created: date
+    last_reviewed: date | None
+    next_review: date
+    review_count: int = 0
+    mastery_level: float = 0.0
+    ease_factor: float = 2.5
+    interval: int = 0
+    repetitions: int = 0
+
+    @property
+    def is_new(self) -> bool:
+        return self.review_count == 0 and self.last_reviewed is None
+
+    def values(self) -> dict[str, object]:
+        """The scheduling keys as they would be written to a note."""
+        return {key: getattr(self, key) for key in SCHEDULING_KEYS}
+
+
+@dataclass(slots=True)
+class Note:
+    """A card as scanned: enough to list, order and schedule it without reading the body again."""
+
+    rel: str
+    """Deck-relative POSIX path: the note's identity in the log and in reports."""
+    question: str
+    difficulty: str
+    tags: tuple[str, ...]
+    demos: tuple[str, ...]
+    schedule: Schedule
+    present: frozenset[str]
+    """Frontmatter keys actually written in the note (the rest are defaults)."""
+    problems: tuple[Problem, ...] = ()
+    fatal: bool = False
+    """The frontmatter cannot be read at all: the note is listed but never graded or rewritten."""
+    size: int = 0
+    mtime_ns: int = 0
+    root: Path | None = field(default=None, compare=False)
+
+    @property
+    def path(self) -> Path:
+        assert self.root is not None, "note was not loaded from a deck"
+        return self.root / self.rel
+
+    @property
+    def is_new(self) -> bool:
+        return self.schedule.is_new
+
+    def is_due(self, today: date) -> bool:
+        return not self.fatal and self.schedule.next_review <= today
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The parts of a note shown while studying (SPEC §1)."""
+
+    question: str
+    answer_title: str
+    answer: str
+    details: str

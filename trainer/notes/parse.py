@@ -1,0 +1,423 @@
+"""Reading a note: frontmatter cut out by position, YAML through a safe loader, values checked.
+
+Nothing in a note is executed: YAML goes through libyaml's ``CSafeLoader`` when present
+(else PyYAML's pure ``SafeLoader``), so tags such as ``!!python/object`` are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from trainer.notes.model import DIFFICULTIES, Body, Note, Problem, Schedule
+
+try:
+    _BaseLoader: type = yaml.CSafeLoader
+    HAVE_LIBYAML = True
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+    HAVE_LIBYAML = False
+
+BOM = "\ufeff"
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
+_OPENING = re.compile(r"---[ \t]*(\r?\n|$)")
+#: Alias expansion budget: a note needs a handful; a billion-laughs bomb needs billions.
+_MAX_ALIAS_EXPANSION = 100_000
+_MAX_YAML_CHARS = 1_000_000
+
+
+class NoteError(ValueError):
+    """The note as a whole cannot be read (bad encoding, broken YAML, not a mapping)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Where the frontmatter sits in the decoded text (indices into the text without BOM)."""
+
+    yaml: str
+    yaml_start: int
+    yaml_end: int
+    """Start of the closing ``---`` line."""
+    body_start: int
+    newline: str
+
+
+def decode(raw: bytes) -> tuple[str, bool]:
+    """Bytes to text; a BOM is remembered so a write can put it back."""
+    if b"\x00" in raw:
+        raise NoteError("binary file (contains NUL bytes), not a markdown note")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NoteError(f"not valid UTF-8 (byte {exc.start}); save the note as UTF-8") from None
+    if text.startswith(BOM):
+        return text[1:], True
+    return text, False
+
+
+def detect_newline(text: str) -> str:
+    i = text.find("\n")
+    return "\r\n" if i > 0 and text[i - 1] == "\r" else "\n"
+
+
+def split_frontmatter(text: str) -> Split | None:
+    """Find ``---`` … ``---``/``...``; ``None`` when the note has no frontmatter.
+
+    Raises NoteError for an opening line with no closing one.
+    """
+    if not text.startswith("---"):
+        return None
+    m = _OPENING.match(text)
+    if m is None:  # "----" or "--- title": a rule or text, not frontmatter
+        return None
+    start = m.end()
+    if not m.group(1):
+        raise NoteError("frontmatter is not closed (no line '---' after the first)")
+    newline = m.group(1)
+    close = _CLOSING.search(text, start)
+    if close is None:
+        raise NoteError("frontmatter is not closed (no line '---' after the first)")
+    end = close.start()
+    body_start = close.end()
+    if text.startswith("\r\n", body_start):
+        body_start += 2
+    elif text.startswith("\n", body_start):
+        body_start += 1
+    return Split(text[start:end], start, end, body_start, newline)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, unchanged: a named subclass so nothing can register constructors on PyYAML's own."""
+
+
+def _alias_expansion(node: yaml.Node, budget: int) -> int:
+    """Count nodes as if every alias were expanded, stopping once over budget."""
+    stack = [node]
+    seen = 0
+    while stack:
+        n = stack.pop()
+        seen += 1
+        if seen > budget:
+            break
+        if isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+        elif isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                stack.append(k)
+                stack.append(v)
+    return seen
+
+
+def compose(yaml_text: str) -> yaml.Node | None:
+    """Compose (not construct) the frontmatter; positions are character indices."""
+    loader = _Loader(yaml_text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def load_yaml(yaml_text: str) -> tuple[object, list[str]]:
+    """The frontmatter's data and the top-level keys given more than once.
+
+    PyYAML keeps the last of a repeated key silently; SPEC §1 wants it reported.
+    """
+    if len(yaml_text) > _MAX_YAML_CHARS:
+        raise NoteError(f"frontmatter is too large ({len(yaml_text)} characters)")
+    loader = _Loader(yaml_text)
+    try:
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None, []
+            if "&" in yaml_text and _alias_expansion(node, _MAX_ALIAS_EXPANSION) > _MAX_ALIAS_EXPANSION:
+                raise NoteError("YAML aliases expand too far (an alias bomb?); not loaded")
+            duplicates: list[str] = []
+            if isinstance(node, yaml.MappingNode):
+                seen: set[object] = set()
+                for key_node, _ in node.value:
+                    key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                    if key is not None:
+                        if key in seen and key not in duplicates:
+                            duplicates.append(key)
+                        seen.add(key)
+            return loader.construct_document(node), duplicates
+        finally:
+            loader.dispose()
+    except NoteError:
+        raise
+    except yaml.constructor.ConstructorError as exc:
+        raise NoteError(f"YAML not allowed: {_one_line(exc.problem or str(exc))}") from None
+    except yaml.YAMLError as exc:
+        raise NoteError(f"YAML does not parse: {_yaml_where(exc)}") from None
+    except RecursionError:
+        raise NoteError("YAML is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # e.g. a timestamp PyYAML accepts but datetime rejects (2025-02-30)
+        raise NoteError(f"YAML value cannot be read: {_one_line(str(exc))}") from None
+
+
+def _one_line(s: str) -> str:
+    return " ".join(s.split())[:200]
+
+
+def _yaml_where(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f" (frontmatter line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+    return _one_line(f"{problem}{where}")
+
+
+# ---------------------------------------------------------------- values
+
+
+def _as_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        s = value.strip()
+        try:
+            if len(s) > 10:
+                return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).date()
+            return dt.date.fromisoformat(s)
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date YYYY-MM-DD, got {_show(value)}")
+
+
+def _show(value: object) -> str:
+    text = repr(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _int(value: object, low: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number >= {low}, got {_show(value)}")
+    if value < low:
+        raise ValueError(f"must be >= {low}, got {value}")
+    return value
+
+
+def _float(value: object, low: float, high: float | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {_show(value)}")
+    v = float(value)
+    if v != v or v < low or (high is not None and v > high):
+        rng = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise ValueError(f"must be {rng}, got {value}")
+    return v
+
+
+def _str_list(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of strings, got {_show(value)}")
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError(f"expected a list of strings, found item {_show(item)}")
+    return tuple(value)
+
+
+def _list(value: object) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list, got {_show(value)}")
+    return value
+
+
+def _difficulty(value: object) -> str:
+    if isinstance(value, str) and value.strip().lower() in DIFFICULTIES:
+        return value.strip().lower()
+    raise ValueError(f"expected one of easy/medium/hard, got {_show(value)}")
+
+
+def read_fields(
+    data: dict, rel: str, mtime_date: dt.date, today: dt.date | None = None
+) -> tuple[dict[str, object], list[Problem]]:
+    """Checked values for the SPEC §1 keys, defaults where missing or wrong, and the problems."""
+    problems: list[Problem] = []
+    out: dict[str, object] = {}
+
+    def take(key: str, conv, default):
+        if key not in data:
+            out[key] = default
+            return
+        try:
+            out[key] = conv(data[key])
+        except ValueError as exc:
+            problems.append(Problem(rel, key, str(exc)))
+            out[key] = default
+
+    take("created", _as_date, mtime_date)
+    take("last_reviewed", lambda v: None if v is None else _as_date(v), None)
+    take("next_review", _as_date, today or dt.date.today())
+    take("review_count", _int, 0)
+    take("difficulty", _difficulty, "medium")
+    take("mastery_level", lambda v: _float(v, 0.0, 1.0), 0.0)
+    take("tags", _str_list, ())
+    take("related_outlines", _list, [])
+    take("ease_factor", lambda v: _float(v, 1.3, None), 2.5)
+    take("interval", _int, 0)
+    take("repetitions", _int, 0)
+    take("demos", _str_list, ())
+    return out, problems
+
+
+#: ``next_review`` left out of a note means "due today"; the scan stores this marker instead
+#: of a date so a cached note stays right on later days.
+NEW_CARD_DUE = dt.date.min
+
+
+def parse_note(raw: bytes, rel: str, *, mtime_ns: int = 0, size: int = 0, root: Path | None = None) -> Note:
+    """Everything the deck needs from one note's bytes; never raises for bad content."""
+    stem = rel.rsplit("/", 1)[-1]
+    stem = stem[:-3] if stem.lower().endswith(".md") else stem
+    mtime_date = dt.date.fromtimestamp(mtime_ns / 1e9) if mtime_ns else dt.date.today()
+    problems: list[Problem] = []
+    fatal = False
+    data: dict = {}
+    body_text = ""
+    try:
+        text, _ = decode(raw)
+        split = split_frontmatter(text)
+        if split is None:
+            body_text = text
+        else:
+            body_text = text[split.body_start :]
+            loaded, duplicates = load_yaml(split.yaml)
+            if loaded is None:
+                data = {}
+            elif not isinstance(loaded, dict):
+                raise NoteError(f"frontmatter must be a mapping of keys to values, not a {type(loaded).__name__}")
+            else:
+                data = loaded
+            problems.extend(Problem(rel, str(k), "key is given more than once (only the last counts)") for k in duplicates)
+    except NoteError as exc:
+        problems.append(Problem(rel, "frontmatter", str(exc)))
+        fatal = True
+        data = {}
+    values, value_problems = read_fields(data, rel, mtime_date, NEW_CARD_DUE)
+    problems.extend(value_problems)
+    schedule = Schedule(
+        created=values["created"],  # type: ignore[arg-type]
+        last_reviewed=values["last_reviewed"],  # type: ignore[arg-type]
+        next_review=values["next_review"],  # type: ignore[arg-type]
+        review_count=values["review_count"],  # type: ignore[arg-type]
+        mastery_level=values["mastery_level"],  # type: ignore[arg-type]
+        ease_factor=values["ease_factor"],  # type: ignore[arg-type]
+        interval=values["interval"],  # type: ignore[arg-type]
+        repetitions=values["repetitions"],  # type: ignore[arg-type]
+    )
+    present = frozenset(k for k in data if isinstance(k, str))
+    return Note(
+        rel=rel,
+        question=find_question(body_text) or stem,
+        difficulty=values["difficulty"],  # type: ignore[arg-type]
+        tags=values["tags"],  # type: ignore[arg-type]
+        demos=values["demos"],  # type: ignore[arg-type]
+        schedule=schedule,
+        present=present,
+        problems=tuple(problems),
+        fatal=fatal,
+        size=size,
+        mtime_ns=mtime_ns,
+        root=root,
+    )
+
+
+def resolve_today(schedule: Schedule, today: dt.date) -> Schedule:
+    """Replace the "missing next_review" marker by the day asked about."""
+    if schedule.next_review == NEW_CARD_DUE:
+        return replace(schedule, next_review=today)
+    return schedule
+
+
+# ---------------------------------------------------------------- body
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _lines_outside_fences(body: str):
+    """Yield (offset, line) for lines that are not inside fenced code blocks."""
+    fence: str | None = None
+    offset = 0
+    for line in body.splitlines(keepends=True):
+        m = _FENCE.match(line)
+        if fence is None:
+            if m:
+                fence = m.group(1)
+            else:
+                yield offset, line
+        elif m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip().strip(fence[0]):
+            fence = None
+        offset += len(line)
+
+
+def _heading(line: str, level: int) -> str | None:
+    mark = "#" * level + " "
+    stripped = line.lstrip(" ")
+    if len(line) - len(stripped) > 3 or not stripped.startswith(mark):
+        return None
+    title = stripped[len(mark) :].strip()
+    title = re.sub(r"\s+#+\s*$", "", title)  # closing hashes of an ATX heading
+    return title
+
+
+def find_question(body: str) -> str | None:
+    """The first ``# `` heading outside code fences."""
+    if "# " not in body:
+        return None
+    for _, line in _lines_outside_fences(body):
+        title = _heading(line, 1)
+        if title:
+            return title
+    return None
+
+
+def split_body(body: str, fallback_question: str) -> Body:
+    """Question, the first ``## `` section as the short answer, the rest as details."""
+    question = None
+    q_end = 0
+    a_start = a_title = None
+    a_end = None
+    for offset, line in _lines_outside_fences(body):
+        if question is None and _heading(line, 1):
+            question = _heading(line, 1)
+            q_end = offset + len(line)
+            continue
+        h2 = _heading(line, 2)
+        if h2 is not None and offset >= q_end:
+            if a_start is None:
+                a_start = offset + len(line)
+                a_title = h2
+            elif a_end is None:
+                a_end = offset
+                break
+        elif a_start is not None and a_end is None and _heading(line, 1) is not None:
+            a_end = offset
+            break
+    if a_start is None:
+        return Body(question or fallback_question, "", body[q_end:].strip("\r\n"), "")
+    answer = body[a_start : a_end if a_end is not None else len(body)]
+    details = body[a_end:] if a_end is not None else ""
+    return Body(question or fallback_question, a_title or "", answer.strip("\r\n"), details.strip("\r\n"))
+
+
+def read_body(path: Path) -> Body:
+    """Parse the body of a note file for display (the scan does not keep bodies)."""
+    text, _ = decode(path.read_bytes())
+    split = None
+    try:
+        split = split_frontmatter(text)
+    except NoteError:
+        pass
+    body = text[split.body_start :] if split else text
+    return split_body(body, path.stem)

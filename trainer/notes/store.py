@@ -1,0 +1,91 @@
+"""Updating one note on disk without ever overwriting someone else's edit (SPEC §2)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trainer.notes.model import Schedule
+from trainer.notes.parse import NEW_CARD_DUE, NoteError, parse_note
+from trainer.notes.write import WriteError, atomic_write, check_writable, edit_frontmatter, encode, read_text
+
+
+class Conflict(Exception):
+    """The note's scheduling keys were changed by someone else since it was read: theirs are kept."""
+
+
+class NoteGone(Exception):
+    """The note was deleted or renamed since it was read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    changed: bool
+    reapplied: bool
+    """The file had changed on disk (not its schedule): the update went onto the new content."""
+    old_raw: dict[str, str] = field(default_factory=dict)
+    """The replaced values' source text, so an undo can put back exactly what was there."""
+    created_frontmatter: bool = False
+
+
+def update_note(
+    path: Path,
+    updates: dict[str, object],
+    *,
+    expect: Schedule | None = None,
+    read_mtime_ns: int | None = None,
+    attempts: int = 5,
+    drop_empty: bool = False,
+) -> Written:
+    """Set ``updates`` in the note at ``path``, surgically and atomically.
+
+    ``expect`` is the schedule the caller based its new values on; if the file's own schedule
+    now differs, someone else rescheduled it and :class:`Conflict` is raised, nothing written.
+    """
+    reapplied = False
+    for _ in range(attempts):
+        try:
+            st = check_writable(path)
+            raw, text, bom = read_text(path)
+        except FileNotFoundError:
+            raise NoteGone(f"{path} was deleted or renamed") from None
+        if read_mtime_ns is not None and st.st_mtime_ns != read_mtime_ns:
+            reapplied = True
+        if expect is not None:
+            current = parse_note(raw, path.name)
+            if current.fatal:
+                raise NoteError(current.problems[0].message)
+            if not _same_schedule(current.schedule, expect):
+                raise Conflict(f"{path}: scheduling keys were changed by another program; their version is kept")
+        edit = edit_frontmatter(text, updates, drop_empty=drop_empty)
+        if edit.text == text:
+            return Written(False, reapplied, edit.old_raw)
+        data = encode(edit.text, bom)
+        # Last look before replacing: if it moved under us, read it again and re-apply.
+        try:
+            st2 = os.stat(path)
+        except FileNotFoundError:
+            raise NoteGone(f"{path} was deleted or renamed") from None
+        if (st2.st_size, st2.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or st2.st_size != len(raw):
+            reapplied = True
+            continue
+        atomic_write(path, data, mode=st.st_mode & 0o7777)
+        return Written(True, reapplied, edit.old_raw, edit.created_frontmatter)
+    raise Conflict(f"{path} kept changing while it was being written; not changed")
+
+
+def _same_schedule(a: Schedule, b: Schedule) -> bool:
+    """Equal for the keys a review writes (``created`` defaults to mtime, so it is left out)."""
+    return (
+        a.last_reviewed == b.last_reviewed
+        and (a.next_review == b.next_review or NEW_CARD_DUE in (a.next_review, b.next_review))
+        and a.review_count == b.review_count
+        and abs(a.mastery_level - b.mastery_level) < 1e-9
+        and abs(a.ease_factor - b.ease_factor) < 1e-9
+        and a.interval == b.interval
+        and a.repetitions == b.repetitions
+    )
+
+
+__all__ = ["Conflict", "NoteGone", "Written", "update_note", "WriteError", "NoteError"]

@@ -1,0 +1,335 @@
+"""Writing back into a note: only the changed values, atomically, never over someone else's edit.
+
+The frontmatter is never re-dumped. The YAML composer gives each value's exact character
+span; a new value replaces that span and nothing else, so comments, key order, quoting of
+other keys, CRLF, BOM and the body survive byte for byte (SPEC §2). After every edit the
+new frontmatter is loaded again and compared with what was meant, before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from trainer.notes.parse import BOM, NoteError, compose, decode, detect_newline, load_yaml, split_frontmatter
+
+TEMP_MARK = ".trainer-tmp-"
+
+
+class _Remove:
+    def __repr__(self) -> str:
+        return "REMOVE"
+
+
+REMOVE = _Remove()
+"""An update value that deletes the key's line (undo of a key a review added)."""
+
+
+class WriteError(OSError):
+    """A note could not be written; the file on disk is unchanged."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def format_value(value: object) -> str:
+    """A value in the seed note's style: ``'2025-10-19'``, ``null``, ``0.43``, ``3``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(round(value, 2))
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write a {type(value).__name__} to a note")
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, dt.datetime):
+        a = a.date()
+    if isinstance(b, dt.datetime):
+        b = b.date()
+    if isinstance(a, str) and isinstance(b, dt.date):
+        a, b = b, a
+    if isinstance(a, dt.date) and isinstance(b, str):
+        try:
+            return a == dt.date.fromisoformat(b.strip())
+        except ValueError:
+            return False
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True  # NaN is NaN: an untouched `.nan` must not look changed
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return not isinstance(a, bool) and not isinstance(b, bool) and abs(float(a) - float(b)) < 1e-9  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+    return type(a) is type(b) and a == b
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """A value as its source text after the colon, written as is (undo puts back the exact original)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    text: str
+    old_raw: dict[str, str]
+    """Source text of each replaced value before the edit, for an exact undo."""
+    created_frontmatter: bool = False
+
+
+def apply_updates(text: str, updates: dict[str, object]) -> str:
+    return edit_frontmatter(text, updates).text
+
+
+def _expected(value: object) -> object:
+    if isinstance(value, Raw):
+        loaded = load_yaml(f"v:{value.text}")[0]
+        return loaded["v"] if isinstance(loaded, dict) else _Missing
+    return value
+
+
+def _source(value: object) -> str:
+    return value.text.strip() if isinstance(value, Raw) else format_value(value)
+
+
+def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool = False) -> Edit:
+    """``text`` (BOM already removed) with ``updates`` set in its frontmatter.
+
+    Keys whose value is already equal are left alone; a missing key is appended at the end
+    of the block (inside the braces of a flow mapping); a note without frontmatter gets one.
+    ``drop_empty`` removes a frontmatter left empty (undo of the first grade of a bare note).
+    Raises NoteError when the frontmatter cannot be edited safely.
+    """
+    split = split_frontmatter(text)
+    if split is None:
+        adds = {k: v for k, v in updates.items() if v is not REMOVE}
+        if not adds:
+            return Edit(text, {})
+        nl = detect_newline(text)
+        block = "".join(f"{k}: {_source(v)}{nl}" for k, v in adds.items())
+        return Edit(f"---{nl}{block}---{nl}{text}", {}, created_frontmatter=True)
+
+    before, _ = load_yaml(split.yaml)
+    if before is None:
+        before = {}
+    if not isinstance(before, dict):
+        raise NoteError("frontmatter is not a mapping; it cannot be edited")
+    wanted = {}
+    for k, v in updates.items():
+        if v is REMOVE:
+            if k in before:
+                wanted[k] = v
+        elif isinstance(v, Raw) or k not in before or not _same(before[k], v):
+            wanted[k] = v
+    if not wanted:
+        return Edit(text, {})
+
+    node = compose(split.yaml)
+    fm = split.yaml
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in fm coordinates
+    old_raw: dict[str, str] = {}
+    missing = dict(wanted)
+    if node is not None:
+        assert isinstance(node, yaml.MappingNode)
+        pairs = node.value
+        for i, (key_node, value_node) in enumerate(pairs):
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key not in wanted:
+                continue
+            missing.pop(key, None)
+            v0, v1 = value_node.start_mark.index, value_node.end_mark.index
+            k0, k1 = key_node.start_mark.index, key_node.end_mark.index
+            colon = fm.index(":", k1)
+            old_raw[key] = fm[colon + 1 : v1]
+            if wanted[key] is REMOVE:
+                if node.flow_style:
+                    if i > 0:
+                        edits.append((pairs[i - 1][1].end_mark.index, v1, ""))
+                    elif i + 1 < len(pairs):
+                        edits.append((k0, pairs[i + 1][0].start_mark.index, ""))
+                    else:
+                        edits.append((k0, v1, ""))
+                else:
+                    line_start = fm.rfind("\n", 0, k0) + 1
+                    line_end = fm.find("\n", v1)
+                    edits.append((line_start, len(fm) if line_end < 0 else line_end + 1, ""))
+                continue
+            if isinstance(wanted[key], Raw):
+                if fm[colon + 1 : v1] != wanted[key].text:
+                    edits.append((colon + 1, v1, wanted[key].text))
+                continue
+            new = format_value(wanted[key])
+            one_line = (
+                isinstance(value_node, yaml.ScalarNode)
+                and value_node.start_mark.line == key_node.start_mark.line
+                and value_node.end_mark.line == value_node.start_mark.line
+            )
+            if one_line and v1 > v0:
+                if fm[v0:v1] == new:
+                    continue
+                edits.append((v0, v1, new))
+            elif one_line:  # empty value (`key:`): fill it in after the colon
+                if new:
+                    edits.append((v0, v1, new if fm[v0 - 1 : v0] in (" ", "\t") else " " + new))
+            else:  # a value spread over lines: replace from the colon on
+                edits.append((colon, v1, ": " + new))
+
+    missing = {k: v for k, v in missing.items() if v is not REMOVE}
+    if missing:
+        if node is not None and node.flow_style:
+            close = node.end_mark.index - 1
+            if fm[close] != "}":
+                raise NoteError("frontmatter flow mapping has no closing brace")
+            inner = fm[node.start_mark.index + 1 : close].strip()
+            sep = ", " if inner else ""
+            added = ", ".join(f"{k}: {_source(v)}" for k, v in missing.items())
+            edits.append((close, close, sep + added))
+        else:
+            indent = " " * node.value[0][0].start_mark.column if node is not None and node.value else ""
+            nl = split.newline
+            block = "".join(f"{indent}{k}: {_source(v)}{nl}" for k, v in missing.items())
+            pos = len(fm)
+            if fm and not fm.endswith("\n"):
+                block = nl + block
+            edits.append((pos, pos, block))
+
+    if not edits:
+        return Edit(text, old_raw)
+    new_fm = fm
+    for start, end, repl in sorted(edits, reverse=True):
+        new_fm = new_fm[:start] + repl + new_fm[end:]
+
+    after = load_yaml(new_fm)[0] if new_fm.strip() else {}
+    if after is None:
+        after = {}
+    if not isinstance(after, dict):
+        raise NoteError("edit would break the frontmatter; nothing written")
+    for key, value in before.items():
+        if key not in wanted and not _same(after.get(key, _Missing), value):
+            raise NoteError(f"edit would change key {key!r}; nothing written")
+    for key, value in wanted.items():
+        if value is REMOVE:
+            if key in after:
+                raise NoteError(f"removal of key {key!r} did not read back; nothing written")
+        elif not _same(after.get(key, _Missing), _expected(value)):
+            raise NoteError(f"edit of key {key!r} did not read back; nothing written")
+    if drop_empty and not new_fm.strip():
+        return Edit(text[split.body_start :], old_raw)
+    return Edit(text[: split.yaml_start] + new_fm + text[split.yaml_end :], old_raw)
+
+
+class _MissingType:
+    pass
+
+
+_Missing = _MissingType()
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Temp file in the same folder, fsync, ``os.replace``: the note is wholly old or wholly new.
+
+    The temp name is hidden and does not end in ``.md`` so no scan takes it for a note.
+    """
+    target = Path(os.path.realpath(path))
+    folder = target.parent
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+    tmp = folder / f".{target.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise WriteError(exc.errno, f"cannot write in {folder}: {exc.strerror}") from None
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror
+        raise WriteError(exc.errno, f"cannot write {path}: {reason}") from None
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(".") and TEMP_MARK in name
+
+
+def temp_owner_alive(name: str) -> bool:
+    """Whether the process that made this temp file still runs (so it is not a leftover)."""
+    try:
+        pid = int(name.rsplit(TEMP_MARK, 1)[1].split("-", 1)[0])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def encode(text: str, bom: bool) -> bytes:
+    return ((BOM if bom else "") + text).encode("utf-8")
+
+
+def check_writable(path: Path) -> os.stat_result:
+    """Refuse to replace a note the user made read-only (root could, but should not)."""
+    st = os.stat(path)
+    if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise WriteError(errno.EACCES, f"{path} is read-only; not changed")
+    return st
+
+
+def read_text(path: Path) -> tuple[bytes, str, bool]:
+    raw = path.read_bytes()
+    text, bom = decode(raw)
+    return raw, text, bom
