@@ -11,16 +11,9 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
+from functools import cache
 
 from trainer.notes.model import DIFFICULTIES, Body, Note, Problem, Schedule
-
-try:
-    _BaseLoader: type = yaml.CSafeLoader
-    HAVE_LIBYAML = True
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
-    HAVE_LIBYAML = False
 
 BOM = "\ufeff"
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
@@ -90,11 +83,32 @@ def split_frontmatter(text: str) -> Split | None:
     return Split(text[start:end], start, end, body_start, newline)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader, unchanged: a named subclass so nothing can register constructors on PyYAML's own."""
+@cache
+def loader_class() -> type:
+    """libyaml's CSafeLoader when PyYAML was built with it, else the pure-Python SafeLoader.
+
+    A subclass, so nothing registered on PyYAML's own loaders reaches ours. Imported lazily:
+    a warm scan never parses YAML and should not pay for importing it.
+    """
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    return Loader
 
 
-def _alias_expansion(node: yaml.Node, budget: int) -> int:
+def have_libyaml() -> bool:
+    import yaml
+
+    return bool(getattr(yaml, "__with_libyaml__", False)) and hasattr(yaml, "CSafeLoader")
+
+
+def _alias_expansion(node, budget: int) -> int:
+    import yaml
+
     """Count nodes as if every alias were expanded, stopping once over budget."""
     stack = [node]
     seen = 0
@@ -112,9 +126,9 @@ def _alias_expansion(node: yaml.Node, budget: int) -> int:
     return seen
 
 
-def compose(yaml_text: str) -> yaml.Node | None:
+def compose(yaml_text: str):
     """Compose (not construct) the frontmatter; positions are character indices."""
-    loader = _Loader(yaml_text)
+    loader = loader_class()(yaml_text)
     try:
         return loader.get_single_node()
     finally:
@@ -126,9 +140,11 @@ def load_yaml(yaml_text: str) -> tuple[object, list[str]]:
 
     PyYAML keeps the last of a repeated key silently; SPEC §1 wants it reported.
     """
+    import yaml
+
     if len(yaml_text) > _MAX_YAML_CHARS:
         raise NoteError(f"frontmatter is too large ({len(yaml_text)} characters)")
-    loader = _Loader(yaml_text)
+    loader = loader_class()(yaml_text)
     try:
         try:
             node = loader.get_single_node()
@@ -165,7 +181,7 @@ def _one_line(s: str) -> str:
     return " ".join(s.split())[:200]
 
 
-def _yaml_where(exc: yaml.YAMLError) -> str:
+def _yaml_where(exc) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     where = f" (frontmatter line {mark.line + 1}, column {mark.column + 1})" if mark else ""

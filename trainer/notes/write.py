@@ -11,12 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
-import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from trainer.notes.parse import BOM, NoteError, compose, decode, detect_newline, load_yaml, split_frontmatter
 
@@ -144,6 +141,8 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
     if not wanted:
         return Edit(text, {})
 
+    import yaml
+
     node = compose(split.yaml)
     fm = split.yaml
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in fm coordinates
@@ -257,7 +256,7 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
             mode = stat.S_IMODE(os.stat(target).st_mode)
         except FileNotFoundError:
             mode = 0o666 & ~_umask()
-    tmp = folder / f".{target.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+    tmp = folder / f".{target.name}{TEMP_MARK}{os.getpid()}-{os.urandom(4).hex()}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:

@@ -1,0 +1,140 @@
+"""`trainer schedule`: fill missing keys and spread the backlog over days under a per-day cap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from trainer import scheduler
+from trainer.deck import Deck
+from trainer.notes.model import STANDARD_KEYS, Note
+
+
+@dataclass(slots=True)
+class Change:
+    note: Note
+    updates: dict[str, object]
+    old: dict[str, object]
+
+    @property
+    def rel(self) -> str:
+        return self.note.rel
+
+
+@dataclass(slots=True)
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    filled: int = 0
+    moved: int = 0
+    forecast: list[tuple[dt.date, int, int]] = field(default_factory=list)
+    """(day, reviews due, new cards due) after the plan."""
+
+    def to_json(self, *, dry_run: bool, failures: list[str]) -> dict:
+        def show(v: object) -> object:
+            return v.isoformat() if isinstance(v, dt.date) else v
+
+        return {
+            "dry_run": dry_run,
+            "changed": len(self.changes),
+            "filled": self.filled,
+            "moved": self.moved,
+            "changes": [
+                {"path": c.rel, "updates": {k: show(v) for k, v in c.updates.items()},
+                 "old": {k: show(v) for k, v in c.old.items()}}
+                for c in self.changes
+            ],
+            "forecast": [{"day": d.isoformat(), "due": n, "new": k} for d, n, k in self.forecast],
+            "failures": failures,
+        }
+
+
+def _defaults(note: Note) -> dict[str, object]:
+    s = note.schedule
+    return {
+        "created": s.created,
+        "last_reviewed": s.last_reviewed,
+        "next_review": s.next_review,
+        "review_count": s.review_count,
+        "difficulty": note.difficulty,
+        "mastery_level": s.mastery_level,
+        "tags": list(note.tags),
+        "related_outlines": [],
+    }
+
+
+def plan_schedule(
+    notes: list[Note], today: dt.date, *, per_day: int = 50, new_per_day: int = 20, days: int = 14
+) -> Plan:
+    """Pure planning: which keys to add, which backlog cards to move to which day."""
+    plan = Plan()
+    per_day = max(per_day, 1)
+    load: Counter[dt.date] = Counter()
+    new_load: Counter[dt.date] = Counter()
+    backlog: list[Note] = []
+    new_backlog: list[Note] = []
+    good = [n for n in notes if not n.fatal]
+    for n in good:
+        d = n.schedule.next_review
+        if d > today:
+            load[d] += 1
+            new_load[d] += n.is_new
+        elif n.is_new:
+            new_backlog.append(n)
+        else:
+            backlog.append(n)
+    backlog.sort(key=scheduler.order_key)
+    new_backlog.sort(key=scheduler.order_key)
+
+    moves: dict[str, dt.date] = {}
+    day = today
+    for n in backlog:
+        while load[day] >= per_day:
+            day += dt.timedelta(days=1)
+        load[day] += 1
+        if day != today:
+            moves[n.rel] = day
+    day = today
+    for n in new_backlog:
+        while load[day] >= per_day or new_load[day] >= max(new_per_day, 1):
+            day += dt.timedelta(days=1)
+        load[day] += 1
+        new_load[day] += 1
+        if day != today:
+            moves[n.rel] = day
+
+    for n in good:
+        updates: dict[str, object] = {}
+        defaults = _defaults(n)
+        for key in STANDARD_KEYS:
+            if key not in n.present:
+                updates[key] = defaults[key]
+        if updates:
+            plan.filled += 1
+        if n.rel in moves:
+            updates["next_review"] = moves[n.rel]
+            plan.moved += 1
+        if updates:
+            old = {k: (defaults.get(k) if k in n.present else None) for k in updates}
+            plan.changes.append(Change(n, updates, old))
+
+    plan.forecast = [
+        (today + dt.timedelta(days=i), load[today + dt.timedelta(days=i)] - new_load[today + dt.timedelta(days=i)],
+         new_load[today + dt.timedelta(days=i)])
+        for i in range(days)
+    ]
+    return plan
+
+
+def apply_plan(deck: Deck, plan: Plan) -> list[str]:
+    """Write the plan note by note; a note that fails is reported and the rest go on."""
+    from trainer.notes.parse import NoteError
+    from trainer.notes.store import Conflict, NoteGone, update_note
+
+    failures = []
+    for c in plan.changes:
+        try:
+            update_note(c.note.path, c.updates, expect=c.note.schedule, read_mtime_ns=c.note.mtime_ns)
+        except (Conflict, NoteGone, NoteError, OSError) as exc:
+            failures.append(f"{c.rel}: schedule: {exc}")
+    return failures

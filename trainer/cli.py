@@ -1,0 +1,605 @@
+"""The command line (SPEC §5): ``trainer [--deck PATH] [--today DAY] COMMAND``.
+
+Exit codes: 0 fine; 1 some notes had problems (each on stderr as ``path: key: problem``);
+2 bad usage. The TUI, NumPy and the importers are imported only by the commands that use them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from trainer import __version__, clock, paths
+from trainer.textsafe import clean, json_safe
+
+OK, PROBLEMS, USAGE = 0, 1, 2
+
+EPILOG = """\
+commands:
+  study      open the study app (the default with no command)
+  due        list the cards due, most overdue first
+  review     grade one note (or many with --from FILE)
+  schedule   fill missing keys, spread the backlog under a per-day cap
+  import     bring notes in from folders, Obsidian, Anki text exports
+  stats      counts, retention, mastery by tag, forecast
+  check      validate every note; exit 1 if any has a problem
+  demo       list the live demos, or open one
+
+The deck is --deck, else $TRAINER_DECK, else ./cards.
+Exit codes: 0 fine, 1 some notes had problems, 2 bad usage.
+Run `trainer COMMAND -h` for a command's options.
+"""
+
+
+class UsageError(Exception):
+    """Bad usage: exit 2 with a message."""
+
+
+# ---------------------------------------------------------------- parser
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return clock.parse_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {n}")
+    return n
+
+
+def _grade(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= 5:
+        raise argparse.ArgumentTypeError(f"grade must be 0-5 (0 blackout … 5 perfect), got {text!r}")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--deck", type=Path, default=argparse.SUPPRESS, metavar="PATH",
+                        help="deck folder (default: $TRAINER_DECK, else ./cards)")
+    common.add_argument("--today", type=_day, default=argparse.SUPPRESS, metavar="YYYY-MM-DD",
+                        help="act as if today were this day")
+    common.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS,
+                        help="parse every note again instead of using the scan cache")
+
+    p = argparse.ArgumentParser(
+        prog="trainer",
+        description="Spaced repetition for interview questions kept as markdown notes.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    p.add_argument("--version", action="version", version=f"trainer {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def cmd(name: str, help: str, description: str | None = None) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=description or help, parents=[common])
+
+    s = cmd("study", "open the study app on the deck")
+    s.add_argument("--new-limit", type=_positive, default=None, metavar="N", help="new cards per day (default 20)")
+
+    d = cmd("due", "list due cards, most overdue first, then new cards up to the daily limit")
+    fmt = d.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print JSON for scripts")
+    fmt.add_argument("--csv", action="store_true", help="print CSV")
+    d.add_argument("--limit", type=_positive, metavar="N", help="show at most N cards")
+    d.add_argument("--tag", action="append", metavar="TAG", help="only cards with this tag (nested tags included); repeatable")
+    d.add_argument("--difficulty", choices=("easy", "medium", "hard"), action="append", help="only this difficulty; repeatable")
+    d.add_argument("--new-limit", type=_positive, default=None, metavar="N", help="new cards per day (default 20)")
+
+    r = cmd("review", "grade one note, or many with --from FILE",
+            "Grade a note as in a study session: the first grade of a card on a day schedules it (SM-2); "
+            "later grades the same day are logged as re-drills.")
+    r.add_argument("note", nargs="?", metavar="NOTE", help="path of the note (relative to here or to the deck)")
+    r.add_argument("--grade", "-g", type=_grade, metavar="Q", help="0 blackout … 3 hard … 5 perfect")
+    r.add_argument("--from", dest="from_file", metavar="FILE", help="CSV of path,grade rows ('-' for stdin)")
+    r.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    sc = cmd("schedule", "fill missing keys and spread new and overdue cards over days under a per-day cap")
+    sc.add_argument("--per-day", type=_positive, default=50, metavar="N", help="most cards due on one day (default 50)")
+    sc.add_argument("--new-per-day", type=_positive, default=20, metavar="N", help="most new cards on one day (default 20)")
+    sc.add_argument("--days", type=_positive, default=14, metavar="N", help="forecast length (default 14)")
+    sc.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    sc.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    im = cmd("import", "bring notes in from markdown folders, Obsidian vaults and Anki text exports")
+    im.add_argument("sources", nargs="+", metavar="SRC", help="files or folders to import")
+    im.add_argument("--into", metavar="SUBDIR", help="folder inside the deck to import into")
+    im.add_argument("--dry-run", action="store_true", help="show the plan; write nothing")
+    im.add_argument("--on-conflict", choices=("skip", "update", "rename"), default="skip",
+                    help="when a note of that name exists with other content (default: skip)")
+    im.add_argument("--drop-foreign-keys", action="store_true", help="remove Obsidian sr-* keys after mapping them")
+    im.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    st = cmd("stats", "counts, retention, mastery by tag, reviews per day, forecast")
+    st.add_argument("--json", action="store_true", help="print JSON for scripts")
+    st.add_argument("--days", type=_positive, default=30, metavar="N", help="forecast and history length (default 30)")
+
+    ch = cmd("check", "validate every note and list the problems (exit 1 if any)")
+    ch.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    de = cmd("demo", "list the live demos, or open one in the app")
+    de.add_argument("demo_id", nargs="?", metavar="ID", help="demo to open (omit to list them)")
+    de.add_argument("--json", action="store_true", help="print the demo's figures instead of opening it")
+    de.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    return p
+
+
+# ---------------------------------------------------------------- output helpers
+
+
+def emit_json(data: object) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+    sys.stdout.write(json_safe(text) + "\n")
+
+
+def _json_default(o: object) -> object:
+    if isinstance(o, (dt.date, dt.datetime)):
+        return o.isoformat()
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def report_problems(problems: Sequence[object]) -> None:
+    for p in problems:
+        print(clean(str(p)), file=sys.stderr)
+
+
+def table(headers: list[str], rows: list[list[object]], *, right: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+    """A plain aligned table; widths count CJK as two cells (rich.cells)."""
+    from rich.cells import cell_len
+
+    cells = [[clean(str(c)) for c in r] for r in rows]
+    widths = [cell_len(h) for h in headers]
+    for r in cells:
+        for i, c in enumerate(r):
+            widths[i] = max(widths[i], cell_len(c))
+    term = _terminal_width()
+    # the last column (usually a title or path) gives way when the terminal is narrow
+    fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
+    if fixed + widths[-1] > term and term - fixed >= 12:
+        widths[-1] = term - fixed
+
+    def line(values: list[str]) -> str:
+        out = []
+        for i, v in enumerate(values):
+            v = _fit(v, widths[i], cell_len)
+            pad = " " * (widths[i] - cell_len(v))
+            out.append(pad + v if i in right else v + pad)
+        return "  ".join(out).rstrip()
+
+    print(line(headers))
+    print(line(["─" * w for w in widths]))
+    for r in cells:
+        print(line(r))
+
+
+def _fit(text: str, width: int, cell_len) -> str:
+    if cell_len(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def _terminal_width() -> int:
+    if not sys.stdout.isatty():
+        return 10_000
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return 100
+
+
+# ---------------------------------------------------------------- context
+
+
+class Context:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.deck_path: Path = getattr(args, "deck", None) or paths.default_deck()
+        self.today: dt.date = getattr(args, "today", None) or clock.today()
+        clock.set_today(self.today)
+        self.use_cache = not getattr(args, "no_cache", False)
+        self._deck = None
+
+    @property
+    def deck(self):
+        if self._deck is None:
+            from trainer.deck import Deck, DeckError
+
+            try:
+                self._deck = Deck(self.deck_path)
+            except DeckError as exc:
+                hint = "" if self.deck_path != Path("cards") else " (use --deck PATH or set TRAINER_DECK)"
+                raise UsageError(f"{exc}{hint}") from None
+        return self._deck
+
+    def scan(self):
+        return self.deck.scan(self.today, use_cache=self.use_cache)
+
+    def log(self, *, readonly: bool = False):
+        from trainer.reviewlog import ReviewLog
+
+        try:
+            return ReviewLog.open(self.deck.root, readonly=readonly)
+        except Exception as exc:  # sqlite3 errors, read-only deck
+            if readonly:
+                return ReviewLog.memory()
+            raise UsageError(f"cannot open the review log in {self.deck.root / '.trainer'}: {exc}") from None
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_study(ctx: Context) -> int:
+    deck = ctx.deck
+    from trainer.tui.app import run_app
+
+    return run_app(deck.root, today=ctx.today, new_limit=_new_limit(ctx), start_demo=None)
+
+
+def _new_limit(ctx: Context) -> int:
+    from trainer import scheduler
+
+    n = getattr(ctx.args, "new_limit", None)
+    return scheduler.DEFAULT_NEW_PER_DAY if n is None else n
+
+
+def _matches_tags(note, wanted: list[str]) -> bool:
+    from trainer.stats import tag_prefixes
+
+    have = {p.casefold() for t in note.tags for p in tag_prefixes(t)}
+    return any(w.strip("/").casefold() in have for w in wanted)
+
+
+def cmd_due(ctx: Context) -> int:
+    from trainer import scheduler
+
+    scan = ctx.scan()
+    notes = scan.notes
+    a = ctx.args
+    if a.tag:
+        notes = [n for n in notes if _matches_tags(n, a.tag)]
+    if a.difficulty:
+        notes = [n for n in notes if n.difficulty in a.difficulty]
+    log = ctx.log(readonly=True)
+    try:
+        seen = log.new_cards_on(ctx.today)
+    finally:
+        log.close()
+    queue = scheduler.due_queue(notes, ctx.today, new_limit=_new_limit(ctx), new_seen_today=seen)
+    if a.limit is not None:
+        queue = queue[: a.limit]
+    rows = [
+        {
+            "path": n.rel,
+            "question": n.question,
+            "next_review": n.schedule.next_review.isoformat(),
+            "overdue_days": (ctx.today - n.schedule.next_review).days,
+            "new": n.is_new,
+            "difficulty": n.difficulty,
+            "mastery_level": n.schedule.mastery_level,
+            "review_count": n.schedule.review_count,
+            "interval": n.schedule.interval,
+            "tags": list(n.tags),
+        }
+        for n in queue
+    ]
+    if a.json:
+        emit_json(rows)
+    elif a.csv:
+        import csv
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["path", "question", "next_review", "overdue_days", "new", "difficulty", "mastery_level"])
+        for r in rows:
+            w.writerow([clean(r["path"]), clean(r["question"]), r["next_review"], r["overdue_days"], r["new"],
+                        r["difficulty"], r["mastery_level"]])
+    else:
+        if not rows:
+            print(f"Nothing due on {ctx.today}. {len(scan.notes)} cards in {ctx.deck.root}.")
+        else:
+            table(
+                ["due", "late", "diff", "mastery", "path", "question"],
+                [[r["next_review"], "new" if r["new"] else f"{r['overdue_days']}d", r["difficulty"],
+                  f"{r['mastery_level']:.2f}", r["path"], r["question"]] for r in rows],
+                right={3},
+            )
+            print(f"\n{len(rows)} due on {ctx.today}")
+    report_problems(scan.problems)
+    return PROBLEMS if scan.problems else OK
+
+
+def _read_grades(ctx: Context) -> list[tuple[str, int, int]]:
+    """(path, grade, line number) from --from FILE: ``path,grade`` rows, header optional."""
+    import csv
+
+    src = ctx.args.from_file
+    try:
+        fh = sys.stdin if src == "-" else open(src, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise UsageError(f"cannot read {src}: {exc.strerror}") from None
+    out = []
+    with fh:
+        for i, row in enumerate(csv.reader(fh), 1):
+            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+                continue
+            if len(row) < 2:
+                raise UsageError(f"{src}:{i}: expected 'path,grade', got {clean(','.join(row))!r}")
+            path, grade = row[0].strip(), row[1].strip()
+            if i == 1 and grade.lower() == "grade":
+                continue
+            try:
+                q = _grade(grade)
+            except argparse.ArgumentTypeError as exc:
+                raise UsageError(f"{src}:{i}: {exc}") from None
+            out.append((path, q, i))
+    return out
+
+
+def cmd_review(ctx: Context) -> int:
+    from trainer import grading, scheduler
+    from trainer.deck import DeckError
+    from trainer.notes.write import WriteError
+
+    a = ctx.args
+    if a.from_file and (a.note or a.grade is not None):
+        raise UsageError("give either NOTE --grade Q, or --from FILE, not both")
+    if a.from_file:
+        items = _read_grades(ctx)
+    elif a.note and a.grade is not None:
+        items = [(a.note, a.grade, 0)]
+    else:
+        raise UsageError("review needs NOTE --grade Q (0-5), or --from FILE")
+    deck = ctx.deck
+    log = ctx.log()
+    results, failures = [], 0
+    try:
+        grading.repair(deck, log, ctx.today)
+        for path, q, _ in items:
+            try:
+                rel = deck.rel_of(path)
+                note = deck.load(rel, ctx.today)
+                if note.fatal:
+                    raise grading.NoteError(str(note.problems[0]))
+                g = grading.grade(deck, log, note, q, ctx.today)
+            except (DeckError, grading.NoteError, grading.Conflict, grading.NoteGone, WriteError, OSError) as exc:
+                failures += 1
+                msg = str(exc)
+                print(clean(msg if msg.startswith(str(path)) else f"{path}: {msg}"), file=sys.stderr)
+                continue
+            s = g.after
+            results.append({
+                "path": g.note.rel, "grade": q, "kind": g.kind,
+                "next_review": s.next_review.isoformat(), "interval": s.interval,
+                "ease_factor": s.ease_factor, "repetitions": s.repetitions,
+                "review_count": s.review_count, "mastery_level": s.mastery_level,
+            })
+            if not a.json:
+                if g.kind == "review":
+                    print(clean(f"{g.note.rel}: graded {q} → next review {s.next_review} "
+                                f"(in {scheduler.format_interval(s.interval)}), mastery "
+                                f"{g.before.mastery_level:.2f} → {s.mastery_level:.2f}"))
+                else:
+                    print(clean(f"{g.note.rel}: graded {q} again today → logged as a re-drill; "
+                                f"schedule unchanged (next review {s.next_review})"))
+    finally:
+        log.close()
+    if a.json:
+        emit_json(results)
+    return PROBLEMS if failures else OK
+
+
+def cmd_schedule(ctx: Context) -> int:
+    from trainer.batch import plan_schedule, apply_plan
+
+    a = ctx.args
+    scan = ctx.scan()
+    plan = plan_schedule(scan.notes, ctx.today, per_day=a.per_day, new_per_day=a.new_per_day, days=a.days)
+    failures: list[str] = []
+    if not a.dry_run and plan.changes:
+        failures = apply_plan(ctx.deck, plan)
+    if a.json:
+        emit_json(plan.to_json(dry_run=a.dry_run, failures=failures))
+    else:
+        verb = "would change" if a.dry_run else "changed"
+        for c in plan.changes[:200]:
+            print(clean(f"{c.rel}: " + ", ".join(f"{k} {_show(c.old.get(k))} → {_show(v)}" for k, v in c.updates.items())))
+        if len(plan.changes) > 200:
+            print(f"… and {len(plan.changes) - 200} more")
+        print(f"\n{len(plan.changes)} notes {verb}: {plan.filled} with missing keys filled, "
+              f"{plan.moved} moved to keep each day under {a.per_day} cards ({a.new_per_day} new).")
+        print(f"\nForecast from {ctx.today}:")
+        table(["day", "due", "new", ""], [[d.isoformat(), due, new, "█" * min(due, 60)] for d, due, new in plan.forecast], right={1, 2})
+    for f in failures:
+        print(clean(f), file=sys.stderr)
+    report_problems(scan.problems)
+    return PROBLEMS if scan.problems or failures else OK
+
+
+def _show(v: object) -> str:
+    if v is None:
+        return "(missing)"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def cmd_import(ctx: Context) -> int:
+    try:
+        from trainer.importers import run_import
+    except ImportError:
+        print("trainer import: not yet available in this version", file=sys.stderr)
+        return USAGE
+    a = ctx.args
+    deck = ctx.deck
+    log = None if a.dry_run else ctx.log()
+    progress = None
+    if sys.stderr.isatty() and not a.json:
+        def progress(done: int, total: int) -> None:
+            if total > 200:
+                print(f"\rimporting {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    try:
+        report = run_import(
+            deck, [Path(s) for s in a.sources], into=a.into, dry_run=a.dry_run, on_conflict=a.on_conflict,
+            drop_foreign_keys=a.drop_foreign_keys, today=ctx.today, log=log, progress=progress,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        if log is not None:
+            log.close()
+    if a.json:
+        emit_json(report.to_json())
+    else:
+        for line in report.render_lines():
+            print(clean(line))
+    return PROBLEMS if report.failed else OK
+
+
+def cmd_stats(ctx: Context) -> int:
+    from trainer import stats
+
+    scan = ctx.scan()
+    log = ctx.log(readonly=True)
+    try:
+        s = stats.compute(scan.notes, log, ctx.today, days=ctx.args.days, history=ctx.args.days)
+    finally:
+        log.close()
+    if ctx.args.json:
+        emit_json(s.to_json())
+    else:
+        c = s.counts
+        print(f"Deck {ctx.deck.root} on {ctx.today}")
+        table(["cards", "due", "overdue", "new", "problems", "mastery", "retention", "reviews"],
+              [[c["total"], c["due"], c["overdue"], c["new"], c["problems"], f"{s.mean_mastery:.2f}",
+                "–" if s.retention is None else f"{s.retention:.0%}", s.reviews_total]],
+              right=set(range(8)))
+        if s.tags:
+            print("\nMastery by tag")
+            table(["tag", "cards", "due", "mastery", ""],
+                  [["  " * t.tag.count("/") + t.tag.rsplit("/", 1)[-1], t.cards, t.due, f"{t.mastery:.2f}",
+                    "█" * round(t.mastery * 20) + "·" * (20 - round(t.mastery * 20))] for t in s.tags],
+                  right={1, 2, 3})
+        active = [(d, n) for d, n in s.reviews_per_day if n]
+        print(f"\nReviews per day (last {ctx.args.days} days): " +
+              (", ".join(f"{d.isoformat()} {n}" for d, n in active) if active else "none yet"))
+        print(f"\nForecast ({ctx.args.days} days)")
+        table(["day", "due", ""], [[d.isoformat(), n, "█" * min(n, 60)] for d, n in s.forecast if n] or [["–", 0, ""]], right={1})
+    report_problems(scan.problems)
+    return PROBLEMS if scan.problems else OK
+
+
+def cmd_check(ctx: Context) -> int:
+    scan = ctx.scan()
+    if ctx.args.json:
+        emit_json({
+            "notes": len(scan.notes),
+            "problems": [{"path": p.path, "key": p.key, "problem": p.message} for p in scan.problems],
+        })
+    else:
+        bad = len({p.path for p in scan.problems})
+        if scan.problems:
+            print(f"{len(scan.notes)} notes checked: {len(scan.problems)} problems in {bad} notes (listed on stderr)")
+        else:
+            print(f"{len(scan.notes)} notes checked: no problems")
+    report_problems(scan.problems)
+    return PROBLEMS if scan.problems else OK
+
+
+def cmd_demo(ctx: Context) -> int:
+    try:
+        from trainer.demos import registry
+    except ImportError:
+        print("trainer demo: not yet available in this version", file=sys.stderr)
+        return USAGE
+    a = ctx.args
+    if not a.demo_id:
+        demos = registry.all_demos()
+        attached: dict[str, int] = {}
+        try:
+            notes = ctx.scan().notes
+        except UsageError:
+            notes = []
+        for n in notes:
+            for d in registry.demos_for(list(n.tags), n.question, list(n.demos)):
+                attached[d] = attached.get(d, 0) + 1
+        if a.json:
+            emit_json([{"id": d.id, "title": d.title, "summary": d.summary, "cards": attached.get(d.id, 0)} for d in demos])
+        else:
+            table(["id", "cards", "title"], [[d.id, attached.get(d.id, 0), d.title] for d in demos], right={1})
+            print("\nOpen one with `trainer demo ID`; `--json` prints its figures.")
+        return OK
+    try:
+        demo = registry.get(a.demo_id)
+    except registry.UnknownDemo as exc:
+        raise UsageError(str(exc)) from None
+    if a.json:
+        emit_json(demo.figures(seed=a.seed))
+        return OK
+    deck = ctx.deck
+    from trainer.tui.app import run_app
+
+    return run_app(deck.root, today=ctx.today, start_demo=demo.id)
+
+
+COMMANDS = {
+    "study": cmd_study,
+    "due": cmd_due,
+    "review": cmd_review,
+    "schedule": cmd_schedule,
+    "import": cmd_import,
+    "stats": cmd_stats,
+    "check": cmd_check,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "study"
+    if args.command is None:
+        args.new_limit = None
+    try:
+        ctx = Context(args)
+        return COMMANDS[command](ctx)
+    except UsageError as exc:
+        print(f"trainer {command}: {clean(str(exc))}", file=sys.stderr)
+        return USAGE
+    except KeyboardInterrupt:
+        print("interrupted; every grade so far is saved", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `trainer due | head`: the reader left; not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
