@@ -242,14 +242,22 @@ class Context:
         return self.deck.scan(self.today, use_cache=self.use_cache)
 
     def log(self, *, readonly: bool = False):
+        """The review log; a writable one has rows left unfinished by a crash settled first."""
         from trainer.reviewlog import ReviewLog
 
         try:
-            return ReviewLog.open(self.deck.root, readonly=readonly)
+            if readonly:
+                return ReviewLog.open(self.deck.root, readonly=True)
+            from trainer.grading import open_log
+
+            log, repaired = open_log(self.deck, self.today)
         except Exception as exc:  # sqlite3 errors, read-only deck
             if readonly:
                 return ReviewLog.memory()
             raise UsageError(f"cannot open the review log in {self.deck.root / '.trainer'}: {exc}") from None
+        for line in repaired:
+            print(clean(line), file=sys.stderr)
+        return log
 
 
 # ---------------------------------------------------------------- commands
@@ -379,7 +387,6 @@ def cmd_review(ctx: Context) -> int:
     log = ctx.log()
     results, failures = [], 0
     try:
-        grading.repair(deck, log, ctx.today)
         for path, q, _ in items:
             try:
                 rel = deck.rel_of(path)

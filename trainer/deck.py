@@ -161,8 +161,8 @@ class Deck:
                 try:
                     return resolved.relative_to(self.root).as_posix()
                 except ValueError:
-                    raise DeckError(f"{path} is not inside the deck {self.root}") from None
-        raise DeckError(f"note not found: {path}")
+                    raise DeckError(f"{path}: not inside the deck {self.root}") from None
+        raise DeckError(f"{path}: note not found")
 
     # ------------------------------------------------------------ cache
 

@@ -14,7 +14,7 @@ from trainer.notes.store import Conflict, NoteGone, update_note
 from trainer.notes.write import REMOVE, Raw
 from trainer.reviewlog import LogRow, ReviewLog, schedule_from_json, schedule_to_json
 
-__all__ = ["Graded", "Undone", "grade", "undo_last", "repair", "Conflict", "NoteGone", "NoteError"]
+__all__ = ["Graded", "Undone", "grade", "undo_last", "repair", "open_log", "Conflict", "NoteGone", "NoteError"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +144,12 @@ def _restoring(before: dict, base: Schedule) -> dict[str, object]:
         else:
             updates[key] = getattr(restored, key)
     return updates
+
+
+def open_log(deck: Deck, today: dt.date) -> tuple[ReviewLog, list[str]]:
+    """The deck's review log, with rows left unfinished by a crash settled first."""
+    log = ReviewLog.open(deck.root)
+    return log, repair(deck, log, today)
 
 
 def repair(deck: Deck, log: ReviewLog, today: dt.date) -> list[str]:

@@ -1,0 +1,382 @@
+"""Tests for the pure-NumPy demos (trainer/demos): real computations, no mocks."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trainer.demos import posenc, qkv, registry, scaling
+from trainer.demos.registry import DemoResult, UnknownDemo, demos_for, get, suggest_grade
+
+REPO = Path(__file__).resolve().parents[2]
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+shapes = st.tuples(
+    st.integers(2, 12),  # n
+    st.integers(2, 24),  # d_model
+    st.integers(1, 16),  # d_k
+    st.integers(0, 2**32 - 1),  # seed
+)
+
+
+# --------------------------------------------------------------------------
+# qkv-symmetry: shared vs separate scores
+
+
+@FAST
+@given(shapes)
+def test_shared_scores_exactly_symmetric_and_psd(shape):
+    n, d_model, d_k, seed = shape
+    demo = qkv.QKVDemo(seed=seed, n=n, d_model=d_model, d_k=d_k)
+    S = demo.S_shared
+    assert S.shape == (n, n)
+    assert np.array_equal(S, S.T)  # exact, not approximate
+    checks = demo.checks()
+    assert checks.max_abs_asym == 0.0
+    assert checks.symmetric and checks.psd and checks.cauchy_schwarz
+    scale = max(abs(checks.max_eig), 1.0)
+    assert np.linalg.eigvalsh(S).min() >= -1e-9 * scale
+    d = np.sqrt(np.diag(S))
+    assert (S <= np.outer(d, d) + 1e-9 * scale).all()
+
+
+@FAST
+@given(shapes)
+def test_separate_scores_are_asymmetric(shape):
+    n, d_model, d_k, seed = shape
+    demo = qkv.QKVDemo(seed=seed, n=n, d_model=d_model, d_k=d_k)
+    assert qkv.asymmetry(demo.S_separate) > 1e-6
+    assert not np.array_equal(demo.S_separate, demo.S_separate.T)
+
+
+@FAST
+@given(shapes, st.floats(0.0, 1.0))
+def test_blend_endpoints_and_frame(shape, t):
+    n, d_model, d_k, seed = shape
+    demo = qkv.QKVDemo(seed=seed, n=n, d_model=d_model, d_k=d_k)
+    f0 = demo.frame(0.0)
+    assert f0.asymmetry == 0.0
+    assert np.array_equal(f0.S, demo.S_shared)
+    f1 = demo.frame(1.0)
+    assert f1.asymmetry == pytest.approx(qkv.asymmetry(demo.S_separate), rel=1e-12, abs=0)
+    assert np.allclose(f1.S, demo.S_separate, rtol=1e-12, atol=1e-12)
+    ft = demo.frame(t)
+    assert ft.t == t and ft.S.shape == (n, n) and len(ft.labels) == n
+    # the blended score matrix is what the formula says
+    W_K = (1 - t) * demo.W_Q + t * demo.W_K
+    expected = (demo.X @ demo.W_Q) @ (demo.X @ W_K).T / math.sqrt(d_k)
+    assert np.allclose(ft.S, expected, rtol=1e-9, atol=1e-9)
+    assert 0.0 <= ft.asymmetry <= 2.0
+
+
+@FAST
+@given(shapes)
+def test_softmax_ratio_identity(shape):
+    n, d_model, d_k, seed = shape
+    demo = qkv.QKVDemo(seed=seed, n=n, d_model=d_model, d_k=d_k)
+    pair = demo.softmax_pair()
+    S = demo.S_shared
+    A = qkv.softmax_rows(S)
+    assert pair.i != pair.j
+    assert pair.A_ij >= pair.A_ji
+    assert pair.A_max_abs_asym == pytest.approx(np.abs(A - A.T).max())
+    # the identity A_ij / A_ji = Z_j / Z_i, both sides computed independently
+    Z = np.exp(S).sum(axis=1)
+    assert pair.ratio == pytest.approx(pair.z_ratio, rel=1e-9)
+    assert pair.ratio == pytest.approx(Z[pair.j] / Z[pair.i], rel=1e-9)
+    # exp(S) is symmetric even though A is not
+    assert pair.expS_max_abs_asym == 0.0
+
+
+def test_softmax_of_shared_scores_is_not_symmetric():
+    demo = qkv.QKVDemo(seed=0)
+    A = qkv.softmax_rows(demo.S_shared)
+    assert np.abs(A - A.T).max() > 0.05
+    assert np.allclose(A.sum(axis=1), 1.0)
+
+
+def test_frame_is_cheap():
+    demo = qkv.QKVDemo(seed=0, n=8, d_model=16, d_k=8)
+    times = []
+    for i in range(200):
+        t0 = time.perf_counter()
+        demo.frame(i / 199)
+        times.append(time.perf_counter() - t0)
+    assert sorted(times)[len(times) // 2] < 0.005
+
+
+# --------------------------------------------------------------------------
+# sentence tokens
+
+
+def test_tokenize_words_and_cjk():
+    assert qkv.tokenize("the cat sat") == ["the", "cat", "sat"]
+    assert qkv.tokenize("  注意力  机制 ") == ["注意力", "机制"]
+    assert qkv.tokenize("我爱机器学习。") == ["我", "爱", "机", "器", "学", "习"]
+    assert qkv.tokenize("hello") == ["hello"]
+    assert qkv.tokenize("   ") == []
+
+
+words = st.text(
+    alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Lo", "Nd")), min_size=1, max_size=6
+)
+
+
+@FAST
+@given(st.lists(words, min_size=2, max_size=10), st.integers(0, 1000))
+def test_same_word_same_embedding(ws, seed):
+    sentence = " ".join(ws)
+    demo = qkv.QKVDemo(seed=seed, d_model=12, sentence=sentence)
+    assert list(demo.labels) == ws
+    for i, wi in enumerate(ws):
+        assert np.array_equal(demo.X[i], qkv.embed_word(wi, 12))
+        for j, wj in enumerate(ws):
+            if wi == wj:
+                assert np.array_equal(demo.X[i], demo.X[j])
+    # independent of the seed (the seed only drives the projections)
+    other = qkv.QKVDemo(seed=seed + 1, d_model=12, sentence=sentence)
+    assert np.array_equal(other.X, demo.X)
+
+
+def test_embedding_stable_across_processes():
+    words_ = ["attention", "注意力", "Q", "çava"]
+    code = (
+        "import json; from trainer.demos.qkv import embed_word; "
+        f"print(json.dumps([embed_word(w, 6).tolist() for w in {words_!r}]))"
+    )
+    outs = []
+    for hashseed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hashseed, PYTHONPATH=str(REPO))
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, cwd=REPO
+        )
+        outs.append(json.loads(proc.stdout))
+    assert outs[0] == outs[1]
+    here = [qkv.embed_word(w, 6).tolist() for w in words_]
+    assert outs[0] == here
+    assert here[0] != here[1]
+
+
+# --------------------------------------------------------------------------
+# the mini-experiment
+
+
+def test_gradients_match_finite_differences():
+    cfg = qkv.ExperimentConfig(n=5, d_content=3, d_pe=4, d_k=3)
+    rng = np.random.default_rng(7)
+    X = qkv.make_batch(rng, cfg, 4)
+    Wq = rng.standard_normal((cfg.d_model, cfg.d_k)) * 0.5
+    Wk = rng.standard_normal((cfg.d_model, cfg.d_k)) * 0.5
+    eps = 1e-6
+    for shared in (True, False):
+        _, _, gq, gk = qkv.loss_and_grads(Wq, Wk, X, shared)
+        for which, grad in (("q", gq), ("k", gk)):
+            if grad is None:
+                continue
+            num = np.zeros_like(grad)
+            for idx in np.ndindex(grad.shape):
+                for sign in (1, -1):
+                    Wq2, Wk2 = Wq.copy(), Wk.copy()
+                    (Wq2 if which == "q" else Wk2)[idx] += sign * eps
+                    loss, _, _, _ = qkv.loss_and_grads(Wq2, Wk2, X, shared)
+                    num[idx] += sign * loss / (2 * eps)
+            assert np.allclose(grad, num, rtol=1e-5, atol=1e-8), (shared, which)
+
+
+def test_experiment_separate_beats_shared_and_is_deterministic():
+    t0 = time.perf_counter()
+    r1 = qkv.experiment(seed=0)
+    r2 = qkv.experiment(seed=0)
+    assert time.perf_counter() - t0 < 10.0
+    assert r1.separate_wins
+    assert r1.separate_acc > r1.shared_acc + 0.5
+    assert r1.separate_acc > 0.9
+    assert r1.separate_loss < r1.shared_loss
+    assert r1.separate_acc > r1.chance_acc
+    # deterministic
+    assert r1.steps == r2.steps
+    assert r1.shared == r2.shared and r1.separate == r2.separate
+    assert (r1.shared_acc, r1.separate_acc) == (r2.shared_acc, r2.separate_acc)
+    # a different seed gives a different (but still winning) run
+    r3 = qkv.experiment(seed=1, config=qkv.ExperimentConfig(steps=200))
+    assert r3.separate_wins
+    assert r3.shared != r1.shared
+
+
+def test_experiment_progress_stream():
+    cfg = qkv.ExperimentConfig(steps=60, eval_every=20)
+    items = list(qkv.run_experiment(seed=3, config=cfg))
+    assert [p.step for p in items] == [0, 20, 40, 60]
+    assert all(p.total == 60 for p in items)
+    assert [len(p.steps) for p in items] == [1, 2, 3, 4]
+    assert all(not p.done for p in items[:-1])
+    last = items[-1]
+    assert last.done and last.result is not None
+    assert last.result.steps == [0, 20, 40, 60]
+    assert len(last.result.shared.acc) == len(last.result.separate.loss) == 4
+
+
+# --------------------------------------------------------------------------
+# sqrt-dk-scaling
+
+
+def test_scaling_variance_saturation_and_gradients():
+    res = scaling.compute(seed=0)
+    rows = {r.d_k: r for r in res.rows}
+    big = rows[max(rows)]
+    assert big.var_ratio == pytest.approx(1.0, abs=0.15)
+    assert big.var_scaled == pytest.approx(1.0, abs=0.15)
+    for r in res.rows:
+        assert r.var_raw == pytest.approx(r.d_k, rel=0.2)
+        if r.d_k >= 16:
+            assert r.max_attn_scaled < r.max_attn_raw
+            assert r.jac_norm_scaled > r.jac_norm_raw
+    # unscaled saturation grows with d_k, scaled stays roughly flat
+    assert big.max_attn_raw > 0.9
+    assert big.max_attn_scaled < 0.5
+    assert big.jac_norm_raw < 0.5 * big.jac_norm_scaled
+
+
+@FAST
+@given(st.integers(1, 1024), st.integers(0, 10_000))
+def test_scaling_frame_consistent(d_k, seed):
+    f = scaling.frame(d_k, seed=seed)
+    assert f.weights_raw.sum() == pytest.approx(1.0)
+    assert f.weights_scaled.sum() == pytest.approx(1.0)
+    a = f.weights_scaled
+    J = np.diag(a) - np.outer(a, a)
+    assert f.jac_scaled == pytest.approx(np.linalg.norm(J), rel=1e-9, abs=1e-12)
+
+
+# --------------------------------------------------------------------------
+# positional-encoding
+
+
+@FAST
+@given(st.integers(1, 32).map(lambda h: 2 * h), st.integers(2, 80), st.integers(0, 40))
+def test_posenc_toeplitz_and_rotation(d_model, n_pos, k):
+    pe = posenc.sinusoidal(n_pos, d_model)
+    G = posenc.gram(pe)
+    assert posenc.toeplitz_deviation(G) < 1e-9
+    k = k % n_pos
+    assert posenc.rotation_error(k, pe, d_model) < 1e-9
+    M = posenc.rotation(k, d_model)
+    assert np.allclose(M @ M.T, np.eye(d_model), atol=1e-12)  # a rotation
+    # check against positions far away too: M_k does not depend on p
+    far = posenc.sinusoidal(2, d_model, start=1000)
+    far_k = posenc.sinusoidal(2, d_model, start=1000 + k)
+    assert np.abs(far_k - far @ M.T).max() < 1e-9
+
+
+def test_posenc_compute_and_frame():
+    res = posenc.compute()
+    assert res.toeplitz_deviation < 1e-9
+    assert max(res.rotation_errors.values()) < 1e-9
+    assert res.dot_by_offset[0] == pytest.approx(res.d_model / 2)
+    f = posenc.frame(5)
+    assert f.k == 5 and f.dot_k_spread < 1e-9 and f.rotation_error < 1e-9
+    assert f.dot_k == pytest.approx(res.dot_by_offset[5])
+
+
+# --------------------------------------------------------------------------
+# registry, figures, import hygiene
+
+
+def test_figures_are_json_serialisable():
+    for demo in registry.all_demos():
+        fig = demo.figures(seed=0)
+        text = json.dumps(fig, allow_nan=False)
+        assert json.loads(text) == fig
+        assert fig["demo"] == demo.id
+
+
+def test_qkv_figures_content():
+    fig = qkv.figures(seed=0, experiment_steps=120)
+    assert fig["asymmetry"]["shared"] == 0.0
+    assert fig["asymmetry"]["separate"] > 0.1
+    curve = fig["blend_curve"]
+    assert len(curve) == 11 and curve[0] == [0.0, 0.0]
+    assert curve[-1][1] == pytest.approx(fig["asymmetry"]["separate"])
+    assert fig["checks"]["symmetric"] is True and fig["checks"]["psd"] is True
+    pair = fig["softmax_pair"]
+    assert pair["ratio"] == pytest.approx(pair["z_ratio"], rel=1e-9)
+    assert fig["experiment"]["separate"]["acc"] > fig["experiment"]["shared"]["acc"]
+
+
+def test_importing_demos_does_not_import_textual():
+    code = (
+        "import sys, trainer.demos.registry, trainer.demos.qkv, trainer.demos.scaling, "
+        "trainer.demos.posenc; "
+        "bad = [m for m in ('textual', 'rich', 'trainer.tui') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_registry_is_cheap_to_import():
+    code = "import sys, trainer.demos.registry as r; r.all_demos(); print('numpy' in sys.modules)"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True)
+    assert proc.stdout.strip() == "False"
+
+
+def test_get_and_unknown_demo():
+    ids = [d.id for d in registry.all_demos()]
+    assert ids == ["qkv-symmetry", "sqrt-dk-scaling", "positional-encoding"]
+    assert get("qkv-symmetry").id == "qkv-symmetry"
+    with pytest.raises(UnknownDemo) as exc:
+        get("nope")
+    assert isinstance(exc.value, ValueError)
+    for i in ids:
+        assert i in str(exc.value)
+    assert all(d.summary and d.title and d.params for d in registry.all_demos())
+
+
+def test_demos_for_explicit_first_then_patterns():
+    assert demos_for([], "", ["positional-encoding", "bogus", "qkv-symmetry", "qkv-symmetry"]) == [
+        "positional-encoding",
+        "qkv-symmetry",
+    ]
+    # explicit first, then the pattern matches (no duplicates)
+    got = demos_for([], "为什么要用 Q、K、V 三个矩阵？为什么不能只用一个？", ["sqrt-dk-scaling"])
+    assert got == ["sqrt-dk-scaling", "qkv-symmetry"]
+    assert demos_for([], "Why does attention divide by sqrt(d_k)?", []) == ["sqrt-dk-scaling"]
+    assert demos_for([], "为什么注意力分数要除以根号 d_k", []) == ["sqrt-dk-scaling"]
+    assert demos_for([], "Transformer 的位置编码是怎么设计的？", []) == ["positional-encoding"]
+    assert demos_for([], "Why not use three identical projection matrices?", []) == ["qkv-symmetry"]
+    assert demos_for([], "Is the attention score matrix symmetric?", []) == ["qkv-symmetry"]
+    # too-broad words do not attach demos
+    assert demos_for([], "Symmetric vs asymmetric encryption?", []) == []
+    assert demos_for([], "对称加密和非对称加密的区别", []) == []
+    assert demos_for([], "How does horizontal scaling work?", []) == []
+    assert demos_for([], "A quick review of Kafka delivery", []) == []
+
+
+def test_demos_for_tags_nested_and_case_insensitive():
+    assert demos_for(["#Transformer/Attention/QKV"], "", []) == ["qkv-symmetry"]
+    assert demos_for(["transformer/positional-encoding/rope"], "", []) == ["positional-encoding"]
+    assert demos_for(["NLP/Attention/Scaling"], "", []) == ["sqrt-dk-scaling"]
+    assert demos_for(["databases/indexing"], "", []) == []
+
+
+def test_suggest_grade_and_result():
+    assert suggest_grade(0, 0) is None
+    assert suggest_grade(3, 3) == 5
+    assert suggest_grade(2, 3) == 3
+    assert suggest_grade(1, 3) == 2
+    assert suggest_grade(0, 2) == 2
+    r = DemoResult("qkv-symmetry", 2, 3, suggest_grade(2, 3))
+    assert r.suggested_grade == 3

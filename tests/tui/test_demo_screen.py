@@ -1,0 +1,257 @@
+"""DemoScreen tests: a tiny host app pushes the screen and captures the DemoResult."""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App
+from textual.widgets import Input, ProgressBar, Static
+
+from trainer.demos import qkv
+from trainer.demos.registry import DemoResult, UnknownDemo
+from trainer.tui.screens.demo import DemoScreen, PosEncView, QKVView, ScalingView
+from trainer.tui.widgets.demo_predict import PredictPanel
+from trainer.tui.widgets.heatmap import Heatmap
+
+QUESTION = "为什么要用 Q、K、V 三个矩阵？Why not one projection?"
+
+
+class Host(App[None]):
+    def __init__(self, demo_id: str, seed: int = 0, question: str = QUESTION) -> None:
+        super().__init__()
+        self.demo_id = demo_id
+        self.seed = seed
+        self.question = question
+        self.results: list[DemoResult | None] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(DemoScreen(self.demo_id, question=self.question, seed=self.seed), self.results.append)
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.content)
+
+
+async def answer(pilot, *keys: str) -> None:
+    for key in keys:
+        await pilot.press(key)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_qkv_predict_play_step_experiment_and_grade():
+    app = Host("qkv-symmetry")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DemoScreen)
+        view = screen.view
+        assert isinstance(view, QKVView)
+        panel = screen.query_one(PredictPanel)
+        assert not view.display  # results hidden until predictions are in
+        # blend keys do nothing before the predictions are answered
+        await pilot.press("right")
+        assert view.t == 0.0
+
+        # Q1 shared S symmetric? yes (right); Q2 softmax symmetric? no (right);
+        # Q3 separate beats shared? no (wrong) -> the experiment is measured
+        await answer(pilot, "y", "n", "n")
+        assert panel.finished and view.display
+        assert view.experiment_result is not None
+        assert view.experiment_result.separate_wins
+        assert panel.score() == (2, 3)
+        assert "2/3 predictions right" in text_of(panel)
+        assert "✗" in text_of(panel) and "measured: yes" in text_of(panel)
+
+        status = screen.query_one("#qkv-status", Static)
+        before = text_of(status)
+        assert "t = 0.00" in before and "= 0.000" in before
+        checks = text_of(screen.query_one("#qkv-checks", Static))
+        assert checks.count("✓") == 3 and "✗" not in checks
+        soft = text_of(screen.query_one("#qkv-softmax", Static))
+        pair = view.demo.softmax_pair()
+        assert f"({pair.i},{pair.j})" in soft and f"{pair.ratio:.10g}" in soft
+
+        # step
+        await pilot.press("right")
+        assert view.t == pytest.approx(0.05)
+        after = text_of(status)
+        assert "t = 0.05" in after and after != before
+        expected = view.demo.frame(0.05).asymmetry
+        assert f"{expected:.3f}" in after
+        blend = screen.query_one("#hm-blend", Heatmap)
+        assert blend.matrix is not None and not (blend.matrix == blend.matrix.T).all()
+        await pilot.press("full_stop", "full_stop")
+        assert view.t == pytest.approx(0.15)
+        await pilot.press("left")
+        assert view.t == pytest.approx(0.10)
+
+        # play / pause: the timer advances t; pausing stops it
+        await pilot.press("p")
+        assert view.playing
+        t0 = view.t
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if view.t > t0:
+                break
+        assert view.t > t0
+        await pilot.press("space")
+        assert not view.playing
+        t_paused = view.t
+        await pilot.pause(0.15)
+        assert view.t == t_paused
+        assert "paused" in text_of(status)
+
+        # run the experiment again from the key
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        bar = screen.query_one("#exp-progress", ProgressBar)
+        assert bar.progress == bar.total == qkv.ExperimentConfig().steps
+        result_text = text_of(screen.query_one("#exp-result", Static))
+        r = view.experiment_result
+        assert r is not None and f"separate {r.separate_acc:.1%}" in result_text
+        assert r.separate_acc > r.shared_acc
+
+        await pilot.press("g")
+        await pilot.pause()
+    assert app.results == [DemoResult("qkv-symmetry", 2, 3, 3)]
+
+
+async def test_qkv_all_right_sentence_and_reseed():
+    app = Host("qkv-symmetry", seed=4)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        view = screen.view
+        assert isinstance(view, QKVView)
+        await answer(pilot, "y", "n", "y")
+        assert screen.query_one(PredictPanel).score() == (3, 3)
+
+        # type a sentence: words become tokens (CJK ok)
+        await pilot.press("s")
+        box = screen.query_one("#sentence-input", Input)
+        assert box.display and box.has_focus
+        await pilot.press("a", "space", "b", "y")  # typed into the input, not bindings
+        assert box.value == "a by"
+        assert view.playing is False
+        box.value = "注意力 is all you need 注意力"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not box.display
+        assert view.demo.labels == ("注意力", "is", "all", "you", "need", "注意力")
+        assert (view.demo.X[0] == view.demo.X[5]).all()
+        hm = screen.query_one("#hm-shared", Heatmap)
+        assert "注意力"[:2] in str(hm.content)
+
+        # escape closes the input without leaving the screen
+        await pilot.press("s")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not box.display and app.results == []
+
+        await pilot.press("r")
+        assert view.seed == 5 and view.demo.seed == 5
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [DemoResult("qkv-symmetry", 3, 3, 5)]
+
+
+async def test_leaving_without_predictions_suggests_nothing():
+    app = Host("qkv-symmetry")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [DemoResult("qkv-symmetry", 0, 0, None)]
+
+
+async def test_scaling_view_live_parameter_and_grade():
+    app = Host("sqrt-dk-scaling", question="Why divide by sqrt(d_k)?")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.view
+        assert isinstance(view, ScalingView)
+        await answer(pilot, "y")  # unscaled softmax at d_k=1024 saturates: right
+        live = app.screen.query_one("#scaling-live", Static)
+        assert "d_k = 64" in text_of(live)
+        await pilot.press("right")
+        assert "d_k = 128" in text_of(live)
+        await pilot.press("left", "left")
+        assert "d_k = 32" in text_of(live)
+        table = app.screen.query_one("#scaling-table", Static)
+        assert table.content is not None
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [DemoResult("sqrt-dk-scaling", 1, 1, 5)]
+
+
+async def test_posenc_view_live_parameter_and_grade():
+    app = Host("positional-encoding", question="位置编码为什么用正弦函数？")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.view
+        assert isinstance(view, PosEncView)
+        await answer(pilot, "y")  # wrong: the dot product depends only on k
+        live = app.screen.query_one("#posenc-live", Static)
+        assert "k = 1" in text_of(live)
+        await pilot.press("right", "right")
+        assert view.k == 3 and "k = 3" in text_of(live)
+        assert "PE(p)·PE(p+3)" in text_of(live)
+        await pilot.press("g")
+        await pilot.pause()
+    assert app.results == [DemoResult("positional-encoding", 0, 1, 3)]
+
+
+def test_unknown_demo_id():
+    with pytest.raises(UnknownDemo):
+        DemoScreen("no-such-demo")
+
+
+# --------------------------------------------------------------------------
+# snapshots (baseline in tests/tui/__snapshots__/)
+
+
+async def _answer_qkv(pilot) -> None:
+    await answer(pilot, "y", "n", "y")
+
+
+async def _answer_qkv_and_scroll(pilot) -> None:
+    await _answer_qkv(pilot)
+    screen = pilot.app.screen
+    screen.query_one("#demo-body").scroll_to_widget(screen.query_one("#heatmaps"), animate=False, top=True)
+    await pilot.pause()
+
+
+async def _answer_yes(pilot) -> None:
+    await answer(pilot, "y")
+
+
+async def _answer_no_and_scroll(pilot) -> None:
+    await answer(pilot, "n")
+    screen = pilot.app.screen
+    screen.query_one("#demo-body").scroll_to_widget(screen.query_one(".demo-view"), animate=False, top=True)
+    await pilot.pause()
+
+
+def test_snapshot_qkv_after_predictions(snap_compare):
+    assert snap_compare(Host("qkv-symmetry"), terminal_size=(80, 24), run_before=_answer_qkv)
+
+
+def test_snapshot_qkv_heatmaps(snap_compare):
+    assert snap_compare(Host("qkv-symmetry"), terminal_size=(80, 24), run_before=_answer_qkv_and_scroll)
+
+
+def test_snapshot_scaling(snap_compare):
+    assert snap_compare(
+        Host("sqrt-dk-scaling", question="Why divide by sqrt(d_k)?"),
+        terminal_size=(80, 24),
+        run_before=_answer_yes,
+    )
+
+
+def test_snapshot_posenc(snap_compare):
+    assert snap_compare(
+        Host("positional-encoding", question="位置编码为什么用正弦函数？"),
+        terminal_size=(80, 24),
+        run_before=_answer_no_and_scroll,
+    )
