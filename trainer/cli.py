@@ -254,7 +254,14 @@ class Context:
         except Exception as exc:  # sqlite3 errors, read-only deck
             if readonly:
                 return ReviewLog.memory()
-            raise UsageError(f"cannot open the review log in {self.deck.root / '.trainer'}: {exc}") from None
+            import shutil
+
+            try:
+                full = shutil.disk_usage(self.deck.root).free == 0
+            except OSError:
+                full = False
+            hint = " (the disk is full)" if full else ""
+            raise UsageError(f"cannot open the review log in {self.deck.root / '.trainer'}: {exc}{hint}") from None
         for line in repaired:
             print(clean(line), file=sys.stderr)
         return log
@@ -481,11 +488,11 @@ def cmd_import(ctx: Context) -> int:
         if log is not None:
             log.close()
     if a.json:
-        emit_json(report.to_json())
+        emit_json(report.to_dict())
     else:
         for line in report.render_lines():
             print(clean(line))
-    return PROBLEMS if report.failed else OK
+    return OK if report.ok else PROBLEMS
 
 
 def cmd_stats(ctx: Context) -> int:

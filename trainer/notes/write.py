@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +52,22 @@ def format_value(value: object) -> str:
     if isinstance(value, float):
         return repr(round(value, 2))
     if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
+        return value if _plain_str(value) else "'" + value.replace("'", "''") + "'"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(format_value(v) for v in value) + "]"
     raise TypeError(f"cannot write a {type(value).__name__} to a note")
+
+
+_PLAIN = re.compile(r"^[^\W\d_][\w/.+-]*(?: [\w/.+-]+)*$")
+_YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "nan", "inf", "~"}
+
+
+def _plain_str(s: str) -> bool:
+    """Whether a string reads back as itself unquoted (``medium``, ``Transformer/Attention``)."""
+    if not _PLAIN.match(s) or s.lower() in _YAML_WORDS:
+        return False
+    loaded = load_yaml(f"v: {s}")[0]
+    return isinstance(loaded, dict) and loaded.get("v") == s
 
 
 def _same(a: object, b: object) -> bool:

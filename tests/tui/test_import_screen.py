@@ -1,0 +1,107 @@
+"""The import modal in a tiny host app: preview writes nothing, Import writes and reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from textual.app import App
+from textual.widgets import Button, DataTable, Input, ProgressBar, Static
+
+from trainer.deck import Deck
+from trainer.importers import ImportReport
+from trainer.reviewlog import ReviewLog
+from trainer.tui.screens.import_screen import ImportScreen
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
+TODAY = dt.date(2024, 2, 1)
+
+
+class Host(App):
+    def __init__(self, deck: Deck) -> None:
+        super().__init__()
+        self.deck = deck
+        self.results: list[ImportReport | None] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(ImportScreen(self.deck, TODAY), self.results.append)
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+def summary(app) -> str:
+    return str(app.screen.query_one("#import-summary", Static).render())
+
+
+async def test_preview_then_import(tmp_path: Path):
+    src = tmp_path / "vault"
+    shutil.copytree(FIXTURES / "vault", src)
+    (tmp_path / "deck").mkdir()
+    deck = Deck(tmp_path / "deck")
+    app = Host(deck)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        assert screen.query_one("#import-run", Button).disabled
+        screen.query_one("#import-path", Input).value = str(src)
+        screen.query_one("#import-into", Input).value = "obsidian"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert files(deck.root) == {}  # a preview writes nothing, not even .trainer/
+        table = screen.query_one("#import-plan", DataTable)
+        assert table.row_count == 11 + 1  # 11 notes + 1 flagged row
+        actions = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert actions.count("import") == 9 and actions.count("failed") == 1 and actions.count("skipped") == 1
+        assert "imported 9, updated 0, skipped 1, failed 1" in summary(app)
+        assert not screen.query_one("#import-run", Button).disabled
+
+        # changing an option invalidates the preview
+        screen.query_one("#import-into", Input).value = "other"
+        await pilot.pause()
+        assert screen.query_one("#import-run", Button).disabled
+        screen.query_one("#import-into", Input).value = "obsidian"
+        await pilot.pause()
+        assert not screen.query_one("#import-run", Button).disabled
+
+        await pilot.click("#import-run")
+        await settle(pilot)
+        bar = screen.query_one("#import-progress", ProgressBar)
+        assert bar.total == 11 and bar.progress == 11
+        assert "imported 9, updated 0, skipped 1, failed 1" in summary(app)
+        written = files(deck.root / "obsidian")
+        assert len(written) == 9 and "attention/self-attention.md" in written
+        log = ReviewLog.open(deck.root)
+        assert len(list(log.rows(kinds=("import",)))) == 9
+        log.close()
+
+        await pilot.click("#import-close")
+        await pilot.pause()
+        assert len(app.results) == 1 and app.results[0] is not None
+        assert len(app.results[0].imported) == 9
+
+
+async def test_refusal_and_close_without_import(tmp_path: Path):
+    (tmp_path / "deck").mkdir()
+    deck = Deck(tmp_path / "deck")
+    app = Host(deck)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#import-path", Input).value = str(deck.root)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "inside the deck" in summary(app) or "is the deck" in summary(app)
+        assert screen.query_one("#import-run", Button).disabled
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.results == [None]

@@ -1,0 +1,250 @@
+"""Anki "Notes in Plain Text" exports: one markdown note per row.
+
+The file starts with header lines (Anki 2.1.55+)::
+
+    #separator:tab          tab, comma, semicolon, space, pipe, colon, or the character itself
+    #html:true              fields hold HTML
+    #tags:a b               tags for every note
+    #columns:Front	Back	Tags
+    #notetype column:1      1-based columns that are not note fields
+    #deck column:2
+    #guid column:3
+    #tags column:5
+
+Rows are read with :mod:`csv` (fields may be quoted with ``"``, holding separators, newlines
+and doubled quotes). The first note field is the question, turned into one line of text; the
+second is the answer, HTML turned into markdown with ``markdownify``; further fields follow
+as sections of their own. Anki tags (space-separated, ``::`` nesting) become ``tags`` with
+``/`` nesting. Cloze fronts (``{{c1::Paris::city}}``) become ``[...]`` in the question.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup
+from markdownify import MarkdownConverter
+
+from trainer.importers.dedupe import body_key
+from trainer.importers.markdown import Prepared, SourceError, log_state, new_card_values, seed_style
+from trainer.notes.parse import NoteError, decode
+from trainer.notes.write import edit_frontmatter, encode
+
+_SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|", "colon": ":"}
+_HEADER = re.compile(r"^#([A-Za-z][A-Za-z ]*):(.*)$")
+_KNOWN = {"separator", "html", "tags", "columns", "notetype", "deck", "notetype column", "deck column",
+          "guid column", "tags column", "if matches"}
+_HTML_HINT = re.compile(r"<[A-Za-z/!][^>]*>|&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);")
+_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.S)
+
+
+def looks_like_export(head: bytes) -> bool:
+    """Whether a ``.txt`` found inside a folder is an Anki export (it starts with a header)."""
+    text = head.lstrip(b"\xef\xbb\xbf").decode("utf-8", "ignore")
+    m = _HEADER.match(text.split("\n", 1)[0].rstrip("\r"))
+    return bool(m and m.group(1).strip().lower() in _KNOWN)
+
+
+@dataclass
+class Row:
+    number: int
+    """1-based among the data rows."""
+    line: int
+    """Line of the file the row starts on."""
+    fields: list[str]
+    names: list[str]
+    tags: list[str]
+
+
+@dataclass
+class Export:
+    html: bool | None
+    rows: list[Row] = field(default_factory=list)
+    separator: str = "\t"
+
+
+def _separator(value: str) -> str:
+    v = value.strip()
+    if v.lower() in _SEPARATORS:
+        return _SEPARATORS[v.lower()]
+    if value in ("\t", " "):
+        return value
+    if len(v) == 1:
+        return v
+    raise SourceError(f"#separator:{value} is not a separator Anki knows")
+
+
+def _column(value: str, key: str) -> int:
+    try:
+        n = int(value.strip())
+    except ValueError:
+        raise SourceError(f"#{key}:{value} is not a column number") from None
+    if n < 1:
+        raise SourceError(f"#{key}:{value} must be 1 or more")
+    return n - 1
+
+
+def clean_tag(tag: str) -> str:
+    tag = "".join(ch for ch in tag if unicodedata.category(ch)[0] != "C")
+    return "/".join(p for p in tag.replace("::", "/").split("/") if p.strip())
+
+
+def read_export(raw: bytes) -> Export:
+    """Parse the whole export; raises :class:`SourceError` for a file that is not one."""
+    try:
+        text, _ = decode(raw.replace(b"\x00", b""))  # NUL has no place in a note; Anki never writes it
+    except NoteError as exc:
+        raise SourceError(str(exc)) from None
+    headers: dict[str, str] = {}
+    pos = 0
+    line_no = 1
+    while pos < len(text) and text.startswith("#", pos):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end + 1
+        line = text[pos:end].rstrip("\r\n")
+        m = _HEADER.match(line)
+        if m and m.group(1).strip().lower() in _KNOWN:
+            headers[m.group(1).strip().lower()] = m.group(2)
+        pos = end
+        line_no += 1
+    data = text[pos:]
+    if "separator" in headers:
+        sep = _separator(headers["separator"])
+    else:
+        first = data.split("\n", 1)[0]
+        sep = next((c for c in ("\t", "|", ";", ",") if c in first), "\t")
+    html: bool | None = None
+    if "html" in headers:
+        html = headers["html"].strip().lower() in ("true", "1", "yes")
+    special = {}
+    for key in ("notetype column", "deck column", "guid column", "tags column"):
+        if key in headers:
+            special[key] = _column(headers[key], key)
+    skip = set(special.values())
+    names = headers["columns"].split(sep) if "columns" in headers else []
+    global_tags = [clean_tag(t) for t in headers.get("tags", "").split()]
+    export = Export(html=html, separator=sep)
+    reader = csv.reader(io.StringIO(data, newline=""), delimiter=sep, quotechar='"', doublequote=True, strict=False)
+    number = 0
+    start = line_no
+    try:
+        for cols in reader:
+            row_line = start
+            start = line_no + reader.line_num
+            if not cols or all(not c.strip() for c in cols):
+                continue
+            number += 1
+            tags = list(global_tags)
+            if "tags column" in special and special["tags column"] < len(cols):
+                tags.extend(clean_tag(t) for t in cols[special["tags column"]].split())
+            keep = [i for i in range(len(cols)) if i not in skip]
+            export.rows.append(
+                Row(
+                    number=number,
+                    line=row_line,
+                    fields=[cols[i] for i in keep],
+                    names=[names[i].strip() if i < len(names) else "" for i in keep],
+                    tags=[t for i, t in enumerate(tags) if t and t not in tags[:i]],
+                )
+            )
+    except csv.Error as exc:
+        raise SourceError(f"line {start}: {exc}") from None
+    if not export.rows:
+        raise SourceError("no notes found (is this an Anki 'Notes in Plain Text' export?)")
+    return export
+
+
+# ---------------------------------------------------------------- HTML
+
+
+class _Converter(MarkdownConverter):
+    def convert_img(self, el, text, parent_tags):  # keep images even inside inline contexts
+        return super().convert_img(el, text, set(parent_tags) - {"_inline"})
+
+
+_MD = _Converter(heading_style="ATX", bullets="-", newline_style="backslash", escape_underscores=False)
+_BREAKS = re.compile(r"(?:[ \t]*\\\n[ \t]*){2,}")
+_TRAILING_BREAK = re.compile(r"\\\n(?=\n|\Z)")
+
+
+def is_html(value: str, html: bool | None) -> bool:
+    return html if html is not None else bool(_HTML_HINT.search(value))
+
+
+def to_markdown(value: str, html: bool | None) -> str:
+    """A field as markdown: HTML through markdownify, ``<br>`` as line breaks, entities decoded."""
+    if is_html(value, html):
+        md = _MD.convert(value)
+        md = _BREAKS.sub("\n\n", md)
+        md = _TRAILING_BREAK.sub("", md)
+    else:
+        md = value.replace("\r\n", "\n")
+    md = md.replace("\xa0", " ")
+    lines = [ln.rstrip(" \t") if not ln.endswith("\\") else ln for ln in md.split("\n")]
+    md = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return md.strip("\n")
+
+
+def to_line(value: str, html: bool | None) -> str:
+    """A field as one line of plain text (for the ``# `` question)."""
+    if is_html(value, html):
+        soup = BeautifulSoup(value, "html.parser")
+        for br in soup.find_all("br"):
+            br.replace_with(" ")
+        for block in soup.find_all(["div", "p", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6"]):
+            block.insert_after(" ")
+        for tag in soup.find_all(["script", "style"]):
+            tag.decompose()
+        value = soup.get_text()
+    value = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value)
+    return " ".join(value.split())
+
+
+def prepare_row(
+    row: Row, export: Export, *, source: str, created: dt.date, today: dt.date
+) -> tuple[Prepared, str]:
+    """The note for one row, and the text its file name is made from."""
+    front = row.fields[0] if row.fields else ""
+    back = row.fields[1] if len(row.fields) > 1 else ""
+    html = export.html
+    cloze_answer = ""
+    if _CLOZE.search(front):
+        bold = ("<b>{}</b>" if is_html(front, html) else "**{}**").format
+        cloze_answer = to_markdown(_CLOZE.sub(lambda m: bold(m.group(1)), front), html)
+        front = _CLOZE.sub(lambda m: f"[{m.group(2)}]" if m.group(2) else "[...]", front)
+    question = to_line(front, html)
+    parts: list[str] = []
+    if question:
+        parts.append(f"# {question}")
+    else:
+        front_md = to_markdown(front, html)
+        if front_md:
+            parts.append(front_md)
+    answer = "\n\n".join(p for p in (cloze_answer, to_markdown(back, html)) if p)
+    if answer:
+        parts.append(f"## Answer\n\n{answer}")
+    for i in range(2, len(row.fields)):
+        extra = to_markdown(row.fields[i], html)
+        if extra:
+            title = to_line(row.names[i], False) if i < len(row.names) and row.names[i] else f"Field {i + 1}"
+            parts.append(f"## {title}\n\n{extra}")
+    body = "\n\n".join(parts) + "\n"
+    values = new_card_values({}, created, today, list(row.tags))
+    try:
+        text = edit_frontmatter(body, seed_style(values)).text
+    except NoteError as exc:  # pragma: no cover - the values are ours
+        raise SourceError(str(exc)) from None
+    prepared = Prepared(
+        data=encode(text, False),
+        body=body,
+        question=question or "",
+        key=body_key(body),
+        brought={"tags": list(row.tags)},
+        after=log_state(values, created, today, source),
+    )
+    return prepared, question

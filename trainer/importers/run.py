@@ -1,0 +1,560 @@
+"""``trainer import``: plan every source note, then write the new ones safely (SPEC §7).
+
+Order of decisions for one note:
+
+1. It cannot be read or its frontmatter does not parse: **failed**, with the reason.
+2. Its target path holds a note with the same body: **skipped** as already imported
+   (``--on-conflict update`` brings its keys up to date instead).
+3. Another note of the deck, or one met earlier in this run, has the same body
+   (whitespace-normalised): **skipped** as a duplicate of it.
+4. Its target path is taken by a different note: ``--on-conflict`` decides: skip (default),
+   update (only the keys the import brings, through :func:`update_note`; never the body) or
+   rename (``name (2).md``). Two sources of one run aiming at one path are always renamed.
+5. Otherwise **imported**; a note with the same question (and a different body) makes it
+   **flagged** as a possible duplicate as well.
+
+Writing: every target is checked to resolve inside the deck (symlinks included). New notes
+are written to hidden temp files, made durable in batches, then linked into place with
+``os.link``, which never replaces an existing file; an interrupted import leaves whole notes
+or none, and temp leftovers are removed by the next scan. ``dry_run`` writes nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import errno
+import os
+import secrets
+import sqlite3
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Literal
+
+from trainer.deck import Deck
+from trainer.importers import anki, markdown, names, obsidian
+from trainer.importers.dedupe import Index, question_key
+from trainer.importers.markdown import Prepared, SourceError
+from trainer.importers.names import ImportRefused
+from trainer.importers.report import Entry, ImportReport, SourceInfo
+from trainer.notes.parse import NoteError, decode, load_yaml, split_frontmatter
+from trainer.notes.store import Conflict, NoteGone, update_note
+from trainer.notes.write import REMOVE, TEMP_MARK, WriteError, edit_frontmatter
+from trainer.reviewlog import ReviewLog
+
+OnConflict = Literal["skip", "update", "rename"]
+ON_CONFLICT = ("skip", "update", "rename")
+ANKI_SUFFIXES = (".txt", ".tsv", ".csv")
+_BATCH = 512
+
+
+@dataclass
+class Candidate:
+    """One note to bring in, before it is read."""
+
+    kind: Literal["markdown", "anki"]
+    path: Path
+    label: str
+    target: tuple[str, ...] = ()
+    """Wanted deck-relative path (markdown); an Anki row's name comes from its question."""
+    vault: bool = False
+    row: anki.Row | None = None
+    export: anki.Export | None = None
+
+
+# ---------------------------------------------------------------- sources
+
+
+def _check_sources(sources: list[Path], root: Path) -> None:
+    for src in sources:
+        try:
+            real = Path(os.path.realpath(src))
+        except OSError:
+            continue
+        if names.inside(root, real):
+            what = "is the deck" if str(real) == str(root) else "is inside the deck"
+            raise ImportRefused(f"{src} {what} ({root}); import from a folder outside it")
+
+
+def _part(name: str) -> str:
+    """A path component from a source folder, kept unless it would not be valid everywhere."""
+    if names.is_safe_name(name):
+        return name
+    stem = name[:-3] if name.lower().endswith(".md") else name
+    fixed = names.safe_stem(stem, "note")
+    return fixed + ".md" if name.lower().endswith(".md") else fixed
+
+
+def _walk(folder: Path, root: Path, vault: bool, report: ImportReport, label_base: str) -> list[Candidate]:
+    """Notes under ``folder``: hidden folders skipped, symlinks not followed, sorted."""
+    out: list[Candidate] = []
+    stack: list[tuple[Path, tuple[str, ...]]] = [(folder, ())]
+    root_s = str(root)
+    while stack:
+        here, rel = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            report.add("failed", os.path.join(label_base, *rel) or label_base, None, f"folder cannot be read: {exc.strerror}")
+            continue
+        subdirs = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            label = os.path.join(label_base, *rel, name)
+            try:
+                if entry.is_symlink():
+                    if name.lower().endswith(".md") or entry.is_dir():
+                        report.add("skipped", label, None, "symlink not followed")
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    if os.path.realpath(entry.path) == root_s:
+                        report.warnings.append(Entry("warning", label, None, "the deck itself; not imported into itself"))
+                        continue
+                    subdirs.append((Path(entry.path), (*rel, name)))
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            lower = name.lower()
+            if lower.endswith(".md"):
+                out.append(Candidate("markdown", Path(entry.path), label, tuple(_part(p) for p in (*rel, name)), vault))
+            elif lower.endswith(ANKI_SUFFIXES):
+                try:
+                    with open(entry.path, "rb") as fh:
+                        head = fh.read(256)
+                except OSError:
+                    continue
+                if anki.looks_like_export(head):
+                    out.extend(_anki_candidates(Path(entry.path), label, report))
+        stack.extend(reversed(subdirs))
+    return out
+
+
+def _anki_candidates(path: Path, label: str, report: ImportReport) -> list[Candidate]:
+    try:
+        export = anki.read_export(path.read_bytes())
+    except SourceError as exc:
+        report.add("failed", label, None, str(exc))
+        return []
+    except OSError as exc:
+        report.add("failed", label, None, f"cannot be read: {exc.strerror}")
+        return []
+    report.sources.append(SourceInfo(label, "Anki export", len(export.rows)))
+    return [Candidate("anki", path, f"{label} row {r.number}", row=r, export=export) for r in export.rows]
+
+
+def collect(sources: list[Path], root: Path, into: tuple[str, ...], report: ImportReport) -> list[Candidate]:
+    out: list[Candidate] = []
+    for src in sources:
+        src = Path(src)
+        label = str(src)
+        if not os.path.lexists(src):
+            report.add("failed", label, None, "not found")
+            continue
+        if src.is_dir():
+            vault = obsidian.is_vault(src)
+            found = _walk(src, root, vault, report, label)
+            for c in found:
+                if c.kind == "markdown":
+                    c.target = (*into, *c.target)
+            n_md = sum(1 for c in found if c.kind == "markdown")
+            report.sources.insert(
+                len([s for s in report.sources if s.kind != "Anki export"]),
+                SourceInfo(label, "Obsidian vault" if vault else "folder", n_md),
+            )
+            out.extend(found)
+        elif src.is_file():
+            lower = src.name.lower()
+            if lower.endswith(".md"):
+                vault = obsidian.is_vault(src.parent)
+                out.append(Candidate("markdown", src, label, (*into, _part(src.name)), vault))
+                report.sources.append(SourceInfo(label, "markdown file", 1))
+            elif lower.endswith(ANKI_SUFFIXES):
+                out.extend(_anki_candidates(src, label, report))
+            else:
+                report.add("failed", label, None, "not a markdown note (.md) or an Anki text export (.txt)")
+        else:
+            report.add("failed", label, None, "not a file or folder")
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _syncfs(root: Path) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return False
+    try:
+        fd = os.open(root, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        return fn(fd) == 0
+    finally:
+        os.close(fd)
+
+
+def _durable(root: Path, files: list[Path]) -> None:
+    """Everything written so far is on disk: one ``syncfs`` per batch instead of one fsync per note."""
+    if _syncfs(root):
+        return
+    if hasattr(os, "sync"):
+        os.sync()
+        return
+    for f in files:  # pragma: no cover - Windows
+        try:
+            fd = os.open(f, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class _Dirs:
+    """Folders of the deck already checked to resolve inside it (and made, when writing): once per folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.checked: dict[str, bool] = {}
+        self.made: set[str] = set()
+
+    def inside(self, folder: Path) -> bool:
+        key = str(folder)
+        ok = self.checked.get(key)
+        if ok is None:
+            ok = self.checked[key] = names.inside(self.root, folder)
+        return ok
+
+    def make(self, folder: Path) -> None:
+        key = str(folder)
+        if key not in self.made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.checked.pop(key, None)
+            if not self.inside(folder):  # pragma: no cover - raced with a symlink swap
+                raise ImportRefused(f"{folder}: leads outside the deck; not written")
+            self.made.add(key)
+
+
+class _Writer:
+    """New notes: temp file → (batch) durable → ``os.link`` into place (never over a file)."""
+
+    def __init__(self, root: Path, log: ReviewLog | None, today: dt.date, report: ImportReport, dirs: _Dirs):
+        self.root = root
+        self.dirs = dirs
+        self.log = log
+        self.today = today
+        self.report = report
+        self.mode = 0o666 & ~_umask()
+        self.pending: list[tuple[Entry, Path, Path, dict]] = []
+
+    def add(self, entry: Entry, rel: str, data: bytes, after: dict) -> None:
+        path = self.root / rel
+        parent = path.parent
+        if not self.dirs.inside(parent):
+            raise ImportRefused(f"{rel}: its folder leads outside the deck (a symlink?); not written")
+        self.dirs.make(parent)
+        tmp = parent / f".{path.name[:40]}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, self.mode)
+        except BaseException:
+            os.close(fd)
+            os.unlink(tmp)
+            raise
+        os.close(fd)
+        self.pending.append((entry, tmp, path, after))
+        if len(self.pending) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        try:
+            _durable(self.root, [t for _, t, _, _ in batch])
+            done: list[tuple[Entry, dict]] = []
+            for entry, tmp, path, after in batch:
+                try:
+                    _place(tmp, path)
+                    done.append((entry, after))
+                except FileExistsError:
+                    entry.action, entry.reason = "failed", f"{entry.target} appeared while importing; not overwritten"
+                except OSError as exc:
+                    entry.action, entry.reason = "failed", f"cannot write {entry.target}: {exc.strerror}"
+            _durable(self.root, [])
+        finally:
+            for _, tmp, _, _ in batch:
+                try:
+                    os.unlink(tmp)
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    pass
+        self._log(done)
+
+    def _log(self, done: list[tuple[Entry, dict]]) -> None:
+        if self.log is None or not done:
+            return
+        conn = self.log.conn
+        try:
+            conn.execute("BEGIN")
+            for entry, after in done:
+                self.log.begin(entry.target or "", "import", self.today, pending=False, after=after)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            self.report.warnings.append(Entry("warning", "review log", None, f"imports not logged: {exc}"))
+
+    def abort(self) -> None:
+        for _, tmp, _, _ in self.pending:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        self.pending = []
+
+
+def _place(tmp: Path, path: Path) -> None:
+    """Link ``tmp`` to ``path``, failing if ``path`` exists (even as a dangling symlink)."""
+    try:
+        os.link(tmp, path, follow_symlinks=False)
+        return
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+            raise
+    if os.path.lexists(path):  # no hard links here: check, then rename (a narrow race, no clobber in practice)
+        raise FileExistsError(errno.EEXIST, "exists", str(path))
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- the run
+
+
+def _mtime_date(path: Path, today: dt.date) -> dt.date:
+    try:
+        return dt.date.fromtimestamp(os.stat(path).st_mtime)
+    except (OSError, OverflowError, ValueError):
+        return today
+
+
+def _changes(path: Path, brought: dict[str, object]) -> list[str]:
+    """Keys an update with ``brought`` would change in the note at ``path`` (read only)."""
+    text, _ = decode(path.read_bytes())
+    split = split_frontmatter(text)
+    data = load_yaml(split.yaml)[0] if split else {}
+    if data is not None and not isinstance(data, dict):
+        raise NoteError("its frontmatter is not a mapping; it cannot be updated")
+    data = data or {}
+    edit = edit_frontmatter(text, brought)
+    if edit.text == text:
+        return []
+    return [k for k in brought if k in edit.old_raw or (k not in data and brought[k] is not REMOVE)]
+
+
+def run_import(
+    deck: Deck,
+    sources: list[Path],
+    *,
+    into: str | None = None,
+    dry_run: bool = False,
+    on_conflict: OnConflict = "skip",
+    drop_foreign_keys: bool = False,
+    today: dt.date,
+    log: ReviewLog | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Bring ``sources`` (markdown files/folders, Obsidian vaults, Anki text exports) into ``deck``.
+
+    Raises :class:`ImportRefused` before doing anything when the run as a whole is wrong
+    (``into`` leaving the deck, a source inside the deck, an unknown ``on_conflict``).
+    Per-note trouble never raises: it is in the report's ``failed`` list.
+    """
+    if on_conflict not in ON_CONFLICT:
+        raise ImportRefused(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}, not {on_conflict!r}")
+    root = Path(os.path.realpath(deck.root))
+    into_parts = names.into_parts(into)
+    if into_parts and not names.inside(root, root.joinpath(*into_parts)):
+        raise ImportRefused(f"--into {into} leads outside the deck (through a symlink); refused")
+    sources = [Path(s) for s in sources]
+    _check_sources(sources, root)
+
+    report = ImportReport(dry_run=dry_run)
+    candidates = collect(sources, root, into_parts, report)
+    index = Index.of_deck(deck, clean_temp=not dry_run)
+    dirs = _Dirs(root)
+    writer = None if dry_run else _Writer(root, log, today, report, dirs)
+    total = len(candidates)
+    if progress:
+        progress(0, total)
+    mtimes: dict[Path, dt.date] = {}
+    try:
+        for i, cand in enumerate(candidates, 1):
+            _one(cand, dirs, root, index, report, writer, into_parts, on_conflict, drop_foreign_keys, today, mtimes)
+            if progress:
+                progress(i, total)
+        if writer:
+            writer.flush()
+    finally:
+        if writer:
+            writer.abort()
+    return report
+
+
+def _one(
+    cand: Candidate,
+    dirs: _Dirs,
+    root: Path,
+    index: Index,
+    report: ImportReport,
+    writer: _Writer | None,
+    into: tuple[str, ...],
+    on_conflict: str,
+    drop: bool,
+    today: dt.date,
+    mtimes: dict[Path, dt.date],
+) -> None:
+    label = cand.label
+    created = mtimes.get(cand.path)
+    if created is None:
+        created = mtimes[cand.path] = _mtime_date(cand.path, today)
+    try:
+        if cand.kind == "markdown":
+            raw = cand.path.read_bytes()
+            rel = "/".join(cand.target)
+            prep = markdown.prepare(
+                raw, rel=rel, source=label, created=created, today=today, vault=cand.vault, drop_foreign_keys=drop
+            )
+            stem, fallback = rel.rsplit("/", 1)[-1][:-3], None
+            folder = cand.target[:-1]
+        else:
+            assert cand.row is not None and cand.export is not None
+            prep, qtext = anki.prepare_row(cand.row, cand.export, source=label, created=created, today=today)
+            fallback = f"anki-{cand.row.number}"
+            stem = names.safe_stem(qtext, fallback)
+            folder = into
+            rel = "/".join((*folder, stem + names.SUFFIX))
+            if not prep.question:
+                prep.question = stem
+    except SourceError as exc:
+        report.add("failed", label, None, str(exc))
+        return
+    except OSError as exc:
+        report.add("failed", label, None, f"cannot be read: {exc.strerror}")
+        return
+    for w in prep.warnings:
+        report.warnings.append(Entry("warning", label, None, w))
+
+    if not names.rel_is_plain(rel):  # pragma: no cover - names are built to be plain
+        report.add("failed", label, None, f"refused target {rel!r}: not a plain path inside the deck")
+        return
+
+    if rel in index.in_deck and index.body_of_rel.get(rel) == prep.key:  # None == None: both bodies empty
+        if on_conflict == "update" and rel in index.in_deck:
+            _update(label, rel, prep, root, report, dry_run=writer is None)
+        else:
+            report.add("skipped", label, rel, f"already in the deck as {rel} (unchanged)")
+        return
+    if prep.key is not None and prep.key in index.by_body:
+        other = index.by_body[prep.key]
+        report.add("skipped", label, other, f"duplicate of {other}")
+        return
+
+    planned_here = rel in index.body_of_rel and rel not in index.in_deck
+    case_clash = cand.kind == "anki" and rel not in index.body_of_rel and rel.casefold() in index.folded
+    if planned_here or case_clash:
+        rel = _free(folder, stem, index, root)  # two notes of this run, one name: number the later one
+    elif rel in index.in_deck or os.path.lexists(root / rel):
+        is_note = rel in index.in_deck
+        if on_conflict == "rename":
+            rel = _free(folder, stem, index, root)
+        elif on_conflict == "update" and is_note:
+            _update(label, rel, prep, root, report, dry_run=writer is None)
+            return
+        elif is_note:
+            report.add("skipped", label, rel, f"{rel} already exists with different content (--on-conflict update or rename)")
+            return
+        else:
+            report.add("skipped", label, rel, f"{rel} exists and is not a note of the deck; not touched")
+            return
+
+    if not dirs.inside((root / rel).parent):  # the file itself does not exist: its folder decides
+        report.add("failed", label, rel, f"{rel} leads outside the deck (a symlink?); refused")
+        return
+    entry = report.add("imported", label, rel)
+    qk = question_key(prep.question)
+    same_q = index.by_question.get(qk)
+    if same_q is not None and same_q != rel:
+        report.flagged.append(
+            Entry("flagged", label, rel, f"same question as {same_q}, different body: possible duplicate", other=same_q)
+        )
+    index.add(rel, prep.key, prep.question)
+    if writer is not None:
+        try:
+            writer.add(entry, rel, prep.data, prep.after)
+        except ImportRefused as exc:
+            entry.action, entry.reason = "failed", str(exc)
+        except OSError as exc:
+            entry.action, entry.reason = "failed", f"cannot write {rel}: {exc.strerror or exc}"
+
+
+def _free(folder: tuple[str, ...], stem: str, index: Index, root: Path) -> str:
+    n = 2
+    while True:
+        rel = "/".join((*folder, names.numbered(stem, n) + names.SUFFIX))
+        if not index.taken(rel, root):
+            return rel
+        n += 1
+
+
+def _update(label: str, rel: str, prep: Prepared, root: Path, report: ImportReport, *, dry_run: bool) -> None:
+    path = root / rel
+    if not names.inside(root, path):
+        report.add("failed", label, rel, f"{rel} leads outside the deck (a symlink?); refused")
+        return
+    try:
+        changed = _changes(path, prep.brought)
+    except (NoteError, OSError) as exc:
+        report.add("failed", label, rel, f"cannot update {rel}: {exc}")
+        return
+    if not changed:
+        report.add("skipped", label, rel, f"{rel} is up to date (unchanged)")
+        return
+    reason = "keys " + ", ".join(changed)
+    if dry_run:
+        report.add("updated", label, rel, reason)
+        return
+    try:
+        written = update_note(path, markdown.seed_style({k: prep.brought[k] for k in changed}))
+    except (NoteError, WriteError, Conflict, NoteGone, OSError) as exc:
+        report.add("failed", label, rel, f"cannot update {rel}: {exc}")
+        return
+    if written.changed:
+        report.add("updated", label, rel, reason)
+    else:
+        report.add("skipped", label, rel, f"{rel} is up to date (unchanged)")

@@ -1,0 +1,257 @@
+"""Import notes from the TUI: a path, a dry-run preview, then the import with a progress bar.
+
+``ImportScreen(deck, today)`` is a modal; it dismisses with the :class:`ImportReport` of the
+import it ran (``None`` when closed without importing). Both the preview and the import run
+in thread workers that never touch widgets: they post messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static
+from textual.worker import Worker, WorkerState
+
+from trainer.deck import Deck
+from trainer.importers import ImportRefused, ImportReport, run_import
+from trainer.importers.report import printable
+from trainer.reviewlog import ReviewLog
+
+_STYLES = {"import": "green", "imported": "green", "update": "yellow", "updated": "yellow", "skipped": "dim",
+           "failed": "bold red", "flagged": "magenta"}
+
+
+class ImportScreen(ModalScreen[ImportReport | None]):
+    """Path → preview (dry run) → import → summary."""
+
+    DEFAULT_CSS = """
+    ImportScreen { align: center middle; }
+    ImportScreen > #import-box {
+        width: 100%; height: 100%; max-width: 120; padding: 0 1;
+        border: thick $primary; background: $surface;
+    }
+    ImportScreen #import-form { height: auto; }
+    ImportScreen #import-path { width: 1fr; }
+    ImportScreen #import-into { width: 20; }
+    ImportScreen #import-conflict { width: 21; }
+    ImportScreen #import-plan { height: 1fr; min-height: 3; }
+    ImportScreen #import-progress { height: 1; }
+    ImportScreen #import-summary { height: auto; max-height: 6; }
+    ImportScreen #import-buttons { height: 3; align-horizontal: right; }
+    ImportScreen #import-buttons Button { margin-left: 1; min-width: 10; }
+    """
+
+    BINDINGS = [Binding("escape", "close", "Close", tooltip="Close (after an import: with its report)")]
+
+    @dataclass
+    class Planned(Message):
+        report: ImportReport
+
+    @dataclass
+    class Progressed(Message):
+        done: int
+        total: int
+
+    @dataclass
+    class Finished(Message):
+        report: ImportReport
+
+    @dataclass
+    class Failed(Message):
+        reason: str
+
+    def __init__(self, deck: Deck, today: dt.date, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.deck = deck
+        self.today = today
+        self.plan: ImportReport | None = None
+        """The last preview, for the path/options it was made with."""
+        self.planned_for: tuple[str, str, str] | None = None
+        self.report: ImportReport | None = None
+        """The import that ran (what the screen dismisses with)."""
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="import-box"):
+            yield Label(Text("Import notes: a folder, an Obsidian vault, a .md file or an Anki .txt export", style="bold"))
+            with Horizontal(id="import-form"):
+                yield Input(placeholder="path to import", id="import-path")
+                yield Input(placeholder="into (optional)", id="import-into")
+                yield Select(
+                    [("skip existing", "skip"), ("update existing", "update"), ("rename new", "rename")],
+                    value="skip",
+                    allow_blank=False,
+                    id="import-conflict",
+                )
+            table: DataTable = DataTable(id="import-plan", cursor_type="row", zebra_stripes=True)
+            yield table
+            yield ProgressBar(id="import-progress", show_eta=False)
+            yield Static("Type a path and press Enter for a preview; nothing is written until Import.", id="import-summary")
+            with Horizontal(id="import-buttons"):
+                yield Button("Preview", id="import-preview")
+                yield Button("Import", id="import-run", variant="primary", disabled=True)
+                yield Button("Close", id="import-close")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#import-plan", DataTable)
+        table.add_column("action", key="action", width=9)
+        table.add_column("source", key="source", width=24)
+        table.add_column("target", key="target", width=24)
+        table.add_column("reason", key="reason")
+        self.query_one("#import-progress", ProgressBar).display = False
+        self.query_one("#import-path", Input).focus()
+
+    # ------------------------------------------------------------ inputs
+
+    def _options(self) -> tuple[str, str, str]:
+        path = self.query_one("#import-path", Input).value.strip()
+        into = self.query_one("#import-into", Input).value.strip()
+        conflict = self.query_one("#import-conflict", Select).value
+        return path, into, str(conflict)
+
+    def _say(self, text: str | Text) -> None:
+        self.query_one("#import-summary", Static).update(text)
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _options_changed(self) -> None:
+        if not self.busy:
+            self.query_one("#import-run", Button).disabled = self.plan is None or self.planned_for != self._options()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#import-preview")
+    def action_preview(self) -> None:
+        if self.busy:
+            return
+        path, into, conflict = self._options()
+        if not path:
+            self._say(Text("Type the path of a folder or file to import.", style="yellow"))
+            return
+        self.busy = True
+        self._say("Reading the source and the deck…")
+        self._preview(path, into, conflict)
+
+    @on(Button.Pressed, "#import-run")
+    def action_import(self) -> None:
+        if self.busy or self.plan is None or self.planned_for != self._options():
+            return
+        path, into, conflict = self._options()
+        self.busy = True
+        for wid in ("#import-run", "#import-preview"):
+            self.query_one(wid, Button).disabled = True
+        bar = self.query_one("#import-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self._say("Importing…")
+        self._import(path, into, conflict)
+
+    @on(Button.Pressed, "#import-close")
+    def action_close(self) -> None:
+        if self.busy:
+            self._say(Text("Busy: wait for it to finish.", style="yellow"))
+            return
+        self.dismiss(self.report)
+
+    # ------------------------------------------------------------ workers
+
+    def _sources(self, path: str) -> list[Path]:
+        return [Path(path).expanduser()]
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import")
+    def _preview(self, path: str, into: str, conflict: str) -> None:
+        try:
+            report = run_import(
+                self.deck, self._sources(path), into=into or None, dry_run=True, on_conflict=conflict,  # type: ignore[arg-type]
+                drop_foreign_keys=False, today=self.today, log=None,
+            )
+        except ImportRefused as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.Planned(report))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import")
+    def _import(self, path: str, into: str, conflict: str) -> None:
+        log = ReviewLog.open(self.deck.root)
+
+        def progress(done: int, total: int) -> None:  # about a hundred messages, not one per note
+            if done == total or done % max(1, total // 100) == 0:
+                self.post_message(self.Progressed(done, total))
+
+        try:
+            report = run_import(
+                self.deck, self._sources(path), into=into or None, dry_run=False, on_conflict=conflict,  # type: ignore[arg-type]
+                drop_foreign_keys=False, today=self.today, log=log,
+                progress=progress,
+            )
+        except ImportRefused as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        finally:
+            log.close()
+        self.post_message(self.Finished(report))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "import" and event.state == WorkerState.ERROR:
+            event.stop()
+            self.post_message(self.Failed(f"{type(event.worker.error).__name__}: {event.worker.error}"))
+
+    # ------------------------------------------------------------ results
+
+    def _fill(self, report: ImportReport) -> None:
+        table = self.query_one("#import-plan", DataTable)
+        table.clear()
+        rows = list(report.rows()) + [("flagged", e.source, e.target or "", e.reason) for e in report.flagged]
+        base = self._options()[0].rstrip("/") + "/"
+        for action, source, target, reason in rows:
+            shown = source[len(base) :] if source.startswith(base) else source
+            table.add_row(
+                Text(action, style=_STYLES.get(action, "")),
+                Text(printable(shown), overflow="ellipsis", no_wrap=True),
+                Text(printable(target), overflow="ellipsis", no_wrap=True),
+                Text(printable(reason)),
+            )
+
+    def _summary(self, report: ImportReport) -> Text:
+        lines = [ln for ln in report.render_lines() if not ln.startswith("  ")]
+        return Text("\n".join(lines), style="bold red" if report.failed else "")
+
+    def on_import_screen_planned(self, message: Planned) -> None:
+        self.busy = False
+        self.plan = message.report
+        self.planned_for = self._options()
+        self._fill(message.report)
+        c = message.report.counts()
+        summary = self._summary(message.report)
+        if c["imported"] or c["updated"]:
+            summary.append("\nPress Import to write these notes.", style="bold")
+        self._say(summary)
+        self.query_one("#import-run", Button).disabled = not (c["imported"] or c["updated"])
+
+    def on_import_screen_progressed(self, message: Progressed) -> None:
+        self.query_one("#import-progress", ProgressBar).update(total=max(message.total, 1), progress=message.done)
+
+    def on_import_screen_finished(self, message: Finished) -> None:
+        self.busy = False
+        self.report = message.report
+        self.plan = None
+        self._fill(message.report)
+        self._say(self._summary(message.report))
+        self.query_one("#import-preview", Button).disabled = False
+        self.query_one("#import-run", Button).disabled = True
+        self.query_one("#import-close", Button).focus()
+
+    def on_import_screen_failed(self, message: Failed) -> None:
+        self.busy = False
+        self.query_one("#import-progress", ProgressBar).display = False
+        self.query_one("#import-preview", Button).disabled = False
+        self._say(Text(printable(message.reason), style="bold red"))
