@@ -1,0 +1,224 @@
+"""TUI speed: first frame of the overview from process start, and grade key -> next card shown.
+
+    python benchmarks/bench_tui.py DECK [--repeat 5] [--grades 50] [--today 2026-11-25]
+    python benchmarks/bench_tui.py --notes 10000        # generate a synthetic deck first
+
+Figures, each against a limit measured in the same run:
+* first frame (warm cache): ``python -m trainer --deck DECK`` in a pseudo-terminal with
+  ``TRAINER_EXIT_AFTER_FIRST_FRAME=1`` (the app exits right after the overview has drawn the
+  deck's counts), timed from process start to exit; against a bare Textual app that exits
+  after its first refresh, run the same way. Targets: <= 0.5 s at 10k notes, <= 1.5 s at 100k.
+* grade latency: in-process with ``run_test``: key ``4`` pressed -> the next card's question
+  rendered (note written, log row added), median over ``--grades`` cards; against the core
+  ``grading.grade`` call alone (same write and log row) on the same deck. Target: <= 50 ms.
+
+The deck given is not modified: grading runs on a temporary copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import pty
+import select
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+BARE_APP = """
+from textual.app import App
+from textual.widgets import Footer, Header, Static
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield Static("hello")
+        yield Footer()
+
+    def on_mount(self):
+        self.call_after_refresh(self.exit)
+
+Bare().run()
+"""
+
+
+def run_in_pty(cmd: list[str], env: dict[str, str], timeout: float = 120) -> float:
+    """Seconds from spawning ``cmd`` on an 80x24 pseudo-terminal to its exit (its output drained)."""
+    master, slave = pty.openpty()
+    try:
+        import fcntl
+
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    except OSError:
+        pass
+    stop = threading.Event()
+
+    def drain() -> None:
+        while not stop.is_set():
+            try:
+                r, _, _ = select.select([master], [], [], 0.05)
+                if r:
+                    os.read(master, 65536)
+            except OSError:
+                return
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=env, cwd=REPO, start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    finally:
+        elapsed = time.perf_counter() - start
+        stop.set()
+        reader.join(1)
+        os.close(slave)
+        os.close(master)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} exited {proc.returncode}: {err.decode('utf-8', 'replace')[-2000:]}")
+    return elapsed
+
+
+def first_frame(deck: Path, today: str, repeat: int) -> tuple[float, float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINER_")}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env["TERM"] = env.get("TERM", "xterm-256color") if env.get("TERM", "dumb") != "dumb" else "xterm-256color"
+    env["TRAINER_EXIT_AFTER_FIRST_FRAME"] = "1"
+    trainer_cmd = [sys.executable, "-m", "trainer", "--deck", str(deck), "--today", today]
+    bare_cmd = [sys.executable, "-c", BARE_APP]
+    run_in_pty(trainer_cmd, env)  # warm the scan cache and the OS file cache
+    run_in_pty(bare_cmd, env)
+    ours, bare = [], []
+    for _ in range(repeat):
+        ours.append(run_in_pty(trainer_cmd, env))
+        bare.append(run_in_pty(bare_cmd, env))
+    return statistics.median(ours), statistics.median(bare)
+
+
+async def _grade_latency(deck: Path, today: dt.date, grades: int) -> list[float]:
+    """Key event sent as the terminal driver would -> the first frame written with the next card."""
+    from textual import events
+
+    from trainer.tui.app import make_app
+
+    app = make_app(deck, today=today)
+    times: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        question = screen.query_one("#question")
+        want: list[str] = []
+        shown_at: list[float] = []
+        display = app._display
+
+        def hooked(scr, renderable):
+            display(scr, renderable)
+            if want and question.source.startswith(want[0]) and not shown_at:
+                shown_at.append(time.perf_counter())
+
+        app._display = hooked  # type: ignore[method-assign]
+        for _ in range(grades):
+            session = screen.session
+            if session.current is None or session.remaining < 2:
+                break
+            await pilot.press("space")
+            await pilot.pause()
+            nxt = session.queue[1]
+            want[:] = [f"# {nxt.question[:10]}"]
+            shown_at.clear()
+            key = events.Key("4", "4")
+            key.set_sender(app)
+            start = time.perf_counter()
+            app._driver.send_message(key)
+            deadline = start + 5
+            while not shown_at and time.perf_counter() < deadline:
+                await asyncio.sleep(0.0005)
+            if not shown_at:
+                raise RuntimeError("the next card was not drawn within 5 s")
+            times.append(shown_at[0] - start)
+            await pilot.pause()
+    return times
+
+
+def core_grade_latency(deck: Path, today: dt.date, grades: int) -> list[float]:
+    """The same writes without the UI: grading.grade on due cards of the deck."""
+    from trainer import grading, scheduler
+    from trainer.deck import Deck
+    from trainer.reviewlog import ReviewLog
+
+    d = Deck(deck)
+    log = ReviewLog.open(d.root)
+    queue = scheduler.due_queue(d.scan(today).notes, today, new_limit=10**9)
+    times = []
+    for note in queue[:grades]:
+        start = time.perf_counter()
+        grading.grade(d, log, note, 4, today)
+        times.append(time.perf_counter() - start)
+    log.close()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("deck", nargs="?", help="deck folder (left unchanged)")
+    ap.add_argument("--notes", type=int, help="generate a synthetic deck of this many notes instead")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--grades", type=int, default=50)
+    ap.add_argument("--today", default="2026-11-25")
+    args = ap.parse_args(argv)
+    today = dt.date.fromisoformat(args.today)
+    with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
+        tmp_path = Path(tmp)
+        if args.deck:
+            deck = Path(args.deck).resolve()
+        elif args.notes:
+            sys.path.insert(0, str(REPO / "benchmarks"))
+            from gen_deck import generate
+
+            deck = tmp_path / "gen"
+            generate(deck, args.notes, 0)
+        else:
+            ap.error("give a DECK or --notes N")
+        n_notes = sum(1 for _ in deck.rglob("*.md"))
+        print(f"deck: {deck} ({n_notes} notes), today {today}, python {sys.version.split()[0]}")
+
+        ff, bare = first_frame(deck, args.today, args.repeat)
+
+        copy = tmp_path / "copy"
+        shutil.copytree(deck, copy, ignore=shutil.ignore_patterns(".trainer"))
+        core_copy = tmp_path / "core"
+        shutil.copytree(deck, core_copy, ignore=shutil.ignore_patterns(".trainer"))
+        ui = asyncio.run(_grade_latency(copy, today, args.grades))
+        core = core_grade_latency(core_copy, today, args.grades)
+
+    target_ff = 0.5 if n_notes <= 10_000 else 1.5
+    rows = [
+        ("first frame, overview (warm cache)", statistics.median([ff]), bare, "bare Textual app", target_ff),
+        (f"grade -> next card shown (median of {len(ui)})", statistics.median(ui), statistics.median(core), "core grade alone", 0.050),
+        (f"grade -> next card shown (p90)", sorted(ui)[int(len(ui) * 0.9) - 1], sorted(core)[int(len(core) * 0.9) - 1], "core grade p90", 0.050),
+    ]
+    print()
+    print(f"{'figure':<44} {'value':>9} {'limit':>9} {'ratio':>6}  {'limit is':<18} {'target':>7}  ok")
+    for name, value, limit, limit_name, target in rows:
+        ok = "yes" if value <= target else "NO"
+        print(f"{name:<44} {value * 1000:>7.0f}ms {limit * 1000:>7.1f}ms {value / limit:>6.1f}  {limit_name:<18} {target * 1000:>5.0f}ms  {ok}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

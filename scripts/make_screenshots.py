@@ -1,0 +1,100 @@
+"""Screenshots of the TUI for the README: the bundled ``cards/`` deck (a temporary copy), fixed day.
+
+    python scripts/make_screenshots.py [--out docs/screenshots] [--today 2026-11-25]
+
+Writes overview.svg, card.svg (answer revealed), demo.svg (the card's live demo), stats.svg.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SIZE = (100, 32)
+CARD = "attention/为什么要除以根号dk.md"
+"""A Chinese card with a live demo attached."""
+
+
+async def shoot(deck: Path, out: Path, today: dt.date) -> list[Path]:
+    from trainer.session import StudySession
+    from trainer.tui.app import make_app
+    from trainer.tui.screens.study import StudyScreen
+
+    app = make_app(deck, today=today)
+    written: list[Path] = []
+
+    def save(name: str) -> None:
+        app.save_screenshot(filename=name, path=str(out))
+        written.append(out / name)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        save("overview.svg")
+
+        notes = [n for n in app.notes if n.rel.startswith("attention/")]
+        session = StudySession.start(app.deck, app.review_log, notes, today, new_limit=app.new_limit)
+        session.queue.sort(key=lambda n: n.rel != CARD)
+        if session.current is None or session.current.rel != CARD:
+            raise SystemExit(f"{CARD} is not due on {today}; pick another --today")
+        await app.push_screen(StudyScreen(session, "Transformer/Attention"))
+        await pilot.pause()
+        await pilot.press("space")
+        await pilot.pause()
+        await pilot.pause()
+        save("card.svg")
+
+        try:
+            import trainer.tui.screens.demo  # noqa: F401
+        except ImportError:
+            print("no demo screen yet: demo.svg skipped", file=sys.stderr)
+        else:
+            await pilot.press("m")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.5)
+            save("demo.svg")
+            await pilot.press("escape")
+            await pilot.pause()
+
+        for grade in (4, 5, 2, 3, 5):  # a few reviews on the copy, so the stats have something to show
+            await pilot.press("space", str(grade))
+            await pilot.pause()
+        await pilot.press("q")  # -> the session summary
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("t", "2")  # stats, due-forecast tab
+        await pilot.pause()
+        await pilot.pause()
+        save("stats.svg")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    ap.add_argument("--today", default="2026-11-25")
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="trainer-shots-") as tmp:
+        deck = Path(tmp) / "cards"
+        shutil.copytree(REPO / "cards", deck, ignore=shutil.ignore_patterns(".trainer"))
+        written = asyncio.run(shoot(deck, out, dt.date.fromisoformat(args.today)))
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,440 @@
+"""A study session: question, answer on space, details on ``d``, grades 0–5 with intervals.
+
+Every grade is written to the note and the log at once (the core does it), so ending the
+session at any moment loses nothing. The current card's file is watched: an edit made in
+another program is shown; a note that breaks or vanishes is dropped with a notification.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, Markdown, ProgressBar
+
+from trainer import grading, scheduler
+from trainer.notes.model import Body, Note
+from trainer.notes.parse import NoteError, read_body
+from trainer.notes.write import WriteError
+from trainer.session import StudySession
+from trainer.tui.messages import GradeChosen
+from trainer.tui.text import clean, one_line
+from trainer.tui.widgets.grade_bar import SHORT_LABELS, GradeBar
+
+if TYPE_CHECKING:
+    from trainer.tui.app import TrainerApp
+
+POLL_SECONDS = 1.0
+"""How often the current card's file is checked for changes made by another program."""
+
+
+def editor_command() -> list[str] | None:
+    """``$VISUAL``, else ``$EDITOR``, else ``vi``: split like a shell would; ``None`` if none is installed."""
+    for var in ("VISUAL", "EDITOR"):
+        value = os.environ.get(var, "").strip()
+        if value:
+            try:
+                cmd = shlex.split(value)
+            except ValueError:
+                continue
+            if cmd and shutil.which(cmd[0]):
+                return cmd
+    for fallback in ("vi", "nano"):
+        if shutil.which(fallback):
+            return [fallback]
+    return None
+
+
+class StudyScreen(Screen):
+    """One card at a time from a :class:`StudySession`."""
+
+    BINDINGS = [
+        Binding("space", "reveal", "Reveal", tooltip="Show the short answer (then the details)"),
+        Binding("d", "details", "Details", tooltip="Show the detailed explanation"),
+        *[
+            Binding(str(g), f"grade({g})", f"Grade {g}: {SHORT_LABELS[g]}", show=False, tooltip=scheduler.GRADE_LABELS[g])
+            for g in range(6)
+        ],
+        Binding("enter", "confirm", "Confirm grade", show=False, tooltip="Confirm the grade a demo suggested"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last grade (note and log)"),
+        Binding("e", "edit", "Edit", tooltip="Open the note in $VISUAL / $EDITOR"),
+        Binding("s", "skip", "Skip", tooltip="Put the card aside for this session"),
+        Binding("m", "demo", "Demo", tooltip="Open the card's live demo"),
+        Binding("q,escape", "end", "End", tooltip="End the session (every grade is already saved)"),
+    ]
+
+    app: "TrainerApp"
+
+    def __init__(self, session: StudySession, selection: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        """The session being studied."""
+        self.selection = selection
+        """What was selected on the overview (shown in the header)."""
+        self.revealed = False
+        """The short answer is shown."""
+        self.details_shown = False
+        self.suggested: int | None = None
+        """A grade suggested by a demo, confirmed with Enter."""
+        self.body: Body | None = None
+        self._demo_cache: dict[str, list[str]] = {}
+        self._shown_rel: str | None = None
+        self._ending = False
+        self._rendered: set[str] = set()
+        self._bindings_state: tuple[bool] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="study-meta"):
+            yield Label("", id="card-meta", markup=False)
+            yield Label("", id="card-flag", markup=False)
+        with Horizontal(id="study-progress"):
+            yield ProgressBar(total=1, show_eta=False, id="progress")
+            yield Label("", id="progress-text", markup=False)
+        with VerticalScroll(id="card"):
+            yield Markdown("", id="question")
+            yield Markdown("", id="answer")
+            yield Markdown("", id="details")
+            yield Label("", id="card-hint", markup=False)
+        yield Button("Show answer (space)", id="reveal", variant="primary")
+        yield GradeBar(id="grades")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.sub_title = self.selection
+        self.set_interval(POLL_SECONDS, self.check_disk, name="watch-note")
+        await self.show_card()
+
+    # ------------------------------------------------------------ drawing
+
+    @property
+    def note(self) -> Note | None:
+        return self.session.current
+
+    def demo_ids(self, note: Note | None) -> list[str]:
+        if note is None:
+            return []
+        if note.rel not in self._demo_cache:
+            try:
+                from trainer.demos import registry
+
+                ids = registry.demos_for(list(note.tags), note.question, list(note.demos))
+            except Exception:
+                ids = []
+            self._demo_cache[note.rel] = ids
+        return self._demo_cache[note.rel]
+
+    async def show_card(self, *, keep_state: bool = False) -> None:
+        """Draw the current card (or finish when the queue is empty)."""
+        while True:
+            note = self.note
+            if note is None:
+                self.end_session()
+                return
+            try:
+                self.body = read_body(note.path)
+                break
+            except FileNotFoundError:
+                self.session.drop_current()
+                self.app.forget_note(note.rel)
+                self.notify(f"{one_line(note.rel)} was deleted or renamed; skipped.", severity="warning")
+            except (OSError, NoteError) as exc:
+                self.session.drop_current()
+                self.notify(f"{one_line(note.rel)} cannot be read: {one_line(str(exc))}", severity="warning")
+        if not keep_state or self._shown_rel != note.rel:
+            self.revealed = False
+            self.details_shown = False
+            self.suggested = None
+            self.session.card_shown()
+        self._shown_rel = note.rel
+        body = self.body
+        await self.query_one("#question", Markdown).update(f"# {clean(body.question)}")
+        # The answer and the details are rendered when first shown: grading stays fast.
+        self._rendered = set()
+        for part in ("answer", "details"):
+            md = self.query_one(f"#{part}", Markdown)
+            if md.source:
+                await md.update("")
+        self._show_meta(note)
+        await self._show_state()
+        if not keep_state:
+            self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+
+    async def _render_part(self, part: str) -> None:
+        """Fill the answer or the details Markdown the first time it is shown for this card."""
+        body = self.body
+        if body is None or part in self._rendered:
+            return
+        self._rendered.add(part)
+        if part == "answer":
+            text = clean(body.answer) or "*(no answer written)*"
+            if body.answer_title:
+                text = f"## {clean(body.answer_title)}\n\n{text}"
+        else:
+            text = clean(body.details)
+        await self.query_one(f"#{part}", Markdown).update(text)
+
+    def _show_meta(self, note: Note) -> None:
+        s = note.schedule
+        redrill = not scheduler.schedules_today(s, self.app.today)
+        parts = [note.difficulty]
+        if note.tags:
+            parts.append(", ".join(note.tags))
+        if s.is_new:
+            parts.append("new")
+        else:
+            parts.append(f"interval {scheduler.format_interval(s.interval)} · mastery {s.mastery_level:.2f}")
+        self.query_one("#card-meta", Label).update(one_line(" · ".join(parts), 200))
+        flags = []
+        if redrill:
+            flags.append("↻ re-drill")
+        if self.demo_ids(note):
+            flags.append("◆ demo (m)")
+        self.query_one("#card-flag", Label).update("  ".join(flags))
+        self.query_one("#card-flag", Label).set_class(redrill, "redrill")
+        done, remaining = self.session.done, self.session.remaining
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(1, done + remaining), progress=done)
+        redrills = sum(1 for n in self.session.queue if not scheduler.schedules_today(n.schedule, self.app.today))
+        extra = f" · {redrills} re-drill" if redrills else ""
+        self.query_one("#progress-text", Label).update(f"{done} done · {remaining} left{extra}")
+        self._refresh_bindings_if_changed()
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """The footer is rebuilt on every refresh_bindings: only when what it shows changes."""
+        state = (bool(self.demo_ids(self.note)),)
+        if state != self._bindings_state:
+            self._bindings_state = state
+            self.refresh_bindings()
+
+    async def _show_state(self) -> None:
+        note = self.note
+        if self.revealed:
+            await self._render_part("answer")
+        if self.revealed and self.details_shown:
+            await self._render_part("details")
+        self.query_one("#answer").display = self.revealed
+        self.query_one("#details").display = self.revealed and self.details_shown and bool(self.body and self.body.details)
+        hint = ""
+        if self.revealed and not self.details_shown and self.body and self.body.details:
+            hint = "d: show the detailed explanation"
+        elif self.revealed and self.body and not self.body.details:
+            hint = "(no details in this note)"
+        self.query_one("#card-hint", Label).update(hint)
+        self.query_one("#card-hint").display = bool(hint)
+        self.query_one("#reveal").display = not self.revealed
+        grades = self.query_one(GradeBar)
+        grades.display = self.revealed
+        if self.revealed and note is not None:
+            redrill = not scheduler.schedules_today(note.schedule, self.app.today)
+            intervals = None if redrill else scheduler.preview(note.schedule, self.session.max_interval)
+            grades.show(intervals, self.suggested)
+        self._refresh_bindings_if_changed()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "demo":
+            return bool(self.demo_ids(self.note))
+        if action == "confirm":
+            return True
+        return True
+
+    # ------------------------------------------------------------ actions
+
+    async def action_reveal(self) -> None:
+        """Space: show the answer; once shown, show (or hide) the details."""
+        if self.note is None:
+            return
+        if self.revealed:
+            await self.action_details()
+            return
+        self.revealed = True
+        await self._show_state()
+
+    async def action_details(self) -> None:
+        if not self.revealed:
+            self.revealed = True
+        self.details_shown = not self.details_shown
+        await self._show_state()
+        if self.details_shown:
+            self.call_after_refresh(self._scroll_to_details)
+
+    def _scroll_to_details(self) -> None:
+        self.query_one("#card", VerticalScroll).scroll_to_widget(self.query_one("#details"), animate=False)
+
+    async def action_confirm(self) -> None:
+        if not self.revealed:
+            await self.action_reveal()
+        elif self.suggested is not None:
+            await self.action_grade(self.suggested)
+
+    @on(GradeChosen)
+    async def _grade_clicked(self, message: GradeChosen) -> None:
+        await self.action_grade(message.grade)
+
+    @on(Button.Pressed, "#reveal")
+    async def _reveal_clicked(self) -> None:
+        await self.action_reveal()
+
+    async def action_grade(self, q: int) -> None:
+        note = self.note
+        if note is None:
+            return
+        if not self.revealed:
+            self.notify("Show the answer first (space), then grade.", timeout=3)
+            return
+        try:
+            result = self.session.grade(q)
+        except grading.Conflict as exc:
+            self.notify(f"{one_line(str(exc))}", title="Not graded", severity="warning", timeout=8)
+            await self.reload_current(announce=False)
+            return
+        except grading.NoteGone:
+            self.session.drop_current()
+            self.app.forget_note(note.rel)
+            self.notify(f"{one_line(note.rel)} was deleted or renamed; not graded.", severity="warning")
+            await self.show_card()
+            return
+        except NoteError as exc:
+            self.session.drop_current()
+            self.notify(f"{one_line(note.rel)}: {one_line(str(exc))}; not graded, dropped.", severity="warning")
+            await self.show_card()
+            return
+        except (WriteError, OSError) as exc:
+            self.notify(f"{one_line(note.rel)} could not be written: {one_line(str(exc))}", severity="error", timeout=10)
+            return
+        self.app.update_note(result.note)
+        if result.reapplied:
+            self.notify("The note had changed on disk; the grade was applied to the new version.", timeout=4)
+        await self.show_card()
+
+    async def action_undo(self) -> None:
+        try:
+            undone = self.session.undo()
+        except (grading.Conflict, grading.NoteGone, NoteError, OSError) as exc:
+            self.notify(f"Cannot undo: {one_line(str(exc))}", severity="warning", timeout=8)
+            return
+        if undone is None:
+            self.notify("Nothing to undo.")
+            return
+        if undone.note is not None:
+            self.app.update_note(undone.note)
+        self.notify(f"Undid grade {undone.row.grade} of {one_line(undone.row.note)}.", timeout=3)
+        await self.show_card()
+
+    async def action_skip(self) -> None:
+        if self.note is None:
+            return
+        self.session.skip()
+        await self.show_card()
+
+    async def action_edit(self) -> None:
+        note = self.note
+        if note is None:
+            return
+        cmd = editor_command()
+        if cmd is None:
+            self.notify("No editor found: set $VISUAL or $EDITOR.", severity="error")
+            return
+        try:
+            with self.app.suspend():
+                subprocess.run([*cmd, str(note.path)], check=False)
+        except SuspendNotSupported:
+            if not self.app.is_headless:
+                self.notify("This terminal cannot suspend the app to run an editor.", severity="error")
+                return
+            subprocess.run([*cmd, str(note.path)], check=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            self.notify(f"Cannot run {one_line(cmd[0])}: {one_line(str(exc))}", severity="error")
+            return
+        await self.reload_current(announce=False)
+
+    def action_demo(self) -> None:
+        note = self.note
+        ids = self.demo_ids(note)
+        if note is None or not ids:
+            self.notify("This card has no demo.")
+            return
+        try:
+            from trainer.tui.screens.demo import DemoScreen
+        except ImportError as exc:
+            self.notify(f"Demos are not available: {exc}", severity="error")
+            return
+        self.app.push_screen(DemoScreen(ids[0], question=note.question, seed=0), callback=self._demo_done)
+
+    async def _demo_done(self, result: object) -> None:
+        grade = getattr(result, "suggested_grade", None)
+        if not isinstance(grade, int) or not 0 <= grade <= 5 or self.note is None:
+            return
+        self.suggested = grade
+        self.revealed = True
+        await self._show_state()
+        self.notify(f"The demo suggests grade {grade} ({SHORT_LABELS[grade]}): Enter to confirm, or press another grade.", timeout=6)
+
+    def action_end(self) -> None:
+        self.end_session()
+
+    # ------------------------------------------------------------ the file on disk
+
+    async def check_disk(self) -> None:
+        """Called every second: has the current card's file changed since it was read?"""
+        note = self.note
+        if note is None or note.root is None:
+            return
+        try:
+            st = os.stat(note.path)
+        except FileNotFoundError:
+            await self.reload_current()
+            return
+        except OSError:
+            return
+        if (st.st_size, st.st_mtime_ns) != (note.size, note.mtime_ns):
+            await self.reload_current()
+
+    async def reload_current(self, *, announce: bool = True) -> None:
+        """Read the current card again from disk; drop it if it vanished or no longer parses."""
+        note = self.note
+        if note is None or self.app.deck is None:
+            return
+        try:
+            fresh = self.app.deck.load(note.rel, self.app.today)
+        except FileNotFoundError:
+            self.session.drop_current()
+            self.app.forget_note(note.rel)
+            self.notify(f"{one_line(note.rel)} was deleted or renamed; dropped from the session.", severity="warning")
+            await self.show_card()
+            return
+        except OSError as exc:
+            self.notify(f"{one_line(note.rel)} cannot be read: {one_line(str(exc))}", severity="warning")
+            return
+        self.app.update_note(fresh)
+        if fresh.fatal:
+            self.session.drop_current()
+            problem = fresh.problems[0] if fresh.problems else "cannot be read"
+            self.notify(f"{one_line(str(problem))} — dropped from the session.", title="Note is broken", severity="error", timeout=10)
+            await self.show_card()
+            return
+        self.session.replace_current(fresh)
+        if announce:
+            self.notify(f"{one_line(fresh.rel)} changed on disk; reloaded.", timeout=3)
+        await self.show_card(keep_state=True)
+
+    # ------------------------------------------------------------ ending
+
+    def end_session(self) -> None:
+        if self._ending:
+            return
+        self._ending = True
+        from trainer.tui.screens.summary import SummaryScreen
+
+        if self.session.history:
+            self.app.switch_screen(SummaryScreen(self.session))
+        else:
+            self.app.pop_screen()
