@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import copyreg
 import datetime as dt
+import gc
+import io
 import os
 import pickle
+import stat
 import time
-from dataclasses import dataclass, field, replace
+import operator
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from trainer import paths
-from trainer.notes.model import Note, Problem
+from trainer.notes.model import Note, Problem, Schedule
 from trainer.notes.parse import NEW_CARD_DUE, parse_note
 from trainer.notes.write import atomic_write, is_temp_name, temp_owner_alive
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 _TEMP_GRACE_S = 3600
 
 
@@ -101,41 +106,60 @@ class Deck:
                     if os.sep != "/":
                         rel = rel.replace(os.sep, "/")
                     found.append((rel, st.st_size, st.st_mtime_ns))
+        if clean_temp:  # a crash while the cache was being written leaves its temp file here
+            try:
+                with os.scandir(self.state_dir) as it:
+                    for entry in it:
+                        if is_temp_name(entry.name):
+                            removed += _remove_leftover(entry, now)
+            except OSError:
+                pass
         return found, problems, removed
 
     # ------------------------------------------------------------ scanning
 
     def scan(self, today: dt.date, *, use_cache: bool = True, clean_temp: bool = True) -> Scan:
         """Every note, parsed or from the cache, with due dates resolved for ``today``."""
-        found, problems, removed = self.walk(clean_temp=clean_temp)
-        cache = self._load_cache() if use_cache else {}
-        fresh: dict[str, tuple[int, int, Note]] = {}
-        notes: list[Note] = []
-        parsed = 0
-        root = self.root
-        for rel, size, mtime_ns in found:
-            hit = cache.get(rel)
-            if hit is not None and hit[0] == size and hit[1] == mtime_ns:
-                note = hit[2]
-                note.root = root
-            else:
-                try:
-                    raw = (root / rel).read_bytes()
-                except OSError as exc:
-                    problems.append(Problem(rel, "file", f"cannot be read: {exc.strerror}"))
-                    continue
-                note = parse_note(raw, rel, mtime_ns=mtime_ns, size=size, root=root)
-                parsed += 1
-            fresh[rel] = (size, mtime_ns, note)
-            notes.append(note)
-        if use_cache and (parsed or len(fresh) != len(cache)):
-            self._save_cache(fresh)
-        out: list[Note] = []
-        for note in notes:
-            if note.schedule.next_review == NEW_CARD_DUE:
-                note = replace(note, schedule=replace(note.schedule, next_review=today))
-            out.append(note)
-            problems.extend(note.problems)
+        # Tens of thousands of long-lived objects are made here and none of them is garbage:
+        # the cyclic collector's passes over them would only cost time (up to a third of a scan).
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            found, problems, removed = self.walk(clean_temp=clean_temp)
+            cache = self._load_cache() if use_cache else {}
+            fresh: dict[str, tuple[int, int, Note]] = {}
+            notes: list[Note] = []
+            parsed = 0
+            root = self.root
+            root_s = str(root) + os.sep
+            for rel, size, mtime_ns in found:
+                hit = cache.get(rel)
+                if hit is not None and hit[0] == size and hit[1] == mtime_ns:
+                    note = hit[2]
+                    note.root = root
+                else:
+                    try:
+                        with open(root_s + rel, "rb") as fh:
+                            raw = fh.read()
+                    except OSError as exc:
+                        problems.append(Problem(rel, "file", f"cannot be read: {exc.strerror}"))
+                        continue
+                    note = parse_note(raw, rel, mtime_ns=mtime_ns, size=size, root=root)
+                    parsed += 1
+                fresh[rel] = (size, mtime_ns, note)
+                notes.append(note)
+            if use_cache and (parsed or len(fresh) != len(cache)):
+                self._save_cache(fresh)
+            out: list[Note] = []
+            for note in notes:
+                if note.schedule.next_review == NEW_CARD_DUE:
+                    note = replace(note, schedule=replace(note.schedule, next_review=today))
+                out.append(note)
+                if note.problems:
+                    problems.extend(note.problems)
+        finally:
+            if gc_was_on:
+                gc.enable()
         return Scan(out, problems, parsed, removed)
 
     def load(self, rel: str, today: dt.date) -> Note:
@@ -172,7 +196,7 @@ class Deck:
     def _load_cache(self) -> dict[str, tuple[int, int, Note]]:
         try:
             with open(self._cache_path(), "rb") as fh:
-                data = pickle.load(fh)
+                data = _CacheUnpickler(fh).load()
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, ImportError):
             return {}
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
@@ -185,7 +209,11 @@ class Deck:
             note.root = None
         try:
             paths.ensure_state_dir(self.root)
-            blob = pickle.dumps({"version": CACHE_VERSION, "entries": entries}, protocol=pickle.HIGHEST_PROTOCOL)
+            buf = io.BytesIO()
+            pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _CACHE_REDUCERS
+            pickler.dump({"version": CACHE_VERSION, "entries": entries})
+            blob = buf.getvalue()
             atomic_write(self._cache_path(), blob, mode=0o644)
         except OSError:
             pass  # a read-only deck still works, just without a cache
@@ -195,9 +223,38 @@ class Deck:
 
 
 def _is_regular(mode: int) -> bool:
-    import stat
-
     return stat.S_ISREG(mode)
+
+
+# The cache stores notes as constructor calls: unpickling a slots dataclass through its default
+# __setstate__ costs several times more (it looks up the fields for every object).
+_note_args = operator.attrgetter(*(f.name for f in fields(Note) if f.name != "root"))
+_schedule_args = operator.attrgetter(*(f.name for f in fields(Schedule)))
+
+
+def _reduce_note(n: Note):
+    return Note, _note_args(n)
+
+
+def _reduce_schedule(s: Schedule):
+    return Schedule, _schedule_args(s)
+
+
+class _CacheUnpickler(pickle.Unpickler):
+    """Only the classes the cache is made of: a planted cache file cannot run code."""
+
+    _allowed = {("trainer.notes.model", "Note"), ("trainer.notes.model", "Schedule"),
+                ("trainer.notes.model", "Problem"), ("datetime", "date")}
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self._allowed:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the scan cache")
+        return super().find_class(module, name)
+
+
+_CACHE_REDUCERS = copyreg.dispatch_table.copy()
+_CACHE_REDUCERS[Note] = _reduce_note
+_CACHE_REDUCERS[Schedule] = _reduce_schedule
 
 
 def _remove_leftover(entry: os.DirEntry, now: float) -> int:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from trainer import scheduler
+from trainer import paths, scheduler
 from trainer.deck import Deck
 from trainer.notes.model import SCHEDULING_KEYS, Note, Schedule
 from trainer.notes.parse import NoteError
 from trainer.notes.store import Conflict, NoteGone, update_note
 from trainer.notes.write import REMOVE, Raw
 from trainer.reviewlog import LogRow, ReviewLog, schedule_from_json, schedule_to_json
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["Graded", "Undone", "grade", "undo_last", "repair", "open_log", "Conflict", "NoteGone", "NoteError"]
 
@@ -59,6 +65,11 @@ def grade(
     first_today = scheduler.schedules_today(before, today)
     after = scheduler.review(before, q, today, max_interval) if first_today else before
     kind = "review" if first_today else "redrill"
+    with _in_progress(deck):
+        return _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_today)
+
+
+def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_today) -> Graded:
     row = log.begin(
         note.rel,
         kind,
@@ -98,9 +109,14 @@ def _refreshed(note: Note, schedule: Schedule) -> Note:
 
 def undo_last(deck: Deck, log: ReviewLog, today: dt.date) -> Undone | None:
     """Undo the most recent grade: the note gets its previous values back, the row is marked undone."""
-    row = log.last_undoable()
-    if row is None:
-        return None
+    with _in_progress(deck):
+        row = log.last_undoable()
+        if row is None:
+            return None
+        return _undo_row(deck, log, row, today)
+
+
+def _undo_row(deck: Deck, log: ReviewLog, row: LogRow, today: dt.date) -> Undone:
     undo_id = log.begin(row.note, "undo", today, grade=row.grade, before=row.after, after=row.before, undo_of=row.id)
     note: Note | None = None
     try:
@@ -154,6 +170,43 @@ def open_log(deck: Deck, today: dt.date) -> tuple[ReviewLog, list[str]]:
 
 def repair(deck: Deck, log: ReviewLog, today: dt.date) -> list[str]:
     """Settle rows left ``pending`` by a crash: keep those whose note was written, drop the rest."""
+    with _in_progress(deck, exclusive=True) as alone:
+        if not alone:
+            return []  # another process is grading: its pending rows are not leftovers
+        return _settle(deck, log, today)
+
+
+@contextmanager
+def _in_progress(deck: Deck, *, exclusive: bool = False):
+    """A shared lock held from a grade's pending log row to its finish; :func:`repair` takes it
+    exclusively (without waiting), so it never settles a row that a live process is still writing.
+
+    Yields False when ``exclusive`` and some other process holds it.
+    """
+    fd = None
+    if fcntl is not None:
+        try:
+            paths.ensure_state_dir(deck.root)
+            fd = os.open(deck.state_dir / "grading.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            fd = None  # a read-only deck: nothing to coordinate with
+    try:
+        if fd is not None:
+            if exclusive:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    yield False
+                    return
+            else:
+                fcntl.flock(fd, fcntl.LOCK_SH)
+        yield True
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _settle(deck: Deck, log: ReviewLog, today: dt.date) -> list[str]:
     messages = []
     for row in log.pending():
         try:

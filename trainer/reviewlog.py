@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -94,13 +95,30 @@ class ReviewLog:
                 return cls.memory()
             conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
             conn.execute("PRAGMA busy_timeout = 10000")
+            try:
+                conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            except sqlite3.OperationalError:
+                # A WAL log on a read-only file system (no -shm can be made): read it as a
+                # file that cannot change rather than fail the command.
+                conn.close()
+                conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True, timeout=10)
             return cls(conn, db)
         db = paths.ensure_state_dir(deck_root) / "trainer.db"
         conn = sqlite3.connect(db, timeout=10, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 10000")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.executescript(SCHEMA)
+        # Two processes opening a new log at once: switching to WAL can fail with "database is
+        # locked" at once, without the busy timeout; it succeeds when tried again.
+        for attempt in range(100):
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.executescript(SCHEMA)
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 99:
+                    conn.close()
+                    raise
+                time.sleep(0.05)
         return cls(conn, db)
 
     @classmethod

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from trainer.notes.model import Schedule
 from trainer.notes.parse import NEW_CARD_DUE, NoteError, parse_note
 from trainer.notes.write import WriteError, atomic_write, check_writable, edit_frontmatter, encode, read_text
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no lock, the mtime check still applies
+    fcntl = None  # type: ignore[assignment]
 
 
 class Conflict(Exception):
@@ -45,34 +51,73 @@ def update_note(
     """
     reapplied = False
     for _ in range(attempts):
-        try:
-            st = check_writable(path)
-            raw, text, bom = read_text(path)
-        except FileNotFoundError:
-            raise NoteGone(f"{path} was deleted or renamed") from None
-        if read_mtime_ns is not None and st.st_mtime_ns != read_mtime_ns:
-            reapplied = True
-        if expect is not None:
-            current = parse_note(raw, path.name)
-            if current.fatal:
-                raise NoteError(current.problems[0].message)
-            if not _same_schedule(current.schedule, expect):
-                raise Conflict(f"{path}: scheduling keys were changed by another program; their version is kept")
-        edit = edit_frontmatter(text, updates, drop_empty=drop_empty)
-        if edit.text == text:
-            return Written(False, reapplied, edit.old_raw)
-        data = encode(edit.text, bom)
-        # Last look before replacing: if it moved under us, read it again and re-apply.
-        try:
-            st2 = os.stat(path)
-        except FileNotFoundError:
-            raise NoteGone(f"{path} was deleted or renamed") from None
-        if (st2.st_size, st2.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or st2.st_size != len(raw):
+        with _locked(path) as moved:
+            if moved:  # another grader replaced the note while we waited for the lock: look again
+                reapplied = True
+                continue
+            done = _update_once(path, updates, expect, read_mtime_ns, drop_empty)
+        if done is None:
             reapplied = True
             continue
-        atomic_write(path, data, mode=st.st_mode & 0o7777)
-        return Written(True, reapplied, edit.old_raw, edit.created_frontmatter)
+        written, moved_before = done
+        return Written(written.changed, reapplied or moved_before, written.old_raw, written.created_frontmatter)
     raise Conflict(f"{path} kept changing while it was being written; not changed")
+
+
+@contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on the note from the read to the replace, so two graders (two
+    processes, or the TUI and a script) never both schedule it from the same old state.
+
+    The lock sits on the note's inode; a writer that got there first replaces the file (new
+    inode), so after waiting we say whether the path still names the file we locked.
+    """
+    try:
+        check_writable(path)
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        raise NoteGone(f"{path} was deleted or renamed") from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            moved = os.stat(path).st_ino != os.fstat(fd).st_ino
+        except FileNotFoundError:
+            raise NoteGone(f"{path} was deleted or renamed") from None
+        yield moved
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _update_once(path, updates, expect, read_mtime_ns, drop_empty) -> tuple[Written, bool] | None:
+    """One read-check-write under the lock; ``None`` when the file moved under us (try again)."""
+    reapplied = False
+    try:
+        st = check_writable(path)
+        raw, text, bom = read_text(path)
+    except FileNotFoundError:
+        raise NoteGone(f"{path} was deleted or renamed") from None
+    if read_mtime_ns is not None and st.st_mtime_ns != read_mtime_ns:
+        reapplied = True
+    if expect is not None:
+        current = parse_note(raw, path.name)
+        if current.fatal:
+            raise NoteError(current.problems[0].message)
+        if not _same_schedule(current.schedule, expect):
+            raise Conflict(f"{path}: scheduling keys were changed by another program; their version is kept")
+    edit = edit_frontmatter(text, updates, drop_empty=drop_empty)
+    if edit.text == text:
+        return Written(False, reapplied, edit.old_raw), reapplied
+    data = encode(edit.text, bom)
+    # Last look before replacing: if it moved under us, read it again and re-apply.
+    try:
+        st2 = os.stat(path)
+    except FileNotFoundError:
+        raise NoteGone(f"{path} was deleted or renamed") from None
+    if (st2.st_size, st2.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or st2.st_size != len(raw):
+        return None
+    atomic_write(path, data, mode=st.st_mode & 0o7777)
+    return Written(True, reapplied, edit.old_raw, edit.created_frontmatter), reapplied
 
 
 def _same_schedule(a: Schedule, b: Schedule) -> bool:

@@ -35,6 +35,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from trainer.demos import posenc, qkv, scaling
 from trainer.demos.registry import DemoResult, get, suggest_grade
+from trainer.tui.math import plain_math
+from trainer.tui.text import one_line
 from trainer.tui.widgets.demo_predict import Prediction, PredictPanel
 from trainer.tui.widgets.heatmap import Heatmap, bar_text
 
@@ -646,7 +648,7 @@ class DemoScreen(Screen[DemoResult | None]):
         yield Static(title, id="demo-title", markup=False)
         with DemoBody(id="demo-body"):
             if self.question:
-                yield Static(self.question, id="demo-question", markup=False)
+                yield Static(plain_math(one_line(self.question)), id="demo-question", markup=False)
             yield self.panel
             yield self.view
         yield Input(placeholder="Type a sentence (words become tokens; CJK ok). Enter to use, Esc to cancel", id="sentence-input")

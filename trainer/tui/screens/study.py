@@ -23,6 +23,7 @@ from textual.widgets import Button, Footer, Header, Label, Markdown, ProgressBar
 from trainer import grading, scheduler
 from trainer.notes.model import Body, Note
 from trainer.notes.parse import NoteError, read_body
+from trainer.tui.math import readable_math
 from trainer.notes.write import WriteError
 from trainer.session import StudySession
 from trainer.tui.messages import GradeChosen
@@ -156,7 +157,7 @@ class StudyScreen(Screen):
             self.session.card_shown()
         self._shown_rel = note.rel
         body = self.body
-        await self.query_one("#question", Markdown).update(f"# {clean(body.question)}")
+        await self.query_one("#question", Markdown).update(f"# {readable_math(clean(body.question))}")
         # The answer and the details are rendered when first shown: grading stays fast.
         self._rendered = set()
         for part in ("answer", "details"):
@@ -180,7 +181,7 @@ class StudyScreen(Screen):
                 text = f"## {clean(body.answer_title)}\n\n{text}"
         else:
             text = clean(body.details)
-        await self.query_one(f"#{part}", Markdown).update(text)
+        await self.query_one(f"#{part}", Markdown).update(readable_math(text))
 
     def _show_meta(self, note: Note) -> None:
         s = note.schedule

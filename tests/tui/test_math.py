@@ -1,0 +1,34 @@
+"""TeX in notes is shown as readable Unicode; code and prices are left alone."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trainer.tui.math import plain_math, readable_math
+
+
+def test_inline_formula_becomes_unicode():
+    assert readable_math(r"除以 $\sqrt{d_k}$？") == "除以 √(d\\_k)？"
+    assert plain_math(r"除以 $\sqrt{d_k}$？") == "除以 √(d_k)？"
+
+
+def test_display_formula_is_its_own_paragraph():
+    out = readable_math("a\n$$\\frac{A}{B}$$\nb")
+    assert "\n\nA/B\n\n" in out
+
+
+def test_code_is_never_touched():
+    src = "x `$\\alpha$` y\n```python\ns = '$\\beta$'\n```\n~~~\n$\\gamma$\n~~~\n"
+    assert readable_math(src) == src
+
+
+def test_dollar_amounts_are_not_math():
+    assert readable_math("costs $5 and $10 today") == "costs $5 and $10 today"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_text_is_handled(text):
+    out = readable_math(text)
+    assert isinstance(out, str)
+    if "$" not in text:
+        assert out == text
