@@ -21,6 +21,7 @@ sys.path.insert(0, str(REPO))
 SIZE = (100, 32)
 CARD = "attention/为什么要除以根号dk.md"
 """A Chinese card with a live demo attached."""
+QKV_CARD = "attention/为什么QKV要用三个不同的投影矩阵.md"
 
 
 async def shoot(deck: Path, out: Path, today: dt.date) -> list[Path]:
@@ -53,18 +54,20 @@ async def shoot(deck: Path, out: Path, today: dt.date) -> list[Path]:
         await pilot.pause()
         save("card.svg")
 
-        try:
-            import trainer.tui.screens.demo  # noqa: F401
-        except ImportError:
-            print("no demo screen yet: demo.svg skipped", file=sys.stderr)
-        else:
-            await pilot.press("m")
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            await pilot.pause(0.5)
-            save("demo.svg")
-            await pilot.press("escape")
-            await pilot.pause()
+        # The Q/K symmetry demo: predictions answered (the third runs the experiment), W_K half blended in.
+        from trainer.tui.screens.demo import DemoScreen
+
+        qkv_card = next(n for n in app.notes if n.rel == QKV_CARD)
+        await app.push_screen(DemoScreen("qkv-symmetry", question=qkv_card.question, seed=0))
+        await pilot.pause()
+        await pilot.press("y", "n", "y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press(*["right"] * 10)
+        await pilot.pause(0.3)
+        save("demo.svg")
+        await pilot.press("escape")
+        await pilot.pause()
 
         for grade in (4, 5, 2, 3, 5):  # a few reviews on the copy, so the stats have something to show
             await pilot.press("space", str(grade))

@@ -270,8 +270,17 @@ class Context:
 # ---------------------------------------------------------------- commands
 
 
+def _need_terminal(what: str) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            f"{what} needs a terminal (stdin and stdout are not one); "
+            "for scripts use `trainer due`, `review`, `stats` or `demo ID --json`"
+        )
+
+
 def cmd_study(ctx: Context) -> int:
     deck = ctx.deck
+    _need_terminal("the study app")
     from trainer.tui.app import run_app
 
     return run_app(deck.root, today=ctx.today, new_limit=_new_limit(ctx), start_demo=None)
@@ -575,10 +584,11 @@ def cmd_demo(ctx: Context) -> int:
     if a.json:
         emit_json(demo.figures(seed=a.seed))
         return OK
-    deck = ctx.deck
+    _need_terminal("a live demo")
     from trainer.tui.app import run_app
 
-    return run_app(deck.root, today=ctx.today, start_demo=demo.id)
+    # a demo needs no deck: it opens even where there is no ./cards
+    return run_app(ctx.deck_path, today=ctx.today, start_demo=demo.id)
 
 
 COMMANDS = {

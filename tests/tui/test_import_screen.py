@@ -105,3 +105,29 @@ async def test_refusal_and_close_without_import(tmp_path: Path):
         await pilot.press("escape")
         await pilot.pause()
         assert app.results == [None]
+
+
+async def test_import_from_the_overview_rescans_the_deck(tmp_path: Path):
+    """`i` on the overview opens the import modal; after an import the deck is scanned again."""
+    from trainer.tui.app import make_app
+
+    src = tmp_path / "vault"
+    shutil.copytree(FIXTURES / "vault", src)
+    (tmp_path / "deck").mkdir()
+    app = make_app(tmp_path / "deck", today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.scan is not None and len(app.scan.notes) == 0
+        await pilot.press("i")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        screen.query_one("#import-path", Input).value = str(src)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.click("#import-run")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ImportScreen)
+        assert app.scan is not None and len(app.scan.notes) == 9

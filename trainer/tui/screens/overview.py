@@ -59,6 +59,7 @@ class OverviewScreen(Screen):
         Binding("t", "stats", "Stats", tooltip="Reviews, retention, forecast, mastery by tag"),
         Binding("a", "select_all", "All tags", show=False, tooltip="Clear the tag filter"),
         Binding("r", "reload", "Reload", tooltip="Scan the deck again"),
+        Binding("i", "import_notes", "Import", tooltip="Import notes: markdown folders, Obsidian vaults, Anki text exports"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -254,3 +255,17 @@ class OverviewScreen(Screen):
 
     def action_reload(self) -> None:
         self.app.load_deck()
+
+    def action_import_notes(self) -> None:
+        app = self.app
+        if app.deck is None:
+            self.notify("There is no deck to import into.", severity="error")
+            return
+        from trainer.tui.screens.import_screen import ImportScreen
+
+        def done(report) -> None:
+            if report is not None and (report.imported or report.updated):
+                self.notify(f"Imported {len(report.imported)}, updated {len(report.updated)}.")
+                app.load_deck()
+
+        app.push_screen(ImportScreen(app.deck, app.today), done)
