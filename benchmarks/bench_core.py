@@ -211,7 +211,7 @@ def bench_deck(deck: str, n: int, *, grades: int = 200, quick: bool = False) -> 
     walker = [sys.executable, "-c", WALK_READ_SRC, deck]
     r["walk_read_proc"], _ = median_child(walker, sub_reps)
 
-    sched = trainer_cmd(deck, "schedule", "--dry-run", "--json")
+    sched = trainer_cmd(deck, "schedule", "--dry-run")
     r["schedule_warm"], _ = median_child(sched, sub_reps)
 
     def sched_cold():

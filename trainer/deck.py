@@ -118,7 +118,7 @@ class Deck:
 
     # ------------------------------------------------------------ scanning
 
-    def scan(self, today: dt.date, *, use_cache: bool = True, clean_temp: bool = True) -> Scan:
+    def scan(self, today: dt.date, *, use_cache: bool = True, clean_temp: bool = True, save_cache: bool = True) -> Scan:
         """Every note, parsed or from the cache, with due dates resolved for ``today``."""
         # Tens of thousands of long-lived objects are made here and none of them is garbage:
         # the cyclic collector's passes over them would only cost time (up to a third of a scan).
@@ -137,6 +137,7 @@ class Deck:
                 if hit is not None and hit[0] == size and hit[1] == mtime_ns:
                     note = hit[2]
                     note.root = root
+                    rel = note.rel  # the same string object as the key: pickled once in the cache
                 else:
                     try:
                         with open(root_s + rel, "rb") as fh:
@@ -148,7 +149,7 @@ class Deck:
                     parsed += 1
                 fresh[rel] = (size, mtime_ns, note)
                 notes.append(note)
-            if use_cache and (parsed or len(fresh) != len(cache)):
+            if use_cache and save_cache and (parsed or len(fresh) != len(cache)):
                 self._save_cache(fresh)
             out: list[Note] = []
             for note in notes:
@@ -214,7 +215,7 @@ class Deck:
             pickler.dispatch_table = _CACHE_REDUCERS
             pickler.dump({"version": CACHE_VERSION, "entries": entries})
             blob = buf.getvalue()
-            atomic_write(self._cache_path(), blob, mode=0o644)
+            atomic_write(self._cache_path(), blob, mode=0o644, durable=False)
         except OSError:
             pass  # a read-only deck still works, just without a cache
         finally:

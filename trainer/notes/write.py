@@ -257,10 +257,11 @@ class _MissingType:
 _Missing = _MissingType()
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def atomic_write(path: Path, data: bytes, *, mode: int | None = None, durable: bool = True) -> None:
     """Temp file in the same folder, fsync, ``os.replace``: the note is wholly old or wholly new.
 
     The temp name is hidden and does not end in ``.md`` so no scan takes it for a note.
+    ``durable=False`` skips the fsyncs: for the scan cache, which is rebuilt if ever lost.
     """
     target = Path(os.path.realpath(path))
     folder = target.parent
@@ -281,7 +282,8 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
                 n = os.write(fd, view)
                 view = view[n:]
             os.fchmod(fd, mode)
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, target)
@@ -292,6 +294,8 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
             pass
         reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror
         raise WriteError(exc.errno, f"cannot write {path}: {reason}") from None
+    if not durable:
+        return
     try:
         dfd = os.open(folder, os.O_RDONLY)
         try:
