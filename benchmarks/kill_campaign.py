@@ -113,11 +113,11 @@ def child_main(deck_dir: str, side: str, seed: int) -> int:
     deck = Deck(deck_dir)
     root = str(deck.root) + os.sep
 
-    def announcing_write(path, data, *, mode=None):
+    def announcing_write(path, data, **kwargs):
         rel = str(os.path.realpath(path))[len(root):]
         os.write(side_fd, f"{rel}\t{sha(data)}\t{op[0]}\n".encode())
         os.fsync(side_fd)
-        return real_write(path, data, mode=mode)
+        return real_write(path, data, **kwargs)
 
     store.atomic_write = announcing_write
     rng = random.Random(seed)

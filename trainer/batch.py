@@ -29,6 +29,8 @@ class Plan:
     moved: int = 0
     forecast: list[tuple[dt.date, int, int]] = field(default_factory=list)
     """(day, reviews due, new cards due) after the plan."""
+    held: list[Note] = field(default_factory=list)
+    """Notes with problems: left as they are (listed so the user can fix them)."""
 
     def to_json(self, *, dry_run: bool, failures: list[str]) -> dict:
         def show(v: object) -> object:
@@ -45,6 +47,7 @@ class Plan:
                 for c in self.changes
             ],
             "forecast": [{"day": d.isoformat(), "due": n, "new": k} for d, n, k in self.forecast],
+            "held": [n.rel for n in self.held],
             "failures": failures,
         }
 
@@ -104,6 +107,11 @@ def plan_schedule(
             moves[n.rel] = day
 
     for n in good:
+        if n.problems:
+            # SPEC §1: a note with a bad value is not rewritten until the user grades it
+            if moves.pop(n.rel, None) is not None or any(k not in n.present for k in STANDARD_KEYS):
+                plan.held.append(n)
+            continue
         updates: dict[str, object] = {}
         defaults = _defaults(n)
         for key in STANDARD_KEYS:
@@ -134,7 +142,7 @@ def apply_plan(deck: Deck, plan: Plan) -> list[str]:
     failures = []
     for c in plan.changes:
         try:
-            update_note(c.note.path, c.updates, expect=c.note.schedule, read_mtime_ns=c.note.mtime_ns)
+            update_note(c.note.path, c.updates, expect=c.note.schedule, read_mtime_ns=c.note.mtime_ns, read_size=c.note.size or None, root=deck.root)
         except (Conflict, NoteGone, NoteError, OSError) as exc:
             failures.append(f"{c.rel}: schedule: {exc}")
     return failures

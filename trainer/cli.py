@@ -470,6 +470,8 @@ def cmd_schedule(ctx: Context) -> int:
             print(f"… and {len(plan.changes) - 200} more")
         print(f"\n{len(plan.changes)} notes {verb}: {plan.filled} with missing keys filled, "
               f"{plan.moved} moved to keep each day under {a.per_day} cards ({a.new_per_day} new).")
+        if plan.held:
+            print(f"{len(plan.held)} notes with problems left as they are (see `trainer check`).")
         print(f"\nForecast from {ctx.today}:")
         table(["day", "due", "new", ""], [[d.isoformat(), due, new, "█" * min(due, 60)] for d, due, new in plan.forecast], right={1, 2})
     for f in failures:

@@ -215,7 +215,8 @@ class Deck:
             pickler.dispatch_table = _CACHE_REDUCERS
             pickler.dump({"version": CACHE_VERSION, "entries": entries})
             blob = buf.getvalue()
-            atomic_write(self._cache_path(), blob, mode=0o644, durable=False)
+            atomic_write(paths.state_file(self.root, "scan-cache.pickle"), blob, mode=0o644, durable=False,
+                         follow_symlinks=False)
         except OSError:
             pass  # a read-only deck still works, just without a cache
         finally:

@@ -66,10 +66,10 @@ def grade(
     after = scheduler.review(before, q, today, max_interval) if first_today else before
     kind = "review" if first_today else "redrill"
     with _in_progress(deck):
-        return _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_today)
+        return _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_today, deck.root)
 
 
-def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_today) -> Graded:
+def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_today, root) -> Graded:
     row = log.begin(
         note.rel,
         kind,
@@ -85,7 +85,7 @@ def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_t
     try:
         if kind == "review":
             written = update_note(
-                note.path, after.values(), expect=before, read_mtime_ns=note.mtime_ns or None
+                note.path, after.values(), expect=before, read_mtime_ns=note.mtime_ns or None, read_size=note.size or None, root=root
             )
             reapplied = written.reapplied
             before_json = schedule_to_json(before, note.present)
@@ -128,6 +128,7 @@ def _undo_row(deck: Deck, log: ReviewLog, row: LogRow, today: dt.date) -> Undone
                 _restoring(row.before, current.schedule),
                 expect=expect,
                 drop_empty=bool(row.before.get("_created_frontmatter")),
+                root=deck.root,
             )
             note = deck.load(row.note, today)
         else:
@@ -186,8 +187,7 @@ def _in_progress(deck: Deck, *, exclusive: bool = False):
     fd = None
     if fcntl is not None:
         try:
-            paths.ensure_state_dir(deck.root)
-            fd = os.open(deck.state_dir / "grading.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(paths.state_file(deck.root, "grading.lock"), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         except OSError:
             fd = None  # a read-only deck: nothing to coordinate with
     try:

@@ -91,7 +91,7 @@ class ReviewLog:
         """Open (creating if needed) the deck's log; WAL so readers never block the writer."""
         if readonly:
             db = paths.state_dir(deck_root) / "trainer.db"
-            if not db.exists():
+            if not db.exists() or db.is_symlink() or paths.state_dir(deck_root).is_symlink():
                 return cls.memory()
             conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
             conn.execute("PRAGMA busy_timeout = 10000")
@@ -103,7 +103,7 @@ class ReviewLog:
                 conn.close()
                 conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True, timeout=10)
             return cls(conn, db)
-        db = paths.ensure_state_dir(deck_root) / "trainer.db"
+        db = paths.state_file(deck_root, "trainer.db")
         conn = sqlite3.connect(db, timeout=10, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 10000")
         # Two processes opening a new log at once: switching to WAL can fail with "database is

@@ -38,7 +38,8 @@ from trainer.importers.dedupe import Index, question_key
 from trainer.importers.markdown import Prepared, SourceError
 from trainer.importers.names import ImportRefused
 from trainer.importers.report import Entry, ImportReport, SourceInfo
-from trainer.notes.parse import NoteError, decode, load_yaml, split_frontmatter
+from trainer.notes.model import SCHEDULING_KEYS
+from trainer.notes.parse import NoteError, decode, load_yaml, parse_note, split_frontmatter
 from trainer.notes.store import Conflict, NoteGone, update_note
 from trainer.notes.write import REMOVE, TEMP_MARK, WriteError, edit_frontmatter
 from trainer.reviewlog import ReviewLog
@@ -537,8 +538,13 @@ def _update(label: str, rel: str, prep: Prepared, root: Path, report: ImportRepo
     if not names.inside(root, path):
         report.add("failed", label, rel, f"{rel} leads outside the deck (a symlink?); refused")
         return
+    brought = prep.brought
     try:
-        changed = _changes(path, prep.brought)
+        existing = parse_note(path.read_bytes(), rel)
+        if not existing.fatal and not existing.schedule.is_new:
+            # the card has been studied here: its schedule is the deck's, never the source's
+            brought = {k: v for k, v in brought.items() if k not in SCHEDULING_KEYS}
+        changed = _changes(path, brought)
     except (NoteError, OSError) as exc:
         report.add("failed", label, rel, f"cannot update {rel}: {exc}")
         return
@@ -550,7 +556,7 @@ def _update(label: str, rel: str, prep: Prepared, root: Path, report: ImportRepo
         report.add("updated", label, rel, reason)
         return
     try:
-        written = update_note(path, markdown.seed_style({k: prep.brought[k] for k in changed}))
+        written = update_note(path, markdown.seed_style({k: brought[k] for k in changed}), root=root)
     except (NoteError, WriteError, Conflict, NoteGone, OSError) as exc:
         report.add("failed", label, rel, f"cannot update {rel}: {exc}")
         return

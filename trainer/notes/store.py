@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from trainer.notes.model import Schedule
 from trainer.notes.parse import NEW_CARD_DUE, NoteError, parse_note
-from trainer.notes.write import WriteError, atomic_write, check_writable, edit_frontmatter, encode, read_text
+from trainer.notes.write import Moved, WriteError, atomic_write, check_writable, edit_frontmatter, encode, read_text
+
+SETTLE_S = 0.05
+"""A note that changed since it was scanned must hold still this long before we write onto it
+(an editor saving in place truncates first, then writes)."""
 
 try:
     import fcntl
@@ -43,19 +48,30 @@ def update_note(
     read_mtime_ns: int | None = None,
     attempts: int = 5,
     drop_empty: bool = False,
+    root: Path | None = None,
+    read_size: int | None = None,
 ) -> Written:
     """Set ``updates`` in the note at ``path``, surgically and atomically.
 
     ``expect`` is the schedule the caller based its new values on; if the file's own schedule
     now differs, someone else rescheduled it and :class:`Conflict` is raised, nothing written.
+    ``root`` is the deck: a path that resolves outside it (a folder swapped for a symlink) is
+    refused.
     """
+    if root is not None:
+        real, top = os.path.realpath(path), os.path.realpath(root)
+        if not real.startswith(top.rstrip(os.sep) + os.sep):
+            raise WriteError(13, f"{path} resolves outside the deck ({real}); not changed")
     reapplied = False
     for _ in range(attempts):
         with _locked(path) as moved:
             if moved:  # another grader replaced the note while we waited for the lock: look again
                 reapplied = True
                 continue
-            done = _update_once(path, updates, expect, read_mtime_ns, drop_empty)
+            try:
+                done = _update_once(path, updates, expect, read_mtime_ns, drop_empty, read_size)
+            except Moved:
+                done = None
         if done is None:
             reapplied = True
             continue
@@ -89,7 +105,7 @@ def _locked(path: Path):
         os.close(fd)  # releases the lock
 
 
-def _update_once(path, updates, expect, read_mtime_ns, drop_empty) -> tuple[Written, bool] | None:
+def _update_once(path, updates, expect, read_mtime_ns, drop_empty, read_size=None) -> tuple[Written, bool] | None:
     """One read-check-write under the lock; ``None`` when the file moved under us (try again)."""
     reapplied = False
     try:
@@ -99,6 +115,13 @@ def _update_once(path, updates, expect, read_mtime_ns, drop_empty) -> tuple[Writ
         raise NoteGone(f"{path} was deleted or renamed") from None
     if read_mtime_ns is not None and st.st_mtime_ns != read_mtime_ns:
         reapplied = True
+        time.sleep(SETTLE_S)
+        if _identity(os.stat(path)) != _identity(st):
+            return None
+        if not raw and read_size:
+            # Emptied since it was read: an editor truncating before it writes. Never write a
+            # schedule into that; the user grades again once the save is done.
+            raise Conflict(f"{path} is empty on disk now (being saved?); not graded, nothing written")
     if expect is not None:
         current = parse_note(raw, path.name)
         if current.fatal:
@@ -109,15 +132,23 @@ def _update_once(path, updates, expect, read_mtime_ns, drop_empty) -> tuple[Writ
     if edit.text == text:
         return Written(False, reapplied, edit.old_raw), reapplied
     data = encode(edit.text, bom)
-    # Last look before replacing: if it moved under us, read it again and re-apply.
-    try:
-        st2 = os.stat(path)
-    except FileNotFoundError:
-        raise NoteGone(f"{path} was deleted or renamed") from None
-    if (st2.st_size, st2.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or st2.st_size != len(raw):
+    if st.st_size != len(raw):
         return None
-    atomic_write(path, data, mode=st.st_mode & 0o7777)
+
+    def unchanged() -> bool:
+        """Last look, after the fsync and just before the replace: an editor that saved
+        meanwhile (without taking our lock) makes us read again and re-apply."""
+        try:
+            return _identity(os.stat(path)) == _identity(st)
+        except FileNotFoundError:
+            return False
+
+    atomic_write(path, data, mode=st.st_mode & 0o7777, before_replace=unchanged)
     return Written(True, reapplied, edit.old_raw, edit.created_frontmatter), reapplied
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _same_schedule(a: Schedule, b: Schedule) -> bool:

@@ -15,6 +15,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from trainer.notes.parse import BOM, NoteError, compose, decode, detect_newline, load_yaml, split_frontmatter
 
@@ -113,7 +114,7 @@ def apply_updates(text: str, updates: dict[str, object]) -> str:
 
 def _expected(value: object) -> object:
     if isinstance(value, Raw):
-        loaded = load_yaml(f"v:{value.text}")[0]
+        loaded = load_yaml(f"v:{value.text}\n")[0]
         return loaded["v"] if isinstance(loaded, dict) else _Missing
     return value
 
@@ -161,8 +162,9 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in fm coordinates
     old_raw: dict[str, str] = {}
     missing = dict(wanted)
+    if node is not None and not isinstance(node, yaml.MappingNode):
+        raise NoteError("frontmatter is not a mapping of keys to values; it cannot be edited")
     if node is not None:
-        assert isinstance(node, yaml.MappingNode)
         pairs = node.value
         for i, (key_node, value_node) in enumerate(pairs):
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
@@ -170,13 +172,19 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
                 continue
             missing.pop(key, None)
             v0, v1 = value_node.start_mark.index, value_node.end_mark.index
+            # A block value's end mark lies past its line break (even at the next line's start):
+            # the span ends at its last character, so the line break and what follows stay put.
+            while v1 > v0 and fm[v1 - 1] in " \t\r\n":
+                v1 -= 1
             k0, k1 = key_node.start_mark.index, key_node.end_mark.index
-            colon = fm.index(":", k1)
+            colon = fm.find(":", k1)
+            if colon < 0 or colon > v0:
+                raise NoteError(f"key {key!r} has no value to edit (complex key?); not changed")
             old_raw[key] = fm[colon + 1 : v1]
             if wanted[key] is REMOVE:
                 if node.flow_style:
                     if i > 0:
-                        edits.append((pairs[i - 1][1].end_mark.index, v1, ""))
+                        edits.append((_flow_comma(fm, pairs[i - 1][1].end_mark.index, k0), v1, ""))
                     elif i + 1 < len(pairs):
                         edits.append((k0, pairs[i + 1][0].start_mark.index, ""))
                     else:
@@ -247,7 +255,27 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
             raise NoteError(f"edit of key {key!r} did not read back; nothing written")
     if drop_empty and not new_fm.strip():
         return Edit(text[split.body_start :], old_raw)
-    return Edit(text[: split.yaml_start] + new_fm + text[split.yaml_end :], old_raw)
+    new_text = text[: split.yaml_start] + new_fm + text[split.yaml_end :]
+    # The whole file, read again, must cut at the same place: same frontmatter, same body.
+    check = split_frontmatter(new_text)
+    if check is None or check.yaml != new_fm or new_text[check.body_start :] != text[split.body_start :]:
+        raise NoteError("edit would move the end of the frontmatter; nothing written")
+    return Edit(new_text, old_raw)
+
+
+def _flow_comma(fm: str, start: int, stop: int) -> int:
+    """The comma that separates two flow-mapping items (comments before it are kept)."""
+    i = start
+    while i < stop:
+        c = fm[i]
+        if c == "#" and (i == 0 or fm[i - 1] in " \t\r\n"):
+            nl = fm.find("\n", i)
+            i = stop if nl < 0 else nl + 1
+            continue
+        if c == ",":
+            return i
+        i += 1
+    return start
 
 
 class _MissingType:
@@ -257,19 +285,38 @@ class _MissingType:
 _Missing = _MissingType()
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int | None = None, durable: bool = True) -> None:
+class Moved(Exception):
+    """The file changed between the read and the replace; nothing was written (read again)."""
+
+
+def atomic_write(
+    path: Path,
+    data: bytes,
+    *,
+    mode: int | None = None,
+    durable: bool = True,
+    follow_symlinks: bool = True,
+    before_replace: Callable[[], bool] | None = None,
+) -> None:
     """Temp file in the same folder, fsync, ``os.replace``: the note is wholly old or wholly new.
 
     The temp name is hidden and does not end in ``.md`` so no scan takes it for a note.
     ``durable=False`` skips the fsyncs: for the scan cache, which is rebuilt if ever lost.
+    ``follow_symlinks=False`` replaces a symlink itself, never what it points to (state files).
+    ``before_replace`` is asked last, after the fsync: False means the file changed meanwhile,
+    and :class:`Moved` is raised with nothing written. Owner and group are kept where allowed.
     """
-    target = Path(os.path.realpath(path))
+    target = Path(os.path.realpath(path)) if follow_symlinks else Path(path)
     folder = target.parent
+    old: os.stat_result | None
+    try:
+        old = os.stat(target, follow_symlinks=follow_symlinks)
+    except FileNotFoundError:
+        old = None
+    if old is not None and not stat.S_ISREG(old.st_mode):
+        old = None  # a symlink replaced as such, or something odd: no mode or owner to keep
     if mode is None:
-        try:
-            mode = stat.S_IMODE(os.stat(target).st_mode)
-        except FileNotFoundError:
-            mode = 0o666 & ~_umask()
+        mode = stat.S_IMODE(old.st_mode) if old is not None else 0o666 & ~_umask()
     tmp = folder / f".{target.name}{TEMP_MARK}{os.getpid()}-{os.urandom(4).hex()}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -282,10 +329,15 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None, durable: b
                 n = os.write(fd, view)
                 view = view[n:]
             os.fchmod(fd, mode)
+            if old is not None and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+                _keep_owner(fd, old)
             if durable:
                 os.fsync(fd)
         finally:
             os.close(fd)
+        if before_replace is not None and not before_replace():
+            os.unlink(tmp)
+            raise Moved(str(path))
         os.replace(tmp, target)
     except OSError as exc:
         try:
@@ -304,6 +356,17 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None, durable: b
             os.close(dfd)
     except OSError:
         pass
+
+
+def _keep_owner(fd: int, old: os.stat_result) -> None:
+    """A shared deck stays shared: the new file gets the old owner and group (best effort)."""
+    try:
+        os.fchown(fd, old.st_uid, old.st_gid)
+    except OSError:
+        try:
+            os.fchown(fd, -1, old.st_gid)
+        except OSError:
+            pass
 
 
 def _umask() -> int:
