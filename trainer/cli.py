@@ -20,17 +20,8 @@ from trainer.textsafe import clean, json_safe
 OK, PROBLEMS, USAGE = 0, 1, 2
 
 EPILOG = """\
-commands:
-  study      open the study app (the default with no command)
-  due        list the cards due, most overdue first
-  review     grade one note (or many with --from FILE)
-  schedule   fill missing keys, spread the backlog under a per-day cap
-  import     bring notes in from folders, Obsidian, Anki text exports
-  stats      counts, retention, mastery by tag, forecast
-  check      validate every note; exit 1 if any has a problem
-  demo       list the live demos, or open one
-
-The deck is --deck, else $TRAINER_DECK, else ./cards.
+With no COMMAND, the study app opens. The deck is --deck, else $TRAINER_DECK, else ./cards
+(relative to the current folder).
 Exit codes: 0 fine, 1 some notes had problems, 2 bad usage.
 Run `trainer COMMAND -h` for a command's options.
 """
@@ -330,6 +321,7 @@ def cmd_due(ctx: Context) -> int:
     finally:
         log.close()
     queue = scheduler.due_queue(notes, ctx.today, new_limit=_new_limit(ctx), new_seen_today=seen)
+    total_due = len(queue)
     if a.limit is not None:
         queue = queue[: a.limit]
     rows = [
@@ -355,11 +347,11 @@ def cmd_due(ctx: Context) -> int:
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(["path", "question", "next_review", "overdue_days", "new", "difficulty", "mastery_level"])
         for r in rows:
-            w.writerow([clean(r["path"]), clean(r["question"]), r["next_review"], r["overdue_days"], r["new"],
-                        r["difficulty"], r["mastery_level"]])
+            w.writerow([clean(r["path"]), clean(r["question"]), r["next_review"], r["overdue_days"],
+                        "true" if r["new"] else "false", r["difficulty"], r["mastery_level"]])
     else:
         if not rows:
-            print(f"Nothing due on {ctx.today}. {len(scan.notes)} cards in {ctx.deck.root}.")
+            print(f"Nothing due on {ctx.today}. {len(notes)} of {len(scan.notes)} cards in {ctx.deck.root} match.")
         else:
             table(
                 ["due", "late", "diff", "mastery", "path", "question"],
@@ -367,7 +359,8 @@ def cmd_due(ctx: Context) -> int:
                   f"{r['mastery_level']:.2f}", r["path"], r["question"]] for r in rows],
                 right={3},
             )
-            print(f"\n{len(rows)} due on {ctx.today}")
+            shown = f"{len(rows)} of {total_due}" if len(rows) < total_due else f"{len(rows)}"
+            print(f"\n{shown} due on {ctx.today}")
     report_problems(scan.problems)
     return PROBLEMS if scan.problems else OK
 

@@ -62,7 +62,7 @@ async def test_preview_then_import(tmp_path: Path):
         assert table.row_count == 11 + 1  # 11 notes + 1 flagged row
         actions = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert actions.count("import") == 9 and actions.count("failed") == 1 and actions.count("skipped") == 1
-        assert "imported 9, updated 0, skipped 1, failed 1" in summary(app)
+        assert "would import 9, update 0, skip 1, fail 1" in summary(app)
         assert not screen.query_one("#import-run", Button).disabled
 
         # changing an option invalidates the preview

@@ -188,6 +188,28 @@ async def test_schedule_changed_elsewhere_is_a_conflict_and_theirs_is_kept(make,
     assert path.read_text(encoding="utf-8") == theirs
 
 
+async def test_card_postponed_elsewhere_leaves_the_session_and_keeps_their_date(make, deck):
+    """Another program moves the shown card's next_review into the future: the poll sees it,
+    their schedule stands, the card leaves the session and nothing is written."""
+    app = make()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await start_session(pilot)
+        path = deck / QUEUE[0]
+        text = path.read_text(encoding="utf-8")
+        import re
+
+        theirs = re.sub(r"next_review: .*", "next_review: '2026-12-24'", text, count=1)
+        assert theirs != text
+        path.write_text(theirs, encoding="utf-8")
+        await app.screen.check_disk()
+        await pilot.pause()
+        assert any("rescheduled by another program" in n.message for n in app._notifications)
+        assert current_rel(app) != QUEUE[0]
+        await pilot.press("space", "4")
+        await pilot.pause()
+    assert path.read_text(encoding="utf-8") == theirs
+
+
 async def test_note_that_breaks_on_disk_is_dropped_and_the_session_goes_on(make, deck):
     app = make()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:

@@ -246,7 +246,7 @@ class QKVDemo:
         return softmax_pair(self.S_shared)
 
     def blend_curve(self, steps: int = 11) -> list[tuple[float, float]]:
-        return [(float(t), self.frame(float(t)).asymmetry) for t in np.linspace(0.0, 1.0, steps)]
+        return [(round(float(t), 6), self.frame(float(t)).asymmetry) for t in np.linspace(0.0, 1.0, steps)]
 
 
 def compute(

@@ -137,7 +137,11 @@ class ImportReport:
         for s in self.sources:
             noun = "note" if s.notes == 1 else "notes"
             lines.append(f"{s.kind} {printable(s.path)}: {s.notes} {noun}")
-        head = f"imported {c['imported']}, updated {c['updated']}, skipped {c['skipped']}, failed {c['failed']}"
+        if self.dry_run:
+            head = (f"would import {c['imported']}, update {c['updated']}, skip {c['skipped']}, "
+                    f"fail {c['failed']}")
+        else:
+            head = f"imported {c['imported']}, updated {c['updated']}, skipped {c['skipped']}, failed {c['failed']}"
         if c["flagged"]:
             head += f" ({c['flagged']} possible duplicate{'s' if c['flagged'] != 1 else ''} flagged)"
         lines.append(head)

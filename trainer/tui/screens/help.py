@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +25,7 @@ def help_sections() -> list[tuple[str, list[tuple[str, str]]]]:
     from trainer.tui.screens.stats import StatsScreen
     from trainer.tui.screens.study import StudyScreen
     from trainer.tui.screens.summary import SummaryScreen
+    from trainer.tui.screens.demo import DemoScreen
 
     everywhere = [
         *TrainerApp.BINDINGS,
@@ -35,6 +38,7 @@ def help_sections() -> list[tuple[str, list[tuple[str, str]]]]:
         ("Study", StudyScreen.BINDINGS),
         ("Session summary", SummaryScreen.BINDINGS),
         ("Stats", StatsScreen.BINDINGS),
+        ("Live demo", [b for b in DemoScreen.BINDINGS if isinstance(b, Binding)]),
     ]
     out = []
     for title, bindings in sections:
@@ -53,16 +57,19 @@ def help_sections() -> list[tuple[str, list[tuple[str, str]]]]:
     return out
 
 
-def help_text() -> Text:
-    text = Text()
+def help_text() -> Group:
+    """One two-column grid per screen: long descriptions wrap beside their keys."""
+    parts: list = []
     for title, rows in help_sections():
-        text.append(f"{title}\n", style="bold underline")
+        parts.append(Text(title, style="bold underline"))
+        grid = Table.grid(padding=(0, 2), pad_edge=True)
+        grid.add_column(style="bold", no_wrap=True, min_width=12)
+        grid.add_column(ratio=1)
         for keys, what in rows:
-            text.append(f"  {keys:<12}", style="bold")
-            text.append(f"{what}\n")
-        text.append("\n")
-    text.append("Mouse: click a tag, the buttons and the grades.", style="dim")
-    return text
+            grid.add_row(f" {keys}", what)
+        parts.extend([grid, Text("")])
+    parts.append(Text("Mouse: click a tag, the buttons and the grades.", style="dim"))
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -38,16 +38,18 @@ POLL_SECONDS = 1.0
 
 
 def editor_command() -> list[str] | None:
-    """``$VISUAL``, else ``$EDITOR``, else ``vi``: split like a shell would; ``None`` if none is installed."""
+    """``$VISUAL``, else ``$EDITOR``, else ``vi``: split like a shell would; ``None`` if none is installed.
+
+    A ``$VISUAL``/``$EDITOR`` that is set but cannot be run is not silently replaced by vi.
+    """
     for var in ("VISUAL", "EDITOR"):
         value = os.environ.get(var, "").strip()
         if value:
             try:
                 cmd = shlex.split(value)
             except ValueError:
-                continue
-            if cmd and shutil.which(cmd[0]):
-                return cmd
+                return None
+            return cmd if cmd and shutil.which(cmd[0]) else None
     for fallback in ("vi", "nano"):
         if shutil.which(fallback):
             return [fallback]
@@ -342,7 +344,9 @@ class StudyScreen(Screen):
             return
         cmd = editor_command()
         if cmd is None:
-            self.notify("No editor found: set $VISUAL or $EDITOR.", severity="error")
+            named = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+            msg = f"Editor not found: {one_line(named)!r} (from $VISUAL/$EDITOR)." if named else "No editor found: set $VISUAL or $EDITOR."
+            self.notify(msg, severity="error")
             return
         try:
             with self.app.suspend():
@@ -421,6 +425,25 @@ class StudyScreen(Screen):
             problem = fresh.problems[0] if fresh.problems else "cannot be read"
             self.notify(f"{one_line(str(problem))} — dropped from the session.", title="Note is broken", severity="error", timeout=10)
             await self.show_card()
+            return
+        if fresh.schedule != note.schedule:
+            today = self.app.today
+            if fresh.schedule.next_review > today or fresh.schedule.last_reviewed == today:
+                # rescheduled (or reviewed) by another program: theirs stands, the card leaves
+                self.session.drop_current()
+                self.notify(
+                    f"{one_line(fresh.rel)} was rescheduled by another program (next review "
+                    f"{fresh.schedule.next_review}); their schedule is kept and the card leaves this session.",
+                    title="Changed on disk", severity="warning", timeout=8,
+                )
+                await self.show_card()
+                return
+            self.session.replace_current(fresh)
+            self.notify(
+                f"{one_line(fresh.rel)}: its schedule was changed on disk; reloaded, a grade now builds on that version.",
+                title="Changed on disk", timeout=6,
+            )
+            await self.show_card(keep_state=True)
             return
         self.session.replace_current(fresh)
         if announce:
