@@ -25,13 +25,6 @@ def deck(tmp_path, seed, write_note):
     return Deck(root)
 
 
-@pytest.fixture
-def log(deck):
-    log = ReviewLog.open(deck.root)
-    yield log
-    log.close()
-
-
 def rows(log):
     return log.conn.execute("SELECT note, kind, grade, state, undone, undo_of FROM reviews ORDER BY id").fetchall()
 

@@ -9,7 +9,6 @@ import pytest
 from trainer import grading
 from trainer.deck import Deck
 from trainer.notes.parse import parse_note
-from trainer.reviewlog import ReviewLog
 from trainer.session import REDRILL_GAP, StudySession
 
 TODAY = dt.date(2026, 11, 25)
@@ -27,13 +26,6 @@ def deck(tmp_path, seed, write_note):
         write_note(root / f"new{i}.md", seed(f"新 {i}", next_review=TODAY.isoformat()))
     write_note(root / "future.md", seed("未来", next_review="2027-01-01"))
     return Deck(root)
-
-
-@pytest.fixture
-def log(deck):
-    log = ReviewLog.open(deck.root)
-    yield log
-    log.close()
 
 
 def start(deck, log, **kw):
