@@ -170,10 +170,12 @@ def table(headers: list[str], rows: list[list[object]], *, right: set[int] = fro
         for i, c in enumerate(r):
             widths[i] = max(widths[i], cell_len(c))
     term = _terminal_width()
-    # the last column (usually a title or path) gives way when the terminal is narrow
-    fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
-    if fixed + widths[-1] > term and term - fixed >= 12:
-        widths[-1] = term - fixed
+    # on a narrow terminal the last columns (paths, titles) give way, down to 12 cells each
+    for i in (len(widths) - 1, len(widths) - 2):
+        over = sum(widths) + 2 * (len(widths) - 1) - term
+        if over <= 0 or i < 0:
+            break
+        widths[i] = max(12, widths[i] - over)
 
     def line(values: list[str]) -> str:
         out = []
@@ -533,15 +535,15 @@ def cmd_stats(ctx: Context) -> int:
               right=set(range(8)))
         if s.tags:
             print("\nMastery by tag")
-            table(["tag", "cards", "due", "mastery", ""],
+            table(["tag", "cards", "due+new", "mastery", ""],
                   [["  " * t.tag.count("/") + t.tag.rsplit("/", 1)[-1], t.cards, t.due, f"{t.mastery:.2f}",
                     "█" * round(t.mastery * 20) + "·" * (20 - round(t.mastery * 20))] for t in s.tags],
                   right={1, 2, 3})
         active = [(d, n) for d, n in s.reviews_per_day if n]
-        print(f"\nReviews per day (last {ctx.args.days} days): " +
+        print(f"\nGrades per day, re-drills included (last {ctx.args.days} days): " +
               (", ".join(f"{d.isoformat()} {n}" for d, n in active) if active else "none yet"))
         print(f"\nForecast ({ctx.args.days} days)")
-        table(["day", "due", ""], [[d.isoformat(), n, "█" * min(n, 60)] for d, n in s.forecast if n] or [["–", 0, ""]], right={1})
+        table(["day", "due+new", ""], [[d.isoformat(), n, "█" * min(n, 60)] for d, n in s.forecast if n] or [["–", 0, ""]], right={1})
     report_problems(scan.problems)
     return PROBLEMS if scan.problems else OK
 
