@@ -484,11 +484,8 @@ def _show(v: object) -> str:
 
 
 def cmd_import(ctx: Context) -> int:
-    try:
-        from trainer.importers import run_import
-    except ImportError:
-        print("trainer import: not yet available in this version", file=sys.stderr)
-        return USAGE
+    from trainer.importers import run_import
+
     a = ctx.args
     deck = ctx.deck
     log = None if a.dry_run else ctx.log()
@@ -566,11 +563,8 @@ def cmd_check(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    try:
-        from trainer.demos import registry
-    except ImportError:
-        print("trainer demo: not yet available in this version", file=sys.stderr)
-        return USAGE
+    from trainer.demos import registry
+
     a = ctx.args
     if not a.demo_id:
         demos = registry.all_demos()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from trainer import paths
 from trainer.notes.model import Note, Problem, Schedule
-from trainer.notes.parse import NEW_CARD_DUE, parse_note
+from trainer.notes.parse import NEW_CARD_DUE, parse_note, resolve_today
 from trainer.notes.write import atomic_write, is_temp_name, temp_owner_alive
 
 CACHE_VERSION = 4
@@ -35,10 +35,6 @@ class Scan:
     parsed: int = 0
     """How many notes had to be parsed (the rest came from the cache)."""
     removed_temp: int = 0
-
-    @property
-    def gradable(self) -> list[Note]:
-        return [n for n in self.notes if not n.fatal]
 
     def by_rel(self) -> dict[str, Note]:
         return {n.rel: n for n in self.notes}
@@ -154,7 +150,7 @@ class Deck:
             out: list[Note] = []
             for note in notes:
                 if note.schedule.next_review == NEW_CARD_DUE:
-                    note = replace(note, schedule=replace(note.schedule, next_review=today))
+                    note = for_day(note, today)
                 out.append(note)
                 if note.problems:
                     problems.extend(note.problems)
@@ -168,10 +164,7 @@ class Deck:
         path = self.root / rel
         raw = path.read_bytes()
         st = os.stat(path)
-        note = parse_note(raw, rel, mtime_ns=st.st_mtime_ns, size=st.st_size, root=self.root)
-        if note.schedule.next_review == NEW_CARD_DUE:
-            note = replace(note, schedule=replace(note.schedule, next_review=today))
-        return note
+        return for_day(parse_note(raw, rel, mtime_ns=st.st_mtime_ns, size=st.st_size, root=self.root), today)
 
     def rel_of(self, path: Path | str) -> str:
         """The deck-relative name of a note given as a path (relative to cwd or to the deck)."""
@@ -222,6 +215,13 @@ class Deck:
         finally:
             for _, _, note in entries.values():
                 note.root = self.root
+
+
+def for_day(note: Note, today: dt.date) -> Note:
+    """A note with no ``next_review`` is a new card due on the day asked about (SPEC §1)."""
+    if note.schedule.next_review != NEW_CARD_DUE:
+        return note
+    return replace(note, schedule=resolve_today(note.schedule, today))
 
 
 def _is_regular(mode: int) -> bool:

@@ -218,7 +218,7 @@ def _settle(deck: Deck, log: ReviewLog, today: dt.date) -> list[str]:
         if row.kind == "redrill":
             log.finish(row.id)
             continue
-        target = row.after if row.kind != "undo" else row.after
+        target = row.after
         if target is not None and _matches(current, target):
             if row.kind == "undo" and row.undo_of is not None:
                 log.mark_undone(row.undo_of, row.id)

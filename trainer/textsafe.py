@@ -13,6 +13,11 @@ def _escape(m: re.Match[str]) -> str:
     return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
 
 
+def strip_controls(text: str) -> str:
+    """The same characters removed instead of shown (for widgets, where ``\\x1b`` would be noise)."""
+    return _CONTROL.sub("", text)
+
+
 def clean(text: str, *, keep_newlines: bool = False) -> str:
     """Escape C0/C1 controls (ESC, CSI, BEL…) and bidi overrides as visible ``\\x1b``-style text.
 

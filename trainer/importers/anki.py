@@ -27,11 +27,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup
-from markdownify import MarkdownConverter
+from functools import cache
 
 from trainer.importers.dedupe import body_key
-from trainer.importers.markdown import Prepared, SourceError, log_state, new_card_values, seed_style
+from trainer.importers.markdown import Prepared, SourceError, log_state, new_card_values
 from trainer.notes.parse import NoteError, decode
 from trainer.notes.write import edit_frontmatter, encode
 
@@ -162,12 +161,18 @@ def read_export(raw: bytes) -> Export:
 # ---------------------------------------------------------------- HTML
 
 
-class _Converter(MarkdownConverter):
-    def convert_img(self, el, text, parent_tags):  # keep images even inside inline contexts
-        return super().convert_img(el, text, set(parent_tags) - {"_inline"})
+@cache
+def _markdown_converter():
+    """markdownify (and BeautifulSoup under it) load only when an Anki export has HTML."""
+    from markdownify import MarkdownConverter
+
+    class Converter(MarkdownConverter):
+        def convert_img(self, el, text, parent_tags):  # keep images even inside inline contexts
+            return super().convert_img(el, text, set(parent_tags) - {"_inline"})
+
+    return Converter(heading_style="ATX", bullets="-", newline_style="backslash", escape_underscores=False)
 
 
-_MD = _Converter(heading_style="ATX", bullets="-", newline_style="backslash", escape_underscores=False)
 _BREAKS = re.compile(r"(?:[ \t]*\\\n[ \t]*){2,}")
 _TRAILING_BREAK = re.compile(r"\\\n(?=\n|\Z)")
 
@@ -179,7 +184,7 @@ def is_html(value: str, html: bool | None) -> bool:
 def to_markdown(value: str, html: bool | None) -> str:
     """A field as markdown: HTML through markdownify, ``<br>`` as line breaks, entities decoded."""
     if is_html(value, html):
-        md = _MD.convert(value)
+        md = _markdown_converter().convert(value)
         md = _BREAKS.sub("\n\n", md)
         md = _TRAILING_BREAK.sub("", md)
     else:
@@ -193,6 +198,8 @@ def to_markdown(value: str, html: bool | None) -> str:
 def to_line(value: str, html: bool | None) -> str:
     """A field as one line of plain text (for the ``# `` question)."""
     if is_html(value, html):
+        from bs4 import BeautifulSoup
+
         soup = BeautifulSoup(value, "html.parser")
         for br in soup.find_all("br"):
             br.replace_with(" ")
@@ -236,7 +243,7 @@ def prepare_row(
     body = "\n\n".join(parts) + "\n"
     values = new_card_values({}, created, today, list(row.tags))
     try:
-        text = edit_frontmatter(body, seed_style(values)).text
+        text = edit_frontmatter(body, values).text
     except NoteError as exc:  # pragma: no cover - the values are ours
         raise SourceError(str(exc)) from None
     prepared = Prepared(

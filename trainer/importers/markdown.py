@@ -42,11 +42,6 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
 
 
-def seed_style(updates: dict[str, object]) -> dict[str, object]:
-    """Kept for callers: :func:`format_value` itself now writes plain strings bare, as the seed does."""
-    return updates
-
-
 def writable(value: object) -> bool:
     try:
         format_value(value)
@@ -121,14 +116,14 @@ def prepare(
     drops: dict[str, object] = {k: REMOVE for k in obsidian.SR_KEYS if k in data} if drop_foreign_keys else {}
 
     try:
-        edit = edit_frontmatter(text, seed_style({**tag_fix, **updates, **drops}))
+        edit = edit_frontmatter(text, {**tag_fix, **updates, **drops})
     except NoteError as exc:
         if not tag_fix:
             raise SourceError(f"cannot add the missing keys: {exc}") from None
         warnings.append("tags is a string and could not be turned into a list safely; left as it is")
         tag_fix = {}
         try:
-            edit = edit_frontmatter(text, seed_style({**updates, **drops}))
+            edit = edit_frontmatter(text, {**updates, **drops})
         except NoteError as exc2:
             raise SourceError(f"cannot add the missing keys: {exc2}") from None
 

@@ -556,7 +556,7 @@ def _update(label: str, rel: str, prep: Prepared, root: Path, report: ImportRepo
         report.add("updated", label, rel, reason)
         return
     try:
-        written = update_note(path, markdown.seed_style({k: brought[k] for k in changed}), root=root)
+        written = update_note(path, {k: brought[k] for k in changed}, root=root)
     except (NoteError, WriteError, Conflict, NoteGone, OSError) as exc:
         report.add("failed", label, rel, f"cannot update {rel}: {exc}")
         return

@@ -95,9 +95,6 @@ class Note:
     def is_new(self) -> bool:
         return self.schedule.is_new
 
-    def is_due(self, today: date) -> bool:
-        return not self.fatal and self.schedule.next_review <= today
-
 
 @dataclass(frozen=True, slots=True)
 class Body:

@@ -151,12 +151,6 @@ def loader_class() -> type:
     return Loader
 
 
-def have_libyaml() -> bool:
-    import yaml
-
-    return bool(getattr(yaml, "__with_libyaml__", False)) and hasattr(yaml, "CSafeLoader")
-
-
 def _alias_expansion(node, budget: int) -> int:
     import yaml
 

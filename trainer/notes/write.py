@@ -108,10 +108,6 @@ class Edit:
     created_frontmatter: bool = False
 
 
-def apply_updates(text: str, updates: dict[str, object]) -> str:
-    return edit_frontmatter(text, updates).text
-
-
 def _expected(value: object) -> object:
     if isinstance(value, Raw):
         loaded = load_yaml(f"v:{value.text}\n")[0]

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 
 from rich.text import Text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-"""C0 and C1 controls except ``\\t`` and ``\\n``; bidi overrides that could disguise a line."""
-
+from trainer.textsafe import strip_controls
 
 def clean(text: str) -> str:
-    """Strip control characters, keeping newlines and tabs (for Markdown bodies)."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n"))
+    """Strip control characters and bidi overrides, keeping newlines and tabs (Markdown bodies)."""
+    return strip_controls(text.replace("\r\n", "\n"))
 
 
 def one_line(text: str, limit: int | None = None) -> str:

@@ -16,6 +16,7 @@ from textual.widgets.tree import TreeNode
 from trainer import scheduler
 from trainer.notes.model import DIFFICULTIES, Note
 from trainer.session import StudySession
+from trainer.stats import tag_prefixes
 from trainer.tui.figures import FORECAST_DAYS, DeckSummary, TagFigures, summarize
 from trainer.tui.text import one_line
 from trainer.tui.widgets.forecast import ForecastStrip
@@ -37,11 +38,7 @@ def in_selection(note: Note, tag: str | None, difficulty: str | None) -> bool:
         return True
     if tag == UNTAGGED:
         return not note.tags
-    for t in note.tags:
-        t = t.strip("/")
-        if t == tag or t.startswith(tag + "/"):
-            return True
-    return False
+    return any(tag in tag_prefixes(t) for t in note.tags)
 
 
 class TagTree(Tree):
