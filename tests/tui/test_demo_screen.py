@@ -36,6 +36,14 @@ async def answer(pilot, *keys: str) -> None:
         await pilot.press(key)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    # the experiment's last frames arrive as messages after its worker ends: let them land
+    view = getattr(pilot.app.screen, "view", None)
+    for _ in range(50):
+        if not getattr(view, "experiment_running", False):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+    await pilot.pause()
 
 
 async def test_qkv_predict_play_step_experiment_and_grade():
@@ -211,12 +219,8 @@ def test_unknown_demo_id():
 # snapshots (baseline in tests/tui/__snapshots__/)
 
 
-async def _answer_qkv(pilot) -> None:
-    await answer(pilot, "y", "n", "y")
-
-
 async def _answer_qkv_and_scroll(pilot) -> None:
-    await _answer_qkv(pilot)
+    await answer(pilot, "y", "n")  # not the third: the experiment it starts would make frames timing-dependent
     screen = pilot.app.screen
     screen.query_one("#demo-body").scroll_to_widget(screen.query_one("#heatmaps"), animate=False, top=True)
     await pilot.pause()
@@ -233,8 +237,12 @@ async def _answer_no_and_scroll(pilot) -> None:
     await pilot.pause()
 
 
+async def _answer_two_qkv(pilot) -> None:
+    await answer(pilot, "y", "n")  # the third answer would start the experiment (timing-dependent frames)
+
+
 def test_snapshot_qkv_after_predictions(snap_compare):
-    assert snap_compare(Host("qkv-symmetry"), terminal_size=(80, 24), run_before=_answer_qkv)
+    assert snap_compare(Host("qkv-symmetry"), terminal_size=(80, 24), run_before=_answer_two_qkv)
 
 
 def test_snapshot_qkv_heatmaps(snap_compare):
