@@ -220,10 +220,17 @@ def test_unknown_demo_id():
 
 
 async def _answer_qkv_and_scroll(pilot) -> None:
-    await answer(pilot, "y", "n")  # not the third: the experiment it starts would make frames timing-dependent
+    await answer(pilot, "y", "n", "y")
+    view = pilot.app.screen.view
+    for _ in range(200):  # the third answer runs the experiment; its result lands as messages
+        if view.experiment_result is not None and not view.experiment_running:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause(0.2)
+    await pilot.pause(0.2)
     screen = pilot.app.screen
     screen.query_one("#demo-body").scroll_to_widget(screen.query_one("#heatmaps"), animate=False, top=True)
-    await pilot.pause()
+    await pilot.pause(0.2)
 
 
 async def _answer_yes(pilot) -> None:
