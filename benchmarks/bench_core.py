@@ -213,6 +213,7 @@ def bench_deck(deck: str, n: int, *, grades: int = 200, quick: bool = False) -> 
 
     sched = trainer_cmd(deck, "schedule", "--dry-run")
     r["schedule_warm"], _ = median_child(sched, sub_reps)
+    r["stats_e2e"], r["stats_rss_kb"] = median_child(trainer_cmd(deck, "stats", "--json"), sub_reps)
 
     def sched_cold():
         shutil.rmtree(state, ignore_errors=True)
@@ -260,6 +261,8 @@ ROWS = [
     ("grade_p90_ms", "grade one note (p90)", "ms*", None, None),
     ("schedule_warm", "schedule --dry-run (warm, e2e)", "ms", "floor", ("ratio", 1.3, 100_000)),
     ("schedule_cold", "schedule --dry-run (cold, e2e)", "ms", "floor", ("ratio", 1.3, 100_000)),
+    ("stats_e2e", "trainer stats --json (warm, e2e)", "ms", "walk_read_proc", None),
+    ("stats_rss_kb", "peak RSS trainer stats --json", "MB", None, None),
     ("due_rss_kb", "peak RSS trainer due --json", "MB", None, ("abs", 400.0, 100_000)),
     ("cold_scan_rss_kb", "peak RSS cold scan", "MB", None, ("abs", 400.0, 100_000)),
 ]
