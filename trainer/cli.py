@@ -417,7 +417,8 @@ def cmd_review(ctx: Context) -> int:
                 rel = deck.rel_of(path)
                 note = deck.load(rel, ctx.today)
                 if note.fatal:
-                    raise grading.NoteError(str(note.problems[0]))
+                    first = note.problems[0]
+                    raise grading.NoteError(f"{first.key}: {first.message}")
                 g = grading.grade(deck, log, note, q, ctx.today)
             except (DeckError, grading.NoteError, grading.Conflict, grading.NoteGone, WriteError, OSError) as exc:
                 failures += 1
