@@ -8,7 +8,7 @@ import gc
 import io
 import os
 import pickle
-import stat
+from stat import S_ISREG
 import time
 import operator
 from dataclasses import dataclass, field, fields, replace
@@ -83,7 +83,7 @@ class Deck:
                         if entry.is_dir(follow_symlinks=False):
                             stack.append(entry.path)
                             continue
-                        if not name.lower().endswith(".md"):
+                        if not (name.endswith(".md") or name.lower().endswith(".md")):
                             continue
                         if entry.is_symlink():
                             real = os.path.realpath(entry.path)
@@ -93,7 +93,7 @@ class Deck:
                             st = os.stat(real)
                         else:
                             st = entry.stat(follow_symlinks=False)
-                            if not _is_regular(st.st_mode):
+                            if not S_ISREG(st.st_mode):
                                 continue
                     except OSError as exc:
                         problems.append(Problem(entry.path[prefix:], "file", f"cannot be read: {exc.strerror}"))
@@ -123,17 +123,16 @@ class Deck:
         try:
             found, problems, removed = self.walk(clean_temp=clean_temp)
             cache = self._load_cache() if use_cache else {}
-            fresh: dict[str, tuple[int, int, Note]] = {}
-            notes: list[Note] = []
-            parsed = 0
+            cache_get = cache.get
+            parsed_now: dict[str, tuple[int, int, Note]] = {}
+            out: list[Note] = []
             root = self.root
             root_s = str(root) + os.sep
             for rel, size, mtime_ns in found:
-                hit = cache.get(rel)
+                hit = cache_get(rel)
                 if hit is not None and hit[0] == size and hit[1] == mtime_ns:
                     note = hit[2]
                     note.root = root
-                    rel = note.rel  # the same string object as the key: pickled once in the cache
                 else:
                     try:
                         with open(root_s + rel, "rb") as fh:
@@ -142,18 +141,18 @@ class Deck:
                         problems.append(Problem(rel, "file", f"cannot be read: {exc.strerror}"))
                         continue
                     note = parse_note(raw, rel, mtime_ns=mtime_ns, size=size, root=root)
-                    parsed += 1
-                fresh[rel] = (size, mtime_ns, note)
-                notes.append(note)
-            if use_cache and save_cache and (parsed or len(fresh) != len(cache)):
-                self._save_cache(fresh)
-            out: list[Note] = []
-            for note in notes:
-                if note.schedule.next_review == NEW_CARD_DUE:
-                    note = for_day(note, today)
-                out.append(note)
+                    parsed_now[rel] = (size, mtime_ns, note)
                 if note.problems:
                     problems.extend(note.problems)
+                out.append(for_day(note, today) if note.schedule.next_review == NEW_CARD_DUE else note)
+            parsed = len(parsed_now)
+            if use_cache and save_cache and (parsed or len(out) != len(cache)):
+                # the cache keeps each note as parsed (a missing next_review stays "new, due the day asked")
+                fresh = {}
+                for note in out:
+                    rel = note.rel  # the same string object as the note's: pickled once
+                    fresh[rel] = parsed_now.get(rel) or cache[rel]
+                self._save_cache(fresh)
         finally:
             if gc_was_on:
                 gc.enable()
@@ -222,10 +221,6 @@ def for_day(note: Note, today: dt.date) -> Note:
     if note.schedule.next_review != NEW_CARD_DUE:
         return note
     return replace(note, schedule=resolve_today(note.schedule, today))
-
-
-def _is_regular(mode: int) -> bool:
-    return stat.S_ISREG(mode)
 
 
 # The cache stores notes as constructor calls: unpickling a slots dataclass through its default
