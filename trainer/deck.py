@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import copyreg
 import datetime as dt
 import gc
-import io
+import heapq
 import os
 import pickle
-from stat import S_ISREG
 import time
-import operator
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from stat import S_IFREG as _S_IFREG
+from stat import S_ISLNK
 
-from trainer import paths
+from trainer import paths, scheduler
 from trainer.notes.model import Note, Problem, Schedule
 from trainer.notes.parse import NEW_CARD_DUE, parse_note, resolve_today
 from trainer.notes.write import atomic_write, is_temp_name, temp_owner_alive
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
+_S_IFMT = 0o170000  # stat.S_IFMT as a mask: the file-type bits of st_mode
 _TEMP_GRACE_S = 3600
 
 
@@ -27,14 +29,92 @@ class DeckError(Exception):
     """The deck itself cannot be used (missing folder, not a folder)."""
 
 
-@dataclass(slots=True)
 class Scan:
-    notes: list[Note]
-    """Every note, broken ones included (``fatal`` ones cannot be graded)."""
-    problems: list[Problem] = field(default_factory=list)
-    parsed: int = 0
-    """How many notes had to be parsed (the rest came from the cache)."""
-    removed_temp: int = 0
+    """Every note of the deck, broken ones included (``fatal`` ones cannot be graded).
+
+    Notes that came from the cache stay compact records until asked for: ``due()`` builds only
+    the cards due, so ``trainer due`` on a large deck never builds the other notes at all.
+    """
+
+    __slots__ = ("_items", "_notes", "_stamps", "parsed", "problems", "removed_temp", "root", "today")
+
+    def __init__(self, stamps: list[tuple[str, int, int]], items: list, today: dt.date, root: Path | None,
+                 problems: list[Problem], parsed: int = 0, removed_temp: int = 0) -> None:
+        self._stamps = stamps
+        """(rel, size, mtime_ns) per note, in walk order."""
+        self._items = items
+        """The note or its cache record, for each stamp."""
+        self._notes: list[Note] | None = None
+        self.today = today
+        self.root = root
+        self.problems = problems
+        self.parsed = parsed
+        """How many notes had to be parsed (the rest came from the cache)."""
+        self.removed_temp = removed_temp
+
+    @property
+    def notes(self) -> list[Note]:
+        if self._notes is None:
+            today, root = self.today, self.root
+            with _collector_paused():
+                self._notes = [
+                    for_day(item, today) if type(item) is Note else _note_from_record(stamp, item, today, root)
+                    for stamp, item in zip(self._stamps, self._items)
+                ]
+        return self._notes
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def due(self) -> list[Note]:
+        """The notes due on or before ``today`` that can be studied, in walk order."""
+        today = self.today
+        if self._notes is not None:
+            return [n for n in self._notes if not n.fatal and n.schedule.next_review <= today]
+        root, out = self.root, []
+        for stamp, item in zip(self._stamps, self._items):
+            if type(item) is Note:
+                if not item.fatal and (item.schedule.next_review <= today):  # NEW_CARD_DUE is date.min
+                    out.append(for_day(item, today))
+            elif not item[_FATAL] and item[_NEXT_REVIEW] <= today:
+                out.append(_note_from_record(stamp, item, today, root))
+        return out
+
+    def due_queue(self, *, new_limit: int, new_seen_today: int = 0,
+                  keep: Callable[[tuple[str, ...], str], bool] | None = None) -> list[Note]:
+        """``scheduler.due_queue`` over this scan (``keep(tags, difficulty)`` filters first),
+        building only the notes it returns: most of a large deck stays a cache record."""
+        if self._notes is not None:
+            notes = self._notes if keep is None else [n for n in self._notes if keep(n.tags, n.difficulty)]
+            return scheduler.due_queue(notes, self.today, new_limit=new_limit, new_seen_today=new_seen_today)
+        with _collector_paused():
+            return self._due_queue(new_limit, new_seen_today, keep)
+
+    def _due_queue(self, new_limit: int, new_seen_today: int, keep: Callable[[tuple[str, ...], str], bool] | None) -> list[Note]:
+        today, root = self.today, self.root
+        rank = scheduler.DIFFICULTY_RANK  # the order of scheduler.queue_key, flattened: no call per card
+        reviews: list[tuple] = []
+        new: list[tuple] = []
+        for stamp, item in zip(self._stamps, self._items):
+            if type(item) is Note:
+                s = item.schedule
+                day, difficulty = s.next_review, item.difficulty
+                if item.fatal or day > today or (keep is not None and not keep(item.tags, difficulty)):
+                    continue
+                is_new = s.review_count == 0 and s.last_reviewed is None
+            else:
+                day, difficulty = item[_NEXT_REVIEW], item[_DIFFICULTY]
+                if item[_FATAL] or day > today or (keep is not None and not keep(item[_TAGS], difficulty)):
+                    continue
+                is_new = item[_REVIEW_COUNT] == 0 and item[_LAST_REVIEWED] is None
+            # (day, rank, path) is unique, so the stamp and item are never compared
+            (new if is_new else reviews).append(
+                (today if day == NEW_CARD_DUE else day, rank.get(difficulty, 1), stamp[0], stamp, item))
+        reviews.sort()
+        room = max(0, new_limit - new_seen_today)
+        chosen = reviews + heapq.nsmallest(room, new)
+        return [for_day(item, today) if type(item) is Note else _note_from_record(stamp, item, today, root)
+                for _, _, _, stamp, item in chosen]
 
     def by_rel(self) -> dict[str, Note]:
         return {n.rel: n for n in self.notes}
@@ -58,19 +138,18 @@ class Deck:
     def walk(self, *, clean_temp: bool = True) -> tuple[list[tuple[str, int, int]], list[Problem], int]:
         """(rel, size, mtime_ns) of every note; hidden folders skipped, symlinks kept inside the deck."""
         root = str(self.root)
-        prefix = len(root) + 1
+        root_sep = root + os.sep
         found: list[tuple[str, int, int]] = []
         problems: list[Problem] = []
         removed = 0
-        stack = [root]
+        stack = [(root, "")]  # (folder, its deck-relative prefix)
         now = time.time()
         while stack:
-            folder = stack.pop()
+            folder, prefix = stack.pop()
             try:
                 it = os.scandir(folder)
             except OSError as exc:
-                rel = folder[prefix:] or "."
-                problems.append(Problem(rel, "folder", f"cannot be read: {exc.strerror}"))
+                problems.append(Problem(prefix.rstrip("/") or ".", "folder", f"cannot be read: {exc.strerror}"))
                 continue
             with it:
                 for entry in it:
@@ -81,27 +160,23 @@ class Deck:
                         continue
                     try:
                         if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
+                            stack.append((entry.path, prefix + name + "/"))
                             continue
-                        if not (name.endswith(".md") or name.lower().endswith(".md")):
+                        if not name.endswith(".md") and name[-3:].lower() != ".md":
                             continue
-                        if entry.is_symlink():
+                        st = entry.stat(follow_symlinks=False)
+                        if st.st_mode & _S_IFMT != _S_IFREG:
+                            if not S_ISLNK(st.st_mode):
+                                continue
                             real = os.path.realpath(entry.path)
-                            if not (real.startswith(root + os.sep)) or not os.path.isfile(real):
-                                problems.append(Problem(entry.path[prefix:], "file", "symlink points outside the deck; skipped"))
+                            if not (real.startswith(root_sep)) or not os.path.isfile(real):
+                                problems.append(Problem(prefix + name, "file", "symlink points outside the deck; skipped"))
                                 continue
                             st = os.stat(real)
-                        else:
-                            st = entry.stat(follow_symlinks=False)
-                            if not S_ISREG(st.st_mode):
-                                continue
                     except OSError as exc:
-                        problems.append(Problem(entry.path[prefix:], "file", f"cannot be read: {exc.strerror}"))
+                        problems.append(Problem(prefix + name, "file", f"cannot be read: {exc.strerror}"))
                         continue
-                    rel = entry.path[prefix:]
-                    if os.sep != "/":
-                        rel = rel.replace(os.sep, "/")
-                    found.append((rel, st.st_size, st.st_mtime_ns))
+                    found.append((prefix + name, st.st_size, st.st_mtime_ns))
         if clean_temp:  # a crash while the cache was being written leaves its temp file here
             try:
                 with os.scandir(self.state_dir) as it:
@@ -118,45 +193,55 @@ class Deck:
         """Every note, parsed or from the cache, with due dates resolved for ``today``."""
         # Tens of thousands of long-lived objects are made here and none of them is garbage:
         # the cyclic collector's passes over them would only cost time (up to a third of a scan).
-        gc_was_on = gc.isenabled()
-        gc.disable()
-        try:
+        with _collector_paused():
             found, problems, removed = self.walk(clean_temp=clean_temp)
-            cache = self._load_cache() if use_cache else {}
-            cache_get = cache.get
-            parsed_now: dict[str, tuple[int, int, Note]] = {}
-            out: list[Note] = []
-            root = self.root
-            root_s = str(root) + os.sep
-            for rel, size, mtime_ns in found:
-                hit = cache_get(rel)
-                if hit is not None and hit[0] == size and hit[1] == mtime_ns:
-                    note = hit[2]
-                    note.root = root
-                else:
-                    try:
-                        with open(root_s + rel, "rb") as fh:
-                            raw = fh.read()
-                    except OSError as exc:
-                        problems.append(Problem(rel, "file", f"cannot be read: {exc.strerror}"))
-                        continue
-                    note = parse_note(raw, rel, mtime_ns=mtime_ns, size=size, root=root)
-                    parsed_now[rel] = (size, mtime_ns, note)
-                if note.problems:
-                    problems.extend(note.problems)
-                out.append(for_day(note, today) if note.schedule.next_review == NEW_CARD_DUE else note)
-            parsed = len(parsed_now)
-            if use_cache and save_cache and (parsed or len(out) != len(cache)):
+            stamps, records = self._load_cache() if use_cache else ([], [])
+            parsed = 0
+            if found == stamps:  # nothing changed, nothing moved: one comparison in C, no loop
+                items = records
+                problems.extend(Problem(*p) for r in records if r[_PROBLEMS] for p in r[_PROBLEMS])
+            else:
+                found, items, parsed = self._merge(found, stamps, records, problems)
+            if use_cache and save_cache and found != stamps:
                 # the cache keeps each note as parsed (a missing next_review stays "new, due the day asked")
-                fresh = {}
-                for note in out:
-                    rel = note.rel  # the same string object as the note's: pickled once
-                    fresh[rel] = parsed_now.get(rel) or cache[rel]
-                self._save_cache(fresh)
-        finally:
-            if gc_was_on:
-                gc.enable()
-        return Scan(out, problems, parsed, removed)
+                self._save_cache(found, [item if type(item) is tuple else _record_of(item) for item in items])
+        return Scan(found, items, today, self.root, problems, parsed, removed)
+
+    def _merge(self, found: list[tuple[str, int, int]], stamps: list[tuple[str, int, int]], records: list[tuple],
+               problems: list[Problem]) -> tuple[list[tuple[str, int, int]], list, int]:
+        """Cached records for unchanged notes, the others parsed: (stamps read, items, parsed)."""
+        try:
+            cached = dict(zip(stamps, records))
+        except TypeError:  # a damaged cache
+            cached = {}
+        cached_get = cached.get
+        read: list[tuple[str, int, int]] = []
+        items: list[Note | tuple] = []
+        parsed = 0
+        root = self.root
+        root_s = str(root) + os.sep
+        for stamp in found:
+            hit = cached_get(stamp)
+            if hit is not None:
+                if hit[_PROBLEMS]:
+                    problems.extend(Problem(*p) for p in hit[_PROBLEMS])
+                read.append(stamp)
+                items.append(hit)
+                continue
+            rel, size, mtime_ns = stamp
+            try:
+                with open(root_s + rel, "rb") as fh:
+                    raw = fh.read()
+            except OSError as exc:
+                problems.append(Problem(rel, "file", f"cannot be read: {exc.strerror}"))
+                continue
+            note = parse_note(raw, rel, mtime_ns=mtime_ns, size=size, root=root)
+            parsed += 1
+            if note.problems:
+                problems.extend(note.problems)
+            read.append(stamp)
+            items.append(note)
+        return read, items, parsed
 
     def load(self, rel: str, today: dt.date) -> Note:
         """One note, read fresh from disk (after an edit, before a grade)."""
@@ -186,34 +271,48 @@ class Deck:
     def _cache_path(self) -> Path:
         return self.state_dir / "scan-cache.pickle"
 
-    def _load_cache(self) -> dict[str, tuple[int, int, Note]]:
+    def _load_cache(self) -> tuple[list[tuple[str, int, int]], list[tuple]]:
+        """(stamps, records) as the last scan left them; empty lists when missing or unusable."""
         try:
             with open(self._cache_path(), "rb") as fh:
                 data = _CacheUnpickler(fh).load()
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, ImportError):
-            return {}
-        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
-            return {}
-        entries = data.get("entries")
-        return entries if isinstance(entries, dict) else {}
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, ImportError,
+                IndexError, KeyError, MemoryError, RecursionError):
+            return [], []
+        if not (type(data) is tuple and len(data) == 4 and data[:2] == (_CACHE_MAGIC, CACHE_VERSION)):
+            return [], []
+        stamps, records = data[2], data[3]
+        if not (type(stamps) is list and type(records) is list and len(stamps) == len(records)):
+            return [], []
+        # a damaged (not a planted) file is what this guards against: shapes, not every value
+        if records and (set(map(type, records)) != {tuple} or set(map(len, records)) != {_RECORD_LEN}):
+            return [], []  # (stamps are compared with the walk's, whole, before any is used)
+        return stamps, records
 
-    def _save_cache(self, entries: dict[str, tuple[int, int, Note]]) -> None:
-        for _, _, note in entries.values():
-            note.root = None
+    def _save_cache(self, stamps: list[tuple[str, int, int]], records: list[tuple]) -> None:
         try:
             paths.ensure_state_dir(self.root)
-            buf = io.BytesIO()
-            pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.dispatch_table = _CACHE_REDUCERS
-            pickler.dump({"version": CACHE_VERSION, "entries": entries})
-            blob = buf.getvalue()
+            blob = pickle.dumps((_CACHE_MAGIC, CACHE_VERSION, stamps, records), protocol=pickle.HIGHEST_PROTOCOL)
             atomic_write(paths.state_file(self.root, "scan-cache.pickle"), blob, mode=0o644, durable=False,
                          follow_symlinks=False)
         except OSError:
             pass  # a read-only deck still works, just without a cache
-        finally:
-            for _, _, note in entries.values():
-                note.root = self.root
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a deck's worth of long-lived objects is built.
+
+    None of them is garbage, yet every few hundred allocations the collector would walk the
+    young ones again: on 100k notes that doubles the time of a scan or of building the notes.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def for_day(note: Note, today: dt.date) -> Note:
@@ -223,35 +322,39 @@ def for_day(note: Note, today: dt.date) -> Note:
     return replace(note, schedule=resolve_today(note.schedule, today))
 
 
-# The cache stores notes as constructor calls: unpickling a slots dataclass through its default
-# __setstate__ costs several times more (it looks up the fields for every object).
-_note_args = operator.attrgetter(*(f.name for f in fields(Note) if f.name != "root"))
-_schedule_args = operator.attrgetter(*(f.name for f in fields(Schedule)))
+# ---------------------------------------------------------------- cache records
+#
+# The cache holds each note as a flat tuple of plain values (and dates): unpickling that is
+# several times faster than rebuilding objects, and a note is only built from it when used.
+# (question, difficulty, tags, demos, present, problems, fatal, *schedule fields); the note's
+# path, size and mtime are its stamp, kept beside it.
+_RECORD_LEN = 15
+_QUESTION, _DIFFICULTY, _TAGS, _DEMOS, _PRESENT, _PROBLEMS, _FATAL = range(7)
+_LAST_REVIEWED, _NEXT_REVIEW, _REVIEW_COUNT = 8, 9, 10
+_CACHE_MAGIC = "trainer scan cache"
 
 
-def _reduce_note(n: Note):
-    return Note, _note_args(n)
+def _record_of(n: Note) -> tuple:
+    s = n.schedule
+    return (n.question, n.difficulty, n.tags, n.demos, n.present,
+            tuple((p.path, p.key, p.message) for p in n.problems), n.fatal,
+            s.created, s.last_reviewed, s.next_review, s.review_count, s.mastery_level, s.ease_factor,
+            s.interval, s.repetitions)
 
 
-def _reduce_schedule(s: Schedule):
-    return Schedule, _schedule_args(s)
+def _note_from_record(stamp: tuple[str, int, int], r: tuple, today: dt.date, root: Path | None) -> Note:
+    schedule = Schedule(r[7], r[8], r[9] if r[9] != NEW_CARD_DUE else today, r[10], r[11], r[12], r[13], r[14])
+    problems = tuple(Problem(*p) for p in r[5]) if r[5] else ()
+    return Note(stamp[0], r[0], r[1], r[2], r[3], schedule, r[4], problems, r[6], stamp[1], stamp[2], root)
 
 
 class _CacheUnpickler(pickle.Unpickler):
-    """Only the classes the cache is made of: a planted cache file cannot run code."""
-
-    _allowed = {("trainer.notes.model", "Note"), ("trainer.notes.model", "Schedule"),
-                ("trainer.notes.model", "Problem"), ("datetime", "date")}
+    """Plain values and dates only: a planted cache file cannot run code."""
 
     def find_class(self, module: str, name: str):
-        if (module, name) not in self._allowed:
+        if (module, name) != ("datetime", "date"):
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the scan cache")
         return super().find_class(module, name)
-
-
-_CACHE_REDUCERS = copyreg.dispatch_table.copy()
-_CACHE_REDUCERS[Note] = _reduce_note
-_CACHE_REDUCERS[Schedule] = _reduce_schedule
 
 
 def _remove_leftover(entry: os.DirEntry, now: float) -> int:

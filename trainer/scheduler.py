@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from dataclasses import replace
 from typing import Iterable
@@ -107,8 +108,13 @@ def format_interval(days: int) -> str:
 # ---------------------------------------------------------------- ordering
 
 
+def queue_key(next_review: dt.date, difficulty: str, rel: str) -> tuple:
+    """Study order: the most overdue first; on one day the harder card first; then by path."""
+    return (next_review, DIFFICULTY_RANK.get(difficulty, 1), rel)
+
+
 def order_key(note: Note) -> tuple:
-    return (note.schedule.next_review, DIFFICULTY_RANK.get(note.difficulty, 1), note.rel)
+    return queue_key(note.schedule.next_review, note.difficulty, note.rel)
 
 
 def due_queue(
@@ -126,13 +132,13 @@ def due_queue(
     reviews: list[Note] = []
     new: list[Note] = []
     for note in notes:
-        if note.fatal or note.schedule.next_review > today:
+        s = note.schedule
+        if note.fatal or s.next_review > today:
             continue
-        (new if note.is_new else reviews).append(note)
+        (new if s.review_count == 0 and s.last_reviewed is None else reviews).append(note)
     reviews.sort(key=order_key)
-    new.sort(key=order_key)
     room = max(0, new_limit - new_seen_today)
-    return reviews + new[:room]
+    return reviews + heapq.nsmallest(room, new, key=order_key)  # a big backlog of new cards is not sorted
 
 
 def counts(notes: Iterable[Note], today: dt.date) -> dict[str, int]:

@@ -28,9 +28,20 @@ def clean(text: str, *, keep_newlines: bool = False) -> str:
     return _CONTROL_NO_NL.sub(_escape, text)
 
 
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C1 controls and bidi overrides, which JSON allows raw but a terminal acts on, as their UTF-8
+# bytes: in valid UTF-8 these lead bytes never occur inside another character. One pattern per
+# lead sequence: a literal prefix lets the regex engine skip ahead (4 searches of a 16 MB
+# output take a third of the time of one alternation).
+_JSON_UNSAFE_UTF8 = [re.compile(p) for p in (rb"\x7f", rb"\xc2[\x80-\x9f]", rb"\xe2\x80[\xa8-\xae]", rb"\xe2\x81[\xa6-\xa9]")]
 
 
-def json_safe(text: str) -> str:
-    """JSON text (control characters already escaped by ``json.dumps``) minus raw C1/bidi characters."""
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+def _escape_utf8(m: re.Match[bytes]) -> bytes:
+    return b"\\u%04x" % ord(m.group().decode("utf-8"))
+
+
+def json_safe_bytes(blob: bytes) -> bytes:
+    """UTF-8 JSON (control characters already escaped by the encoder) minus raw C1/bidi characters."""
+    for pattern in _JSON_UNSAFE_UTF8:
+        if pattern.search(blob):
+            blob = pattern.sub(_escape_utf8, blob)
+    return blob

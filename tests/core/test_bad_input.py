@@ -210,3 +210,36 @@ def test_many_bad_notes_at_once_leave_good_ones_alone(deck_dir, cli, hashes, wri
         if fatal:  # never rewritten
             assert after[f"bad/{name}.md"] == before[f"bad/{name}.md"]
     assert not os.path.exists(deck_dir / "PWNED")
+
+
+def test_non_utf8_terminal_gets_escapes_not_a_traceback(deck_dir, cli):
+    """LANG=C or a latin-1 terminal: JSON stays UTF-8 (RFC 8259), text output is escaped."""
+    env = {"PYTHONIOENCODING": "latin-1", "LC_ALL": "C", "LANG": "C"}
+    r = cli(deck_dir, "due", "--json", env=env)
+    assert r.returncode == 0
+    assert {row["question"] for row in json.loads(r.stdout.decode("utf-8"))} == {"好问题", "另一个好问题"}
+    r = cli(deck_dir, "due", env=env)
+    assert r.returncode == 0 and b"\\u597d" in r.stdout  # 好, escaped
+    r = cli(deck_dir, "check", env=env)
+    assert r.returncode == 0
+
+
+def test_json_output_past_orjson_limits(deck_dir, cli, write_note):
+    """Integers past 64 bits (a hand-edited note): valid JSON from the standard-library fallback."""
+    huge = 10**23
+    write_note(deck_dir / "big.md", f"---\nnext_review: 2026-01-01\nlast_reviewed: 2025-12-01\n"
+                                    f"review_count: {huge}\ninterval: {huge}\n---\n# big\n")
+    r = cli(deck_dir, "due", "--json")
+    rows = {row["path"]: row for row in json.loads(r.stdout.decode("utf-8"))}
+    assert rows["big.md"]["review_count"] == huge and "good.md" in rows
+    r = cli(deck_dir, "stats", "--json")
+    assert json.loads(r.stdout.decode("utf-8"))["counts"]["total"] >= 3
+
+
+def test_json_escapes_c1_and_bidi_in_utf8(deck_dir, cli, write_note):
+    write_note(deck_dir / "c1.md", "---\nnext_review: 2026-01-01\n---\n# a\u009bb\u202ec\u2066d\x7fe “引号”\n")
+    r = cli(deck_dir, "due", "--json")
+    for raw in ("\u009b", "\u202e", "\u2066", "\x7f"):
+        assert raw.encode() not in r.stdout
+    (row,) = [x for x in json.loads(r.stdout) if x["path"] == "c1.md"]
+    assert row["question"] == "a\u009bb\u202ec\u2066d\x7fe “引号”"  # escaped on the wire, intact when parsed

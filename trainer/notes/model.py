@@ -44,9 +44,13 @@ class Problem:
         return f"{self.path}: {self.key}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Schedule:
-    """The SM-2 state of one card; every field has its SPEC §1 default already applied."""
+    """The SM-2 state of one card; every field has its SPEC §1 default already applied.
+
+    Treated as a value (changed only through ``dataclasses.replace``), but not ``frozen``: a
+    frozen dataclass is built several times slower, and a large deck builds one per note.
+    """
 
     created: date
     last_reviewed: date | None
