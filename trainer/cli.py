@@ -303,9 +303,10 @@ def _need_terminal(what: str) -> None:
 def cmd_study(ctx: Context) -> int:
     deck = ctx.deck
     _need_terminal("the study app")
+    walked = deck.walk_in_background()  # the stats of a large deck, on the other core, while Textual loads
     from trainer.tui.app import run_app
 
-    return run_app(deck.root, today=ctx.today, new_limit=_new_limit(ctx), start_demo=None)
+    return run_app(deck.root, today=ctx.today, new_limit=_new_limit(ctx), start_demo=None, walked=walked)
 
 
 def _new_limit(ctx: Context) -> int:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import heapq
+import io
+import marshal
 import os
 import pickle
+import signal
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -187,15 +192,30 @@ class Deck:
                 pass
         return found, problems, removed
 
+    def walk_in_background(self) -> Walk:
+        """Start :meth:`walk` in a forked child, as git's ``core.preloadIndex`` stats in parallel.
+
+        The walk is one stat per note, and the GIL lets a thread do them only while the main
+        thread sleeps; a child process does them on the other core while the app starts.
+        Call early, before any thread exists; where ``fork`` is missing, the walk runs when its
+        result is asked for.
+        """
+        return Walk(self)
+
     # ------------------------------------------------------------ scanning
 
-    def scan(self, today: dt.date, *, use_cache: bool = True, clean_temp: bool = True, save_cache: bool = True) -> Scan:
+    def scan(self, today: dt.date, *, use_cache: bool = True, clean_temp: bool = True, save_cache: bool = True,
+             walked: Walk | None = None) -> Scan:
         """Every note, parsed or from the cache, with due dates resolved for ``today``."""
         # Tens of thousands of long-lived objects are made here and none of them is garbage:
         # the cyclic collector's passes over them would only cost time (up to a third of a scan).
         with _collector_paused():
-            found, problems, removed = self.walk(clean_temp=clean_temp)
-            stamps, records = self._load_cache() if use_cache else ([], [])
+            if walked is not None and walked.deck.root == self.root:
+                stamps, records = self._load_cache() if use_cache else ([], [])  # while the child walks
+                found, problems, removed = walked.result()
+            else:
+                found, problems, removed = self.walk(clean_temp=clean_temp)
+                stamps, records = self._load_cache() if use_cache else ([], [])
             parsed = 0
             if found == stamps:  # nothing changed, nothing moved: one comparison in C, no loop
                 items = records
@@ -274,8 +294,10 @@ class Deck:
     def _load_cache(self) -> tuple[list[tuple[str, int, int]], list[tuple]]:
         """(stamps, records) as the last scan left them; empty lists when missing or unusable."""
         try:
+            # read whole, then unpickle: one read instead of one per 64 KB frame, each of which
+            # gives up the GIL (and waits to get it back while the app starts on the main thread)
             with open(self._cache_path(), "rb") as fh:
-                data = _CacheUnpickler(fh).load()
+                data = _CacheUnpickler(io.BytesIO(fh.read())).load()
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, ImportError,
                 IndexError, KeyError, MemoryError, RecursionError):
             return [], []
@@ -297,6 +319,52 @@ class Deck:
                          follow_symlinks=False)
         except OSError:
             pass  # a read-only deck still works, just without a cache
+
+
+class Walk:
+    """A deck walk running in a forked child; :meth:`result` is :meth:`Deck.walk`'s."""
+
+    def __init__(self, deck: Deck) -> None:
+        self.deck = deck
+        self._pid = 0
+        self._out = None
+        if not hasattr(os, "fork") or threading.active_count() > 1:  # forking a threaded process is unsafe
+            return
+        try:
+            # the result goes through an unlinked temp file: read back in one call (a pipe would
+            # take one read per 64 KB, each giving up the GIL to the app's start-up)
+            out = tempfile.TemporaryFile(prefix=".trainer-walk-")
+            pid = os.fork()
+        except OSError:
+            return
+        if pid == 0:  # the child: walk, hand the result over, leave without running any cleanup
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's to handle
+                found, problems, removed = deck.walk()
+                out.write(marshal.dumps((found, [(p.path, p.key, p.message) for p in problems], removed)))
+                out.flush()
+                code = 0
+            except BaseException:  # noqa: BLE001 - the parent walks again itself
+                pass
+            finally:
+                os._exit(code)
+        self._pid, self._out = pid, out
+
+    def result(self) -> tuple[list[tuple[str, int, int]], list[Problem], int]:
+        if self._pid:
+            pid, out = self._pid, self._out
+            self._pid, self._out = 0, None
+            try:
+                with out:
+                    _, status = os.waitpid(pid, 0)
+                    if os.waitstatus_to_exitcode(status) == 0:
+                        out.seek(0)
+                        found, problems, removed = marshal.loads(out.read())
+                        return found, [Problem(*p) for p in problems], removed
+            except (OSError, ValueError, EOFError, TypeError):
+                pass
+        return self.deck.walk()  # no fork here, or the child failed: walk in this process
 
 
 @contextmanager

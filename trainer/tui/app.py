@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from trainer import clock, grading
-from trainer.deck import Deck, DeckError, Scan
+from trainer.deck import Deck, DeckError, Scan, Walk
 from trainer.notes.model import Note
 from trainer.reviewlog import ReviewLog
 from trainer.scheduler import DEFAULT_NEW_PER_DAY
@@ -63,6 +63,7 @@ class TrainerApp(App[int]):
         new_limit: int = DEFAULT_NEW_PER_DAY,
         start_demo: str | None = None,
         exit_after_first_frame: bool = False,
+        walked: Walk | None = None,
     ) -> None:
         super().__init__()
         self.deck = deck
@@ -85,9 +86,10 @@ class TrainerApp(App[int]):
         self.load_seconds: float = 0.0
         """How long the last scan took (shown by the stats screen)."""
         self._prescan: Future | None = None
+        self._first_summary: DeckSummary | None = None
         if deck is not None:
             self.sub_title = deck.root.name
-            self._start_prescan()
+            self._start_prescan(walked)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -105,8 +107,22 @@ class TrainerApp(App[int]):
         except Exception as exc:  # a read-only deck still shows, it just cannot be graded
             self.review_log = None
             self.notify(f"The review log cannot be opened: {exc}", severity="error", timeout=10)
-        self.push_screen(OverviewScreen(id="overview"))
-        self.load_deck()
+        prescan = self._prescan
+        if prescan is not None and prescan.done() and prescan.exception() is None:
+            # the deck was read while Textual started: the overview's first frame shows it
+            self._prescan = None
+            scan, summary, seconds = prescan.result()
+            self._take_scan(scan, seconds)
+            self._first_summary = summary
+            self.push_screen(OverviewScreen(id="overview"))
+        else:
+            self.push_screen(OverviewScreen(id="overview"))
+            self.load_deck()
+
+    def take_first_summary(self) -> DeckSummary | None:
+        """The figures computed with the first scan, once (later draws compute their own)."""
+        summary, self._first_summary = self._first_summary, None
+        return summary
 
     def on_unmount(self) -> None:
         if self.review_log is not None:
@@ -123,8 +139,12 @@ class TrainerApp(App[int]):
 
     # ------------------------------------------------------------ the deck
 
-    def _start_prescan(self) -> None:
-        """Start the first scan as the app is created, so it overlaps the terminal's start-up."""
+    def _start_prescan(self, walked: Walk | None) -> None:
+        """Start the first scan as the app is created, so it overlaps the terminal's start-up.
+
+        With ``walked`` (a walk started in a child process before Textual was imported) this
+        thread mostly waits for the child, which does not hold the GIL the start-up needs.
+        """
         future: Future = Future()
         deck, today = self.deck, self.today
         assert deck is not None
@@ -132,7 +152,7 @@ class TrainerApp(App[int]):
         def run() -> None:
             start = time.perf_counter()
             try:
-                scan = deck.scan(today)
+                scan = deck.scan(today, walked=walked)
                 future.set_result((scan, summarize(scan.notes, today), time.perf_counter() - start))
             except BaseException as exc:  # handed to the worker, which reports it
                 future.set_exception(exc)
@@ -160,11 +180,14 @@ class TrainerApp(App[int]):
 
     @on(DeckLoaded)
     def _deck_loaded(self, message: DeckLoaded) -> None:
-        self.scan = message.scan
-        self.notes = list(message.scan.notes)
-        self._index = {n.rel: i for i, n in enumerate(self.notes)}
-        self.load_seconds = message.seconds
+        self._take_scan(message.scan, message.seconds)
         self._overview_refresh(message.summary)
+
+    def _take_scan(self, scan: Scan, seconds: float) -> None:
+        self.scan = scan
+        self.notes = list(scan.notes)
+        self._index = {n.rel: i for i, n in enumerate(self.notes)}
+        self.load_seconds = seconds
 
     @on(DeckFailed)
     def _deck_failed(self, message: DeckFailed) -> None:
@@ -230,6 +253,7 @@ def make_app(
     today: dt.date | None = None,
     new_limit: int = DEFAULT_NEW_PER_DAY,
     start_demo: str | None = None,
+    walked: Walk | None = None,
 ) -> TrainerApp:
     """The app over the deck at ``deck_root`` (raises ``DeckError`` if there is no deck).
 
@@ -248,6 +272,7 @@ def make_app(
         new_limit=new_limit,
         start_demo=start_demo,
         exit_after_first_frame=os.environ.get(EXIT_AFTER_FIRST_FRAME, "") not in ("", "0"),
+        walked=walked,
     )
 
 
@@ -256,6 +281,7 @@ def run_app(
     today: dt.date | None = None,
     new_limit: int = DEFAULT_NEW_PER_DAY,
     start_demo: str | None = None,
+    walked: Walk | None = None,
 ) -> int:
     """Run the TUI; returns the process exit code (2 for a missing deck or an unknown demo)."""
     if start_demo is not None:
@@ -267,7 +293,7 @@ def run_app(
             print(f"trainer: {exc}", file=sys.stderr)
             return 2
     try:
-        app = make_app(Path(deck_root), today, new_limit, start_demo)
+        app = make_app(Path(deck_root), today, new_limit, start_demo, walked)
     except DeckError as exc:
         print(f"trainer: {exc}", file=sys.stderr)
         return 2
