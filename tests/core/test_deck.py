@@ -144,3 +144,41 @@ def test_unreadable_folder_reported(root):
         assert any(p.path == "locked" for p in scan.problems)
     finally:
         d.chmod(0o755)
+
+
+def test_walk_in_background_matches_walk(root, tmp_path):
+    deck = Deck(root)
+    expected = deck.walk()
+    walk = deck.walk_in_background()
+    assert walk.result() == expected
+    scan = deck.scan(TODAY, walked=deck.walk_in_background())
+    assert rels(scan) == ["a.md", "topic/b.md", "topic/deep/c.MD"]
+
+
+def test_walk_in_background_with_threads_running_walks_in_process(root):
+    """Forking a process with threads is unsafe: the walk then runs when its result is asked for."""
+    import threading
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        walk = Deck(root).walk_in_background()
+        assert walk._pid == 0  # noqa: SLF001 - no child was forked
+        assert walk.result() == Deck(root).walk()
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_walk_in_background_child_killed_falls_back(tmp_path, seed, write_note):
+    import signal
+
+    r = tmp_path / "d"
+    for i in range(50):
+        write_note(r / f"t{i % 5}" / f"n{i}.md", seed(f"Q{i}"))
+    deck = Deck(r)
+    expected = deck.walk()
+    walk = deck.walk_in_background()
+    os.kill(walk._pid, signal.SIGKILL)  # noqa: SLF001 - an OOM kill, say: the parent walks itself
+    assert walk.result() == expected

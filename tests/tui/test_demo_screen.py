@@ -226,11 +226,20 @@ async def _answer_qkv_and_scroll(pilot) -> None:
         if view.experiment_result is not None and not view.experiment_running:
             break
         await pilot.pause(0.02)
-    await pilot.pause(0.2)
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause(0.2)
     screen = pilot.app.screen
-    screen.query_one("#demo-body").scroll_to_widget(screen.query_one("#heatmaps"), animate=False, top=True)
-    await pilot.pause(0.2)
+    # Scrolled until the position holds: on a loaded machine the experiment's last plots can
+    # still change the layout (and so the scroll bar) after the first scroll.
+    body, target = screen.query_one("#demo-body"), screen.query_one("#heatmaps")
+    last = None
+    for _ in range(20):
+        body.scroll_to_widget(target, animate=False, top=True)
+        await pilot.pause(0.1)
+        state = (body.scroll_offset, body.virtual_size, target.region)
+        if state == last:
+            break
+        last = state
 
 
 async def _answer_yes(pilot) -> None:
