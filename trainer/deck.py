@@ -10,7 +10,6 @@ import marshal
 import os
 import pickle
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -333,6 +332,8 @@ class Walk:
         try:
             # the result goes through an unlinked temp file: read back in one call (a pipe would
             # take one read per 64 KB, each giving up the GIL to the app's start-up)
+            import tempfile  # here: the commands that never walk in the background skip its import
+
             out = tempfile.TemporaryFile(prefix=".trainer-walk-")
             pid = os.fork()
         except OSError:
