@@ -12,6 +12,7 @@ import pickle
 import signal
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -296,9 +297,14 @@ class Deck:
             # read whole, then unpickle: one read instead of one per 64 KB frame, each of which
             # gives up the GIL (and waits to get it back while the app starts on the main thread)
             with open(self._cache_path(), "rb") as fh:
-                data = _CacheUnpickler(io.BytesIO(fh.read())).load()
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, ImportError,
-                IndexError, KeyError, MemoryError, RecursionError):
+                blob = fh.read()
+            header, _, payload = blob.partition(b"\n")
+            # a checksum first: a damaged file (a flipped byte, a torn copy) is thrown away
+            # before it is unpickled, instead of loading wrong dates or failing later
+            if header != _CACHE_HEADER + b"%08x" % zlib.crc32(payload):
+                return [], []
+            data = _CacheUnpickler(io.BytesIO(payload)).load()
+        except Exception:  # noqa: BLE001 - the cache is only a hint: whatever is wrong with it, parse again
             return [], []
         if not (type(data) is tuple and len(data) == 4 and data[:2] == (_CACHE_MAGIC, CACHE_VERSION)):
             return [], []
@@ -313,7 +319,8 @@ class Deck:
     def _save_cache(self, stamps: list[tuple[str, int, int]], records: list[tuple]) -> None:
         try:
             paths.ensure_state_dir(self.root)
-            blob = pickle.dumps((_CACHE_MAGIC, CACHE_VERSION, stamps, records), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps((_CACHE_MAGIC, CACHE_VERSION, stamps, records), protocol=pickle.HIGHEST_PROTOCOL)
+            blob = _CACHE_HEADER + b"%08x\n" % zlib.crc32(payload) + payload
             atomic_write(paths.state_file(self.root, "scan-cache.pickle"), blob, mode=0o644, durable=False,
                          follow_symlinks=False)
         except OSError:
@@ -401,6 +408,7 @@ _RECORD_LEN = 15
 _QUESTION, _DIFFICULTY, _TAGS, _DEMOS, _PRESENT, _PROBLEMS, _FATAL = range(7)
 _LAST_REVIEWED, _NEXT_REVIEW, _REVIEW_COUNT = 8, 9, 10
 _CACHE_MAGIC = "trainer scan cache"
+_CACHE_HEADER = b"trainer scan cache %d crc32 " % CACHE_VERSION
 
 
 def _record_of(n: Note) -> tuple:

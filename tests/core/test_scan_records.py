@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import zlib
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -87,10 +88,13 @@ def test_queue_after_notes_were_built_uses_them(tmp_path, seed, write_note):
 
 
 def _rewrite_cache(root, mutate):
+    """Change the cache's contents and write it back with a valid checksum (as a bug would)."""
     path = root / ".trainer" / "scan-cache.pickle"
-    data = list(pickle.loads(path.read_bytes()))
+    header, _, payload = path.read_bytes().partition(b"\n")
+    data = list(pickle.loads(payload))
     mutate(data)
-    path.write_bytes(pickle.dumps(tuple(data)))
+    payload = pickle.dumps(tuple(data))
+    path.write_bytes(header[: -8] + b"%08x\n" % zlib.crc32(payload) + payload)
 
 
 def test_cache_of_the_wrong_shape_is_ignored(tmp_path, seed, write_note):
@@ -126,3 +130,27 @@ def test_planted_cache_cannot_run_code(tmp_path, seed, write_note):
     (deck.root / ".trainer" / "scan-cache.pickle").write_bytes(pickle.dumps(("trainer scan cache", 5, [], [Evil()])))
     scan = deck.scan(TODAY)
     assert not marker.exists() and scan.parsed == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_cache_bytes_never_crash_or_mislead(tmp_path_factory, data):
+    """Flipped bytes and torn files: the checksum throws the cache away; the notes are the disk's."""
+    root = tmp_path_factory.mktemp("deck")
+    _write_deck(root, [f"---\nnext_review: 2026-11-{10 + i}\ndifficulty: hard\ntags: [A]\n---\n# q{i}\n"
+                       for i in range(6)])
+    deck = Deck(root)
+    truth = sorted(Deck(root).scan(TODAY, use_cache=False).notes, key=lambda n: n.rel)
+    deck.scan(TODAY)
+    path = root / ".trainer" / "scan-cache.pickle"
+    blob = bytearray(path.read_bytes())
+    if data.draw(st.booleans(), label="truncate"):
+        blob = blob[: data.draw(st.integers(0, len(blob) - 1), label="cut")]
+    else:
+        for _ in range(data.draw(st.integers(1, 3), label="flips")):
+            i = data.draw(st.integers(0, len(blob) - 1), label="at")
+            blob[i] ^= data.draw(st.integers(1, 255), label="xor")
+    path.write_bytes(bytes(blob))
+    scan = deck.scan(TODAY)
+    assert sorted(scan.notes, key=lambda n: n.rel) == truth
+    assert [n.rel for n in scan.due_queue(new_limit=20)] == [n.rel for n in scheduler.due_queue(truth, TODAY)]
