@@ -37,8 +37,8 @@ class DeckError(Exception):
 class Scan:
     """Every note of the deck, broken ones included (``fatal`` ones cannot be graded).
 
-    Notes that came from the cache stay compact records until asked for: ``due()`` builds only
-    the cards due, so ``trainer due`` on a large deck never builds the other notes at all.
+    Notes that came from the cache stay compact records until asked for: ``due_queue()`` builds
+    only the cards it returns, so ``trainer due`` on a large deck never builds the others at all.
     """
 
     __slots__ = ("_items", "_notes", "_stamps", "parsed", "problems", "removed_temp", "root", "today")
@@ -62,28 +62,11 @@ class Scan:
         if self._notes is None:
             today, root = self.today, self.root
             with _collector_paused():
-                self._notes = [
-                    for_day(item, today) if type(item) is Note else _note_from_record(stamp, item, today, root)
-                    for stamp, item in zip(self._stamps, self._items)
-                ]
+                self._notes = [_note_of(stamp, item, today, root) for stamp, item in zip(self._stamps, self._items)]
         return self._notes
 
     def __len__(self) -> int:
         return len(self._items)
-
-    def due(self) -> list[Note]:
-        """The notes due on or before ``today`` that can be studied, in walk order."""
-        today = self.today
-        if self._notes is not None:
-            return [n for n in self._notes if not n.fatal and n.schedule.next_review <= today]
-        root, out = self.root, []
-        for stamp, item in zip(self._stamps, self._items):
-            if type(item) is Note:
-                if not item.fatal and (item.schedule.next_review <= today):  # NEW_CARD_DUE is date.min
-                    out.append(for_day(item, today))
-            elif not item[_FATAL] and item[_NEXT_REVIEW] <= today:
-                out.append(_note_from_record(stamp, item, today, root))
-        return out
 
     def due_queue(self, *, new_limit: int, new_seen_today: int = 0,
                   keep: Callable[[tuple[str, ...], str], bool] | None = None) -> list[Note]:
@@ -97,7 +80,7 @@ class Scan:
 
     def _due_queue(self, new_limit: int, new_seen_today: int, keep: Callable[[tuple[str, ...], str], bool] | None) -> list[Note]:
         today, root = self.today, self.root
-        rank = scheduler.DIFFICULTY_RANK  # the order of scheduler.queue_key, flattened: no call per card
+        rank = scheduler.DIFFICULTY_RANK  # scheduler.order_key's order, flattened: no call per card
         reviews: list[tuple] = []
         new: list[tuple] = []
         for stamp, item in zip(self._stamps, self._items):
@@ -118,8 +101,7 @@ class Scan:
         reviews.sort()
         room = max(0, new_limit - new_seen_today)
         chosen = reviews + heapq.nsmallest(room, new)
-        return [for_day(item, today) if type(item) is Note else _note_from_record(stamp, item, today, root)
-                for _, _, _, stamp, item in chosen]
+        return [_note_of(stamp, item, today, root) for _, _, _, stamp, item in chosen]
 
     def by_rel(self) -> dict[str, Note]:
         return {n.rel: n for n in self.notes}
@@ -217,12 +199,14 @@ class Deck:
                 found, problems, removed = self.walk(clean_temp=clean_temp)
                 stamps, records = self._load_cache() if use_cache else ([], [])
             parsed = 0
-            if found == stamps:  # nothing changed, nothing moved: one comparison in C, no loop
+            changed = found != stamps  # one comparison in C
+            if not changed:  # nothing changed, nothing moved: no loop over the notes
                 items = records
                 problems.extend(Problem(*p) for r in records if r[_PROBLEMS] for p in r[_PROBLEMS])
             else:
                 found, items, parsed = self._merge(found, stamps, records, problems)
-            if use_cache and save_cache and found != stamps:
+                changed = found != stamps  # (an unreadable note is left out of both)
+            if use_cache and save_cache and changed:
                 # the cache keeps each note as parsed (a missing next_review stays "new, due the day asked")
                 self._save_cache(found, [item if type(item) is tuple else _record_of(item) for item in items])
         return Scan(found, items, today, self.root, problems, parsed, removed)
@@ -417,6 +401,11 @@ def _record_of(n: Note) -> tuple:
             tuple((p.path, p.key, p.message) for p in n.problems), n.fatal,
             s.created, s.last_reviewed, s.next_review, s.review_count, s.mastery_level, s.ease_factor,
             s.interval, s.repetitions)
+
+
+def _note_of(stamp: tuple[str, int, int], item: Note | tuple, today: dt.date, root: Path | None) -> Note:
+    """A scan item as a note: a freshly parsed one as it is, a cache record built."""
+    return for_day(item, today) if type(item) is Note else _note_from_record(stamp, item, today, root)
 
 
 def _note_from_record(stamp: tuple[str, int, int], r: tuple, today: dt.date, root: Path | None) -> Note:

@@ -108,13 +108,9 @@ def format_interval(days: int) -> str:
 # ---------------------------------------------------------------- ordering
 
 
-def queue_key(next_review: dt.date, difficulty: str, rel: str) -> tuple:
-    """Study order: the most overdue first; on one day the harder card first; then by path."""
-    return (next_review, DIFFICULTY_RANK.get(difficulty, 1), rel)
-
-
 def order_key(note: Note) -> tuple:
-    return queue_key(note.schedule.next_review, note.difficulty, note.rel)
+    """Study order: the most overdue first; on one day the harder card first; then by path."""
+    return (note.schedule.next_review, DIFFICULTY_RANK.get(note.difficulty, 1), note.rel)
 
 
 def due_queue(

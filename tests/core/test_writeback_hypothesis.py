@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 import yaml
@@ -148,7 +151,7 @@ def notes(draw):
     flow = draw(st.integers(0, 9)) == 0
     sched = draw(sched_entries())
     if flow:
-        items = [f'"title": "x"', "tags: [a, b/c]"]
+        items = ['"title": "x"', "tags: [a, b/c]"]
         items += [f"{k}:{src if src else ' null'}" for k, (src, _) in sched.items()]
         items = draw(st.permutations(items))
         fm_lines = ["{" + ", ".join(items) + "}"]
@@ -214,16 +217,28 @@ def non_sched(text: str) -> dict:
     return {k: v for k, v in data.items() if k not in SCHED}
 
 
+@contextmanager
+def one_note_deck(folder: Path, name: str, raw: bytes) -> Iterator[tuple[Deck, ReviewLog, Path]]:
+    """A deck of one note written from ``raw``, with its review log open; the note files are
+    removed afterwards (Hypothesis reuses ``tmp_path`` across examples)."""
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_bytes(raw)
+    deck = Deck(folder)
+    log = ReviewLog.open(deck.root)
+    try:
+        yield deck, log, path
+    finally:
+        log.close()
+        for p in folder.iterdir():
+            if p.is_file():
+                p.unlink()
+
+
 def check_roundtrip(tmp_path, generated, q: int) -> None:
     text, nl, bom, flow, values = generated
     raw = text.encode("utf-8")
-    deck_dir = tmp_path / "deck"
-    deck_dir.mkdir(exist_ok=True)
-    path = deck_dir / "note.md"
-    path.write_bytes(raw)
-    deck = Deck(deck_dir)
-    log = ReviewLog.open(deck.root)
-    try:
+    with one_note_deck(tmp_path / "deck", "note.md", raw) as (deck, log, path):
         note = deck.load("note.md", TODAY)
         assert not note.fatal, note.problems
         assert not note.problems, note.problems
@@ -274,11 +289,6 @@ def check_roundtrip(tmp_path, generated, q: int) -> None:
         undone = grading.undo_last(deck, log, TODAY)
         assert undone is not None and undone.row.id == g.log_id
         assert path.read_bytes() == raw
-    finally:
-        log.close()
-        for p in deck_dir.iterdir():
-            if p.is_file():
-                p.unlink()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -309,13 +319,7 @@ def test_bare_note_gets_frontmatter_and_undo_removes_it(tmp_path, nl, bom, body_
     if body.startswith("---"):
         return
     raw = ((BOM if bom else "") + body).encode("utf-8")
-    deck_dir = tmp_path / "bare"
-    deck_dir.mkdir(exist_ok=True)
-    path = deck_dir / "bare.md"
-    path.write_bytes(raw)
-    deck = Deck(deck_dir)
-    log = ReviewLog.open(deck.root)
-    try:
+    with one_note_deck(tmp_path / "bare", "bare.md", raw) as (deck, log, path):
         note = deck.load("bare.md", TODAY)
         grading.grade(deck, log, note, q, TODAY)
         new_text = path.read_bytes().decode("utf-8")
@@ -330,6 +334,3 @@ def test_bare_note_gets_frontmatter_and_undo_removes_it(tmp_path, nl, bom, body_
         assert close_enough(schedule_dict(parse_note(path.read_bytes(), "bare.md")), expected)
         grading.undo_last(deck, log, TODAY)
         assert path.read_bytes() == raw
-    finally:
-        log.close()
-        path.unlink()
