@@ -126,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     ch = cmd("check", "validate every note and list the problems (exit 1 if any)")
     ch.add_argument("--json", action="store_true", help="print JSON for scripts")
 
+    cf = cmd("config", "show the deck's settings in force (trainer.toml at the deck root, else defaults)")
+    cf.add_argument("--json", action="store_true", help="print JSON for scripts")
+
     de = cmd("demo", "list the live demos, or open one in the app")
     de.add_argument("demo_id", nargs="?", metavar="ID", help="demo to open (omit to list them)")
     de.add_argument("--json", action="store_true", help="print the demo's figures instead of opening it")
@@ -253,6 +256,18 @@ class Context:
                 raise UsageError(f"{exc}{hint}") from None
         return self._deck
 
+    @property
+    def settings(self):
+        """The deck's ``trainer.toml`` (defaults without one); a wrong value is bad usage (exit 2)."""
+        if getattr(self, "_settings", None) is None:
+            from trainer import config
+
+            try:
+                self._settings = config.load(self.deck.root)
+            except config.ConfigError as exc:
+                raise UsageError(str(exc)) from None
+        return self._settings
+
     def scan(self, *, writes: bool = True):
         """The deck's notes; ``writes=False`` (dry runs) leaves even the scan cache alone."""
         # A command is a short process and every scanned note lives to its end: the cyclic
@@ -313,6 +328,8 @@ def _new_limit(ctx: Context) -> int:
     from trainer import scheduler
 
     n = getattr(ctx.args, "new_limit", None)
+    if n is None and ctx.deck_path.is_dir():
+        return ctx.settings.new_per_day  # trainer.toml's [scheduler] new_per_day, else the default
     return scheduler.DEFAULT_NEW_PER_DAY if n is None else n
 
 
@@ -614,6 +631,25 @@ def cmd_demo(ctx: Context) -> int:
     return run_app(ctx.deck_path, today=ctx.today, start_demo=demo.id)
 
 
+def cmd_config(ctx: Context) -> int:
+    s = ctx.settings
+    if ctx.args.json:
+        emit_json(s.to_json())
+        return OK
+    src = s.source.name if s.source else "no trainer.toml: defaults"
+    print(f"Settings of {ctx.deck.root} ({src})")
+    weights = ", ".join(f"{w:g}" for w in s.weights)
+    table(["setting", "value"], [
+        ["scheduler.algorithm", s.algorithm],
+        ["scheduler.desired_retention", s.desired_retention],
+        ["scheduler.new_per_day", s.new_per_day],
+        ["scheduler.max_interval", s.max_interval],
+        ["scheduler.parameters", ("" if s.parameters is not None else "fsrs-rs defaults: ") + weights],
+        ["interview.date", s.interview.isoformat() if s.interview else "–"],
+    ])
+    return OK
+
+
 COMMANDS = {
     "study": cmd_study,
     "due": cmd_due,
@@ -623,6 +659,7 @@ COMMANDS = {
     "stats": cmd_stats,
     "check": cmd_check,
     "demo": cmd_demo,
+    "config": cmd_config,
 }
 
 
