@@ -7,6 +7,11 @@ Deterministic from the seed (same seed, same bytes). Notes look like the seed de
 a ``## 面试标准答案`` short answer, and details with code fences and CJK text. About one note
 in four carries SM-2 keys (ease_factor/interval/repetitions); about one in three is new.
 Importable: ``generate(out_dir, n, seed)`` returns the list of written paths.
+
+``--shape seed`` writes notes shaped like the real seed deck instead: tags are the topic and
+``<Topic>/<the question>.md`` (one distinct nested tag per note, so per-tag figures grow with
+the deck), file names are ``NNNNNN_<16 hex>.md``. The default ``--shape mixed`` keeps a handful
+of shared tags and its bytes are unchanged by the option.
 """
 
 from __future__ import annotations
@@ -102,12 +107,20 @@ def _fmt_day(d: dt.date | None, quoted: bool = True) -> str:
     return f"'{d.isoformat()}'" if quoted else d.isoformat()
 
 
-def note_text(rng: random.Random, i: int, base: dt.date = dt.date(2026, 11, 25)) -> str:
-    """One note's text; ~3 KB, deterministic from the rng state."""
+SHAPES = ("mixed", "seed")
+
+
+def note_text(rng: random.Random, i: int, base: dt.date = dt.date(2026, 11, 25), shape: str = "mixed") -> str:
+    """One note's text; ~3 KB, deterministic from the rng state.
+
+    ``shape="seed"``: the second tag is ``<Topic>/<the question>.md``, as in the seed deck,
+    so every note brings its own nested tag (the mixed shape shares 20 tags over the deck).
+    """
     zh = rng.random() < 0.6
     top, subs = TOPICS[rng.randrange(len(TOPICS))]
-    tags = [top, f"{top}/{rng.choice(subs)}"]
-    if rng.random() < 0.3:
+    seed_shape = shape == "seed"
+    tags = [top, "" if seed_shape else f"{top}/{rng.choice(subs)}"]  # seed: filled in once the question is drawn
+    if not seed_shape and rng.random() < 0.3:
         t2, s2 = TOPICS[rng.randrange(len(TOPICS))]
         tags.append(f"{t2}/{rng.choice(s2)}")
     created = base - dt.timedelta(days=rng.randrange(30, 400))
@@ -124,6 +137,7 @@ def note_text(rng: random.Random, i: int, base: dt.date = dt.date(2026, 11, 25))
     lines.append(f"difficulty: {rng.choice(('easy', 'medium', 'medium', 'hard'))}")
     lines.append(f"mastery_level: {0.0 if new else round(rng.random(), 2)}")
     lines.append("tags:")
+    tag_line = len(lines) + 1
     lines += [f"- {t}" for t in tags]
     lines.append("related_outlines: []")
     if not new and rng.random() < 0.4:
@@ -131,7 +145,10 @@ def note_text(rng: random.Random, i: int, base: dt.date = dt.date(2026, 11, 25))
                   f"repetitions: {rng.randrange(1, 8)}"]
     lines.append("---")
     q = rng.choice(QUESTIONS_ZH if zh else QUESTIONS_EN)
-    parts = ["\n".join(lines), f"# {q}（#{i}）" if zh else f"# {q}? (#{i})", "", "## 面试标准答案", ""]
+    heading = f"{q}（#{i}）" if zh else f"{q}? (#{i})"
+    if seed_shape:
+        lines[tag_line] = f"- {top}/{heading}.md"
+    parts = ["\n".join(lines), f"# {heading}", "", "## 面试标准答案", ""]
     ans = ANSWER_ZH if zh else ANSWER_EN
     parts += [rng.choice(ans), rng.choice(ans), "", "## 详细解析", ""]
     details = DETAIL_ZH if zh else DETAIL_EN
@@ -157,7 +174,9 @@ def folder_of(i: int, rng_seed: int) -> str:
     return f"{area}/part-{leaf // 50:03d}/batch-{leaf:05d}"
 
 
-def generate(out_dir: Path | str, n: int, seed: int = 0) -> list[Path]:
+def generate(out_dir: Path | str, n: int, seed: int = 0, shape: str = "mixed") -> list[Path]:
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {shape!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -168,8 +187,11 @@ def generate(out_dir: Path | str, n: int, seed: int = 0) -> list[Path]:
         if folder not in made:
             (out / folder).mkdir(parents=True, exist_ok=True)
             made.add(folder)
-        text = note_text(rng, i)
-        name = f"note-{i:06d}.md" if i % 3 else f"问题-{i:06d}.md"
+        text = note_text(rng, i, shape=shape)
+        if shape == "seed":
+            name = f"{i:06d}_{rng.getrandbits(64):016x}.md"
+        else:
+            name = f"note-{i:06d}.md" if i % 3 else f"问题-{i:06d}.md"
         p = out / folder / name
         with open(p, "wb") as fh:
             fh.write(text.encode("utf-8"))
@@ -182,9 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out_dir")
     ap.add_argument("--notes", type=int, required=True)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--shape", choices=SHAPES, default="mixed",
+                    help="mixed: a few shared tags (default); seed: like the seed deck, second tag "
+                         "'<Topic>/<the question>.md', one distinct nested tag per note")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
-    paths = generate(a.out_dir, a.notes, a.seed)
+    paths = generate(a.out_dir, a.notes, a.seed, a.shape)
     total = sum(os.path.getsize(p) for p in paths[:1000])
     print(f"{len(paths)} notes in {a.out_dir} ({time.perf_counter() - t0:.1f} s; "
           f"~{total / max(1, min(1000, len(paths))) / 1024:.1f} KB each)", file=sys.stderr)
