@@ -117,7 +117,13 @@ async def test_qkv_predict_play_step_experiment_and_grade():
         assert bar.progress == bar.total == qkv.ExperimentConfig().steps
         result_text = text_of(screen.query_one("#exp-result", Static))
         r = view.experiment_result
-        assert r is not None and f"separate {r.separate_acc:.1%}" in result_text
+        assert r is not None and f"acc {r.separate_acc:6.1%}  loss {r.separate_loss:.3f}" in result_text
+        assert f"acc {r.shared_acc:6.1%}  loss {r.shared_loss:.3f}" in result_text
+        for c in r.controls.values():  # both controls, accuracy beside loss
+            assert f"acc {c.acc:6.1%}  loss {c.loss:.3f}" in result_text
+        a = r.shared_attention
+        assert f"{a.self:.2f} on itself, {a.prev:.2f} on i−1, {a.next:.2f} on i+1" in result_text
+        assert "no W_V" in text_of(screen.query_one("#exp-head", Static))
         assert r.separate_acc > r.shared_acc
 
         await pilot.press("g")
@@ -179,7 +185,8 @@ async def test_scaling_view_live_parameter_and_grade():
         await pilot.pause()
         view = app.screen.view
         assert isinstance(view, ScalingView)
-        await answer(pilot, "y")  # unscaled softmax at d_k=1024 saturates: right
+        # unscaled softmax at d_k=1024 saturates: right; unscaled Jacobian smaller at d_k=4: no, right
+        await answer(pilot, "y", "n")
         live = app.screen.query_one("#scaling-live", Static)
         assert "d_k = 64" in text_of(live)
         await pilot.press("right")
@@ -190,7 +197,7 @@ async def test_scaling_view_live_parameter_and_grade():
         assert table.content is not None
         await pilot.press("escape")
         await pilot.pause()
-    assert app.results == [DemoResult("sqrt-dk-scaling", 1, 1, 5)]
+    assert app.results == [DemoResult("sqrt-dk-scaling", 2, 2, 5)]
 
 
 async def test_posenc_view_live_parameter_and_grade():
@@ -205,6 +212,7 @@ async def test_posenc_view_live_parameter_and_grade():
         await pilot.press("right", "right")
         assert view.k == 3 and "k = 3" in text_of(live)
         assert "PE(p)·PE(p+3)" in text_of(live)
+        assert "Even in k" in text_of(live) and "no longer relative" in text_of(live)
         await pilot.press("g")
         await pilot.pause()
     assert app.results == [DemoResult("positional-encoding", 0, 1, 3)]
@@ -242,8 +250,8 @@ async def _answer_qkv_and_scroll(pilot) -> None:
         last = state
 
 
-async def _answer_yes(pilot) -> None:
-    await answer(pilot, "y")
+async def _answer_yes_no(pilot) -> None:
+    await answer(pilot, "y", "n")
 
 
 async def _answer_no_and_scroll(pilot) -> None:
@@ -269,7 +277,7 @@ def test_snapshot_scaling(snap_compare):
     assert snap_compare(
         Host("sqrt-dk-scaling", question="Why divide by sqrt(d_k)?"),
         terminal_size=(80, 24),
-        run_before=_answer_yes,
+        run_before=_answer_yes_no,
     )
 
 

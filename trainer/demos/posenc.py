@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PosEncFrame", "PosEncResult", "compute", "figures", "frame", "gram", "rotation", "sinusoidal"]
+__all__ = ["even_in_k_deviation", "projected_scores", "PosEncFrame", "PosEncResult", "compute", "figures", "frame", "gram", "rotation", "sinusoidal"]
 
 
 def sinusoidal(n_pos: int, d_model: int, base: float = 10000.0, start: int = 0) -> np.ndarray:
@@ -70,6 +70,36 @@ def rotation_error(k: int, pe: np.ndarray, d_model: int, base: float = 10000.0) 
     return float(np.abs(pe[k:] - pe[:-k or None] @ M.T).max()) if k else float(np.abs(pe - pe @ M.T).max())
 
 
+def projected_scores(pe: np.ndarray, seed: int = 0, d_k: int | None = None) -> np.ndarray:
+    """Position-position scores (PE W_Q)(PE W_K)^T / sqrt(d_k) after random projections.
+
+    The card's caveat: the model never sees PE(p).PE(q) itself, and W_Q^T W_K mixes the
+    (sin, cos) pairs, so the score is no longer a function of q - p alone."""
+    d_model = pe.shape[1]
+    d_k = d_k or d_model
+    rng = np.random.default_rng([int(seed), 0x9E0])
+    Wq = rng.standard_normal((d_model, d_k)) / np.sqrt(d_model)
+    Wk = rng.standard_normal((d_model, d_k)) / np.sqrt(d_model)
+    return (pe @ Wq) @ (pe @ Wk).T / np.sqrt(d_k)
+
+
+def even_in_k_deviation(G: np.ndarray) -> float:
+    """max_{p,k} |G[p, p+k] - G[p, p-k]|: the raw dot product cannot tell before from after."""
+    n = G.shape[0]
+    dev = 0.0
+    for k in range(1, n // 2 + 1):
+        p = np.arange(k, n - k)
+        if p.size:
+            dev = max(dev, float(np.abs(G[p, p + k] - G[p, p - k]).max()))
+    return dev
+
+
+def relative_spread(G: np.ndarray) -> float:
+    """toeplitz_deviation relative to the matrix's own range (order 1 = not relative at all)."""
+    rng_ = float(G.max() - G.min())
+    return toeplitz_deviation(G) / rng_ if rng_ else 0.0
+
+
 @dataclass(frozen=True)
 class PosEncResult:
     d_model: int
@@ -78,6 +108,9 @@ class PosEncResult:
     toeplitz_deviation: float
     rotation_errors: dict[int, float]  # k -> max error
     dot_by_offset: list[float]  # PE(0).PE(k), k = 0..n_pos-1
+    even_in_k_deviation: float  # max |PE(p).PE(p+k) - PE(p).PE(p-k)|  (~1e-15)
+    projected_toeplitz_deviation: float  # same Toeplitz check after random W_Q, W_K (order 1)
+    projected_relative_spread: float  # that deviation / the projected scores' range
 
 
 @dataclass(frozen=True)
@@ -95,9 +128,10 @@ class PosEncFrame:
 
 def compute(seed: int = 0, d_model: int = 16, n_pos: int = 64, base: float = 10000.0,
             ks: tuple[int, ...] = (1, 2, 5, 10, 25)) -> PosEncResult:
-    del seed  # deterministic
+    """The encoding is deterministic; ``seed`` draws only the random W_Q, W_K of the caveat."""
     pe = sinusoidal(n_pos, d_model, base)
     G = gram(pe)
+    P = projected_scores(pe, seed)
     return PosEncResult(
         d_model=d_model,
         n_pos=n_pos,
@@ -105,6 +139,9 @@ def compute(seed: int = 0, d_model: int = 16, n_pos: int = 64, base: float = 100
         toeplitz_deviation=toeplitz_deviation(G),
         rotation_errors={int(k): rotation_error(k, pe, d_model, base) for k in ks},
         dot_by_offset=[float(x) for x in G[0]],
+        even_in_k_deviation=even_in_k_deviation(G),
+        projected_toeplitz_deviation=toeplitz_deviation(P),
+        projected_relative_spread=relative_spread(P),
     )
 
 
@@ -129,11 +166,18 @@ def figures(seed: int = 0, d_model: int = 16, n_pos: int = 64) -> dict:
     res = compute(seed=seed, d_model=d_model, n_pos=n_pos)
     return {
         "demo": "positional-encoding",
+        "seed": int(seed),
         "d_model": res.d_model,
         "n_pos": res.n_pos,
         "base": res.base,
         "toeplitz_deviation": res.toeplitz_deviation,
         "rotation_errors": {str(k): v for k, v in res.rotation_errors.items()},
         "dot_by_offset": res.dot_by_offset[:17],
+        "even_in_k_deviation": res.even_in_k_deviation,
+        "projected": {
+            "note": "scores (PE W_Q)(PE W_K)^T/sqrt(d_k) with random W_Q, W_K: no longer a function of the offset",
+            "toeplitz_deviation": res.projected_toeplitz_deviation,
+            "relative_spread": res.projected_relative_spread,
+        },
         "elapsed_ms": (time.perf_counter() - t0) * 1000.0,
     }

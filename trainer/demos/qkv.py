@@ -24,9 +24,14 @@ from typing import Iterator
 import numpy as np
 
 __all__ = [
+    "CONTROLS",
+    "ControlResult",
     "ExperimentConfig",
     "ExperimentProgress",
     "ExperimentResult",
+    "LearnedAttention",
+    "attention",
+    "learned_attention",
     "QKVDemo",
     "QKVFrame",
     "SharedChecks",
@@ -305,11 +310,55 @@ def _targets(n: int) -> np.ndarray:
     return Y
 
 
+#: The attention masks of the controls: ``None`` (none), ``"causal"`` (j <= i),
+#: ``"causal_no_self"`` (j < i; row 0 then has no key and is left out of the loss anyway).
+MASKS: tuple[str | None, ...] = (None, "causal", "causal_no_self")
+
+_MASKED = -1e30  # finite, so a fully masked row stays a (uniform, ignored) row instead of NaN
+
+
+def allowed(n: int, mask: str | None) -> np.ndarray:
+    """(n, n) boolean: which keys row i may attend to under ``mask``."""
+    if mask is None:
+        return np.ones((n, n), dtype=bool)
+    if mask == "causal":
+        return np.tril(np.ones((n, n), dtype=bool))
+    if mask == "causal_no_self":
+        return np.tril(np.ones((n, n), dtype=bool), -1)
+    raise ValueError(f"unknown mask {mask!r}")
+
+
+def attention(W_Q: np.ndarray, W_K: np.ndarray, X: np.ndarray, mask: str | None = None) -> np.ndarray:
+    """Row-softmax attention (B, n, n) of scores X W_Q (X W_K)^T / sqrt(d_k) under ``mask``."""
+    n = X.shape[1]
+    S = ((X @ W_Q) @ (X @ W_K).transpose(0, 2, 1)) / math.sqrt(W_Q.shape[1])
+    S = np.where(allowed(n, mask), S, _MASKED)
+    S = S - S.max(axis=-1, keepdims=True)
+    E = np.exp(S)
+    return E / E.sum(axis=-1, keepdims=True)
+
+
+def chance_accuracy(n: int, mask: str | None = None) -> float:
+    """Accuracy of a uniform guess over the keys each row (1..n-1) may see."""
+    ok = allowed(n, mask)
+    return float(np.mean([1.0 / ok[i].sum() for i in range(1, n)]))
+
+
+def uniform_loss(n: int, mask: str | None = None) -> float:
+    """Cross-entropy of uniform attention over the allowed keys (log n with no mask)."""
+    ok = allowed(n, mask)
+    return float(np.mean([math.log(ok[i].sum()) for i in range(1, n)]))
+
+
 def loss_and_grads(
-    W_Q: np.ndarray, W_K: np.ndarray, X: np.ndarray, shared: bool
+    W_Q: np.ndarray, W_K: np.ndarray, X: np.ndarray, shared: bool, mask: str | None = None
 ) -> tuple[float, float, np.ndarray, np.ndarray | None]:
     """Cross-entropy of each attention row (positions 1..n-1) against the
     one-hot previous position, with hand-derived gradients.
+
+    The attention rows are supervised directly: there is no W_V and no output,
+    so this measures what the *scores* can express.  ``mask`` hides keys
+    (see :data:`MASKS`); a hidden key gets weight 0 and no gradient.
 
     Returns (loss, accuracy, dW_Q, dW_K); for ``shared`` W_K is ignored (W_Q
     is used as both projections), the single gradient is returned as dW_Q and
@@ -320,19 +369,16 @@ def loss_and_grads(
     c = 1.0 / math.sqrt(W_Q.shape[1])
     Q = X @ W_Q  # (B, n, k)
     K = X @ W_K
-    S = (Q @ K.transpose(0, 2, 1)) * c  # (B, n, n)
-    S = S - S.max(axis=-1, keepdims=True)
-    E = np.exp(S)
-    A = E / E.sum(axis=-1, keepdims=True)
+    A = attention(W_Q, W_K, X, mask)
     Y = _targets(n)
     N = B * (n - 1)
     rows = np.arange(1, n)
     p_prev = A[:, rows, rows - 1]
     loss = float(-np.log(np.maximum(p_prev, 1e-300)).sum() / N)
     acc = float((A[:, 1:, :].argmax(axis=-1) == (rows - 1)[None, :]).mean())
-    mask = np.zeros((n, 1))
-    mask[1:] = 1.0
-    G = (A - Y) * mask / N  # dL/dS
+    rowmask = np.zeros((n, 1))
+    rowmask[1:] = 1.0
+    G = (A - Y) * rowmask / N  # dL/dS (A is 0 on hidden keys, so they get no gradient)
     dQ = (G @ K) * c
     dK = (G.transpose(0, 2, 1) @ Q) * c
     Xf = X.reshape(B * n, -1)
@@ -341,6 +387,26 @@ def loss_and_grads(
     if shared:
         return loss, acc, dWq + dWk, None
     return loss, acc, dWq, dWk
+
+
+@dataclass(frozen=True)
+class LearnedAttention:
+    """Mean attention weight of rows 1..n-2 on themselves and their two neighbours."""
+
+    self: float
+    prev: float
+    next: float
+
+
+def learned_attention(W_Q: np.ndarray, W_K: np.ndarray, X: np.ndarray, mask: str | None = None) -> LearnedAttention:
+    A = attention(W_Q, W_K, X, mask)
+    n = X.shape[1]
+    rows = np.arange(1, n - 1)
+    return LearnedAttention(
+        self=float(A[:, rows, rows].mean()),
+        prev=float(A[:, rows, rows - 1].mean()),
+        next=float(A[:, rows, rows + 1].mean()),
+    )
 
 
 class _Adam:
@@ -371,6 +437,17 @@ class Curves:
 
 
 @dataclass(frozen=True)
+class ControlResult:
+    """A shared-W control trained under an attention mask: final held-out figures."""
+
+    mask: str
+    acc: float
+    loss: float
+    chance_acc: float  # uniform guess over the keys the mask leaves
+    uniform_loss: float
+
+
+@dataclass(frozen=True)
 class ExperimentResult:
     seed: int
     config: ExperimentConfig
@@ -382,6 +459,9 @@ class ExperimentResult:
     shared_loss: float  # final held-out loss
     separate_loss: float
     chance_acc: float
+    uniform_loss: float  # log n: the loss of uniform attention
+    shared_attention: LearnedAttention  # what the shared W learned instead
+    controls: dict[str, ControlResult]  # "shared_causal", "shared_causal_no_self"
     elapsed_ms: float
 
     @property
@@ -405,12 +485,17 @@ class ExperimentProgress:
         return self.result is not None
 
 
+#: control name -> attention mask; each is one more shared W trained on the same batches
+CONTROLS: dict[str, str] = {"shared_causal": "causal", "shared_causal_no_self": "causal_no_self"}
+
+
 def run_experiment(
     seed: int = 0, config: ExperimentConfig | None = None
 ) -> Iterator[ExperimentProgress]:
-    """Train shared vs separate projections in lockstep on the same batches;
-    yield progress after every evaluation (partial held-out curves).  The last
-    item carries the :class:`ExperimentResult`.  Deterministic per seed."""
+    """Train shared vs separate projections (and the masked shared controls)
+    in lockstep on the same batches; yield progress after every evaluation
+    (partial held-out curves).  The last item carries the
+    :class:`ExperimentResult`.  Deterministic per seed."""
     cfg = config or ExperimentConfig()
     t0 = time.perf_counter()
     root = np.random.SeedSequence([int(seed), 0x51CE])
@@ -425,6 +510,8 @@ def run_experiment(
     W = Wq.copy()  # shared model starts from the separate model's W_Q
     opt_shared = _Adam([W], cfg.lr)
     opt_sep = _Adam([Wq, Wk], cfg.lr)
+    W_ctl = {name: Wq.copy() for name in CONTROLS}  # the controls start there too
+    opt_ctl = {name: _Adam([W_ctl[name]], cfg.lr) for name in CONTROLS}
 
     steps: list[int] = []
     shared, separate = Curves(), Curves()
@@ -456,11 +543,20 @@ def run_experiment(
         opt_shared.step([gW])
         _, _, gq, gk = loss_and_grads(Wq, Wk, X, shared=False)
         opt_sep.step([gq, gk])  # type: ignore[list-item]
+        for name, mask in CONTROLS.items():
+            _, _, gc, _ = loss_and_grads(W_ctl[name], W_ctl[name], X, shared=True, mask=mask)
+            opt_ctl[name].step([gc])
         if step % cfg.eval_every == 0 or step == cfg.steps:
             evaluate(step)
             if step < cfg.steps:
                 yield snapshot(step)
 
+    controls = {}
+    for name, mask in CONTROLS.items():
+        loss, acc, _, _ = loss_and_grads(W_ctl[name], W_ctl[name], X_eval, shared=True, mask=mask)
+        controls[name] = ControlResult(
+            mask=mask, acc=acc, loss=loss, chance_acc=chance_accuracy(cfg.n, mask), uniform_loss=uniform_loss(cfg.n, mask)
+        )
     result = ExperimentResult(
         seed=int(seed),
         config=cfg,
@@ -472,6 +568,9 @@ def run_experiment(
         shared_loss=shared.loss[-1],
         separate_loss=separate.loss[-1],
         chance_acc=1.0 / cfg.n,
+        uniform_loss=uniform_loss(cfg.n),
+        shared_attention=learned_attention(W, W, X_eval),
+        controls=controls,
         elapsed_ms=(time.perf_counter() - t0) * 1000.0,
     )
     yield snapshot(cfg.steps, result)
@@ -512,6 +611,9 @@ def figures(
         "seed": int(seed),
         "shape": {"n": demo.n, "d_model": demo.d_model, "d_k": demo.d_k},
         "labels": list(demo.labels),
+        "tokens": "sentence words, random embeddings (the pattern means nothing linguistically)"
+        if sentence
+        else "random vectors",
         "asymmetry": {
             "shared": asymmetry(demo.S_shared),
             "separate": asymmetry(demo.S_separate),
@@ -523,11 +625,19 @@ def figures(
         },
         "experiment": {
             "task": "attend to the previous token (random content, sinusoidal PE at a random offset)",
+            "supervision": "attention rows are supervised directly (cross-entropy on the previous position); no W_V",
             "steps": res.config.steps,
             "eval_sequences": res.config.eval_sequences,
             "chance_acc": res.chance_acc,
+            "uniform_loss": res.uniform_loss,
             "shared": {"acc": res.shared_acc, "loss": res.shared_loss},
             "separate": {"acc": res.separate_acc, "loss": res.separate_loss},
+            "shared_learned_attention": asdict(res.shared_attention),
+            "controls": {
+                name: {"acc": c.acc, "loss": c.loss, "mask": c.mask, "chance_acc": c.chance_acc,
+                       "uniform_loss": c.uniform_loss}
+                for name, c in res.controls.items()
+            },
             "separate_wins": bool(res.separate_wins),
             "elapsed_ms": res.elapsed_ms,
         },

@@ -66,6 +66,8 @@ class Demo:
     id: str
     title: str
     summary: str
+    view: str = ""
+    """The TUI view, ``"module.Class"`` under ``trainer.tui.screens.demo`` (named, never imported here)."""
     tags: tuple[str, ...] = ()
     title_patterns: tuple[str, ...] = ()
     params: tuple[Param, ...] = ()
@@ -162,6 +164,7 @@ def _lazy(module: str, attr: str) -> Callable[..., Any]:
 _DEMOS: list[Demo] = [
     Demo(
         id="qkv-symmetry",
+        view="qkv_view.QKVView",
         title="Why Q and K need separate projections",
         summary=(
             "One shared projection makes the score matrix S = (XW)(XW)^T/sqrt(d_k) "
@@ -192,6 +195,7 @@ _DEMOS: list[Demo] = [
     ),
     Demo(
         id="sqrt-dk-scaling",
+        view="scaling_view.ScalingView",
         title="Why scores are divided by sqrt(d_k)",
         summary=(
             "Var(q.k) grows like d_k for unit-variance components; unscaled softmax "
@@ -217,6 +221,7 @@ _DEMOS: list[Demo] = [
     ),
     Demo(
         id="positional-encoding",
+        view="posenc_view.PosEncView",
         title="Sinusoidal positional encoding: relative offsets are rotations",
         summary=(
             "PE(p).PE(p+k) depends only on k (the Gram matrix is Toeplitz) and "

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["DK_VALUES", "ScalingFrame", "ScalingResult", "ScalingRow", "compute", "figures", "frame"]
+__all__ = ["DK_VALUES", "jac_raw_not_smaller_at", "ScalingFrame", "ScalingResult", "ScalingRow", "compute", "figures", "frame"]
 
 DK_VALUES: tuple[int, ...] = (4, 16, 64, 256, 1024)
 #: the live parameter steps through these widths
@@ -39,8 +39,7 @@ def jacobian_norm(a: np.ndarray) -> np.ndarray:
 class ScalingRow:
     d_k: int
     var_raw: float  # empirical Var(q.k)
-    var_scaled: float  # empirical Var(q.k / sqrt(d_k))
-    var_ratio: float  # var_raw / d_k  (~1)
+    var_scaled: float  # empirical Var(q.k / sqrt(d_k)) = var_raw / d_k  (~1)
     max_attn_raw: float  # mean over rows of max softmax weight, unscaled
     max_attn_scaled: float
     jac_norm_raw: float  # mean ||diag(a) - a a^T||_F, unscaled
@@ -91,7 +90,6 @@ def _row(rng: np.random.Generator, d_k: int, samples: int, n_scores: int, trials
         d_k=int(d_k),
         var_raw=var_raw,
         var_scaled=var_raw / d_k,
-        var_ratio=var_raw / d_k,
         max_attn_raw=float(a_raw.max(axis=-1).mean()),
         max_attn_scaled=float(a_scl.max(axis=-1).mean()),
         jac_norm_raw=float(jacobian_norm(a_raw).mean()),
@@ -134,6 +132,14 @@ def frame(d_k: int, seed: int = 0, n_scores: int = 16) -> ScalingFrame:
     )
 
 
+def jac_raw_not_smaller_at(res: ScalingResult) -> list[int]:
+    """The widths at which the unscaled softmax Jacobian is at least as large as the scaled one.
+
+    Near-uniform rows (small d_k) have a *smaller* Jacobian than moderately peaked ones, so
+    scaling only protects gradients once unscaled scores have grown enough to saturate."""
+    return [r.d_k for r in res.rows if r.jac_norm_raw >= r.jac_norm_scaled]
+
+
 def figures(seed: int = 0, n_scores: int = 16) -> dict:
     t0 = time.perf_counter()
     res = compute(seed=seed, n_scores=n_scores)
@@ -143,5 +149,7 @@ def figures(seed: int = 0, n_scores: int = 16) -> dict:
         "n_scores": res.n_scores,
         "samples": res.samples,
         "rows": [{k: (int(v) if k == "d_k" else float(v)) for k, v in asdict(r).items()} for r in res.rows],
+        # the prediction the card makes: at small d_k the unscaled Jacobian is not the smaller one
+        "jac_raw_not_smaller_at": jac_raw_not_smaller_at(res),
         "elapsed_ms": (time.perf_counter() - t0) * 1000.0,
     }

@@ -1,0 +1,94 @@
+"""The interface every demo view implements, and small drawing helpers.
+
+The screen never asks which view it holds: it calls the interface below and
+gates its key bindings on the ``supports_*`` flags.  A view that has no live
+animation, sentence or experiment simply leaves those methods as no-ops.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+
+from trainer.tui.widgets.demo_predict import Prediction
+
+__all__ = ["DemoBody", "DemoView", "ok_mark"]
+
+
+def ok_mark(flag: bool) -> Text:
+    return Text(" ✓ ", style="bold green") if flag else Text(" ✗ ", style="bold red")
+
+
+class DemoBody(VerticalScroll, inherit_bindings=False):
+    """The scrolling body; vertical scrolling keys only (left/right belong to the demo)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "scroll_up", "Scroll up", show=False),
+        Binding("down", "scroll_down", "Scroll down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "scroll_home", "Top", show=False),
+        Binding("end", "scroll_end", "Bottom", show=False),
+    ]
+
+
+class DemoView(Vertical):
+    """Base class of a demo's results view (hidden until predictions are done).
+
+    Interface used by :class:`~trainer.tui.screens.demo.screen.DemoScreen`:
+    ``make_predictions``, ``step`` (the live parameter), ``play``, ``reseed``,
+    ``sentence`` / ``set_sentence``, ``experiment`` and ``stop``; each optional
+    feature is announced by its ``supports_*`` flag.
+    """
+
+    class Changed(Message):
+        """Something that predictions depend on was (re)measured."""
+
+    supports_play: ClassVar[bool] = False
+    supports_sentence: ClassVar[bool] = False
+    supports_reseed: ClassVar[bool] = False
+    supports_experiment: ClassVar[bool] = False
+
+    #: the sentence in use, to pre-fill the input (``supports_sentence``)
+    sentence: str | None = None
+    #: True while the view's experiment runs in a worker
+    experiment_running: bool = False
+
+    def __init__(self, seed: int = 0, *, autoplay: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id, classes="demo-view")
+        self.seed = int(seed)
+        self.autoplay = autoplay
+        self._ready = False  # set once mounted (redraws before that are skipped)
+
+    # -- predict first ---------------------------------------------------------
+    def make_predictions(self) -> list[Prediction]:
+        return []
+
+    def prediction_answered(self, index: int) -> None:
+        """Hook: the user answered prediction ``index``."""
+
+    def revealed(self) -> None:
+        """Called once the predictions are answered and the view is shown."""
+
+    # -- controls (no-ops unless the view supports them) -------------------------
+    def step(self, direction: int) -> None:
+        """The live parameter, one step left (-1) or right (+1)."""
+
+    def play(self) -> None:
+        """Start or pause the animation (``supports_play``)."""
+
+    def reseed(self) -> None:
+        """Draw new random inputs (``supports_reseed``)."""
+
+    def set_sentence(self, sentence: str | None) -> None:
+        """Use the words of ``sentence`` as tokens (``supports_sentence``)."""
+
+    def experiment(self) -> None:
+        """Run the view's experiment (``supports_experiment``)."""
+
+    def stop(self) -> None:
+        """The screen is closing: stop timers (workers are cancelled by the screen)."""
