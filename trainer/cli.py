@@ -133,6 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("demo_id", nargs="?", metavar="ID", help="demo to open (omit to list them)")
     de.add_argument("--json", action="store_true", help="print the demo's figures instead of opening it")
     de.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+    cmd("git-setup", "set up the git merge driver so a deck kept in git merges on two machines",
+        "Run once per clone, with --deck (or $TRAINER_DECK) naming the deck inside a git repository: adds "
+        "'*.md merge=trainer' to the deck's .gitattributes (commit it) and defines the driver in the "
+        "repository's git config, naming this trainer by absolute path.")
+    md = cmd("merge-driver", "(run by git) merge one note: scheduling keys from the later review, the rest by git merge-file",
+             "Run by git as the merge driver `git-setup` installs, not by hand. Writes the merge of BASE, OURS and "
+             "THEIRS over OURS; exit 0 when clean, 1 when conflicts remain (markers in the file), 2 on error.")
+    md.add_argument("base", metavar="BASE", help="the common ancestor's version (git's %%O)")
+    md.add_argument("ours", metavar="OURS", help="our version; the result is written here (git's %%A)")
+    md.add_argument("theirs", metavar="THEIRS", help="their version (git's %%B)")
+    md.add_argument("path", nargs="?", default="", metavar="PATH", help="the note's path in the repository (git's %%P)")
+    md.add_argument("--marker-size", type=int, default=7, metavar="N", help="conflict marker length (git's %%L)")
     return p
 
 
@@ -650,8 +663,41 @@ def cmd_config(ctx: Context) -> int:
     return OK
 
 
+def cmd_git_setup(ctx: Context) -> int:
+    from trainer import gitmerge
+
+    try:
+        done = gitmerge.setup(ctx.deck_path)
+    except gitmerge.SetupError as exc:
+        raise UsageError(str(exc)) from None
+    if done.added_line:
+        print(clean(f"added '*.md merge=trainer' to {done.attributes} (commit it so every clone uses it)"))
+    else:
+        print(clean(f"{done.attributes} already has '*.md merge=trainer'"))
+    print(clean(f"git config merge.trainer.driver in {done.repo}: {done.driver}"))
+    print("Run `trainer git-setup` once in each clone; then pull and push as usual.")
+    return OK
+
+
+def cmd_merge_driver(args: argparse.Namespace) -> int:
+    """Run by git with its own environment: needs no deck, no today, no $TRAINER_*."""
+    from trainer import gitmerge
+
+    name = args.path or args.ours
+    try:
+        merged = gitmerge.run_driver(Path(args.base), Path(args.ours), Path(args.theirs),
+                                     marker_size=max(1, args.marker_size))
+    except gitmerge.MergeError as exc:
+        print(clean(f"trainer merge-driver: {name}: {exc}"), file=sys.stderr)
+        return USAGE
+    if merged.reason:
+        print(clean(f"trainer merge-driver: {name}: {merged.reason}"), file=sys.stderr)
+    return OK if merged.conflicts == 0 else PROBLEMS
+
+
 COMMANDS = {
     "study": cmd_study,
+    "git-setup": cmd_git_setup,
     "due": cmd_due,
     "review": cmd_review,
     "schedule": cmd_schedule,
@@ -676,6 +722,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     gc_was_on = gc.isenabled()
     try:
+        if command == "merge-driver":
+            return cmd_merge_driver(args)
         ctx = Context(args)
         return COMMANDS[command](ctx)
     except UsageError as exc:

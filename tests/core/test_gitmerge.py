@@ -1,0 +1,266 @@
+"""One deck on two machines: the git merge driver on real repositories (a bare origin, two clones),
+real grades through the CLI, real `git pull`. No network: the origin is a folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from trainer import gitmerge
+from trainer.notes.parse import decode, parse_note, split_frontmatter
+
+GIT = shutil.which("git")
+pytestmark = pytest.mark.skipif(GIT is None, reason="git is not installed")
+
+ANSWER = "短答案：缩放点积，方差保持为 1。"
+DETAILS = "细节：没有缩放时 softmax 会饱和。"
+
+
+def note_text(nl: str = "\n", bom: bool = False) -> bytes:
+    lines = [
+        "---",
+        "created: '2026-03-09'",
+        "# a comment the user wrote",
+        "last_reviewed: null",
+        "next_review: 2026-03-09   # bare date, comment after it",
+        "review_count: 0",
+        "difficulty: medium",
+        "mastery_level: 0.0",
+        "tags:",
+        "- Transformer",
+        "related_outlines: []",
+        "---",
+        "# 为什么要除以根号dk？",
+        "",
+        "## 面试标准答案",
+        "",
+        ANSWER,
+        "",
+        "## 详细解析",
+        "",
+        DETAILS,
+        "",
+    ]
+    return ("\ufeff" if bom else "").encode() + nl.join(lines).encode()
+
+
+def git_env() -> dict[str, str]:
+    """A PATH with git and the shell only: the driver must be found without the virtualenv's bin/."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "TRAINER_"))}
+    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C",
+               PATH=os.pathsep.join(dict.fromkeys([os.path.dirname(GIT), "/bin", "/usr/bin"])))
+    return env
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    r = subprocess.run([GIT, *args], cwd=cwd, capture_output=True, env=git_env(), timeout=60)
+    if check:
+        assert r.returncode == 0, (args, r.stdout.decode(), r.stderr.decode())
+    return r
+
+
+def clone(origin: Path, dst: Path) -> Path:
+    git(origin.parent, "clone", "-q", str(origin), str(dst))
+    git(dst, "config", "user.name", "Test")
+    git(dst, "config", "user.email", "test@example.invalid")
+    return dst
+
+
+@pytest.fixture
+def machines(tmp_path, cli):
+    """make(note_bytes) -> (laptop, desktop): two clones of one origin, each set up with git-setup."""
+
+    def make(content: bytes) -> tuple[Path, Path]:
+        origin = tmp_path / "origin.git"
+        git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+        laptop = clone(origin, tmp_path / "laptop")
+        r = cli(laptop, "git-setup", today=None)
+        assert r.returncode == 0, r.stderr.decode()
+        (laptop / "n.md").write_bytes(content)
+        git(laptop, "add", ".gitattributes", "n.md")
+        git(laptop, "commit", "-q", "-m", "deck")
+        git(laptop, "push", "-q", "origin", "HEAD:main")
+        desktop = clone(origin, tmp_path / "desktop")
+        r = cli(desktop, "git-setup", today=None)
+        assert r.returncode == 0, r.stderr.decode()
+        assert b"already has" in r.stdout  # the committed .gitattributes came with the clone
+        return laptop, desktop
+
+    return make
+
+
+def grade(cli, deck: Path, q: int, day: str) -> None:
+    r = cli(deck, "review", "n.md", "--grade", str(q), today=day)
+    assert r.returncode == 0, r.stderr.decode()
+
+
+def commit_push(deck: Path, msg: str) -> None:
+    git(deck, "commit", "-q", "-am", msg)
+    git(deck, "push", "-q", "origin", "HEAD:main")
+
+
+def pull(deck: Path) -> subprocess.CompletedProcess:
+    return git(deck, "pull", "--no-rebase", "--no-edit", "origin", "main", check=False)
+
+
+def frontmatter_and_body(raw: bytes) -> tuple[str, str]:
+    text, _ = decode(raw)
+    split = split_frontmatter(text)
+    assert split is not None
+    return split.yaml, text[split.body_start:]
+
+
+def schedule_of(raw: bytes):
+    note = parse_note(raw, "n.md")
+    assert not note.fatal, note.problems
+    return note.schedule
+
+
+@pytest.mark.parametrize("later", ["ours", "theirs"])
+@pytest.mark.parametrize("nl,bom", [("\n", False), ("\r\n", True)])
+def test_both_machines_graded_one_edited_the_body(machines, cli, later, nl, bom):
+    laptop, desktop = machines(note_text(nl, bom))
+    laptop_day, desktop_day = ("2026-04-01", "2026-04-03") if later == "ours" else ("2026-04-03", "2026-04-01")
+    # laptop: grade and fix a line of the answer, push
+    grade(cli, laptop, 5, laptop_day)
+    p = laptop / "n.md"
+    p.write_bytes(p.read_bytes().replace(ANSWER.encode(), (ANSWER + "（补充：除以 √d_k）").encode()))
+    commit_push(laptop, "laptop: graded, answer edited")
+    # desktop: grade the same card differently, then pull: desktop is ours, laptop theirs
+    grade(cli, desktop, 2, desktop_day)
+    git(desktop, "commit", "-q", "-am", "desktop: graded")
+    ours_bytes = (desktop / "n.md").read_bytes()
+    theirs_bytes = p.read_bytes()
+
+    r = pull(desktop)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    merged = (desktop / "n.md").read_bytes()
+    assert b"<<<<<<<" not in merged and b">>>>>>>" not in merged and b"=======" not in merged
+    later_bytes = ours_bytes if later == "ours" else theirs_bytes
+    assert schedule_of(merged) == schedule_of(later_bytes)
+    # Byte for byte: the later side's note with the laptop's body edit (CRLF, BOM, comments kept).
+    expected = later_bytes.replace(ANSWER.encode() + nl.encode(), (ANSWER + "（补充：除以 √d_k）").encode() + nl.encode())
+    assert merged == expected
+    assert git(desktop, "status", "--porcelain").stdout == b""  # merged and committed, nothing unmerged
+
+
+def test_a_real_body_conflict_stays_a_conflict(machines, cli):
+    laptop, desktop = machines(note_text())
+    grade(cli, laptop, 4, "2026-04-01")
+    p = laptop / "n.md"
+    p.write_bytes(p.read_bytes().replace(ANSWER.encode(), b"laptop's answer"))
+    commit_push(laptop, "laptop")
+    grade(cli, desktop, 1, "2026-04-02")
+    q = desktop / "n.md"
+    q.write_bytes(q.read_bytes().replace(ANSWER.encode(), b"desktop's answer"))
+    git(desktop, "commit", "-q", "-am", "desktop")
+    ours_bytes = q.read_bytes()
+
+    r = pull(desktop)
+    assert r.returncode != 0
+    assert b"CONFLICT" in r.stdout + r.stderr
+    assert git(desktop, "diff", "--name-only", "--diff-filter=U").stdout.strip() == b"n.md"
+    merged = q.read_bytes()
+    fm, body = frontmatter_and_body(merged)
+    assert "<<<<<<<" not in fm and "=======" not in fm and ">>>>>>>" not in fm
+    assert schedule_of(merged) == schedule_of(ours_bytes)  # the desktop's review is the later one
+    assert body.count("<<<<<<< ours") == 1 and body.count(">>>>>>> theirs") == 1
+    assert "laptop's answer" in body and "desktop's answer" in body and DETAILS in body
+
+
+def test_edits_on_different_body_lines_merge_cleanly(machines, cli):
+    laptop, desktop = machines(note_text())
+    grade(cli, laptop, 3, "2026-04-05")
+    p = laptop / "n.md"
+    p.write_bytes(p.read_bytes().replace(ANSWER.encode(), b"laptop's answer"))
+    commit_push(laptop, "laptop")
+    grade(cli, desktop, 5, "2026-04-02")
+    q = desktop / "n.md"
+    q.write_bytes(q.read_bytes().replace(DETAILS.encode(), b"desktop's details"))
+    git(desktop, "commit", "-q", "-am", "desktop")
+
+    r = pull(desktop)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    merged = q.read_bytes()
+    assert b"<<<<<<<" not in merged
+    assert b"laptop's answer" in merged and b"desktop's details" in merged
+    assert schedule_of(merged) == schedule_of(p.read_bytes())  # the laptop's review is the later one
+    assert b"# a comment the user wrote\n" in merged and b"2026-03-09   # bare date" not in merged
+
+
+def test_git_setup_is_idempotent_and_keeps_attributes(tmp_path, cli):
+    deck = tmp_path / "repo" / "cards"
+    deck.mkdir(parents=True)
+    git(tmp_path / "repo", "init", "-q")
+    (deck / ".gitattributes").write_bytes(b"*.png binary\r\n*.pdf -diff")  # CRLF, no final newline
+    for _ in range(2):
+        r = cli(deck, "git-setup", today=None)
+        assert r.returncode == 0, r.stderr.decode()
+    assert (deck / ".gitattributes").read_bytes() == b"*.png binary\r\n*.pdf -diff\r\n*.md merge=trainer\r\n"
+    driver = git(deck, "config", "--local", "merge.trainer.driver").stdout.decode().strip()
+    assert driver.endswith("-m trainer merge-driver --marker-size %L -- %O %A %B %P")
+    exe = driver.split(" -P -m trainer", 1)[0]
+    assert os.path.isabs(exe) and os.access(exe, os.X_OK)
+    assert git(deck, "config", "--local", "merge.trainer.name").stdout.strip()
+    assert git(deck, "check-attr", "merge", "--", "sub/x.md").stdout.strip() == b"sub/x.md: merge: trainer"
+
+
+def test_git_setup_outside_a_repository_is_bad_usage(tmp_path, cli):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    r = cli(plain, "git-setup", today=None, env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
+    assert r.returncode == 2
+    assert b"not in a git repository" in r.stderr
+    assert not (plain / ".gitattributes").exists()
+    r = cli(tmp_path / "missing", "git-setup", today=None)
+    assert r.returncode == 2 and b"not a folder" in r.stderr
+
+
+# ---------------------------------------------------------------- merge() on bytes (real git merge-file)
+
+
+def graded(content: bytes, **values: str) -> bytes:
+    text = content.decode()
+    for key, value in values.items():
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith(key + ":"):
+                lines[i] = f"{key}: {value}"
+        text = "\n".join(lines)
+    return text.encode()
+
+
+def test_equally_recent_reviews_merge_each_key_three_ways():
+    base = note_text()
+    day = {"last_reviewed": "'2026-04-01'", "review_count": "1"}
+    ours = graded(base, **day, mastery_level="0.5")
+    theirs = graded(base, **day, next_review="'2026-04-09'")
+    m = gitmerge.merge(base, ours, theirs)
+    assert m.conflicts == 0 and m.as_note
+    s = schedule_of(m.data)
+    assert s.mastery_level == 0.5 and str(s.next_review) == "2026-04-09"
+
+
+def test_a_key_only_the_earlier_side_added_is_kept():
+    base = note_text()
+    ours = graded(base, last_reviewed="'2026-04-05'", review_count="1")
+    theirs = graded(base, last_reviewed="'2026-04-01'", review_count="1").replace(
+        b"related_outlines: []\n", b"related_outlines: []\nstability: 3.2\n")
+    m = gitmerge.merge(base, ours, theirs)
+    assert m.conflicts == 0
+    assert b"stability: 3.2\n" in m.data and b"last_reviewed: '2026-04-05'" in m.data
+
+
+def test_a_note_that_does_not_parse_merges_as_plain_text():
+    base = b"---\ntags: [a\n---\nline 1\nline 2\nline 3\n"
+    ours = base.replace(b"line 1", b"line one")
+    theirs = base.replace(b"line 3", b"line three")
+    m = gitmerge.merge(base, ours, theirs)
+    assert not m.as_note and "plain text" in m.reason
+    assert m.conflicts == 0 and m.data == b"---\ntags: [a\n---\nline one\nline 2\nline three\n"
+    m = gitmerge.merge(base, ours, base.replace(b"line 1", b"line uno"))
+    assert m.conflicts == 1 and b"<<<<<<< ours\nline one\n=======\nline uno\n>>>>>>> theirs\n" in m.data
