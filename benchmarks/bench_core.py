@@ -1,6 +1,12 @@
 """Core speed and memory against the raw limit measured in the same run (SPEC §8).
 
-    python benchmarks/bench_core.py --sizes 1000,10000,100000 [--decks-dir DIR] [--json OUT] [--markdown]
+    python benchmarks/bench_core.py --sizes 1000,10000,100000 [--shape seed] [--decks-dir DIR] [--json OUT] [--markdown]
+    python benchmarks/bench_core.py --vs-anki --sizes 10000,100000 --anki-python V/bin/python   (bench_vs_anki.py)
+
+``--shape seed`` benchmarks decks shaped like the seed deck (one distinct nested tag per note).
+``--vs-anki`` runs bench_vs_anki.py instead: trainer against Anki's engine on the same cards, for
+people who have the ``anki`` package (not a dependency of trainer; skipped cleanly without it).
+The stat-only limit on one thread vs 2 threads vs 2 processes: bench_stat_walk.py.
 
 For each deck size a synthetic deck (benchmarks/gen_deck.py, ~3 KB notes in nested folders)
 is generated (or reused from --decks-dir), its files are read once so the page cache is warm
@@ -396,10 +402,20 @@ def print_table(headers, rows, markdown: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--vs-anki" in argv:  # trainer against Anki's engine: benchmarks/bench_vs_anki.py
+        import bench_vs_anki
+
+        return bench_vs_anki.main([x for x in argv if x != "--vs-anki"])
     ap = argparse.ArgumentParser(description="core benchmarks against the raw limit")
     ap.add_argument("--sizes", default="1000,10000", help="deck sizes, comma separated (default 1000,10000)")
     ap.add_argument("--decks-dir", help="generate (or reuse) decks here instead of a temp dir")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--shape", choices=gen_deck.SHAPES, default="mixed",
+                    help="deck shape (gen_deck.py): mixed (default) or seed, one distinct nested tag per note")
+    ap.add_argument("--vs-anki", action="store_true",
+                    help="compare with Anki's engine instead (bench_vs_anki.py; needs the anki package, "
+                         "which trainer does not depend on; see bench_vs_anki.py -h)")
     ap.add_argument("--grades", type=int, default=200, help="grades timed per deck (default 200)")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     ap.add_argument("--json", dest="json_out", metavar="OUT", help="save the figures as JSON")
@@ -412,13 +428,13 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[int, dict[str, float]] = {}
     try:
         for n in sizes:
-            deck = base / f"deck-{n}-s{a.seed}"
+            deck = base / (f"deck-{n}-s{a.seed}" + ("" if a.shape == "mixed" else f"-{a.shape}"))
             marker = deck / ".complete"
             if deck.exists() and marker.exists():
                 # reused: regenerate only if a previous run graded notes (keeps runs comparable)
                 shutil.rmtree(deck)
             t0 = time.perf_counter()
-            gen_deck.generate(deck, n, a.seed)
+            gen_deck.generate(deck, n, a.seed, a.shape)
             print(f"[{n}] generated in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
             t0 = time.perf_counter()
             results[n] = bench_deck(str(deck), n, grades=a.grades, quick=a.quick)
@@ -429,8 +445,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
     headers, rows, verdicts = build_table(results)
-    print(f"\ntrainer core benchmarks — python {platform.python_version()}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, today {TODAY}\n")
+    print(f"\ntrainer core benchmarks ({a.shape} deck shape) — python {platform.python_version()}, "
+          f"{platform.machine()}, {os.cpu_count()} CPUs, today {TODAY}\n")
     print_table(headers, rows, a.markdown)
     print("\n(times: median; e2e = subprocess incl. interpreter start; ratio = value / limit-or-floor at the target size)")
     if a.json_out:
