@@ -372,9 +372,13 @@ def cmd_due(ctx: Context) -> int:
     if a.limit is not None:
         queue = queue[: a.limit]
     today = ctx.today
+    from trainer.memory import recall
+
+    settings = ctx.settings
     rows = []
     for n in queue:
         s = n.schedule
+        r_today = recall(s, today, settings)  # predicted recall today (None: never studied)
         rows.append({
             "path": n.rel,
             "question": n.question,
@@ -386,6 +390,7 @@ def cmd_due(ctx: Context) -> int:
             "review_count": s.review_count,
             "interval": s.interval,
             "tags": n.tags,
+            "recall": None if r_today is None else round(r_today, 4),
         })
     if a.json:
         emit_json(rows)
@@ -456,6 +461,7 @@ def cmd_review(ctx: Context) -> int:
     else:
         raise UsageError("review needs NOTE --grade Q (0-5), or --from FILE")
     deck = ctx.deck
+    settings = ctx.settings  # SM-2 or FSRS (trainer.toml); a broken file stops here, exit 2
     log = ctx.log()
     results, failures = [], 0
     try:
@@ -466,7 +472,7 @@ def cmd_review(ctx: Context) -> int:
                 if note.fatal:
                     first = note.problems[0]
                     raise grading.NoteError(f"{first.key}: {first.message}")
-                g = grading.grade(deck, log, note, q, ctx.today)
+                g = grading.grade(deck, log, note, q, ctx.today, settings=settings)
             except (DeckError, grading.NoteError, grading.Conflict, grading.NoteGone, WriteError, OSError) as exc:
                 failures += 1
                 msg = str(exc)
@@ -478,6 +484,7 @@ def cmd_review(ctx: Context) -> int:
                 "next_review": s.next_review.isoformat(), "interval": s.interval,
                 "ease_factor": s.ease_factor, "repetitions": s.repetitions,
                 "review_count": s.review_count, "mastery_level": s.mastery_level,
+                "stability": s.stability, "fsrs_difficulty": s.fsrs_difficulty,
             })
             if not a.json:
                 if g.kind == "review":

@@ -25,7 +25,7 @@ from trainer.notes.model import Note, Problem, Schedule
 from trainer.notes.parse import NEW_CARD_DUE, parse_note, resolve_today
 from trainer.notes.write import atomic_write, is_temp_name, temp_owner_alive
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 _S_IFMT = 0o170000  # stat.S_IFMT as a mask: the file-type bits of st_mode
 _TEMP_GRACE_S = 3600
 
@@ -388,7 +388,7 @@ def for_day(note: Note, today: dt.date) -> Note:
 # several times faster than rebuilding objects, and a note is only built from it when used.
 # (question, difficulty, tags, demos, present, problems, fatal, *schedule fields); the note's
 # path, size and mtime are its stamp, kept beside it.
-_RECORD_LEN = 15
+_RECORD_LEN = 17
 _QUESTION, _DIFFICULTY, _TAGS, _DEMOS, _PRESENT, _PROBLEMS, _FATAL = range(7)
 _LAST_REVIEWED, _NEXT_REVIEW, _REVIEW_COUNT = 8, 9, 10
 _CACHE_MAGIC = "trainer scan cache"
@@ -400,7 +400,7 @@ def _record_of(n: Note) -> tuple:
     return (n.question, n.difficulty, n.tags, n.demos, n.present,
             tuple((p.path, p.key, p.message) for p in n.problems), n.fatal,
             s.created, s.last_reviewed, s.next_review, s.review_count, s.mastery_level, s.ease_factor,
-            s.interval, s.repetitions)
+            s.interval, s.repetitions, s.stability, s.fsrs_difficulty)
 
 
 def _note_of(stamp: tuple[str, int, int], item: Note | tuple, today: dt.date, root: Path | None) -> Note:
@@ -409,7 +409,7 @@ def _note_of(stamp: tuple[str, int, int], item: Note | tuple, today: dt.date, ro
 
 
 def _note_from_record(stamp: tuple[str, int, int], r: tuple, today: dt.date, root: Path | None) -> Note:
-    schedule = Schedule(r[7], r[8], r[9] if r[9] != NEW_CARD_DUE else today, r[10], r[11], r[12], r[13], r[14])
+    schedule = Schedule(r[7], r[8], r[9] if r[9] != NEW_CARD_DUE else today, r[10], r[11], r[12], r[13], r[14], r[15], r[16])
     problems = tuple(Problem(*p) for p in r[5]) if r[5] else ()
     return Note(stamp[0], r[0], r[1], r[2], r[3], schedule, r[4], problems, r[6], stamp[1], stamp[2], root)
 

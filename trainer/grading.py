@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from trainer import paths, scheduler
+from trainer.config import Settings
 from trainer.deck import Deck
-from trainer.notes.model import SCHEDULING_KEYS, Note, Schedule
+from trainer.notes.model import MEMORY_KEYS, SCHEDULING_KEYS, Note, Schedule
 from trainer.notes.parse import NoteError
 from trainer.notes.store import Conflict, NoteGone, update_note
 from trainer.notes.write import REMOVE, Raw
@@ -52,6 +53,7 @@ def grade(
     *,
     duration_ms: int | None = None,
     max_interval: int = scheduler.MAX_INTERVAL,
+    settings: Settings | None = None,
 ) -> Graded:
     """Grade ``note`` (as the caller last read it) with ``q`` on ``today``.
 
@@ -63,10 +65,33 @@ def grade(
         raise NoteError(note.problems[0].message if note.problems else "note cannot be read")
     before = note.schedule
     first_today = scheduler.schedules_today(before, today)
-    after = scheduler.review(before, q, today, max_interval) if first_today else before
+    after = _scheduled(deck, log, note, q, today, max_interval, settings) if first_today else before
     kind = "review" if first_today else "redrill"
     with _in_progress(deck):
         return _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_today, deck.root)
+
+
+def _scheduled(deck: Deck, log: ReviewLog, note: Note, q: int, today: dt.date, max_interval: int, settings) -> Schedule:
+    """The new schedule: SM-2, or FSRS when the deck's trainer.toml says so (trainer.memory)."""
+    from trainer import config, memory
+
+    settings = settings or config.load_cached(deck.root)
+    cap = min(max_interval, settings.max_interval)
+    s = note.schedule
+    if settings.algorithm != "fsrs":
+        return memory.forget_sm2(scheduler.review(s, q, today, cap))
+    history = None if memory.stored(s) is not None or s.is_new else memory.history_from_log(log, note.rel)
+    start = memory.initial_state(s, settings.weights, history)
+    return memory.fsrs_review(s, q, today, settings, before=start, max_interval=cap)
+
+
+def _updates(after: Schedule) -> dict[str, object]:
+    """The keys a review writes; an absent FSRS state is taken out of the note, not written as null."""
+    updates = after.values()
+    for key in MEMORY_KEYS:
+        if updates[key] is None:
+            updates[key] = REMOVE
+    return updates
 
 
 def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_today, root) -> Graded:
@@ -85,7 +110,7 @@ def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_t
     try:
         if kind == "review":
             written = update_note(
-                note.path, after.values(), expect=before, read_mtime_ns=note.mtime_ns or None, read_size=note.size or None, root=root
+                note.path, _updates(after), expect=before, read_mtime_ns=note.mtime_ns or None, read_size=note.size or None, root=root
             )
             reapplied = written.reapplied
             before_json = schedule_to_json(before, note.present)
@@ -104,7 +129,9 @@ def _refreshed(note: Note, schedule: Schedule) -> Note:
         size, mtime = st.st_size, st.st_mtime_ns
     except OSError:
         size, mtime = note.size, note.mtime_ns
-    return replace(note, schedule=schedule, present=note.present | frozenset(SCHEDULING_KEYS), size=size, mtime_ns=mtime)
+    written = frozenset(k for k in SCHEDULING_KEYS if getattr(schedule, k) is not None or k not in MEMORY_KEYS)
+    present = (note.present - frozenset(MEMORY_KEYS)) | written
+    return replace(note, schedule=schedule, present=present, size=size, mtime_ns=mtime)
 
 
 def undo_last(deck: Deck, log: ReviewLog, today: dt.date) -> Undone | None:

@@ -17,7 +17,12 @@ SCHEDULING_KEYS = (
     "ease_factor",
     "interval",
     "repetitions",
+    "stability",
+    "fsrs_difficulty",
 )
+
+#: FSRS's memory state (``trainer.memory``): written by FSRS decks, taken out by an SM-2 review.
+MEMORY_KEYS = ("stability", "fsrs_difficulty")
 
 #: Keys `trainer schedule` and `trainer import` add when they are missing (SPEC §1).
 STANDARD_KEYS = (
@@ -60,6 +65,10 @@ class Schedule:
     ease_factor: float = 2.5
     interval: int = 0
     repetitions: int = 0
+    stability: float | None = None
+    """FSRS memory state (days); ``None`` until an FSRS deck grades the card."""
+    fsrs_difficulty: float | None = None
+    """FSRS difficulty 1-10 (the author's ``difficulty: easy/medium/hard`` is a different key)."""
 
     @property
     def is_new(self) -> bool:

@@ -329,6 +329,8 @@ def read_fields(
     take("ease_factor", lambda v: _float(v, 1.3, None), 2.5)
     take("interval", _int, 0)
     take("repetitions", _int, 0)
+    take("stability", lambda v: None if v is None else _float(v, 0.001, 36500.0), None)
+    take("fsrs_difficulty", lambda v: None if v is None else _float(v, 1.0, 10.0), None)
     take("demos", _str_list, ())
     return out, problems
 
@@ -392,6 +394,8 @@ def parse_note(raw: bytes, rel: str, *, mtime_ns: int = 0, size: int = 0, root: 
         ease_factor=values["ease_factor"],  # type: ignore[arg-type]
         interval=values["interval"],  # type: ignore[arg-type]
         repetitions=values["repetitions"],  # type: ignore[arg-type]
+        stability=values["stability"],  # type: ignore[arg-type]
+        fsrs_difficulty=values["fsrs_difficulty"],  # type: ignore[arg-type]
     )
     present = _intern(frozenset(k for k in data if isinstance(k, str)))
     return Note(

@@ -1,0 +1,200 @@
+"""The memory model: FSRS (through fsrs-rs) beside SM-2, and predicted recall for both.
+
+Everything FSRS computes comes from ``fsrs_rs_python`` (the engine inside Anki); this module
+only maps the trainer's grades and days onto it. Day-based like the rest of the trainer: the
+first grade of a day schedules, ``next_review = day + max(1, round(interval))`` capped by
+``max_interval``, no fuzz (two machines must compute the same date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from trainer import scheduler
+from trainer.config import Settings
+from trainer.notes.model import Schedule
+
+AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
+RATING_NAMES = {AGAIN: "again", HARD: "hard", GOOD: "good", EASY: "easy"}
+SM2_RECALL_AT_INTERVAL = 0.9
+"""srs-benchmark's SM-2 model: recall is 0.9 when a card falls due, ``0.9^(elapsed / interval)``."""
+
+
+def rating(grade: int) -> int:
+    """Grade 0-5 → Anki's buttons: 0, 1, 2 → Again (still a failure, as in SM-2), 3 Hard, 4 Good, 5 Easy."""
+    scheduler.check_grade(grade)
+    return AGAIN if grade < scheduler.PASS else grade - 1
+
+
+def grade_of_rating(r: int) -> int:
+    """Anki's button → the SM-2 grade srs-benchmark's SM-2 uses (``rating + 1``: Again is 2)."""
+    if r not in RATING_NAMES:
+        raise ValueError(f"rating must be 1-4 (Again, Hard, Good, Easy), got {r!r}")
+    return r + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    stability: float
+    """Days until recall falls to 90%."""
+    difficulty: float
+    """1 (easy) to 10 (hard)."""
+
+
+@lru_cache(maxsize=8)
+def engine(weights: tuple[float, ...]):
+    """One fsrs-rs model per parameter set (building it checks and copies the parameters)."""
+    from fsrs_rs_python import FSRS
+
+    return FSRS(list(weights))
+
+
+def stored(s: Schedule) -> Memory | None:
+    """The FSRS state written in the note, when both keys are there."""
+    if s.stability is None or s.fsrs_difficulty is None:
+        return None
+    return Memory(s.stability, s.fsrs_difficulty)
+
+
+def from_sm2(s: Schedule, weights: Sequence[float]) -> Memory | None:
+    """fsrs-rs's SM-2 → FSRS conversion, from the note's ``ease_factor`` and ``interval``."""
+    if s.is_new:
+        return None
+    m = engine(tuple(weights)).memory_state_from_sm2(s.ease_factor, float(max(1, s.interval)), SM2_RECALL_AT_INTERVAL)
+    return Memory(m.stability, m.difficulty)
+
+
+def replay(history: Sequence[tuple[dt.date, int]], weights: Sequence[float]) -> Memory | None:
+    """The state after a card's scheduling reviews ``(day, grade)``, from its first one on, through fsrs-rs."""
+    if not history:
+        return None
+    from fsrs_rs_python import FSRSItem, FSRSReview
+
+    reviews, last = [], None
+    for day, g in history:
+        reviews.append(FSRSReview(rating(g), 0 if last is None else max(0, (day - last).days)))
+        last = day
+    m = engine(tuple(weights)).memory_state(FSRSItem(reviews))
+    return Memory(m.stability, m.difficulty)
+
+
+def history_from_log(log, rel: str) -> list[tuple[dt.date, int]] | None:
+    """The note's scheduling reviews in the review log (imported ones included), oldest first;
+    ``None`` unless the log holds its whole history (its first logged review was of a new card)."""
+    rows = log.conn.execute(
+        "SELECT day, grade, was_new FROM reviews WHERE note = ? AND kind = 'review' AND state = 'done'"
+        " AND undone = 0 AND grade IS NOT NULL ORDER BY day, id",
+        (rel,),
+    ).fetchall()
+    if not rows or not rows[0][2]:
+        return None
+    out, seen = [], set()
+    for day, g, _ in rows:
+        if day not in seen:  # one scheduling review a day
+            seen.add(day)
+            out.append((dt.date.fromisoformat(day), int(g)))
+    return out
+
+
+def initial_state(s: Schedule, weights: Sequence[float], history: Sequence[tuple[dt.date, int]] | None) -> Memory | None:
+    """A card's FSRS state before this grade: the note's, else its replayed log history (when the
+    log has it and it ends on the note's last review), else fsrs-rs's conversion of its SM-2 state."""
+    m = stored(s)
+    if m is not None:
+        return m
+    if s.is_new:
+        return None
+    if history and history[-1][0] == s.last_reviewed:
+        return replay(history, weights)
+    return from_sm2(s, weights)
+
+
+def _round_state(m: Memory) -> tuple[float, float]:
+    # As written in the note (two decimals), so the next grade's "unchanged since read" check holds.
+    return max(0.01, round(m.stability, 2)), min(10.0, max(1.0, round(m.difficulty, 2)))
+
+
+def fsrs_review(
+    s: Schedule, grade: int, day: dt.date, settings: Settings, *, before: Memory | None, max_interval: int | None = None
+) -> Schedule:
+    """One scheduling FSRS review. The SM-2 keys move as SM-2 would (so switching back works);
+    ``interval``/``next_review`` are FSRS's, and the memory state is stored beside them."""
+    cap = min(settings.max_interval, max_interval if max_interval is not None else scheduler.MAX_INTERVAL)
+    shadow = scheduler.review(s, grade, day, cap)
+    elapsed = 0 if s.last_reviewed is None else max(0, (day - s.last_reviewed).days)
+    from fsrs_rs_python import MemoryState
+
+    state = None if before is None else MemoryState(before.stability, before.difficulty)
+    nxt = engine(settings.weights).next_states(state, settings.desired_retention, elapsed)
+    item = getattr(nxt, RATING_NAMES[rating(grade)])
+    interval = next_interval_days(item.interval, cap)
+    stability, difficulty = _round_state(Memory(item.memory.stability, item.memory.difficulty))
+    return replace(
+        shadow,
+        interval=interval,
+        next_review=_add_days(day, interval),
+        stability=stability,
+        fsrs_difficulty=difficulty,
+    )
+
+
+def next_interval_days(interval: float, max_interval: int) -> int:
+    return max(1, min(max(1, round(interval)), max_interval))
+
+
+def _add_days(day: dt.date, days: int) -> dt.date:
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max
+
+
+def forget_sm2(s: Schedule) -> Schedule:
+    """An SM-2 review drops the FSRS state: it no longer describes the card (a later switch back
+    rebuilds it from the log or from ease and interval)."""
+    return replace(s, stability=None, fsrs_difficulty=None) if s.stability is not None or s.fsrs_difficulty is not None else s
+
+
+# ---------------------------------------------------------------- predicted recall
+
+
+def fsrs_curve(elapsed: float, stability: float, decay: float) -> float:
+    """FSRS-6's forgetting curve as fsrs-rs computes it (``Card.retention_on``; checked in tests):
+    recall is 0.9 after ``stability`` days, falling as a power law with the fitted ``decay``."""
+    factor = 0.9 ** (-1.0 / decay) - 1.0
+    return (1.0 + factor * max(0.0, elapsed) / stability) ** (-decay)
+
+
+def sm2_curve(elapsed: float, interval: float) -> float:
+    return SM2_RECALL_AT_INTERVAL ** (max(0.0, elapsed) / max(1.0, interval))
+
+
+def recall(s: Schedule, day: dt.date, settings: Settings) -> float | None:
+    """Predicted probability of recalling the card on ``day`` (``None`` for a card never studied)."""
+    if s.is_new or s.last_reviewed is None:
+        return None
+    elapsed = (day - s.last_reviewed).days
+    if settings.algorithm == "fsrs":
+        m = stored(s) or from_sm2(s, settings.weights)
+        if m is not None:
+            return fsrs_curve(elapsed, m.stability, settings.weights[20])
+    return sm2_curve(elapsed, s.interval)
+
+
+def recall_many(schedules: Iterable[Schedule], day: dt.date, settings: Settings) -> list[float | None]:
+    return [recall(s, day, settings) for s in schedules]
+
+
+def curve(s: Schedule, start: dt.date, days: int, settings: Settings) -> list[tuple[dt.date, float]]:
+    """A card's predicted recall day by day, for its details view."""
+    out = []
+    for i in range(days):
+        d = start + dt.timedelta(days=i)
+        r = recall(s, d, settings)
+        if r is not None:
+            out.append((d, r))
+    return out
+
