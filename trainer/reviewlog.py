@@ -10,7 +10,8 @@ import datetime as dt
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Iterator
 
@@ -37,7 +38,60 @@ CREATE INDEX IF NOT EXISTS reviews_day ON reviews(day);
 CREATE INDEX IF NOT EXISTS reviews_note ON reviews(note);
 """
 
-KINDS = ("review", "redrill", "undo", "import")
+#: Reviews brought from an Anki package (issue 16): ``imported`` marks them (never undone),
+#: ``anki_revlog_id`` (Anki's revlog id, the review time in ms) keeps a second import of the same
+#: package from adding them twice. Added in place to a log made before they existed.
+IMPORTED_COLUMNS = (
+    ("imported", "INTEGER NOT NULL DEFAULT 0"),
+    ("anki_revlog_id", "INTEGER"),
+)
+
+
+def _migrate_imported(conn: sqlite3.Connection, *, readonly: bool = False) -> None:
+    """Add the imported-review columns to an older log (idempotent).
+
+    A read-only connection cannot alter the table: a temporary view of the same name (the temp
+    schema is searched first) shows the missing columns with their defaults instead.
+    """
+    have = {row[1] for row in conn.execute("PRAGMA table_info(reviews)")}
+    missing = [(n, d) for n, d in IMPORTED_COLUMNS if n not in have]
+    if readonly:
+        if missing and have:
+            extra = ", ".join(f"{'0' if n == 'imported' else 'NULL'} AS {n}" for n, _ in missing)
+            conn.execute(f"CREATE TEMP VIEW reviews AS SELECT *, {extra} FROM main.reviews")
+        return
+    for name, decl in missing:
+        conn.execute(f"ALTER TABLE reviews ADD COLUMN {name} {decl}")
+    conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS reviews_anki_revlog ON reviews(anki_revlog_id)")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedReview:
+    """One review from another program's history (an Anki revlog row), as the log keeps it."""
+
+    anki_revlog_id: int
+    note: str
+    ts: str
+    day: dt.date
+    kind: str
+    """``review`` for the first grade of its day, ``redrill`` for the later ones (as our own rows)."""
+    grade: int
+    duration_ms: int | None
+    was_new: bool
+    after: dict | None
+
+class LogKind(StrEnum):
+    """What a log row records (a ``str``: it is stored and compared as its value)."""
+
+    REVIEW = "review"
+    """A scheduling grade: the first grade of a card on a day."""
+    REDRILL = "redrill"
+    """A later grade the same day: logged, the schedule is unchanged."""
+    UNDO = "undo"
+    IMPORT = "import"
+
+
+KINDS = tuple(LogKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +100,7 @@ class LogRow:
     note: str
     ts: str
     day: dt.date
-    kind: str
+    kind: LogKind
     grade: int | None
     duration_ms: int | None
     was_new: bool
@@ -55,6 +109,8 @@ class LogRow:
     state: str
     undone: bool
     undo_of: int | None
+    imported: bool = False
+    """Brought from another program's history (an Anki package), not graded here."""
 
 
 def schedule_to_json(s: Schedule, present: frozenset[str] | None = None) -> dict:
@@ -102,6 +158,7 @@ class ReviewLog:
                 # file that cannot change rather than fail the command.
                 conn.close()
                 conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True, timeout=10)
+            _migrate_imported(conn, readonly=True)
             return cls(conn, db)
         db = paths.state_file(deck_root, "trainer.db")
         conn = sqlite3.connect(db, timeout=10, isolation_level=None)
@@ -113,6 +170,7 @@ class ReviewLog:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.executescript(SCHEMA)
+                _migrate_imported(conn)
                 break
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or attempt == 99:
@@ -125,6 +183,7 @@ class ReviewLog:
     def memory(cls) -> "ReviewLog":
         conn = sqlite3.connect(":memory:", isolation_level=None)
         conn.executescript(SCHEMA)
+        _migrate_imported(conn)
         return cls(conn, None)
 
     def close(self) -> None:
@@ -188,13 +247,14 @@ class ReviewLog:
 
     def last_undoable(self) -> LogRow | None:
         row = self.conn.execute(
-            "SELECT * FROM reviews WHERE kind IN ('review', 'redrill') AND undone = 0 AND state = 'done'"
+            f"SELECT {_COLUMNS} FROM reviews WHERE kind IN ('review', 'redrill') AND undone = 0 AND state = 'done'"
+            " AND imported = 0"
             " ORDER BY id DESC LIMIT 1"
         ).fetchone()
         return _row(row) if row else None
 
     def rows(self, *, since: dt.date | None = None, kinds: tuple[str, ...] = KINDS) -> Iterator[LogRow]:
-        q = f"SELECT * FROM reviews WHERE kind IN ({','.join('?' * len(kinds))}) AND state = 'done'"
+        q = f"SELECT {_COLUMNS} FROM reviews WHERE kind IN ({','.join('?' * len(kinds))}) AND state = 'done'"
         args: list[object] = list(kinds)
         if since is not None:
             q += " AND day >= ?"
@@ -203,7 +263,43 @@ class ReviewLog:
             yield _row(row)
 
     def pending(self) -> list[LogRow]:
-        return [_row(r) for r in self.conn.execute("SELECT * FROM reviews WHERE state = 'pending' ORDER BY id")]
+        return [_row(r) for r in self.conn.execute(f"SELECT {_COLUMNS} FROM reviews WHERE state = 'pending' ORDER BY id")]
+
+    def seconds_spent(self, row_ids: list[int]) -> float:
+        """Time spent on these grades (each row's ``duration_ms``), in seconds."""
+        total = 0
+        for start in range(0, len(row_ids), 500):
+            chunk = row_ids[start:start + 500]
+            (ms,) = self.conn.execute(
+                f"SELECT COALESCE(SUM(duration_ms), 0) FROM reviews WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchone()
+            total += ms
+        return total / 1000
+
+    def add_imported(self, reviews: list[ImportedReview]) -> int:
+        """Append reviews from another program's history; one already here (same Anki revlog id)
+        is left as it is, so importing a package twice adds nothing. Returns how many were added.
+        The caller holds the transaction."""
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO reviews (note, ts, day, kind, grade, duration_ms, was_new, after, state,"
+            " imported, anki_revlog_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'done', 1, ?)",
+            [
+                (
+                    r.note,
+                    r.ts,
+                    r.day.isoformat(),
+                    r.kind,
+                    r.grade,
+                    r.duration_ms,
+                    int(r.was_new),
+                    json.dumps(r.after, ensure_ascii=False) if r.after is not None else None,
+                    r.anki_revlog_id,
+                )
+                for r in reviews
+            ],
+        )
+        return self.conn.total_changes - before
 
     def new_cards_on(self, day: dt.date) -> int:
         """New cards introduced on ``day`` (scheduling reviews of never-reviewed cards, not undone)."""
@@ -215,19 +311,18 @@ class ReviewLog:
         return int(n)
 
 
+_FIELDS = tuple(f.name for f in fields(LogRow))
+_COLUMNS = ", ".join(_FIELDS)
+"""Every query names its columns: a row is read by name, whatever order the table has them in."""
+
+
 def _row(r: tuple) -> LogRow:
-    return LogRow(
-        id=r[0],
-        note=r[1],
-        ts=r[2],
-        day=dt.date.fromisoformat(r[3]),
-        kind=r[4],
-        grade=r[5],
-        duration_ms=r[6],
-        was_new=bool(r[7]),
-        before=json.loads(r[8]) if r[8] else None,
-        after=json.loads(r[9]) if r[9] else None,
-        state=r[10],
-        undone=bool(r[11]),
-        undo_of=r[12],
-    )
+    v = dict(zip(_FIELDS, r))
+    v["day"] = dt.date.fromisoformat(v["day"])
+    v["kind"] = LogKind(v["kind"])
+    v["was_new"] = bool(v["was_new"])
+    v["before"] = json.loads(v["before"]) if v["before"] else None
+    v["after"] = json.loads(v["after"]) if v["after"] else None
+    v["undone"] = bool(v["undone"])
+    v["imported"] = bool(v["imported"])
+    return LogRow(**v)

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from trainer.deck import Deck
-from trainer.notes.parse import NoteError, decode, find_question, split_frontmatter
+from trainer.notes.parse import NoteError, decode, find_question, load_yaml, split_frontmatter
 
 
 def normalise(body: str) -> str:
@@ -62,6 +62,8 @@ class Index:
     """Notes that were in the deck before the run (the rest were planned by it)."""
     folded: set[str] = field(default_factory=set)
     """Case-folded names of every note, so generated names never differ by case alone."""
+    by_anki: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(``anki_note_id``, ``anki_cloze`` or 0) → the note imported from that Anki card."""
 
     @classmethod
     def of_deck(cls, deck: Deck, *, clean_temp: bool) -> "Index":
@@ -78,7 +80,21 @@ class Index:
                 continue
             body = body_of(text)
             index.add(rel, body_key(body), question_of(body, rel), in_deck=True)
+            if "anki_note_id" in text[: len(text) - len(body)]:
+                index._anki(rel, text)
         return index
+
+    def _anki(self, rel: str, text: str) -> None:
+        try:
+            split = split_frontmatter(text)
+            data = load_yaml(split.yaml)[0] if split else None
+        except NoteError:
+            return
+        if not isinstance(data, dict):
+            return
+        nid, cloze = data.get("anki_note_id"), data.get("anki_cloze", 0)
+        if isinstance(nid, int) and not isinstance(nid, bool) and isinstance(cloze, int):
+            self.by_anki.setdefault((nid, cloze), rel)
 
     def add(self, rel: str, key: str | None, question: str, *, in_deck: bool = False) -> None:
         self.body_of_rel[rel] = key

@@ -65,6 +65,8 @@ class ImportReport:
     flagged: list[Entry] = field(default_factory=list)
     """Imported, but a note with the same question and a different body exists (SPEC §7)."""
     warnings: list[Entry] = field(default_factory=list)
+    reviews_imported: int = 0
+    """Reviews from an Anki package's history added to the review log."""
 
     def _of(self, action: str) -> list[Entry]:
         return [e for e in self.entries if e.action == action]
@@ -123,6 +125,7 @@ class ImportReport:
             "failed": [e.to_dict() for e in self.failed],
             "flagged": [e.to_dict() for e in self.flagged],
             "warnings": [e.to_dict() for e in self.warnings],
+            "reviews_imported": self.reviews_imported,
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -145,6 +148,9 @@ class ImportReport:
         if c["flagged"]:
             head += f" ({c['flagged']} possible duplicate{'s' if c['flagged'] != 1 else ''} flagged)"
         lines.append(head)
+        if self.reviews_imported:
+            n = self.reviews_imported
+            lines.append(f"review history: {n} Anki review{'s' if n != 1 else ''} added to the review log")
         for e in self.entries:
             if e.action == "skipped":
                 lines.append(f"  skipped  {printable(e.source)}: {printable(e.reason)}")

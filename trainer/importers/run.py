@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Callable, Literal
 
 from trainer.deck import Deck
-from trainer.importers import anki, markdown, names, obsidian
+from trainer.importers import anki, apkg, markdown, names, obsidian
+from trainer.importers.apkg_package import SUFFIXES as APKG_SUFFIXES
 from trainer.importers.dedupe import Index, question_key
 from trainer.importers.markdown import Prepared, SourceError
 from trainer.importers.names import ImportRefused
@@ -42,7 +43,7 @@ from trainer.notes.model import SCHEDULING_KEYS
 from trainer.notes.parse import NoteError, decode, load_yaml, parse_note, split_frontmatter
 from trainer.notes.store import Conflict, NoteGone, update_note
 from trainer.notes.write import REMOVE, TEMP_MARK, WriteError, edit_frontmatter
-from trainer.reviewlog import ReviewLog
+from trainer.reviewlog import ImportedReview, ReviewLog
 
 OnConflict = Literal["skip", "update", "rename"]
 ON_CONFLICT = ("skip", "update", "rename")
@@ -54,7 +55,7 @@ _BATCH = 512
 class Candidate:
     """One note to bring in, before it is read."""
 
-    kind: Literal["markdown", "anki"]
+    kind: Literal["markdown", "anki", "apkg"]
     path: Path
     label: str
     target: tuple[str, ...] = ()
@@ -62,6 +63,8 @@ class Candidate:
     vault: bool = False
     row: anki.Row | None = None
     export: anki.Export | None = None
+    plan: apkg.cards.CardPlan | None = None
+    package: apkg.ApkgSource | None = None
 
 
 # ---------------------------------------------------------------- sources
@@ -87,7 +90,9 @@ def _part(name: str) -> str:
     return fixed + ".md" if name.lower().endswith(".md") else fixed
 
 
-def _walk(folder: Path, root: Path, vault: bool, report: ImportReport, label_base: str) -> list[Candidate]:
+def _walk(
+    folder: Path, root: Path, vault: bool, report: ImportReport, label_base: str, stage: bool = True
+) -> list[Candidate]:
     """Notes under ``folder``: hidden folders skipped, symlinks not followed, sorted."""
     out: list[Candidate] = []
     stack: list[tuple[Path, tuple[str, ...]]] = [(folder, ())]
@@ -132,6 +137,8 @@ def _walk(folder: Path, root: Path, vault: bool, report: ImportReport, label_bas
                     continue
                 if anki.looks_like_export(head):
                     out.extend(_anki_candidates(Path(entry.path), label, report))
+            elif lower.endswith(APKG_SUFFIXES):
+                out.extend(_apkg_candidates(Path(entry.path), label, root, report, stage))
         stack.extend(reversed(subdirs))
     return out
 
@@ -149,7 +156,33 @@ def _anki_candidates(path: Path, label: str, report: ImportReport) -> list[Candi
     return [Candidate("anki", path, f"{label} row {r.number}", row=r, export=export) for r in export.rows]
 
 
-def collect(sources: list[Path], root: Path, into: tuple[str, ...], report: ImportReport) -> list[Candidate]:
+def _apkg_candidates(path: Path, label: str, root: Path, report: ImportReport, stage: bool) -> list[Candidate]:
+    """A package's cards, read whole first: a broken package is one failure and nothing written."""
+    try:
+        source = apkg.load(path, label, root, stage=stage)
+    except SourceError as exc:
+        report.add("failed", label, None, f"cannot import this Anki package: {exc}")
+        return []
+    except OSError as exc:
+        report.add("failed", label, None, f"cannot import this Anki package: {exc.strerror or exc}")
+        return []
+    report.sources.append(SourceInfo(label, "Anki package", len(source.plans)))
+    if source.folded:
+        n = source.folded
+        report.warnings.append(Entry("warning", label, None, f"{n} more card{'s' if n != 1 else ''} of the same notes"
+                                     " (reversed cards) folded into one note each, with the first card's schedule"))
+    for problem in source.problems:
+        report.warnings.append(Entry("warning", label, None, problem))
+    return [
+        Candidate("apkg", path, f"{label} note {p.note.id}" + (f" cloze {p.cloze}" if p.cloze else ""),
+                  plan=p, package=source)
+        for p in source.plans
+    ]
+
+
+def collect(
+    sources: list[Path], root: Path, into: tuple[str, ...], report: ImportReport, *, stage: bool = True
+) -> list[Candidate]:
     out: list[Candidate] = []
     for src in sources:
         src = Path(src)
@@ -159,7 +192,7 @@ def collect(sources: list[Path], root: Path, into: tuple[str, ...], report: Impo
             continue
         if src.is_dir():
             vault = obsidian.is_vault(src)
-            found = _walk(src, root, vault, report, label)
+            found = _walk(src, root, vault, report, label, stage)
             for c in found:
                 if c.kind == "markdown":
                     c.target = (*into, *c.target)
@@ -177,8 +210,11 @@ def collect(sources: list[Path], root: Path, into: tuple[str, ...], report: Impo
                 report.sources.append(SourceInfo(label, "markdown file", 1))
             elif lower.endswith(ANKI_SUFFIXES):
                 out.extend(_anki_candidates(src, label, report))
+            elif lower.endswith(APKG_SUFFIXES):
+                out.extend(_apkg_candidates(src, label, root, report, stage))
             else:
-                report.add("failed", label, None, "not a markdown note (.md) or an Anki text export (.txt)")
+                report.add("failed", label, None,
+                           "not a markdown note (.md), an Anki text export (.txt) or an Anki package (.apkg, .colpkg)")
         else:
             report.add("failed", label, None, "not a file or folder")
     return out
@@ -263,9 +299,9 @@ class _Writer:
         self.today = today
         self.report = report
         self.mode = 0o666 & ~_umask()
-        self.pending: list[tuple[Entry, Path, Path, dict]] = []
+        self.pending: list[tuple[Entry, Path, Path, dict, list]] = []
 
-    def add(self, entry: Entry, rel: str, data: bytes, after: dict) -> None:
+    def add(self, entry: Entry, rel: str, data: bytes, after: dict, history: list | None = None) -> None:
         path = self.root / rel
         parent = path.parent
         if not self.dirs.inside(parent):
@@ -284,7 +320,7 @@ class _Writer:
             os.unlink(tmp)
             raise
         os.close(fd)
-        self.pending.append((entry, tmp, path, after))
+        self.pending.append((entry, tmp, path, after, history or []))
         if len(self.pending) >= _BATCH:
             self.flush()
 
@@ -293,19 +329,19 @@ class _Writer:
             return
         batch, self.pending = self.pending, []
         try:
-            _durable(self.root, [t for _, t, _, _ in batch])
-            done: list[tuple[Entry, dict]] = []
-            for entry, tmp, path, after in batch:
+            _durable(self.root, [t for _, t, _, _, _ in batch])
+            done: list[tuple[Entry, dict, list]] = []
+            for entry, tmp, path, after, history in batch:
                 try:
                     _place(tmp, path)
-                    done.append((entry, after))
+                    done.append((entry, after, history))
                 except FileExistsError:
                     entry.action, entry.reason = "failed", f"{entry.target} appeared while importing; not overwritten"
                 except OSError as exc:
                     entry.action, entry.reason = "failed", f"cannot write {entry.target}: {exc.strerror}"
             _durable(self.root, [])
         finally:
-            for _, tmp, _, _ in batch:
+            for _, tmp, _, _, _ in batch:
                 try:
                     os.unlink(tmp)
                 except FileNotFoundError:
@@ -314,14 +350,16 @@ class _Writer:
                     pass
         self._log(done)
 
-    def _log(self, done: list[tuple[Entry, dict]]) -> None:
+    def _log(self, done: list[tuple[Entry, dict, list]]) -> None:
         if self.log is None or not done:
             return
         conn = self.log.conn
         try:
             conn.execute("BEGIN")
-            for entry, after in done:
+            for entry, after, history in done:
                 self.log.begin(entry.target or "", "import", self.today, pending=False, after=after)
+                if history:
+                    self.report.reviews_imported += self.log.add_imported(_reviews(entry.target or "", history))
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             try:
@@ -330,13 +368,34 @@ class _Writer:
                 pass
             self.report.warnings.append(Entry("warning", "review log", None, f"imports not logged: {exc}"))
 
+    def log_history(self, rel: str, history: list) -> None:
+        """An updated note's Anki reviews: only those not in the log yet are added."""
+        if self.log is None or not history:
+            return
+        conn = self.log.conn
+        try:
+            conn.execute("BEGIN")
+            self.report.reviews_imported += self.log.add_imported(_reviews(rel, history))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            self.report.warnings.append(Entry("warning", "review log", None, f"Anki reviews not logged: {exc}"))
+
     def abort(self) -> None:
-        for _, tmp, _, _ in self.pending:
+        for _, tmp, _, _, _ in self.pending:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
         self.pending = []
+
+
+def _reviews(rel: str, history: list) -> list[ImportedReview]:
+    return [ImportedReview(rid, rel, ts, day, kind, grade, ms, new, after)
+            for rid, ts, day, kind, grade, ms, new, after in history]
 
 
 def _place(tmp: Path, path: Path) -> None:
@@ -406,8 +465,14 @@ def run_import(
     _check_sources(sources, root)
 
     report = ImportReport(dry_run=dry_run)
-    candidates = collect(sources, root, into_parts, report)
-    index = Index.of_deck(deck, clean_temp=not dry_run)
+    candidates = collect(sources, root, into_parts, report, stage=not dry_run)
+    packages = {id(c.package): c.package for c in candidates if c.package is not None}
+    try:
+        index = Index.of_deck(deck, clean_temp=not dry_run)
+    except BaseException:
+        for package in packages.values():
+            package.cleanup()
+        raise
     dirs = _Dirs(root)
     writer = None if dry_run else _Writer(root, log, today, report, dirs)
     total = len(candidates)
@@ -424,6 +489,8 @@ def run_import(
     finally:
         if writer:
             writer.abort()
+        for package in packages.values():
+            package.cleanup()
     return report
 
 
@@ -453,6 +520,28 @@ def _one(
             )
             stem, fallback = rel.rsplit("/", 1)[-1][:-3], None
             folder = cand.target[:-1]
+        elif cand.kind == "apkg":
+            assert cand.plan is not None and cand.package is not None
+            plan, package = cand.plan, cand.package
+            known = index.by_anki.get((plan.note.id, plan.cloze))
+            if known is not None:
+                if on_conflict == "update":
+                    made = package.prepare(plan, tuple(known.split("/")[:-1]), today)
+                    _update(label, known, made.prepared, root, report, dry_run=writer is None,
+                            schedule_keys=(*SCHEDULING_KEYS, *apkg.FSRS_KEYS), newer=made.anki_last)
+                    if writer is not None:
+                        writer.log_history(known, made.history)
+                else:
+                    report.add("skipped", label, known, f"already imported as {known} (Anki note {plan.note.id})")
+                return
+            folder = (*into, *plan.folder)
+            made = package.prepare(plan, folder, today)
+            prep = made.prepared
+            fallback = f"anki-{plan.note.id}" + (f"-c{plan.cloze}" if plan.cloze else "")
+            stem = names.safe_stem(made.question, fallback)
+            rel = "/".join((*folder, stem + names.SUFFIX))
+            if not prep.question:
+                prep.question = stem
         else:
             assert cand.row is not None and cand.export is not None
             prep, qtext = anki.prepare_row(cand.row, cand.export, source=label, created=created, today=today)
@@ -487,7 +576,7 @@ def _one(
         return
 
     planned_here = rel in index.body_of_rel and rel not in index.in_deck
-    case_clash = cand.kind == "anki" and rel not in index.body_of_rel and rel.casefold() in index.folded
+    case_clash = cand.kind in ("anki", "apkg") and rel not in index.body_of_rel and rel.casefold() in index.folded
     if planned_here or case_clash:
         rel = _free(folder, stem, index, root)  # two notes of this run, one name: number the later one
     elif rel in index.in_deck or os.path.lexists(root / rel):
@@ -515,9 +604,16 @@ def _one(
             Entry("flagged", label, rel, f"same question as {same_q}, different body: possible duplicate", other=same_q)
         )
     index.add(rel, prep.key, prep.question)
+    if cand.plan is not None:
+        index.by_anki[(cand.plan.note.id, cand.plan.cloze)] = rel
     if writer is not None:
         try:
-            writer.add(entry, rel, prep.data, prep.after)
+            history = None
+            if cand.kind == "apkg":
+                assert cand.package is not None
+                cand.package.place_media(made.media)  # the files a note links to are there before it
+                history = made.history
+            writer.add(entry, rel, prep.data, prep.after, history)
         except ImportRefused as exc:
             entry.action, entry.reason = "failed", str(exc)
         except OSError as exc:
@@ -533,7 +629,22 @@ def _free(folder: tuple[str, ...], stem: str, index: Index, root: Path) -> str:
         n += 1
 
 
-def _update(label: str, rel: str, prep: Prepared, root: Path, report: ImportReport, *, dry_run: bool) -> None:
+def _update(
+    label: str,
+    rel: str,
+    prep: Prepared,
+    root: Path,
+    report: ImportReport,
+    *,
+    dry_run: bool,
+    schedule_keys: tuple[str, ...] = SCHEDULING_KEYS,
+    newer: dt.date | None = None,
+) -> None:
+    """Bring ``prep.brought`` into the note at ``rel``; never its body.
+
+    A card studied here keeps its schedule (its reviews are the deck's), unless the source
+    was reviewed on a later day than the note (``newer``: an Anki card studied since).
+    """
     path = root / rel
     if not names.inside(root, path):
         report.add("failed", label, rel, f"{rel} leads outside the deck (a symlink?); refused")
@@ -542,8 +653,10 @@ def _update(label: str, rel: str, prep: Prepared, root: Path, report: ImportRepo
     try:
         existing = parse_note(path.read_bytes(), rel)
         if not existing.fatal and not existing.schedule.is_new:
-            # the card has been studied here: its schedule is the deck's, never the source's
-            brought = {k: v for k, v in brought.items() if k not in SCHEDULING_KEYS}
+            local = existing.schedule.last_reviewed
+            if newer is None or (local is not None and local >= newer):
+                # the card has been studied here: its schedule is the deck's, never the source's
+                brought = {k: v for k, v in brought.items() if k not in schedule_keys}
         changed = _changes(path, brought)
     except (NoteError, OSError) as exc:
         report.add("failed", label, rel, f"cannot update {rel}: {exc}")

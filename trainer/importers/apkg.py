@@ -1,0 +1,226 @@
+"""An Anki package as an import source: read whole and checked before anything is written.
+
+:func:`load` unpacks the collection into a private temp folder, reads it, and reads every media
+file a card refers to (checking sizes and checksums); with ``stage`` the media are written to a
+hidden folder of the deck (``.trainer/import-…``, same file system). Any fault of the package is
+one :class:`PackageError` at that point, when the deck has not been touched. The run then makes
+each note (:meth:`ApkgSource.prepare`) and links the staged media of the notes it writes into an
+``attachments/`` folder beside them (:meth:`ApkgSource.place_media`); :meth:`ApkgSource.cleanup`
+removes the staging folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trainer import paths
+from trainer.importers import apkg_cards as cards
+from trainer.importers import names
+from trainer.importers.apkg_collection import Collection, read_collection
+from trainer.importers.apkg_package import Limits, PackageError, TempFolder, connect_readonly, open_package
+from trainer.importers.dedupe import body_key
+from trainer.importers.markdown import Prepared, log_state, new_card_values
+from trainer.notes.parse import NoteError
+from trainer.notes.write import TEMP_MARK, edit_frontmatter, encode
+
+#: Frontmatter keys an Anki package brings beyond SPEC §1's: FSRS state and the card's identity.
+FSRS_KEYS = ("stability", "fsrs_difficulty")
+KEY_ORDER = (
+    "created", "last_reviewed", "next_review", "review_count", "difficulty", "mastery_level", "tags",
+    "related_outlines", "ease_factor", "interval", "repetitions", *FSRS_KEYS, "anki_note_id", "anki_cloze",
+)
+
+
+@dataclass
+class Media:
+    size: int
+    digest: bytes
+    staged: Path | None
+
+
+@dataclass
+class Made:
+    """One card made into a note, with what its writing needs."""
+
+    prepared: Prepared
+    question: str
+    media: list[tuple[str, str]]
+    """(original name, deck-relative target path) of the media files the note links to."""
+    history: list[tuple]
+    anki_last: dt.date | None
+
+
+@dataclass
+class ApkgSource:
+    label: str
+    root: Path
+    col: Collection
+    plans: list[cards.CardPlan]
+    folded: int
+    problems: list[str]
+    media: dict[str, Media]
+    staging: Path | None
+    crt_date: dt.date
+    claimed: dict[str, str] = field(default_factory=dict)
+    """Deck-relative media path → original name it holds (or will hold) in this run."""
+    assigned: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ notes
+
+    def prepare(self, plan: cards.CardPlan, folder: tuple[str, ...], today: dt.date) -> Made:
+        missing: list[str] = []
+        used: list[tuple[str, str]] = []
+
+        def link(name: str) -> str | None:
+            target = self._media_target(folder, name)
+            if target is None:
+                if name not in missing:
+                    missing.append(name)
+                return None
+            if (name, target) not in used:
+                used.append((name, target))
+            return target.rsplit("/", 2)[-2] + "/" + target.rsplit("/", 1)[-1]
+
+        body, question = cards.render(plan, link)
+        rows = cards.graded(self.col.revlog.get(plan.card.id, []), self.col.rollover)
+        created = cards.created_date(plan, rows, today)
+        sched, warnings = cards.schedule_values(plan, rows, self.crt_date, today)
+        values = new_card_values({}, created, today, cards.tags_of(plan))
+        values.update(sched)
+        values["anki_note_id"] = plan.note.id
+        if plan.cloze:
+            values["anki_cloze"] = plan.cloze
+        values = {k: values[k] for k in KEY_ORDER if k in values}
+        try:
+            text = edit_frontmatter(body, values).text
+        except NoteError as exc:  # pragma: no cover - the values are ours
+            raise PackageError(str(exc)) from None
+        warnings += [f"media {n!r} is not in the package; the note shows its name only" for n in missing]
+        brought = {k: v for k, v in values.items() if k not in ("created", "difficulty", "related_outlines")}
+        prepared = Prepared(
+            data=encode(text, False),
+            body=body,
+            question=question,
+            key=body_key(body),
+            brought=brought,
+            after=log_state(values, created, today, self.label),
+            warnings=warnings,
+        )
+        return Made(prepared, question, used, cards.history(rows), rows[-1].day if rows else None)
+
+    # ------------------------------------------------------------ media
+
+    def _media_target(self, folder: tuple[str, ...], name: str) -> str | None:
+        key = ("/".join(folder), name)
+        got = self.assigned.get(key)
+        if got is not None:
+            return got
+        info = self.media.get(name)
+        if info is None:
+            return None
+        safe = cards.safe_media_name(name)
+        stem, dot, ext = safe.rpartition(".") if "." in safe else (safe, "", "")
+        n = 1
+        while True:
+            fname = safe if n == 1 else names.numbered(stem, n, max_bytes=names.MAX_NAME_BYTES - 10) + dot + ext
+            rel = "/".join((*folder, cards.ATTACHMENTS, fname))
+            owner = self.claimed.get(rel)
+            if owner == name or (owner is None and self._free_or_same(rel, info)):
+                self.claimed[rel] = name
+                self.assigned[key] = rel
+                return rel
+            n += 1
+
+    def _free_or_same(self, rel: str, info: Media) -> bool:
+        path = self.root / rel
+        if not os.path.lexists(path):
+            return True
+        try:
+            if path.is_symlink() or not path.is_file() or path.stat().st_size != info.size:
+                return False
+            return hashlib.blake2b(path.read_bytes(), digest_size=16).digest() == info.digest
+        except OSError:
+            return False
+
+    def place_media(self, used: list[tuple[str, str]]) -> None:
+        """Link the staged media of one note into place (an identical file there is kept)."""
+        for name, rel in used:
+            info = self.media[name]
+            path = self.root / rel
+            if os.path.lexists(path):
+                if self._free_or_same(rel, info):
+                    continue
+                raise FileExistsError(f"{rel} appeared while importing; not overwritten")
+            folder = path.parent
+            folder.mkdir(parents=True, exist_ok=True)
+            if not names.inside(self.root, folder):
+                raise PackageError(f"{rel}: its folder leads outside the deck (a symlink?); not written")
+            assert info.staged is not None
+            try:
+                os.link(info.staged, path, follow_symlinks=False)
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links here: copy beside it, then move into place
+                tmp = folder / f".{path.name[:40]}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+                shutil.copyfile(info.staged, tmp)
+                try:
+                    if os.path.lexists(path):
+                        raise FileExistsError(f"{rel} appeared while importing; not overwritten")
+                    os.replace(tmp, path)
+                finally:
+                    if tmp.exists():
+                        tmp.unlink()
+
+    def cleanup(self) -> None:
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
+
+
+def load(path: Path, label: str, root: Path, *, stage: bool, limits: Limits | None = None) -> ApkgSource:
+    """Read the package at ``path`` whole; raises :class:`PackageError` (the deck untouched)."""
+    pkg = open_package(path, limits)
+    staging: Path | None = None
+    try:
+        with TempFolder() as tmp:
+            db = pkg.extract_collection(tmp)
+            conn = connect_readonly(db)
+            try:
+                col = read_collection(conn)
+            finally:
+                conn.close()
+        plans, folded, problems = cards.plan_cards(col)
+        wanted: list[str] = []
+        seen: set[str] = set()
+        for plan in plans:
+            for name in cards.media_refs(plan.note.fields):
+                if name not in seen:
+                    seen.add(name)
+                    wanted.append(name)
+        if stage and wanted:
+            staging = paths.ensure_state_dir(root) / f"import-{os.getpid()}-{secrets.token_hex(4)}"
+            staging.mkdir()
+        media: dict[str, Media] = {}
+        for i, name in enumerate(wanted):
+            data = pkg.media_bytes(name)
+            if data is None:
+                continue
+            staged = None
+            if staging is not None:
+                staged = staging / str(i)
+                staged.write_bytes(data)
+            media[name] = Media(len(data), hashlib.blake2b(data, digest_size=16).digest(), staged)
+    except BaseException:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        pkg.close()
+    crt_date = cards.local_date(col.crt) or dt.date(1970, 1, 1)
+    return ApkgSource(label, root, col, plans, folded, problems, media, staging, crt_date)
