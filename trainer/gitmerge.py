@@ -90,24 +90,19 @@ def _sources(text: str) -> dict[str, str]:
 def choose(base: Version, ours: Version, theirs: Version) -> dict[str, str | None]:
     """The scheduling keys' source text in the merge (``None``: the key is left out).
 
-    The side with the later review gives all of them. A key it does not have stays out, unless
-    the other side added it (nothing the base lacked is dropped). With equally recent reviews,
-    each key is merged three ways: a side that left it as in the base takes the other's; if both
-    changed it, ours stands.
+    The side with the later review gives all of them, as one state: a key it does not have
+    (an SM-2 review takes FSRS's keys out) is left out, whatever the earlier review wrote. With
+    equally recent reviews, each key is merged three ways: a side that left it as in the base
+    takes the other's; if both changed it, ours stands.
     """
     later = ours if ours.reviewed >= theirs.reviewed else theirs
-    other = theirs if later is ours else ours
     tie = ours.reviewed == theirs.reviewed
     chosen: dict[str, str | None] = {}
     for key in MERGE_KEYS:
         b, o, t = base.sources.get(key), ours.sources.get(key), theirs.sources.get(key)
         if b is None and o is None and t is None:
             continue
-        if tie:
-            chosen[key] = t if _norm(o) == _norm(b) else o
-        else:
-            w, l = later.sources.get(key), other.sources.get(key)
-            chosen[key] = w if w is not None else (l if b is None else None)
+        chosen[key] = (t if _norm(o) == _norm(b) else o) if tie else later.sources.get(key)
     # The order a key is appended in (where a version lacks it) follows the later side's note.
     rank = {k: i for i, k in enumerate(later.keys)}
     return dict(sorted(chosen.items(), key=lambda kv: rank.get(kv[0], len(rank) + MERGE_KEYS.index(kv[0]))))

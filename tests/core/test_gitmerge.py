@@ -245,14 +245,20 @@ def test_equally_recent_reviews_merge_each_key_three_ways():
     assert s.mastery_level == 0.5 and str(s.next_review) == "2026-04-09"
 
 
-def test_a_key_only_the_earlier_side_added_is_kept():
+def test_the_later_review_is_taken_as_one_state():
+    """An FSRS key only the earlier review wrote is not mixed into the later review's state;
+    one the later review wrote is added to the other side's layout."""
     base = note_text()
     ours = graded(base, last_reviewed="'2026-04-05'", review_count="1")
     theirs = graded(base, last_reviewed="'2026-04-01'", review_count="1").replace(
         b"related_outlines: []\n", b"related_outlines: []\nstability: 3.2\n")
     m = gitmerge.merge(base, ours, theirs)
-    assert m.conflicts == 0
-    assert b"stability: 3.2\n" in m.data and b"last_reviewed: '2026-04-05'" in m.data
+    assert m.conflicts == 0 and m.data == ours
+    m = gitmerge.merge(base, theirs, ours)
+    assert m.conflicts == 0 and m.data == ours
+    ours_fsrs = ours.replace(b"related_outlines: []\n", b"related_outlines: []\nfsrs_difficulty: 5.1\n")
+    m = gitmerge.merge(base, theirs, ours_fsrs)
+    assert m.conflicts == 0 and m.data == ours_fsrs
 
 
 def test_a_note_that_does_not_parse_merges_as_plain_text():
@@ -264,3 +270,18 @@ def test_a_note_that_does_not_parse_merges_as_plain_text():
     assert m.conflicts == 0 and m.data == b"---\ntags: [a\n---\nline one\nline 2\nline three\n"
     m = gitmerge.merge(base, ours, base.replace(b"line 1", b"line uno"))
     assert m.conflicts == 1 and b"<<<<<<< ours\nline one\n=======\nline uno\n>>>>>>> theirs\n" in m.data
+
+
+@pytest.mark.slow
+def test_two_clone_merge_campaign(tmp_path):
+    """A shorter run of benchmarks/merge_campaign.py: random grades and body edits on two clones."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import merge_campaign
+
+    t = merge_campaign.campaign(tmp_path, rounds=8, notes=20, seed=3, log=lambda *_: None)
+    assert t.merges > 50 and t.conflicts_expected > 0, t
+    assert t.failures == []
+    assert (t.markers_in_frontmatter, t.wrong_schedule, t.lost_edits, t.unexpected_conflicts, t.missed_conflicts) == (0,) * 5
+    assert t.byte_exact == t.byte_checked > 0
