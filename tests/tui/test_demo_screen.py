@@ -8,7 +8,20 @@ from textual.widgets import Input, ProgressBar, Static
 
 from trainer.demos import qkv
 from trainer.demos.registry import DemoResult, UnknownDemo
-from trainer.tui.screens.demo import DemoScreen, PosEncView, QKVView, ScalingView
+from trainer.demos import registry
+from trainer.tui.screens.demo import (
+    DemoScreen,
+    DemoView,
+    DPOView,
+    KVCacheView,
+    PosEncView,
+    PrecisionView,
+    QKVView,
+    RopeView,
+    ScalingView,
+    SpeculativeView,
+    view_class,
+)
 from trainer.tui.widgets.demo_predict import PredictPanel
 from trainer.tui.widgets.heatmap import Heatmap
 
@@ -218,6 +231,119 @@ async def test_posenc_view_live_parameter_and_grade():
     assert app.results == [DemoResult("positional-encoding", 0, 1, 3)]
 
 
+def test_registry_names_a_view_for_every_demo():
+    expected = {
+        "qkv-symmetry": QKVView,
+        "sqrt-dk-scaling": ScalingView,
+        "positional-encoding": PosEncView,
+        "kv-cache-budget": KVCacheView,
+        "rope-relative": RopeView,
+        "speculative-sampling": SpeculativeView,
+        "mixed-precision": PrecisionView,
+        "dpo-bandit": DPOView,
+    }
+    assert {d.id: view_class(d) for d in registry.all_demos()} == expected
+    assert all(issubclass(v, DemoView) for v in expected.values())
+
+
+async def test_kvcache_view_context_steps_and_grade():
+    app = Host("kv-cache-budget", question="How big is the KV cache?")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.view
+        assert isinstance(view, KVCacheView)
+        await answer(pilot, "y", "y", "y")  # 2 GiB: right; a quarter: right; an approximation: wrong
+        table = app.screen.query_one("#kv-table", Static)
+        assert view.context == 4096
+        await pilot.press("right")
+        assert view.context == 8192 and "8,192 tokens" in text_of(app.screen.query_one("#kv-live", Static))
+        # the table's totals follow the context: Llama-2-7B at 8k is 4 GiB
+        from rich.console import Console
+
+        console = Console(width=78, record=True)
+        console.print(table.content)
+        assert "4 GiB" in console.export_text()
+        assert "e-15" in text_of(app.screen.query_one("#kv-exact", Static)) or "e-16" in text_of(
+            app.screen.query_one("#kv-exact", Static)
+        )
+        await pilot.press("g")
+        await pilot.pause()
+    assert app.results == [DemoResult("kv-cache-budget", 2, 3, 3)]
+
+
+async def test_rope_view_scale_steps():
+    app = Host("rope-relative", question="Why is RoPE relative?")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.view
+        assert isinstance(view, RopeView)
+        await answer(pilot, "n", "n", "y")
+        live = app.screen.query_one("#rope-live", Static)
+        assert "4× past" in text_of(live)
+        await pilot.press("right")
+        assert view.scale == 8 and "8× past" in text_of(live)
+        share = rope_share = __import__("trainer.demos.rope", fromlist=["x"]).out_of_range_share(128, 4096, 8, "none")
+        assert f"{share:7.2%}" in text_of(live) and rope_share > 0
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [DemoResult("rope-relative", 3, 3, 5)]
+
+
+async def test_speculative_view_gamma_and_reseed():
+    app = Host("speculative-sampling", question="Does speculative decoding change the output?")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.view
+        assert isinstance(view, SpeculativeView)
+        await answer(pilot, "y", "y")  # follows q: wrong; acceptance = sum min: right
+        live = app.screen.query_one("#spec-live", Static)
+        await pilot.press("left")
+        assert view.gamma == 3 and "γ = 3" in text_of(live)
+        before = view.result.tv_draft_only
+        await pilot.press("r")
+        assert view.seed == 1 and view.result.tv_draft_only != before
+        await pilot.press("g")
+        await pilot.pause()
+    assert app.results == [DemoResult("speculative-sampling", 1, 2, 3)]
+
+
+async def test_precision_view_update_steps():
+    app = Host("mixed-precision", question="Why fp32 master weights?")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.view
+        assert isinstance(view, PrecisionView)
+        await answer(pilot, "n", "n", "y")
+        live = app.screen.query_one("#prec-live", Static)
+        assert "bf16(1 + 0.0001) = 1.0" in text_of(live)
+        await pilot.press("left", "left", "left", "left", "left")  # 1e-4 -> 1e-1
+        assert view.update == 0.1 and "kept" in text_of(live)
+        await pilot.press("g")
+        await pilot.pause()
+    assert app.results == [DemoResult("mixed-precision", 3, 3, 5)]
+
+
+async def test_dpo_view_beta_steps():
+    app = Host("dpo-bandit", question="What does DPO optimise?")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.view
+        assert isinstance(view, DPOView)
+        await answer(pilot, "y", "y")  # tracks r: right; smaller beta closer: wrong
+        live = app.screen.query_one("#dpo-live", Static)
+        assert view.beta == 0.1
+        await pilot.press("right", "right")
+        assert view.beta == 0.5
+        from rich.console import Console
+
+        console = Console(width=78, record=True)
+        console.print(live.content)
+        assert "β = 0.5" in console.export_text()
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [DemoResult("dpo-bandit", 1, 2, 3)]
+
+
 def test_unknown_demo_id():
     with pytest.raises(UnknownDemo):
         DemoScreen("no-such-demo")
@@ -287,3 +413,23 @@ def test_snapshot_posenc(snap_compare):
         terminal_size=(80, 24),
         run_before=_answer_no_and_scroll,
     )
+
+
+@pytest.mark.parametrize(
+    "demo_id, keys",
+    [
+        ("kv-cache-budget", ("y", "y", "n")),
+        ("rope-relative", ("n", "n", "y")),
+        ("speculative-sampling", ("n", "y")),
+        ("mixed-precision", ("n", "n", "y")),
+        ("dpo-bandit", ("y", "n")),
+    ],
+)
+def test_snapshot_new_demo(snap_compare, demo_id, keys):
+    async def run_before(pilot) -> None:
+        await answer(pilot, *keys)
+        screen = pilot.app.screen
+        screen.query_one("#demo-body").scroll_to_widget(screen.query_one(".demo-view"), animate=False, top=True)
+        await pilot.pause()
+
+    assert snap_compare(Host(demo_id, question=""), terminal_size=(80, 24), run_before=run_before)

@@ -12,7 +12,6 @@ demo modules are imported lazily the first time a demo's ``compute`` or
 
 from __future__ import annotations
 
-import fnmatch
 import importlib
 import re
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ __all__ = [
     "demos_for",
     "get",
     "suggest_grade",
+    "word",
 ]
 
 
@@ -55,12 +55,12 @@ class Param:
 class Demo:
     """A registered demo.
 
-    ``tags`` are fnmatch-style patterns matched case-insensitively against a
-    note's tags (a pattern also matches any tag nested below a matching tag,
-    so ``Transformer/Attention`` matches ``Transformer/Attention/QKV``).
-    ``title_patterns`` are case-insensitive regular expressions (or plain
-    substrings, if a pattern is not a valid regex) searched in the note's
-    question; CJK is fine.
+    ``tags`` are exact tags (case-insensitive, a leading ``#`` ignored): a note
+    with ``Transformer/Attention/QKV`` gets the demo tagged so, a note tagged
+    ``Transformer/Attention`` does not.  ``title_patterns`` are word-anchored,
+    case-insensitive regular expressions searched in the note's question (see
+    :func:`word`); tests hold them against a list of near misses.  The surest
+    way to attach a demo is the note's ``demos:`` key.
     """
 
     id: str
@@ -114,35 +114,30 @@ def suggest_grade(correct: int, total: int) -> int | None:
 # matching helpers
 
 
-def _tag_variants(tag: str) -> list[str]:
-    """The tag itself and every ancestor: a/b/c -> [a/b/c, a/b, a]."""
-    tag = tag.strip().lstrip("#").strip().lower()
-    parts = [p for p in tag.split("/") if p]
-    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
+def _norm_tag(tag: str) -> str:
+    return str(tag).strip().lstrip("#").strip().lower()
 
 
-def _tags_match(patterns: tuple[str, ...], tags: list[str]) -> bool:
-    if not patterns or not tags:
+def _tags_match(demo_tags: tuple[str, ...], tags: list[str]) -> bool:
+    """An exact (case-insensitive) tag match; no wildcards, no parents, no children."""
+    if not demo_tags or not tags:
         return False
-    pats = [p.strip().lstrip("#").lower() for p in patterns]
-    for tag in tags:
-        for variant in _tag_variants(str(tag)):
-            if any(fnmatch.fnmatchcase(variant, p) for p in pats):
-                return True
-    return False
+    wanted = {_norm_tag(t) for t in demo_tags}
+    return any(_norm_tag(t) in wanted for t in tags)
+
+
+def word(pattern: str) -> str:
+    """``pattern`` anchored so that no ASCII letter or digit touches either end.
+
+    ``\\b`` is not enough for mixed text: CJK characters are word characters, so
+    ``\\bdk`` fails in "根号dk"; and "scaling" must not match inside "rescaling"."""
+    return rf"(?<![A-Za-z0-9_])(?:{pattern})(?![A-Za-z0-9_])"
 
 
 def _title_matches(patterns: tuple[str, ...], question: str) -> bool:
     if not patterns or not question:
         return False
-    for pattern in patterns:
-        try:
-            if re.search(pattern, question, flags=re.IGNORECASE):
-                return True
-        except re.error:
-            if pattern.lower() in question.lower():
-                return True
-    return False
+    return any(re.search(p, question, flags=re.IGNORECASE) for p in patterns)
 
 
 # --------------------------------------------------------------------------
@@ -161,6 +156,8 @@ def _lazy(module: str, attr: str) -> Callable[..., Any]:
     return call
 
 
+_ATTENTION_CONTEXT = r"(attention|scores?|quer(y|ies)|projections?|W_?Q|W_?K)"
+
 _DEMOS: list[Demo] = [
     Demo(
         id="qkv-symmetry",
@@ -171,17 +168,17 @@ _DEMOS: list[Demo] = [
             "symmetric and PSD; separate W_Q, W_K break the symmetry. Blend between "
             "them, check the softmax honestly, and train both on a previous-token task."
         ),
-        tags=("*attention/qkv*", "qkv", "*/qkv"),
+        tags=("Transformer/Attention/QKV",),
         title_patterns=(
-            r"三个.*矩阵",
-            r"three .*(projection|matri)",
-            r"(?-i:\bQ\W{0,3}K\W{0,3}V\b)",
-            r"quer(y|ies).*\bkeys?\b.*\bvalues?\b",
+            r"三个.{0,8}(投影|变换)矩阵",
+            word(r"three") + r".{0,20}" + word(r"(projections?|projection matri(x|ces))"),
+            r"(?-i:" + word(r"Q\W{0,3}K\W{0,3}V") + ")",
+            word(r"W_?Q") + ".*" + word(r"W_?K"),
             # "symmetric" alone is too broad (symmetric encryption, 对称加密):
             # require an attention context on either side.
-            r"(attention|注意力|score|分数|\bQ\b|\bK\b|quer(y|ies)|projection|投影).*(symmetr|对称)",
-            r"(symmetr|对称).*(attention|注意力|score|分数|\bQ\b|\bK\b|quer(y|ies)|projection|投影)",
-            r"\bW_?Q\b.*\bW_?K\b",
+            word(_ATTENTION_CONTEXT) + ".*" + word(r"(a?symmetric|symmetry)"),
+            word(r"(a?symmetric|symmetry)") + ".*" + word(_ATTENTION_CONTEXT),
+            r"(注意力|打分|分数).*对称|对称.*(注意力|打分|分数)",
         ),
         params=(
             Param("seed", 0, "random seed for tokens, projections and the experiment", int),
@@ -202,15 +199,12 @@ _DEMOS: list[Demo] = [
             "saturates and its Jacobian (diag(a) - a a^T) collapses. Dividing by "
             "sqrt(d_k) keeps the variance near 1."
         ),
-        tags=("*attention/scaling*", "*scaled-dot-product*"),
+        tags=("Transformer/Attention/Scaling",),
         title_patterns=(
-            r"sqrt",
-            r"√",
-            r"根号",
-            r"缩放",
-            r"scaled[ -]dot",
-            r"scal(e|ed|ing)\b.*(attention|dot|softmax|d_?k)",
-            r"(attention|dot[ -]product|softmax|d_?k).*\bscal(e|ed|ing)\b",
+            # sqrt(d_k), √d_k, sqrt dk, 根号dk, 根号 d_k: the d_k must be there
+            word(r"(sqrt|√)\s*\(?\s*d_?k"),
+            r"根号\s*\(?\s*d_?k(?![A-Za-z0-9_])",
+            word(r"scaled[ -]dot[ -]product"),
         ),
         params=(
             Param("seed", 0, "random seed", int),
@@ -225,17 +219,118 @@ _DEMOS: list[Demo] = [
         title="Sinusoidal positional encoding: relative offsets are rotations",
         summary=(
             "PE(p).PE(p+k) depends only on k (the Gram matrix is Toeplitz) and "
-            "PE(p+k) = M_k PE(p) for a block rotation M_k that does not depend on p."
+            "PE(p+k) = M_k PE(p) for a block rotation M_k that does not depend on p; "
+            "the dot product is even in k, and after random W_Q, W_K it is no longer relative."
         ),
-        tags=("*positional*encoding*", "*位置编码*"),
-        title_patterns=(r"positional", r"位置编码", r"sinusoid"),
+        tags=("Transformer/Positional-Encoding",),
+        title_patterns=(
+            word(r"sinusoidal"),
+            r"正弦位置编码",
+            r"(?<!旋转)(?<!相对)位置编码",
+            r"(?<!rotary )(?<!relative )" + word(r"positional encodings?"),
+        ),
         params=(
-            Param("seed", 0, "unused (the encoding is deterministic); kept for a uniform CLI", int),
+            Param("seed", 0, "draws the random W_Q, W_K of the caveat (the encoding is deterministic)", int),
             Param("d_model", 16, "encoding width (even)", int),
             Param("n_pos", 64, "number of positions", int),
         ),
         compute=_lazy("posenc", "compute"),
         figures=_lazy("posenc", "figures"),
+    ),
+    Demo(
+        id="kv-cache-budget",
+        view="kvcache_view.KVCacheView",
+        title="KV cache: bytes per token, and why caching is exact",
+        summary=(
+            "2 · layers · KV heads · head dim · bytes per token, for MHA, GQA, MQA and MLA with "
+            "real model shapes; incremental decoding with a cache equals the full causal pass."
+        ),
+        tags=("LLM/Inference/KV-Cache",),
+        title_patterns=(word(r"KV[ -]?cache"), r"KV\s*缓存"),
+        params=(
+            Param("seed", 0, "random seed of the small model that checks exactness", int),
+            Param("context", 4096, "tokens of context for the totals", int),
+            Param("batch", 1, "sequences in the batch for the totals", int),
+        ),
+        compute=_lazy("kvcache", "compute"),
+        figures=_lazy("kvcache", "figures"),
+    ),
+    Demo(
+        id="rope-relative",
+        view="rope_view.RopeView",
+        title="RoPE: the score depends only on n − m",
+        summary=(
+            "(R_m q)^T (R_n k) = q^T R_(n-m) k: the score matrix is Toeplitz for RoPE but not for "
+            "additive sinusoidal PE after projection; past the training length, rotation angles leave "
+            "the trained range unless positions are interpolated or the base is NTK-scaled."
+        ),
+        tags=("Transformer/Positional-Encoding/RoPE",),
+        title_patterns=(r"(?-i:" + word(r"RoPE") + ")", word(r"rotary (position(al)? )?(embeddings?|encodings?)"), r"旋转位置编码"),
+        params=(
+            Param("seed", 0, "random seed of the query/key vectors", int),
+            Param("d_head", 64, "head dimension (even)", int),
+            Param("train_len", 4096, "training context length", int),
+            Param("scale", 4, "context extension factor", int),
+        ),
+        compute=_lazy("rope", "compute"),
+        figures=_lazy("rope", "figures"),
+    ),
+    Demo(
+        id="speculative-sampling",
+        view="speculative_view.SpeculativeView",
+        title="Speculative sampling keeps the target distribution",
+        summary=(
+            "Accept a draft token with min(1, p/q), else resample from norm(max(0, p − q)): the output "
+            "is distributed exactly as the target p; acceptance is Σ min(p, q) and a round yields "
+            "(1 − α^(γ+1))/(1 − α) tokens on average."
+        ),
+        tags=("LLM/Inference/Speculative-Decoding",),
+        title_patterns=(word(r"speculative (decoding|sampling)"), r"投机(解码|采样)"),
+        params=(
+            Param("seed", 0, "random seed of the distributions and the draws", int),
+            Param("vocab", 8, "vocabulary size of the toy distributions", int),
+            Param("draws", 200000, "sampled tokens", int),
+            Param("gamma", 4, "draft tokens per verification", int),
+        ),
+        compute=_lazy("speculative", "compute"),
+        figures=_lazy("speculative", "figures"),
+    ),
+    Demo(
+        id="mixed-precision",
+        view="precision_view.PrecisionView",
+        title="Mixed precision: lost updates and underflow, bit by bit",
+        summary=(
+            "bf16 and fp16 by rounding fp32 bits in NumPy: 1 + 1e-4 rounds back to 1, so 10k small "
+            "updates vanish without fp32 master weights; small fp16 gradients flush to zero "
+            "unless the loss is scaled."
+        ),
+        tags=("LLM/Training/Mixed-Precision",),
+        title_patterns=(word(r"mixed[ -]precision"), word(r"(bf16|bfloat16|fp16|float16)"), r"混合精度"),
+        params=(
+            Param("seed", 0, "random seed of the gradient sample", int),
+            Param("steps", 10000, "number of small updates", int),
+            Param("loss_scale", 1024, "loss scale for fp16 gradients", int),
+        ),
+        compute=_lazy("precision", "compute"),
+        figures=_lazy("precision", "figures"),
+    ),
+    Demo(
+        id="dpo-bandit",
+        view="dpo_view.DPOView",
+        title="DPO on a bandit: log(π/π_ref) tracks r/β",
+        summary=(
+            "A K-armed toy with preference pairs from a hidden reward (Bradley–Terry): the DPO optimum "
+            "makes log π/π_ref follow r/β up to a constant, and smaller β moves further from the reference."
+        ),
+        tags=("LLM/Alignment/DPO",),
+        title_patterns=(r"(?-i:" + word(r"DPO") + ")", word(r"direct preference optimi[sz]ation")),
+        params=(
+            Param("seed", 0, "random seed of the rewards, reference and pairs", int),
+            Param("arms", 8, "number of arms (responses)", int),
+            Param("pairs", 20000, "sampled preference pairs", int),
+        ),
+        compute=_lazy("dpo", "compute"),
+        figures=_lazy("dpo", "figures"),
     ),
 ]
 

@@ -16,7 +16,7 @@ from textual.message import Message
 
 from trainer.tui.widgets.demo_predict import Prediction
 
-__all__ = ["DemoBody", "DemoView", "ok_mark"]
+__all__ = ["DemoBody", "DemoView", "hbar", "ok_mark"]
 
 
 def ok_mark(flag: bool) -> Text:
@@ -92,3 +92,17 @@ class DemoView(Vertical):
 
     def stop(self) -> None:
         """The screen is closing: stop timers (workers are cancelled by the screen)."""
+
+
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def hbar(value: float, vmax: float, width: int = 20, style: str = "cyan") -> Text:
+    """A horizontal bar of ``width`` cells for ``value`` on [0, vmax] (eighth-cell steps)."""
+    frac = 0.0 if vmax <= 0 else max(0.0, min(1.0, value / vmax))
+    eighths = int(round(frac * width * 8))
+    if value > 0 and eighths == 0:
+        eighths = 1
+    full, part = divmod(eighths, 8)
+    bar = "█" * full + (_EIGHTHS[part] if part else "")
+    return Text(bar.ljust(width), style=style, no_wrap=True)
