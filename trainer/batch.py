@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from trainer import scheduler
 from trainer.deck import Deck
 from trainer.notes.model import STANDARD_KEYS, Note
+from trainer.notes.store import MISSING
 
 
 @dataclass(slots=True)
@@ -16,6 +17,8 @@ class Change:
     note: Note
     updates: dict[str, object]
     old: dict[str, object]
+    planned: dict[str, object] = field(default_factory=dict)
+    """What each updated key held when planned (``MISSING``: absent); the write re-checks it."""
 
     @property
     def rel(self) -> str:
@@ -31,6 +34,8 @@ class Plan:
     """(day, reviews due, new cards due) after the plan."""
     held: list[Note] = field(default_factory=list)
     """Notes with problems: left as they are (listed so the user can fix them)."""
+    written: int = 0
+    """Notes actually changed on disk by :func:`apply_plan` (a failed or superseded write is not one)."""
 
     def to_json(self, *, dry_run: bool, failures: list[str]) -> dict:
         def show(v: object) -> object:
@@ -38,7 +43,7 @@ class Plan:
 
         return {
             "dry_run": dry_run,
-            "changed": len(self.changes),
+            "changed": len(self.changes) if dry_run else self.written,
             "filled": self.filled,
             "moved": self.moved,
             "changes": [
@@ -124,7 +129,8 @@ def plan_schedule(
             plan.moved += 1
         if updates:
             old = {k: (defaults.get(k) if k in n.present else None) for k in updates}
-            plan.changes.append(Change(n, updates, old))
+            planned = {k: (defaults[k] if k in n.present else MISSING) for k in updates}
+            plan.changes.append(Change(n, updates, old, planned))
 
     plan.forecast = [
         (today + dt.timedelta(days=i), load[today + dt.timedelta(days=i)] - new_load[today + dt.timedelta(days=i)],
@@ -140,9 +146,14 @@ def apply_plan(deck: Deck, plan: Plan) -> list[str]:
     from trainer.notes.store import Conflict, NoteGone, update_note
 
     failures = []
+    plan.written = 0
     for c in plan.changes:
+        # Read again under the note's lock: a key is written only if the note still holds what
+        # the plan saw (a key the user added meanwhile, or a stale scan cache, is never overwritten).
         try:
-            update_note(c.note.path, c.updates, expect=c.note.schedule, read_mtime_ns=c.note.mtime_ns, read_size=c.note.size or None, root=deck.root)
+            written = update_note(c.note.path, c.updates, expect=c.note.schedule, planned=c.planned, root=deck.root)
         except (Conflict, NoteGone, NoteError, OSError) as exc:
             failures.append(f"{c.rel}: schedule: {exc}")
+            continue
+        plan.written += written.changed
     return failures

@@ -111,10 +111,10 @@ def test_empty_file_is_a_fine_new_card(deck_dir, cli, write_note):
     assert r.returncode == 0
     rows = json.loads(cli(deck_dir, "due", "--json").stdout)
     assert {"path": "empty.md", "question": "empty"}.items() <= next(x for x in rows if x["path"] == "empty.md").items()
+    # an empty note is what an editor saving in place leaves for a moment: never graded (issue #11)
     r = cli(deck_dir, "review", "empty.md", "--grade", "5")
-    assert r.returncode == 0
-    assert p.read_bytes().startswith(b"---\nlast_reviewed: '2026-11-25'\n")
-    assert p.read_bytes().endswith(b"repetitions: 1\n---\n")
+    assert r.returncode == 1 and b"being saved by another program" in r.stderr
+    assert p.read_bytes() == b""
 
 
 def test_interval_past_the_calendar(deck_dir, cli, write_note):

@@ -1,7 +1,15 @@
-"""Updating one note on disk without ever overwriting someone else's edit (SPEC §2)."""
+"""Updating one note on disk without ever overwriting someone else's edit (SPEC §2).
+
+Three writers can meet at a note: another grader (it takes the same lock), an editor that
+replaces the file (a new inode: the lock and the last look before the rename see it), and an
+editor that saves *in place* (truncate, then write, no lock). Against the last one a note read
+empty or cut short is never graded, and after our rename the replaced file is looked at once
+more: bytes an editor wrote into it after we read it are put back and the update re-applied.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from contextlib import contextmanager
@@ -9,12 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trainer.notes.model import Schedule
-from trainer.notes.parse import NEW_CARD_DUE, NoteError, parse_note
-from trainer.notes.write import Moved, WriteError, atomic_write, check_writable, edit_frontmatter, encode, read_text
+from trainer.notes.parse import NEW_CARD_DUE, NoteError, decode, load_yaml, parse_note, split_frontmatter
+from trainer.notes.write import Moved, WriteError, _same, atomic_write, check_writable, edit_frontmatter, encode
 
-SETTLE_S = 0.05
-"""A note that changed since it was scanned must hold still this long before we write onto it
-(an editor saving in place truncates first, then writes)."""
+SETTLE_S = 0.5
+"""How long a note read empty or cut short is waited for (an editor saving in place) before we give up."""
+POLL_S = 0.002
+RECENT_S = 2.0
+"""A note modified this recently may have an editor saving it: the replaced file is looked at twice."""
+QUIET_S = 0.02
+"""After our rename, a replaced file written to less than this long ago is watched until it is
+this quiet: an editor that was saving into it has then written its last piece."""
+MAX_NOTE_BYTES = 20 * 1024 * 1024
+"""Notes larger than this are reported, never read whole (a 3 GB file named .md is not a note)."""
 
 try:
     import fcntl
@@ -26,8 +41,21 @@ class Conflict(Exception):
     """The note's scheduling keys were changed by someone else since it was read: theirs are kept."""
 
 
+class BeingSaved(Conflict, NoteError):
+    """The note stayed empty or cut short while we waited: another program is saving it."""
+
+
 class NoteGone(Exception):
     """The note was deleted or renamed since it was read."""
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+"""In ``planned``: the key was absent when the write was planned (fill it only if still absent)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +66,10 @@ class Written:
     old_raw: dict[str, str] = field(default_factory=dict)
     """The replaced values' source text, so an undo can put back exactly what was there."""
     created_frontmatter: bool = False
+    skipped: tuple[str, ...] = ()
+    """Keys of ``planned`` left alone: the note no longer held what the plan was made from."""
+    notice: str = ""
+    """Said to the user after a write that went through: where bytes we could not put back were kept."""
 
 
 def update_note(
@@ -50,34 +82,59 @@ def update_note(
     drop_empty: bool = False,
     root: Path | None = None,
     read_size: int | None = None,
+    planned: dict[str, object] | None = None,
 ) -> Written:
     """Set ``updates`` in the note at ``path``, surgically and atomically.
 
     ``expect`` is the schedule the caller based its new values on; if the file's own schedule
     now differs, someone else rescheduled it and :class:`Conflict` is raised, nothing written.
-    ``root`` is the deck: a path that resolves outside it (a folder swapped for a symlink) is
-    refused.
+    ``planned`` maps a key of ``updates`` to the value it held when the change was planned
+    (:data:`MISSING` for "absent"): the key is written only if the note, read again under the
+    lock, still holds that (a batch plan made from a scan never writes over a newer edit).
+    ``root`` is the deck: a path that is not one of its notes (outside it, hidden, not ``.md``)
+    is refused. ``read_mtime_ns`` is when the caller read the note: a file changed since is
+    reported as ``reapplied``. Every write reads the note again under the lock whatever the
+    caller read (``read_size`` is accepted for callers' sake).
     """
     if root is not None:
-        real, top = os.path.realpath(path), os.path.realpath(root)
-        if not real.startswith(top.rstrip(os.sep) + os.sep):
-            raise WriteError(13, f"{path} resolves outside the deck ({real}); not changed")
+        problem = not_a_note(root, path)
+        if problem:
+            raise WriteError(errno.EPERM, f"{path}: {problem}")
     reapplied = False
     for _ in range(attempts):
-        with _locked(path) as moved:
+        with _locked(path) as (moved, fd):
             if moved:  # another grader replaced the note while we waited for the lock: look again
                 reapplied = True
                 continue
             try:
-                done = _update_once(path, updates, expect, read_mtime_ns, drop_empty, read_size)
+                done = _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtime_ns)
             except Moved:
                 done = None
         if done is None:
             reapplied = True
             continue
-        written, moved_before = done
-        return Written(written.changed, reapplied or moved_before, written.old_raw, written.created_frontmatter)
+        return done if not reapplied else Written(done.changed, True, done.old_raw, done.created_frontmatter,
+                                                  done.skipped, done.notice)
     raise Conflict(f"{path} kept changing while it was being written; not changed")
+
+
+def not_a_note(root: Path, path: Path | str) -> str | None:
+    """Why ``path`` is not a note the scan of ``root`` would list (None: it is one).
+
+    Only notes are ever written: no hidden folder (``.git``, ``.obsidian``), nothing but
+    ``*.md``, nothing a symlink leads out of the deck to.
+    """
+    top = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if not real.startswith(top.rstrip(os.sep) + os.sep):
+        return "not a note of this deck (outside it)"
+    rel = real[len(top.rstrip(os.sep)) + 1 :]
+    parts = rel.split(os.sep)
+    if any(p.startswith(".") for p in parts) or not parts[-1].lower().endswith(".md"):
+        return "not a note of this deck"
+    if os.path.lexists(real) and not os.path.isfile(real):
+        return "not a note of this deck (not a regular file)"
+    return None
 
 
 @contextmanager
@@ -86,7 +143,9 @@ def _locked(path: Path):
     processes, or the TUI and a script) never both schedule it from the same old state.
 
     The lock sits on the note's inode; a writer that got there first replaces the file (new
-    inode), so after waiting we say whether the path still names the file we locked.
+    inode), so after waiting we say whether the path still names the file we locked. The
+    descriptor is yielded too: the note is read through it, and looked at through it again
+    once it has been replaced.
     """
     try:
         check_writable(path)
@@ -100,55 +159,241 @@ def _locked(path: Path):
             moved = os.stat(path).st_ino != os.fstat(fd).st_ino
         except FileNotFoundError:
             raise NoteGone(f"{path} was deleted or renamed") from None
-        yield moved
+        yield moved, fd
     finally:
         os.close(fd)  # releases the lock
 
 
-def _update_once(path, updates, expect, read_mtime_ns, drop_empty, read_size=None) -> tuple[Written, bool] | None:
-    """One read-check-write under the lock; ``None`` when the file moved under us (try again)."""
-    reapplied = False
+# ---------------------------------------------------------------- reading while an editor saves
+
+
+def _pread_all(fd: int, limit: int = MAX_NOTE_BYTES) -> bytes:
+    chunks, offset = [], 0
+    while True:
+        chunk = os.pread(fd, 1 << 20, offset)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        offset += len(chunk)
+        if offset > limit:
+            raise NoteError(f"note is larger than {limit // (1024 * 1024)} MB; not read")
+
+
+def unsettled(raw: bytes) -> str | None:
+    """Why these bytes look like a save caught half-way (None: they look whole)."""
+    if not raw.strip():
+        return "it is empty"
     try:
-        st = check_writable(path)
-        raw, text, bom = read_text(path)
+        text, _ = decode(raw)
+    except NoteError as exc:
+        # a multi-byte character cut at the very end: the rest is still being written
+        if "UTF-8" in str(exc) and _cut_utf8(raw):
+            return "it ends inside a character"
+        return None
+    try:
+        if split_frontmatter(text.lstrip("\ufeff")) is None:
+            return None
+    except NoteError:
+        return "its frontmatter has no closing '---'"
+    return None
+
+
+def _cut_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.reason == "unexpected end of data"
+    return False
+
+
+def read_fd_settled(fd: int, what: object, *, wait: float = SETTLE_S) -> tuple[bytes, os.stat_result]:
+    """The note's bytes once they hold still and look whole, with the stat they were read at.
+
+    Read whole with a look at the file before and after: a size or time that moved, an empty
+    file or a frontmatter without its closing line mean an editor is mid-save; we wait briefly
+    and read again, else :class:`BeingSaved` (nothing is written on such a read).
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        st = os.fstat(fd)
+        if st.st_size > MAX_NOTE_BYTES:
+            raise NoteError(f"note is {st.st_size / 1e6:.0f} MB, over the {MAX_NOTE_BYTES // (1024 * 1024)} MB limit; not read")
+        raw = _pread_all(fd)
+        after = os.fstat(fd)
+        why = "it changed while it was read" if _identity(st) != _identity(after) or len(raw) != after.st_size else unsettled(raw)
+        if why is None:
+            return raw, after
+        if time.monotonic() >= deadline:
+            raise BeingSaved(f"{what}: {why}: being saved by another program? not graded, nothing written")
+        time.sleep(POLL_S)
+
+
+def read_settled(path: Path, *, wait: float = SETTLE_S) -> tuple[bytes, os.stat_result]:
+    """:func:`read_fd_settled` on a path (FileNotFoundError when it is gone)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return read_fd_settled(fd, path, wait=wait)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------- one locked update
+
+
+def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtime_ns=None) -> Written | None:
+    """One read-check-write under the lock; ``None`` when the file moved under us (try again)."""
+    try:
+        raw, st = read_fd_settled(fd, path)
+        if os.stat(path).st_ino != st.st_ino:
+            return None
+        check_writable(path)
     except FileNotFoundError:
         raise NoteGone(f"{path} was deleted or renamed") from None
-    if read_mtime_ns is not None and st.st_mtime_ns != read_mtime_ns:
-        reapplied = True
-        time.sleep(SETTLE_S)
-        if _identity(os.stat(path)) != _identity(st):
-            return None
-        if not raw and read_size:
-            # Emptied since it was read: an editor truncating before it writes. Never write a
-            # schedule into that; the user grades again once the save is done.
-            raise Conflict(f"{path} is empty on disk now (being saved?); not graded, nothing written")
+    if st.st_nlink > 1:
+        raise WriteError(
+            errno.EMLINK,
+            f"{path}: has {st.st_nlink} hard links; replacing it would split them (the other names would keep "
+            "the old text); not changed. Make it one file (cp it over itself via a temp name) to grade it",
+        )
+    text, bom = decode(raw)
+    edited = read_mtime_ns is not None and st.st_mtime_ns != read_mtime_ns
     if expect is not None:
         current = parse_note(raw, path.name)
         if current.fatal:
             raise NoteError(current.problems[0].message)
         if not _same_schedule(current.schedule, expect):
             raise Conflict(f"{path}: scheduling keys were changed by another program; their version is kept")
+    skipped: tuple[str, ...] = ()
+    if planned:
+        updates, skipped = _still_planned(text, updates, planned)
     edit = edit_frontmatter(text, updates, drop_empty=drop_empty)
     if edit.text == text:
-        return Written(False, reapplied, edit.old_raw), reapplied
+        return Written(False, edited, edit.old_raw, skipped=skipped)
     data = encode(edit.text, bom)
-    if st.st_size != len(raw):
-        return None
+    ident = _identity(st)
 
     def unchanged() -> bool:
         """Last look, after the fsync and just before the replace: an editor that saved
         meanwhile (without taking our lock) makes us read again and re-apply."""
         try:
-            return _identity(os.stat(path)) == _identity(st)
+            return _identity(os.stat(path)) == ident and _pread_all(fd) == raw
         except FileNotFoundError:
             return False
 
     atomic_write(path, data, mode=st.st_mode & 0o7777, before_replace=unchanged)
-    return Written(True, reapplied, edit.old_raw, edit.created_frontmatter), reapplied
+    put_back, notice = _saved_into_replaced(path, fd, raw, st, data, root)
+    if put_back:
+        return None  # their bytes are back at the path: read them and apply the update on them
+    return Written(True, edited, edit.old_raw, edit.created_frontmatter, skipped, notice)
+
+
+def _still_planned(text: str, updates: dict[str, object], planned: dict[str, object]) -> tuple[dict[str, object], tuple[str, ...]]:
+    """``updates`` without the keys whose value is no longer the one the plan was made from."""
+    split = split_frontmatter(text)
+    data: object = load_yaml(split.yaml)[0] if split is not None else {}
+    if not isinstance(data, dict):
+        data = {}
+    keep, skipped = {}, []
+    for key, value in updates.items():
+        if key in planned:
+            was = planned[key]
+            now = data.get(key, MISSING)
+            same = (now is MISSING) if was is MISSING else (now is not MISSING and _same(now, was))
+            if not same:
+                skipped.append(key)
+                continue
+        keep[key] = value
+    return keep, tuple(skipped)
+
+
+def _saved_into_replaced(path: Path, fd: int, raw: bytes, st: os.stat_result, data: bytes,
+                         root: Path | None) -> tuple[bool, str]:
+    """After our rename: did a writer that still held the old file open save into it?
+
+    ``fd`` still holds the replaced file. If its bytes are no longer what we read, an editor
+    saved in place after our read; once it holds still, its bytes are put back at the path
+    (the caller then re-applies the update on them): (True, ""). Bytes that never settle, or
+    that cannot go back because the note changed again, are kept in a copy: (False, where).
+    """
+    recent = time.time() - st.st_mtime < RECENT_S
+    for delay in (0.0, POLL_S) if recent else (0.0,):
+        if delay:
+            time.sleep(delay)
+        theirs = _quiet_bytes(fd)  # (read mid-save, the editor's last piece lands within QUIET_S)
+        if theirs == raw:
+            continue
+        if unsettled(theirs):
+            if not theirs.strip():
+                return False, ""  # nothing of theirs to keep: the file at the path stands
+            kept = _keep_copy(path, theirs, root)
+            return False, (f"{path}: another program was saving it while it was graded; the grade stands and "
+                           f"what it was saving is kept in {kept}")
+        return _put_back(path, theirs, data, root)
+    return False, ""
+
+
+def _quiet_bytes(fd: int, *, wait: float = 1.0) -> bytes:
+    """The file's bytes once nothing has written to it for ``QUIET_S`` (or after ``wait``):
+    an editor that saved into it in several writes has finished."""
+    deadline = time.monotonic() + wait
+    while True:
+        before = os.fstat(fd)
+        age = time.time() - before.st_mtime
+        if age < QUIET_S and time.monotonic() < deadline:
+            time.sleep(QUIET_S - max(age, 0.0))
+            continue
+        data = _pread_all(fd)
+        if _identity(os.fstat(fd)) == _identity(before) or time.monotonic() >= deadline:
+            return data
+
+
+def _put_back(path: Path, theirs: bytes, ours: bytes, root: Path | None) -> tuple[bool, str]:
+    """Replace our just-written note by their bytes, under the lock, if it is still ours."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        fd = -1
+    try:
+        if fd >= 0 and fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        if fd >= 0 and os.stat(path).st_ino == os.fstat(fd).st_ino and _pread_all(fd) == ours:
+            st = os.fstat(fd)
+            try:
+                atomic_write(path, theirs, mode=st.st_mode & 0o7777,
+                             before_replace=lambda: os.stat(path).st_ino == st.st_ino)
+                return True, ""
+            except Moved:
+                pass
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    kept = _keep_copy(path, theirs, root)
+    return False, (f"{path}: another program saved it while it was graded and it changed again since; "
+                   f"what it saved is kept in {kept}")
+
+
+def _keep_copy(path: Path, data: bytes, root: Path | None) -> Path:
+    """Bytes we must not drop and cannot put back: a copy in the deck's state folder (or beside the note)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    if root is not None:
+        from trainer import paths
+
+        rel = os.path.relpath(os.path.realpath(path), os.path.realpath(root)).replace(os.sep, "%")
+        folder = paths.ensure_state_dir(Path(root)) / "conflicts"
+        folder.mkdir(exist_ok=True)
+        target = folder / f"{rel}.{stamp}"
+    else:
+        target = Path(path).parent / f".{Path(path).name}.conflict-{stamp}"
+    atomic_write(target, data, mode=0o644, follow_symlinks=False)
+    return target
 
 
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _close(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b) or abs(a - b) < 1e-9
 
 
 def _same_schedule(a: Schedule, b: Schedule) -> bool:
@@ -157,11 +402,19 @@ def _same_schedule(a: Schedule, b: Schedule) -> bool:
         a.last_reviewed == b.last_reviewed
         and (a.next_review == b.next_review or NEW_CARD_DUE in (a.next_review, b.next_review))
         and a.review_count == b.review_count
-        and abs(a.mastery_level - b.mastery_level) < 1e-9
-        and abs(a.ease_factor - b.ease_factor) < 1e-9
+        and _close(a.mastery_level, b.mastery_level)
+        and _close(a.ease_factor, b.ease_factor)
         and a.interval == b.interval
         and a.repetitions == b.repetitions
+        and _same_memory(a.stability, b.stability)
+        and _same_memory(a.fsrs_difficulty, b.fsrs_difficulty)
     )
 
 
-__all__ = ["Conflict", "NoteGone", "Written", "update_note", "WriteError", "NoteError"]
+def _same_memory(a: float | None, b: float | None) -> bool:
+    """FSRS state keys (trainer.memory): absent on both, or the same number."""
+    return a == b if a is None or b is None else _close(a, b)
+
+
+__all__ = ["BeingSaved", "Conflict", "MISSING", "NoteGone", "Written", "update_note", "not_a_note",
+           "read_settled", "WriteError", "NoteError"]

@@ -327,6 +327,8 @@ def atomic_write(
             os.fchmod(fd, mode)
             if old is not None and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
                 _keep_owner(fd, old)
+            if old is not None:
+                _keep_user_xattrs(target, fd)
             if durable:
                 os.fsync(fd)
         finally:
@@ -363,6 +365,20 @@ def _keep_owner(fd: int, old: os.stat_result) -> None:
             os.fchown(fd, -1, old.st_gid)
         except OSError:
             pass
+
+
+def _keep_user_xattrs(source: Path, fd: int) -> None:
+    """``user.*`` extended attributes (tags, a Finder colour, a sync tool's id) move to the new
+    file with the content (best effort: a file system without them has none to keep)."""
+    listxattr = getattr(os, "listxattr", None)
+    if listxattr is None:  # pragma: no cover - not Linux
+        return
+    try:
+        names = [n for n in listxattr(source) if n.startswith("user.")]
+        for name in names:
+            os.setxattr(fd, name, os.getxattr(source, name))
+    except OSError:
+        pass
 
 
 def _umask() -> int:
