@@ -126,6 +126,21 @@ def build_parser() -> argparse.ArgumentParser:
     ch = cmd("check", "validate every note and list the problems (exit 1 if any)")
     ch.add_argument("--json", action="store_true", help="print JSON for scripts")
 
+    ev = cmd("eval", "score SM-2 and FSRS on the deck's review log (or a CSV) as srs-benchmark does",
+             "Score SM-2, FSRS with fsrs-rs's default parameters, and FSRS fitted per fold, on the deck's review log "
+             "or an external CSV: reviews in time order, a 5-fold time-series split, reviews a day or more after the "
+             "card's previous one scored; log loss, RMSE(bins), AUC.")
+    ev.add_argument("--log", type=Path, metavar="CSV",
+                    help="review log CSV: card_id, review_time (ISO 8601), review_rating (1-4) or grade (0-5)")
+    ev.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    op = cmd("optimize", "fit FSRS parameters to the deck's review log and write them into trainer.toml",
+             "Fit FSRS parameters with fsrs-rs to the deck's review log, print the log loss before and after, and "
+             "write them into trainer.toml ([scheduler] parameters; comments kept). With too little history "
+             "nothing is written.")
+    op.add_argument("--dry-run", action="store_true", help="fit and report; write nothing")
+    op.add_argument("--json", action="store_true", help="print JSON for scripts")
+
     cf = cmd("config", "show the deck's settings in force (trainer.toml at the deck root, else defaults)")
     cf.add_argument("--json", action="store_true", help="print JSON for scripts")
 
@@ -647,8 +662,76 @@ def cmd_demo(ctx: Context) -> int:
     _need_terminal("a live demo")
     from trainer.tui.app import run_app
 
-    # a demo needs no deck: it opens even where there is no ./cards
-    return run_app(ctx.deck_path, today=ctx.today, start_demo=demo.id)
+def cmd_eval(ctx: Context) -> int:
+    from trainer import evaluation
+
+    a = ctx.args
+    try:
+        if a.log is not None:
+            reviews = evaluation.read_csv(a.log)
+            source = str(a.log)
+        else:
+            log = ctx.log(readonly=True)
+            try:
+                reviews = evaluation.from_log(log)
+            finally:
+                log.close()
+            source = f"the review log of {ctx.deck.root}"
+    except evaluation.LogError as exc:
+        raise UsageError(str(exc)) from None
+    result = evaluation.evaluate(reviews)
+    if a.json:
+        emit_json(result.to_json())
+        return OK
+    print(f"{result.reviews} reviews of {result.cards} cards in {source}; "
+          f"{result.evaluated} scored (5-fold time-series split, reviews a day or more apart)")
+    if not result.models:
+        print("Too few reviews to score the models yet: they need a review a day or more after another, "
+              f"in at least {evaluation.MIN_EVALUATED} places.")
+        return OK
+    names = {"sm2": "SM-2", "fsrs_default": "FSRS (default parameters)", "fsrs_optimized": "FSRS (fitted per fold)"}
+    table(["model", "log loss", "RMSE(bins)", "AUC"],
+          [[names[k], f"{m.log_loss:.4f}", f"{m.rmse_bins:.4f}", "–" if m.auc is None else f"{m.auc:.4f}"]
+           for k, m in result.models.items()], right={1, 2, 3})
+    print("\n" + result.reading())
+    return OK
+
+
+def cmd_optimize(ctx: Context) -> int:
+    from trainer import config, evaluation
+
+    a = ctx.args
+    settings = ctx.settings
+    log = ctx.log(readonly=True)
+    try:
+        reviews = evaluation.from_log(log)
+    finally:
+        log.close()
+    fitted = evaluation.optimize(reviews, settings.weights)
+    written = None
+    if fitted.parameters is not None and not a.dry_run:
+        try:
+            written = config.write_parameters(ctx.deck.root, fitted.parameters)
+        except (config.ConfigError, OSError) as exc:
+            raise UsageError(str(exc)) from None
+    if a.json:
+        emit_json({"reviews": fitted.reviews, "scored": fitted.scored,
+                   "log_loss_before": fitted.log_loss_before, "log_loss_after": fitted.log_loss_after,
+                   "parameters": list(fitted.parameters) if fitted.parameters else None,
+                   "written": str(written) if written else None})
+        return OK
+    print(f"{fitted.reviews} reviews in the log, {fitted.scored} of them a day or more after the card's previous one.")
+    if fitted.parameters is None:
+        print("Too little history for fsrs-rs to fit parameters (it kept its defaults); nothing written. "
+              "Study more and try again.")
+        return OK
+    print(f"Log loss with the parameters in force: {fitted.log_loss_before:.4f}")
+    print(f"Log loss with the fitted parameters:   {fitted.log_loss_after:.4f}")
+    if written:
+        print(f"Written to {written} ([scheduler] parameters); they take effect when algorithm = \"fsrs\".")
+    else:
+        print("--dry-run: nothing written.")
+    return OK
 
 
 def cmd_config(ctx: Context) -> int:
@@ -713,6 +796,8 @@ COMMANDS = {
     "check": cmd_check,
     "demo": cmd_demo,
     "config": cmd_config,
+    "eval": cmd_eval,
+    "optimize": cmd_optimize,
 }
 
 

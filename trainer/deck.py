@@ -249,9 +249,10 @@ class Deck:
 
     def load(self, rel: str, today: dt.date) -> Note:
         """One note, read fresh from disk (after an edit, before a grade)."""
+        from trainer.notes.store import read_settled
+
         path = self.root / rel
-        raw = path.read_bytes()
-        st = os.stat(path)
+        raw, st = read_settled(path)  # an editor mid-save is waited for, never parsed half-written
         return for_day(parse_note(raw, rel, mtime_ns=st.st_mtime_ns, size=st.st_size, root=self.root), today)
 
     def rel_of(self, path: Path | str) -> str:

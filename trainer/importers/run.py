@@ -423,6 +423,17 @@ def _mtime_date(path: Path, today: dt.date) -> dt.date:
         return today
 
 
+def _planned_from(raw: bytes, keys: list[str]) -> dict[str, object]:
+    """Each key's value in the note as read (``MISSING`` when absent), for ``update_note(planned=...)``."""
+    from trainer.notes.store import MISSING
+
+    text, _ = decode(raw)
+    split = split_frontmatter(text)
+    data = (load_yaml(split.yaml)[0] if split else None) or {}
+    data = data if isinstance(data, dict) else {}
+    return {k: data.get(k, MISSING) for k in keys}
+
+
 def _changes(path: Path, brought: dict[str, object]) -> list[str]:
     """Keys an update with ``brought`` would change in the note at ``path`` (read only)."""
     text, _ = decode(path.read_bytes())
@@ -651,7 +662,8 @@ def _update(
         return
     brought = prep.brought
     try:
-        existing = parse_note(path.read_bytes(), rel)
+        raw = path.read_bytes()
+        existing = parse_note(raw, rel)
         if not existing.fatal and not existing.schedule.is_new:
             local = existing.schedule.last_reviewed
             if newer is None or (local is not None and local >= newer):
@@ -669,7 +681,8 @@ def _update(
         report.add("updated", label, rel, reason)
         return
     try:
-        written = update_note(path, {k: brought[k] for k in changed}, root=root)
+        # re-read under the lock: a key is written only if the note still holds what was read here
+        written = update_note(path, {k: brought[k] for k in changed}, root=root, planned=_planned_from(raw, changed))
     except (NoteError, WriteError, Conflict, NoteGone, OSError) as exc:
         report.add("failed", label, rel, f"cannot update {rel}: {exc}")
         return
