@@ -52,6 +52,12 @@ def engine(weights: tuple[float, ...]):
     return FSRS(list(weights))
 
 
+def engine_defaults() -> tuple[float, ...]:
+    from trainer.config import default_parameters
+
+    return default_parameters()
+
+
 def stored(s: Schedule) -> Memory | None:
     """The FSRS state written in the note, when both keys are there."""
     if s.stability is None or s.fsrs_difficulty is None:
