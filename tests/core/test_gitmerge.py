@@ -3,12 +3,15 @@ real grades through the CLI, real `git pull`. No network: the origin is a folder
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trainer import gitmerge
 from trainer.notes.parse import decode, parse_note, split_frontmatter
@@ -120,8 +123,7 @@ def schedule_of(raw: bytes):
     return note.schedule
 
 
-@pytest.mark.parametrize("later", ["ours", "theirs"])
-@pytest.mark.parametrize("nl,bom", [("\n", False), ("\r\n", True)])
+@pytest.mark.parametrize("later,nl,bom", [("ours", "\n", False), ("theirs", "\r\n", True)])
 def test_both_machines_graded_one_edited_the_body(machines, cli, later, nl, bom):
     laptop, desktop = machines(note_text(nl, bom))
     laptop_day, desktop_day = ("2026-04-01", "2026-04-03") if later == "ours" else ("2026-04-03", "2026-04-01")
@@ -270,6 +272,73 @@ def test_a_note_that_does_not_parse_merges_as_plain_text():
     assert m.conflicts == 0 and m.data == b"---\ntags: [a\n---\nline one\nline 2\nline three\n"
     m = gitmerge.merge(base, ours, base.replace(b"line 1", b"line uno"))
     assert m.conflicts == 1 and b"<<<<<<< ours\nline one\n=======\nline uno\n>>>>>>> theirs\n" in m.data
+
+
+# ---------------------------------------------------------------- property: any style, any two reviews
+
+PARAS = 4
+
+
+@st.composite
+def two_machines(draw):
+    """A note in a drawn style, and what each machine did to it: (day offset, grade or None, paragraphs rewritten)."""
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    date = (lambda d: f"'{d}'") if draw(st.booleans()) else str
+    lines = ["---", f"created: {date('2026-01-01')}"]
+    if draw(st.booleans()):
+        lines.append("# a comment")
+    if draw(st.booleans()):
+        lines += [f"last_reviewed: {date('2026-01-02')}", f"next_review: {date('2026-01-04')}   # due",
+                  "review_count: 3", "mastery_level: 0.6", "ease_factor: 2.36", "interval: 2", "repetitions: 2"]
+    lines += ["tags: [a, b]"] if draw(st.booleans()) else ["tags:", "- a", "- b"]
+    lines += ["---", "# 问题", ""] + [x for k in range(PARAS) for x in (f"paragraph {k}", "")]
+    base = (("\ufeff" if draw(st.booleans()) else "") + nl.join(lines)).encode()
+    sides = []
+    for parity in (0, 1):  # each machine rewrites its own paragraphs: never the same line
+        day = draw(st.integers(0, 3))
+        q = draw(st.one_of(st.none(), st.integers(0, 5)))
+        edits = draw(st.sets(st.sampled_from(range(parity, PARAS, 2))))
+        sides.append((day, q, edits))
+    return base, sides
+
+
+def machine(base: bytes, day: int, q: int | None, edits: set[int], who: str) -> bytes:
+    """A grade through the same writer a review uses (SM-2), then body lines rewritten by hand."""
+    from trainer import scheduler
+    from trainer.notes.parse import resolve_today
+    from trainer.notes.write import REMOVE, edit_frontmatter, encode
+
+    text, bom = decode(base)
+    if q is not None:
+        today = dt.date(2026, 2, 1) + dt.timedelta(days=day)
+        after = scheduler.review(resolve_today(parse_note(base, "n.md").schedule, today), q, today)
+        text = edit_frontmatter(text, {k: REMOVE if v is None else v for k, v in after.values().items()}).text
+    for k in edits:
+        text = text.replace(f"paragraph {k}", f"paragraph {k} by {who}", 1)
+    return encode(text, bom)
+
+
+@settings(max_examples=60, deadline=None)
+@given(two_machines())
+def test_any_two_reviews_merge_to_the_later_one_with_both_edits(case):
+    base, ((da, qa, ea), (db, qb, eb)) = case
+    ours, theirs = machine(base, da, qa, ea, "ours"), machine(base, db, qb, eb, "theirs")
+    m = gitmerge.merge(base, ours, theirs)
+    assert m.as_note and m.conflicts == 0, m.data.decode()
+    for k in ea:
+        assert f"paragraph {k} by ours".encode() in m.data
+    for k in eb:
+        assert f"paragraph {k} by theirs".encode() in m.data
+    ro, rt = (gitmerge.read_version(x).reviewed for x in (ours, theirs))
+    if ro == rt:  # graded on the same day from the same state: each key is one side's
+        got, a, b = (gitmerge.read_version(x).sources for x in (m.data, ours, theirs))
+        assert all(got.get(k) in (a.get(k), b.get(k)) for k in gitmerge.MERGE_KEYS)
+        return
+    later, other, edits, who = (ours, theirs, eb, "theirs") if ro > rt else (theirs, ours, ea, "ours")
+    expected = later
+    for k in edits:
+        expected = expected.replace(f"paragraph {k}".encode(), f"paragraph {k} by {who}".encode(), 1)
+    assert m.data == expected
 
 
 @pytest.mark.slow
