@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("demo_id", nargs="?", metavar="ID", help="demo to open (omit to list them)")
     de.add_argument("--json", action="store_true", help="print the demo's figures instead of opening it")
     de.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    from trainer.cli_interview import add_parser as add_interview_parser  # the mock interview
+
+    add_interview_parser(cmd)
 
     cmd("git-setup", "set up the git merge driver so a deck kept in git merges on two machines",
         "Run once per clone, with --deck (or $TRAINER_DECK) naming the deck inside a git repository: adds "
@@ -785,6 +788,12 @@ def cmd_merge_driver(args: argparse.Namespace) -> int:
     return OK if merged.conflicts == 0 else PROBLEMS
 
 
+def cmd_interview(ctx: Context) -> int:
+    from trainer.cli_interview import cmd_interview as run
+
+    return run(ctx)
+
+
 COMMANDS = {
     "study": cmd_study,
     "git-setup": cmd_git_setup,
@@ -795,6 +804,7 @@ COMMANDS = {
     "stats": cmd_stats,
     "check": cmd_check,
     "demo": cmd_demo,
+    "interview": cmd_interview,
     "config": cmd_config,
     "eval": cmd_eval,
     "optimize": cmd_optimize,

@@ -57,6 +57,7 @@ class OverviewScreen(Screen):
         Binding("a", "select_all", "All tags", show=False, tooltip="Clear the tag filter"),
         Binding("r", "reload", "Reload", tooltip="Scan the deck again"),
         Binding("i", "import_notes", "Import", tooltip="Import notes: markdown folders, Obsidian vaults, Anki text exports"),
+        Binding("m", "interview", "Interview", tooltip="Mock interview: 5 questions from the selection against the clock"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -237,6 +238,11 @@ class OverviewScreen(Screen):
         from trainer.tui.screens.study import StudyScreen
 
         app.push_screen(StudyScreen(session, self._selection_name()))
+
+    def action_interview(self) -> None:
+        from trainer.tui.screens.interview import start_from_overview
+
+        start_from_overview(self, self.tag, self.difficulty)
 
     def action_cycle_difficulty(self) -> None:
         order: list[str | None] = [None, *DIFFICULTIES]
