@@ -168,9 +168,10 @@ def render(plan: CardPlan, link) -> tuple[str, str]:
     question = to_line(front, None)
     if question:
         parts.append(f"# {question}")
-    front_md = to_markdown(front, None)
-    if front_md and ("![" in front_md or "](" in front_md or not question):
-        parts.append(front_md)  # pictures and sounds of the front are kept below the question
+    if not question or "<img" in front.lower() or "<a " in front.lower():
+        front_md = to_markdown(front, None)
+        if front_md and ("![" in front_md or "](" in front_md or not question):
+            parts.append(front_md)  # pictures and sounds of the front are kept below the question
     if not plan.cloze and rest:
         answer = to_markdown(fields[rest[0]], None)
         rest = rest[1:]

@@ -157,6 +157,13 @@ def _schema11(conf: str, models: str, decks: str) -> tuple[dict[int, NoteType], 
     return notetypes, deck_names, _rollover(conf_d.get("rollover") if isinstance(conf_d, dict) else None)
 
 
+def _blob(value: object) -> bytes:
+    """A blob column's bytes (SQLite's loose typing lets a tool store it as text or NULL)."""
+    if value is None:
+        return b""
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)  # type: ignore[arg-type]
+
+
 def _schema18(conn: sqlite3.Connection) -> tuple[dict[int, NoteType], dict[int, str], int]:
     names: dict[int, list[str]] = {}
     for ntid, _ord, name in conn.execute("SELECT ntid, ord, name FROM fields ORDER BY ntid, ord"):
@@ -164,11 +171,11 @@ def _schema18(conn: sqlite3.Connection) -> tuple[dict[int, NoteType], dict[int, 
     first_front: dict[int, str] = {}
     for ntid, _ord, config in conn.execute("SELECT ntid, ord, config FROM templates ORDER BY ntid, ord"):
         if ntid not in first_front:
-            fmt = next((v for n, v in read_protobuf(bytes(config)) if n == 1 and isinstance(v, bytes)), b"")
+            fmt = next((v for n, v in read_protobuf(_blob(config)) if n == 1 and isinstance(v, bytes)), b"")
             first_front[ntid] = fmt.decode("utf-8", "replace")
     notetypes: dict[int, NoteType] = {}
     for ntid, name, config in conn.execute("SELECT id, name, config FROM notetypes"):
-        kind = next((v for n, v in read_protobuf(bytes(config)) if n == 1 and isinstance(v, int)), 0)
+        kind = next((v for n, v in read_protobuf(_blob(config)) if n == 1 and isinstance(v, int)), 0)
         flds = names.get(ntid, [])
         notetypes[ntid] = NoteType(name, flds, kind == 1, _question_field(first_front.get(ntid, ""), flds))
     decks = {did: name.replace("\x1f", "::") for did, name in conn.execute("SELECT id, name FROM decks")}
@@ -177,7 +184,7 @@ def _schema18(conn: sqlite3.Connection) -> tuple[dict[int, NoteType], dict[int, 
         row = conn.execute("SELECT val FROM config WHERE KEY = 'rollover'").fetchone()
         if row is not None:
             try:
-                rollover = _rollover(json.loads(bytes(row[0]).decode("utf-8")))
+                rollover = _rollover(json.loads(_blob(row[0]).decode("utf-8")))
             except (ValueError, UnicodeDecodeError):
                 pass
     return notetypes, decks, rollover
