@@ -595,7 +595,9 @@ def cmd_stats(ctx: Context) -> int:
     finally:
         log.close()
     if ctx.args.json:
-        emit_json(s.to_json())
+        from trainer.cli_interview import coverage_history
+
+        emit_json({**s.to_json(), "interviews": coverage_history(ctx)})
     else:
         c = s.counts
         print(f"Deck {ctx.deck.root} on {ctx.today}")
@@ -614,6 +616,9 @@ def cmd_stats(ctx: Context) -> int:
               (", ".join(f"{d.isoformat()} {n}" for d, n in active) if active else "none yet"))
         print(f"\nForecast ({ctx.args.days} days)")
         table(["day", "due+new", ""], [[d.isoformat(), n, "█" * min(n, 60)] for d, n in s.forecast if n] or [["–", 0, ""]], right={1})
+        from trainer.cli_interview import print_coverage_history
+
+        print_coverage_history(ctx)
     report_problems(scan.problems)
     return PROBLEMS if scan.problems else OK
 

@@ -189,3 +189,19 @@ def _run(ctx) -> int:
         print(f"Interview saved: {len(t.questions)} questions, key points covered {_percent(t.coverage)}. "
               "`trainer interview --last --markdown FILE` writes the transcript.")
     return app.return_code or 0
+
+
+# ---------------------------------------------------------------- for `trainer stats`
+
+
+def coverage_history(ctx) -> list[dict]:
+    """Key-point coverage of each past interview, oldest first (``trainer stats``' ``interviews``)."""
+    return [{"started": t.started, "questions": len(t.questions),
+             "coverage": None if t.coverage is None else round(t.coverage, 4)} for _, t in _stored(ctx)]
+
+
+def print_coverage_history(ctx, last: int = 10) -> None:
+    rows = coverage_history(ctx)
+    shown = ", ".join(f"{r['started'][:10]} {_percent(r['coverage'])}" for r in rows[-last:])
+    print(f"\nMock interviews, key points covered (last {min(last, len(rows))} of {len(rows)}): {shown}"
+          if rows else "\nMock interviews: none yet (`trainer interview`)")
