@@ -632,3 +632,14 @@ def test_protobuf_reader_never_crashes(data: bytes):
         read_protobuf(data)
     except ValueError:
         pass
+
+
+def test_an_attachments_symlink_out_of_the_deck_is_not_followed(deck: Deck, tmp_path: Path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (deck.root / "Lang" / "Words").mkdir(parents=True)
+    (deck.root / "Lang" / "Words" / "attachments").symlink_to(outside)
+    report = imp(deck, [package(tmp_path / "x.apkg", sample(), modern=True)])
+    assert list(outside.iterdir()) == []
+    failed = [e for e in report.failed if "outside the deck" in e.reason]
+    assert len(failed) == 1 and not any(p.name.startswith("What is Python") for p in deck.root.rglob("*.md"))

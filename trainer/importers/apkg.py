@@ -158,9 +158,10 @@ class ApkgSource:
                     continue
                 raise FileExistsError(f"{rel} appeared while importing; not overwritten")
             folder = path.parent
-            folder.mkdir(parents=True, exist_ok=True)
-            if not names.inside(self.root, folder):
-                raise PackageError(f"{rel}: its folder leads outside the deck (a symlink?); not written")
+            for _ in range(2):  # checked before it is made (no folder made through a symlink) and after
+                if not names.inside(self.root, folder):
+                    raise names.ImportRefused(f"{rel}: its folder leads outside the deck (a symlink?); not written")
+                folder.mkdir(parents=True, exist_ok=True)
             assert info.staged is not None
             try:
                 os.link(info.staged, path, follow_symlinks=False)
