@@ -316,3 +316,21 @@ def test_markdown_and_missed_most(deck, notes):
     assert "(overtime)" in md and "> 第二段。" in md
     assert "- [x] 缩放回单位方差" in md and "- [ ] 方差随维度增大" in md
     assert missed_most([t, t])[0] == (t.questions[0].key_points[0].text, 2)
+
+
+# ---------------------------------------------------------------- the bundled deck's real notes
+
+
+def test_thresholds_on_the_bundled_deck(bundled_deck):
+    """Every note of cards/ has key points; its own short answer covers all of them, while another
+    note's short answer covers few (the rules separate a right answer from a wrong one)."""
+    cards = [Card.of(n) for n in Deck(bundled_deck).scan(TODAY).notes if not n.fatal]
+    with_points = [c for c in cards if c.points]
+    assert len(with_points) >= 0.9 * len(cards) > 0
+    for c in with_points:
+        assert all(m.covered for m in match_answer(c.points, c.body.answer)), c.note.rel
+    cross = [
+        sum(m.covered for m in match_answer(a.points, b.body.answer)) / len(a.points)
+        for a in with_points for b in with_points if a is not b
+    ]
+    assert sum(cross) / len(cross) < 0.10
