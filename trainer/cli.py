@@ -141,6 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
     op.add_argument("--dry-run", action="store_true", help="fit and report; write nothing")
     op.add_argument("--json", action="store_true", help="print JSON for scripts")
 
+    pl = cmd("plan", "plan the reviews from today to an interview day, and show the readiness it buys",
+             "What to study each day from today to the day before the interview so that as many cards as possible "
+             "are recalled on the day, never more than N a day. Each planned review is assumed to pass (Good). "
+             "Readiness is the mean predicted recall on the interview day (SM-2's or FSRS's model, as the deck "
+             "uses), without and with the plan.")
+    pl.add_argument("--interview", type=_day, default=None, metavar="YYYY-MM-DD",
+                    help="the interview day (default: [interview] date in trainer.toml)")
+    pl.add_argument("--per-day", type=_positive, default=None, metavar="N",
+                    help="most reviews on one day (default: the deck's new_per_day limit)")
+    pl.add_argument("--json", action="store_true", help="print JSON for scripts")
+
     cf = cmd("config", "show the deck's settings in force (trainer.toml at the deck root, else defaults)")
     cf.add_argument("--json", action="store_true", help="print JSON for scripts")
 
@@ -742,6 +753,44 @@ def cmd_optimize(ctx: Context) -> int:
     return OK
 
 
+def cmd_plan(ctx: Context) -> int:
+    from trainer import planning
+
+    a = ctx.args
+    settings = ctx.settings
+    interview = a.interview or settings.interview
+    if interview is None:
+        raise UsageError("give --interview YYYY-MM-DD, or set [interview] date in trainer.toml")
+    if interview <= ctx.today:
+        raise UsageError(f"the interview ({interview}) must be after today ({ctx.today})")
+    per_day = a.per_day if a.per_day is not None else settings.new_per_day
+    scan = ctx.scan()
+    result = planning.plan(scan.notes, ctx.today, interview, per_day, settings)
+    if a.json:
+        emit_json(result.to_json())
+        report_problems(scan.problems)
+        return PROBLEMS if scan.problems else OK
+    days_left = (interview - ctx.today).days
+    model = "FSRS" if result.algorithm == "fsrs" else "SM-2"
+    print(f"Interview on {interview} ({days_left} days from {ctx.today}); at most {per_day} reviews a day.")
+    print(f"Assumes every planned review passes (Good); recall predicted by {model}'s model.\n")
+    table(["day", "reviews", "notes"],
+          [[d.isoformat(), len(notes), ", ".join(notes[:6]) + (f" … +{len(notes) - 6}" if len(notes) > 6 else "")]
+           for d, notes in result.days], right={1})
+    print(f"\nReadiness on {interview} (mean predicted recall): without the plan {result.without_plan:.0%}, "
+          f"with it {result.with_plan:.0%}")
+    if result.tags:
+        print()
+        table(["tag", "cards", "without", "with"],
+              [[t, n, f"{w:.0%}", f"{p:.0%}"] for t, n, w, p in result.tags], right={1, 2, 3})
+    weakest = result.cards[:10]
+    if weakest:
+        print("\nWeakest cards on the day, even with the plan")
+        table(["note", "without", "with"], [[rel, f"{w:.0%}", f"{p:.0%}"] for rel, w, p in weakest], right={1, 2})
+    report_problems(scan.problems)
+    return PROBLEMS if scan.problems else OK
+
+
 def cmd_config(ctx: Context) -> int:
     s = ctx.settings
     if ctx.args.json:
@@ -813,6 +862,7 @@ COMMANDS = {
     "config": cmd_config,
     "eval": cmd_eval,
     "optimize": cmd_optimize,
+    "plan": cmd_plan,
 }
 
 

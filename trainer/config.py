@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 FILE_NAME = "trainer.toml"
@@ -24,6 +25,7 @@ class ConfigError(ValueError):
     """``trainer.toml`` cannot be used; the message reads ``trainer.toml: key: problem``."""
 
 
+@lru_cache(maxsize=1)
 def default_parameters() -> tuple[float, ...]:
     """fsrs-rs's own defaults (FSRS-6), used while a deck has not been optimised."""
     from fsrs_rs_python import DEFAULT_PARAMETERS
