@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from trainer import __version__, clock, paths
+from trainer.errors import TrainerError, UsageError
 from trainer.textsafe import clean, json_safe_bytes
 
 OK, PROBLEMS, USAGE = 0, 1, 2
@@ -27,8 +28,6 @@ Run `trainer COMMAND -h` for a command's options.
 """
 
 
-class UsageError(Exception):
-    """Bad usage: exit 2 with a message."""
 
 
 # ---------------------------------------------------------------- parser
@@ -39,6 +38,24 @@ def _day(text: str) -> dt.date:
         return clock.parse_day(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _deck_arg(text: str) -> Path:
+    """A deck path; an empty one (an unset variable in a script) is refused, never taken as '.'."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty deck path (an unset variable?); give the deck's folder")
+    return Path(text)
+
+
+MAX_DAYS = 3660
+
+
+def _days(text: str) -> int:
+    """A forecast or history length: at most ten years (the calendar must not run out)."""
+    n = _positive(text)
+    if n > MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_DAYS} days, got {n}")
+    return n
 
 
 def _positive(text: str) -> int:
@@ -52,10 +69,8 @@ def _positive(text: str) -> int:
 
 
 def _grade(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = -1
+    t = text.strip()
+    n = int(t) if len(t) == 1 and t in "012345" else -1  # ASCII only: int() would take '５' or '٣'
     if not 0 <= n <= 5:
         raise argparse.ArgumentTypeError(f"grade must be 0-5 (0 blackout … 5 perfect), got {text!r}")
     return n
@@ -63,7 +78,7 @@ def _grade(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--deck", type=Path, default=argparse.SUPPRESS, metavar="PATH",
+    common.add_argument("--deck", type=_deck_arg, default=argparse.SUPPRESS, metavar="PATH",
                         help="deck folder (default: $TRAINER_DECK, else ./cards)")
     common.add_argument("--today", type=_day, default=argparse.SUPPRESS, metavar="YYYY-MM-DD",
                         help="act as if today were this day")
@@ -106,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc = cmd("schedule", "fill missing keys and spread new and overdue cards over days under a per-day cap")
     sc.add_argument("--per-day", type=_positive, default=50, metavar="N", help="most cards due on one day (default 50)")
     sc.add_argument("--new-per-day", type=_positive, default=20, metavar="N", help="most new cards on one day (default 20)")
-    sc.add_argument("--days", type=_positive, default=14, metavar="N", help="forecast length (default 14)")
+    sc.add_argument("--days", type=_days, default=14, metavar="N", help="forecast length (default 14)")
     sc.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     sc.add_argument("--json", action="store_true", help="print JSON for scripts")
 
@@ -121,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = cmd("stats", "counts, retention, mastery by tag, reviews per day, forecast")
     st.add_argument("--json", action="store_true", help="print JSON for scripts")
-    st.add_argument("--days", type=_positive, default=30, metavar="N", help="forecast and history length (default 30)")
+    st.add_argument("--days", type=_days, default=30, metavar="N", help="forecast and history length (default 30)")
 
     ch = cmd("check", "validate every note and list the problems (exit 1 if any)")
     ch.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -221,8 +236,13 @@ def report_problems(problems: Sequence[object]) -> None:
         print(clean(str(p)), file=sys.stderr)
 
 
-def table(headers: list[str], rows: list[list[object]], *, right: set[int] = frozenset()) -> None:  # type: ignore[assignment]
-    """A plain aligned table; widths count CJK as two cells (rich.cells)."""
+def table(headers: list[str], rows: list[list[object]], *, right: set[int] = frozenset(),  # type: ignore[assignment]
+          give_way: tuple[int, ...] | None = None) -> None:
+    """A plain aligned table; widths count CJK as two cells (rich.cells).
+
+    On a narrow terminal the columns in ``give_way`` (default: the last two, last first) shrink,
+    each down to 12 cells, in that order.
+    """
     from rich.cells import cell_len
 
     cells = [[clean(str(c)) for c in r] for r in rows]
@@ -232,7 +252,7 @@ def table(headers: list[str], rows: list[list[object]], *, right: set[int] = fro
             widths[i] = max(widths[i], cell_len(c))
     term = _terminal_width()
     # on a narrow terminal the last columns (paths, titles) give way, down to 12 cells each
-    for i in (len(widths) - 1, len(widths) - 2):
+    for i in give_way if give_way is not None else (len(widths) - 1, len(widths) - 2):
         over = sum(widths) + 2 * (len(widths) - 1) - term
         if over <= 0 or i < 0:
             break
@@ -280,8 +300,14 @@ def _terminal_width() -> int:
 class Context:
     def __init__(self, args: argparse.Namespace):
         self.args = args
+        env_deck = os.environ.get("TRAINER_DECK")
+        if getattr(args, "deck", None) is None and env_deck is not None and not env_deck.strip():
+            raise UsageError("TRAINER_DECK is set but empty (an unset variable?); give the deck's folder")
         self.deck_path: Path = getattr(args, "deck", None) or paths.default_deck()
-        self.today: dt.date = getattr(args, "today", None) or clock.today()
+        try:
+            self.today: dt.date = getattr(args, "today", None) or clock.today()
+        except ValueError as exc:
+            raise UsageError(f"TRAINER_TODAY: {exc}") from None
         clock.set_today(self.today)
         self.use_cache = not getattr(args, "no_cache", False)
         self._deck = None
@@ -318,7 +344,12 @@ class Context:
         import gc
 
         gc.disable()
-        return self.deck.scan(self.today, use_cache=self.use_cache, save_cache=writes, clean_temp=writes)
+        scan = self.deck.scan(self.today, use_cache=self.use_cache, save_cache=writes, clean_temp=writes)
+        notice = getattr(self.deck, "cache_notice", None)
+        if notice:  # said once; the command carries on with the notes read again
+            print(f"trainer: {notice}", file=sys.stderr)
+            self.deck.cache_notice = None
+        return scan
 
     def log(self, *, readonly: bool = False):
         """The review log; a writable one has rows left unfinished by a crash settled first."""
@@ -329,6 +360,12 @@ class Context:
                 return ReviewLog.open(self.deck.root, readonly=True)
             from trainer.grading import open_log
 
+            db = paths.state_dir(self.deck.root) / "trainer.db"
+            if db.is_file() and not db.is_symlink() and not os.access(db, os.W_OK):
+                # grading goes on (the notes carry the schedule); said once, not per grade
+                print(f"trainer: {db} is read-only: grades are written to the notes but not logged "
+                      "(no undo or history for them); make it writable to log them", file=sys.stderr)
+                return ReviewLog.memory()
             log, repaired = open_log(self.deck, self.today)
         except Exception as exc:  # sqlite3 errors, read-only deck
             if readonly:
@@ -358,12 +395,16 @@ def _need_terminal(what: str) -> None:
 
 
 def cmd_study(ctx: Context) -> int:
+    from trainer.opendeck import OpenDeck
+
     deck = ctx.deck
     _need_terminal("the study app")
-    walked = deck.walk_in_background()  # the stats of a large deck, on the other core, while Textual loads
+    walk = deck.walk_in_background()  # the stats of a large deck, on the other core, while Textual loads
+    book = OpenDeck.open(deck.root, ctx.today, new_per_day=_new_limit(ctx))
+    first_scan = book.start_scan(walk)  # merged with the cache in a thread while Textual is imported
     from trainer.tui.app import run_app
 
-    return run_app(deck.root, today=ctx.today, new_limit=_new_limit(ctx), start_demo=None, walked=walked)
+    return run_app(book, first_scan=first_scan)
 
 
 def _new_limit(ctx: Context) -> int:
@@ -376,10 +417,13 @@ def _new_limit(ctx: Context) -> int:
 
 
 def _tags_match(tags: Sequence[str], wanted: list[str]) -> bool:
-    from trainer.stats import tag_prefixes
+    from trainer.tags import has_tag
 
-    have = {p.casefold() for t in tags for p in tag_prefixes(t)}
-    return any(w.strip("/").casefold() in have for w in wanted)
+    return any(has_tag(tuple(tags), w, casefold=True) for w in wanted)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word if n == 1 else word + 's'}"
 
 
 def cmd_due(ctx: Context) -> int:
@@ -398,6 +442,7 @@ def cmd_due(ctx: Context) -> int:
     queue = scan.due_queue(new_limit=_new_limit(ctx), new_seen_today=seen,
                            keep=keep if a.tag or a.difficulty else None)
     total_due = len(queue)
+    total_new = sum(1 for n in queue if n.is_new)
     if a.limit is not None:
         queue = queue[: a.limit]
     today = ctx.today
@@ -434,16 +479,18 @@ def cmd_due(ctx: Context) -> int:
     else:
         if not rows:
             matching = [n for n in scan.notes if keep(n.tags, n.difficulty)]
-            print(f"Nothing due on {ctx.today}. {len(matching)} of {len(scan)} cards in {ctx.deck.root} match.")
+            print(f"Nothing to study on {ctx.today}. {len(matching)} of {_plural(len(scan), 'card')} in {ctx.deck.root} match.")
         else:
             table(
                 ["due", "late", "diff", "mastery", "path", "question"],
                 [[r["next_review"], "new" if r["new"] else f"{r['overdue_days']}d", r["difficulty"],
                   f"{r['mastery_level']:.2f}", r["path"], r["question"]] for r in rows],
                 right={3},
+                give_way=(4, 5),  # the path gives way first: the question is what a reader scans
             )
             shown = f"{len(rows)} of {total_due}" if len(rows) < total_due else f"{len(rows)}"
-            print(f"\n{shown} due on {ctx.today}")
+            print(f"\n{shown} to study on {ctx.today}: {total_due - total_new} due + {total_new} new "
+                  f"(new cards: {_new_limit(ctx)} a day, {seen} started today)")
     report_problems(scan.problems)
     return PROBLEMS if scan.problems else OK
 
@@ -451,28 +498,52 @@ def cmd_due(ctx: Context) -> int:
 def _read_grades(ctx: Context) -> list[tuple[str, int, int]]:
     """(path, grade, line number) from --from FILE: ``path,grade`` rows, header optional."""
     import csv
+    import io
 
     src = ctx.args.from_file
     try:
-        fh = sys.stdin if src == "-" else open(src, encoding="utf-8-sig", newline="")
+        if src == "-":
+            raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        else:
+            with open(src, "rb") as fh:
+                raw = fh.read()
     except OSError as exc:
         raise UsageError(f"cannot read {src}: {exc.strerror}") from None
+    text = _grades_text(src, raw)
     out = []
-    with fh:
-        for i, row in enumerate(csv.reader(fh), 1):
-            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
-                continue
-            if len(row) < 2:
-                raise UsageError(f"{src}:{i}: expected 'path,grade', got {clean(','.join(row))!r}")
-            path, grade = row[0].strip(), row[1].strip()
-            if i == 1 and grade.lower() == "grade":
-                continue
-            try:
-                q = _grade(grade)
-            except argparse.ArgumentTypeError as exc:
-                raise UsageError(f"{src}:{i}: {exc}") from None
-            out.append((path, q, i))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a field over the csv module's size limit
+            raise UsageError(f"{src}:{reader.line_num}: {exc}") from None
+        i = reader.line_num
+        if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+            continue
+        if len(row) < 2:
+            raise UsageError(f"{src}:{i}: expected 'path,grade', got {clean(','.join(row))[:200]!r}")
+        path, grade = row[0].strip(), row[1].strip()
+        if not out and grade.lower() == "grade":
+            continue
+        try:
+            q = _grade(grade)
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"{src}:{i}: {exc}") from None
+        out.append((path, q, i))
     return out
+
+
+def _grades_text(src: str, raw: bytes) -> str:
+    """The --from file as text: UTF-8 (a BOM allowed); anything else is named with its line."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"\x00" in raw[:1000]):
+        raise UsageError(f"{src}:1: this looks like UTF-16 text; save the file as UTF-8")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{src}:{line}: not UTF-8 (byte {exc.start}; latin-1?); save the file as UTF-8") from None
 
 
 def cmd_review(ctx: Context) -> int:
@@ -515,6 +586,8 @@ def cmd_review(ctx: Context) -> int:
                 "review_count": s.review_count, "mastery_level": s.mastery_level,
                 "stability": s.stability, "fsrs_difficulty": s.fsrs_difficulty,
             })
+            if g.notice:
+                print(clean(g.notice), file=sys.stderr)
             if not a.json:
                 if g.kind == "review":
                     print(clean(f"{g.note.rel}: graded {q} → next review {s.next_review} "
@@ -547,7 +620,8 @@ def cmd_schedule(ctx: Context) -> int:
             print(clean(f"{c.rel}: " + ", ".join(f"{k} {_show(c.old.get(k))} → {_show(v)}" for k, v in c.updates.items())))
         if len(plan.changes) > 200:
             print(f"… and {len(plan.changes) - 200} more")
-        print(f"\n{len(plan.changes)} notes {verb}: {plan.filled} with missing keys filled, "
+        done = len(plan.changes) if a.dry_run else plan.written  # a failed or superseded write changed nothing
+        print(f"\n{done} {'note' if done == 1 else 'notes'} {verb}: {plan.filled} with missing keys filled, "
               f"{plan.moved} moved to keep each day under {a.per_day} cards ({a.new_per_day} new).")
         if plan.held:
             print(f"{len(plan.held)} notes with problems left as they are (see `trainer check`).")
@@ -571,6 +645,9 @@ def cmd_import(ctx: Context) -> int:
     from trainer.importers import run_import
 
     a = ctx.args
+    missing = [s for s in a.sources if not os.path.lexists(s)]
+    if missing:  # a mistyped path is the command line's fault (exit 2), not a note's problem
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
     deck = ctx.deck
     log = None if a.dry_run else ctx.log()
     progress = None
@@ -597,12 +674,15 @@ def cmd_import(ctx: Context) -> int:
 
 
 def cmd_stats(ctx: Context) -> int:
-    from trainer import stats
+    from trainer import figures, stats
 
     scan = ctx.scan()
     log = ctx.log(readonly=True)
     try:
-        s = stats.compute(scan.notes, log, ctx.today, days=ctx.args.days, history=ctx.args.days)
+        notes = scan.notes
+        figs = figures.compute(notes, ctx.today, new_per_day=_new_limit(ctx), new_started=log.new_cards_on(ctx.today),
+                               days=max(1, ctx.args.days))
+        s = stats.compute(notes, figs, log, history_days=max(1, ctx.args.days))
     finally:
         log.close()
     if ctx.args.json:
@@ -610,23 +690,25 @@ def cmd_stats(ctx: Context) -> int:
 
         emit_json({**s.to_json(), "interviews": coverage_history(ctx)})
     else:
-        c = s.counts
+        f, h = s.figures, s.history
         print(f"Deck {ctx.deck.root} on {ctx.today}")
-        table(["cards", "due", "overdue", "new", "problems", "mastery", "retention", "reviews"],
-              [[c["total"], c["due"], c["overdue"], c["new"], c["problems"], f"{s.mean_mastery:.2f}",
-                "–" if s.retention is None else f"{s.retention:.0%}", s.reviews_total]],
-              right=set(range(8)))
-        if s.tags:
+        table(["cards", "to study", "due", "overdue", "new today", "problems", "mastery", "retention", "reviews"],
+              [[f.total, f.to_study, f.due, f.overdue, f"{f.new_today}/{f.new_per_day}", f.broken, f"{f.mastery:.2f}",
+                "–" if h.retention is None else f"{h.retention:.0%}", h.reviews_total]],
+              right=set(range(9)))
+        print("to study = due (studied before, next review today or earlier) + new today "
+              f"(never studied: {f.new} waiting, {f.new_per_day} a day)")
+        if f.tags:
             print("\nMastery by tag")
-            table(["tag", "cards", "due+new", "mastery", ""],
-                  [["  " * t.tag.count("/") + t.tag.rsplit("/", 1)[-1], t.cards, t.due, f"{t.mastery:.2f}",
-                    "█" * round(t.mastery * 20) + "·" * (20 - round(t.mastery * 20))] for t in s.tags],
-                  right={1, 2, 3})
-        active = [(d, n) for d, n in s.reviews_per_day if n]
+            table(["tag", "cards", "to study", "mastery", ""],
+                  [["  " * t.count("/") + (t.rsplit("/", 1)[-1] or "(untagged)"), g.cards, g.to_study, f"{g.mastery:.2f}",
+                    "█" * round(g.mastery * 20) + "·" * (20 - round(g.mastery * 20))] for t, g in f.tags.items()],
+                  right={1, 2, 3}, give_way=(0,))
+        active = [(d, n) for d, n in h.reviews_per_day if n]
         print(f"\nGrades per day, re-drills included (last {ctx.args.days} days): " +
               (", ".join(f"{d.isoformat()} {n}" for d, n in active) if active else "none yet"))
-        print(f"\nForecast ({ctx.args.days} days)")
-        table(["day", "due+new", ""], [[d.isoformat(), n, "█" * min(n, 60)] for d, n in s.forecast if n] or [["–", 0, ""]], right={1})
+        print(f"\nForecast ({ctx.args.days} days; today: to study, then cards falling due)")
+        table(["day", "cards", ""], [[d.isoformat(), n, "█" * min(n, 60)] for d, n in f.forecast if n] or [["–", 0, ""]], right={1})
         from trainer.cli_interview import print_coverage_history
 
         print_coverage_history(ctx)
@@ -679,7 +761,10 @@ def cmd_demo(ctx: Context) -> int:
         emit_json(demo.figures(seed=a.seed))
         return OK
     _need_terminal("a live demo")
-    from trainer.tui.app import run_app
+    from trainer.tui.app import run_demo
+
+    return run_demo(demo.id)  # a demo needs no deck: it opens even where there is no ./cards
+
 
 def cmd_eval(ctx: Context) -> int:
     from trainer import evaluation
@@ -883,9 +968,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_merge_driver(args)
         ctx = Context(args)
         return COMMANDS[command](ctx)
-    except UsageError as exc:
+    except TrainerError as exc:  # the one place: bad usage exits 2, any other known problem 1
         print(f"trainer {command}: {clean(str(exc))}", file=sys.stderr)
-        return USAGE
+        return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted; every grade so far is saved", file=sys.stderr)
         return 130

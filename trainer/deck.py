@@ -21,16 +21,18 @@ from stat import S_IFREG as _S_IFREG
 from stat import S_ISLNK
 
 from trainer import paths, scheduler
+from trainer.errors import UsageError
 from trainer.notes.model import Note, Problem, Schedule
 from trainer.notes.parse import NEW_CARD_DUE, parse_note, resolve_today
+from trainer.notes.store import MAX_NOTE_BYTES
 from trainer.notes.write import atomic_write, is_temp_name, temp_owner_alive
 
-CACHE_VERSION = 6
+CACHE_VERSION = 7
 _S_IFMT = 0o170000  # stat.S_IFMT as a mask: the file-type bits of st_mode
 _TEMP_GRACE_S = 3600
 
 
-class DeckError(Exception):
+class DeckError(UsageError):
     """The deck itself cannot be used (missing folder, not a folder)."""
 
 
@@ -159,11 +161,15 @@ class Deck:
                             if not (real.startswith(root_sep)) or not os.path.isfile(real):
                                 problems.append(Problem(prefix + name, "file", "symlink points outside the deck; skipped"))
                                 continue
-                            st = os.stat(real)
+                            if not _is_note_rel(real[len(root_sep):]):
+                                problems.append(Problem(prefix + name, "file", "symlink points to a file that is not a note of this deck; skipped"))
+                            continue  # an alias of a note the walk lists itself: one card, not two
                     except OSError as exc:
                         problems.append(Problem(prefix + name, "file", f"cannot be read: {exc.strerror}"))
                         continue
-                    found.append((prefix + name, st.st_size, st.st_mtime_ns))
+                    # ctime and inode too: an edit that keeps size and mtime (a tool restoring the
+                    # mtime, two same-size saves in one tick) still changes one of them
+                    found.append((prefix + name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
         if clean_temp:  # a crash while the cache was being written leaves its temp file here
             try:
                 with os.scandir(self.state_dir) as it:
@@ -232,7 +238,15 @@ class Deck:
                 read.append(stamp)
                 items.append(hit)
                 continue
-            rel, size, mtime_ns = stamp
+            rel, size, mtime_ns = stamp[0], stamp[1], stamp[2]
+            if size > MAX_NOTE_BYTES:  # a 3 GB file named .md: reported, never read
+                note = parse_note(b"", rel, mtime_ns=mtime_ns, size=size, root=root)
+                note = replace(note, fatal=True, problems=(Problem(
+                    rel, "file", f"{size / 1e6:.0f} MB, over the {MAX_NOTE_BYTES // (1024 * 1024)} MB limit for a note; not read"),))
+                problems.extend(note.problems)
+                read.append(stamp)
+                items.append(note)
+                continue
             try:
                 with open(root_s + rel, "rb") as fh:
                     raw = fh.read()
@@ -257,18 +271,24 @@ class Deck:
 
     def rel_of(self, path: Path | str) -> str:
         """The deck-relative name of a note given as a path (relative to cwd or to the deck)."""
+        from trainer.notes.store import not_a_note
+
         p = Path(path)
         candidates = [p] if p.is_absolute() else [Path.cwd() / p, self.root / p]
-        for c in candidates:
+        refused = None
+        for c in candidates:  # `n.md` in a folder outside the deck with its own n.md: the deck's
             try:
                 resolved = c.resolve()
             except OSError:
                 continue
-            if resolved.is_file():
-                try:
-                    return resolved.relative_to(self.root).as_posix()
-                except ValueError:
-                    raise DeckError(f"{path}: not inside the deck {self.root}") from None
+            if not resolved.is_file():
+                continue
+            problem = not_a_note(self.root, resolved)
+            if problem is None:
+                return resolved.relative_to(self.root).as_posix()
+            refused = refused or problem
+        if refused:  # .git/config, .obsidian/…, notes.txt, a symlink out: only notes are written
+            raise DeckError(f"{path}: not a note of this deck")
         raise DeckError(f"{path}: note not found")
 
     # ------------------------------------------------------------ cache
@@ -299,6 +319,10 @@ class Deck:
         # a damaged (not a planted) file is what this guards against: shapes, not every value
         if records and (set(map(type, records)) != {tuple} or set(map(len, records)) != {_RECORD_LEN}):
             return [], []  # (stamps are compared with the walk's, whole, before any is used)
+        if not _plausible(stamps, records):
+            # the checksum is right, so this is no flipped byte: say so once, then parse again
+            self.cache_notice = "scan cache holds values of the wrong type; notes read again (the cache is rewritten)"
+            return [], []
         return stamps, records
 
     def _save_cache(self, stamps: list[tuple[str, int, int]], records: list[tuple]) -> None:
@@ -422,6 +446,37 @@ class _CacheUnpickler(pickle.Unpickler):
         if (module, name) != ("datetime", "date"):
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the scan cache")
         return super().find_class(module, name)
+
+
+_date = dt.date
+_RECORD_TYPES = (
+    (str,), (str,), (tuple,), (tuple,), (frozenset,), (tuple,), (bool,), (_date,), (_date, type(None)), (_date,),
+    (int,), (float, int), (float, int), (int,), (int,),
+)
+_STAMP_TYPES = (str, int, int, int, int)
+
+
+def _plausible(stamps: list, records: list) -> bool:
+    """Spot-check the types of a cache the checksum accepted (a sample of ~128 notes: checking
+    every value would cost more than the cache saves); a wrong one means parse again."""
+    n = len(records)
+    for i in {*range(0, n, max(1, n // 128)), n - 1} if n else ():
+        stamp, record = stamps[i], records[i]
+        if type(stamp) is not tuple or len(stamp) != len(_STAMP_TYPES):
+            return False
+        if any(type(v) is not t for v, t in zip(stamp, _STAMP_TYPES)):
+            return False
+        if any(type(v) not in ts for v, ts in zip(record, _RECORD_TYPES)):
+            return False
+        if any(type(t) is not str for t in record[_TAGS]) or any(type(t) is not str for t in record[_DEMOS]):
+            return False
+    return True
+
+
+def _is_note_rel(rel: str) -> bool:
+    """The walk's rule for a note: ``*.md``, in no hidden folder."""
+    parts = rel.split(os.sep)
+    return parts[-1].lower().endswith(".md") and not any(p.startswith(".") for p in parts)
 
 
 def _remove_leftover(entry: os.DirEntry, now: float) -> int:

@@ -135,22 +135,3 @@ def due_queue(
     reviews.sort(key=order_key)
     room = max(0, new_limit - new_seen_today)
     return reviews + heapq.nsmallest(room, new, key=order_key)  # a big backlog of new cards is not sorted
-
-
-def counts(notes: Iterable[Note], today: dt.date) -> dict[str, int]:
-    """due (reviews due today or earlier), overdue (before today), new (never reviewed, due), total."""
-    c = {"due": 0, "overdue": 0, "new": 0, "total": 0, "problems": 0}
-    for n in notes:
-        c["total"] += 1
-        if n.fatal:
-            c["problems"] += 1
-            continue
-        if n.schedule.next_review > today:
-            continue
-        if n.is_new:
-            c["new"] += 1
-        else:
-            c["due"] += 1
-            if n.schedule.next_review < today:
-                c["overdue"] += 1
-    return c

@@ -1,21 +1,70 @@
-"""A study session: the queue of today's cards, same-day re-drills, skip and undo.
+"""A study session: the queue of today's cards, same-day re-drills, skip and undo, and what
+happens to a card when its note changes on disk while it is studied.
 
-Pure bookkeeping over :mod:`trainer.grading`; the TUI drives it, tests drive it directly.
+Pure bookkeeping over :mod:`trainer.grading` and an open deck; the TUI drives it and draws
+the :class:`CardEvent` each step returns; tests drive it directly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from trainer import grading, scheduler
-from trainer.deck import Deck
 from trainer.notes.model import Note
-from trainer.reviewlog import ReviewLog
+from trainer.notes.parse import NoteError
+from trainer.notes.write import WriteError
+from trainer.reviewlog import LogKind
+
+if TYPE_CHECKING:
+    from trainer.deck import Deck
+    from trainer.opendeck import OpenDeck
+    from trainer.reviewlog import ReviewLog
 
 REDRILL_GAP = 3
 """A card graded below 4 comes back after this many other cards (or at the end)."""
+
+
+class Outcome(enum.Enum):
+    """What happened to the current card."""
+
+    GRADED = "graded"
+    REAPPLIED = "reapplied"
+    """Graded; the note had changed on disk and the grade was applied to the new version."""
+    UNCHANGED = "unchanged"
+    RELOADED = "reloaded"
+    """Edited on disk (not its schedule): read again, it stays."""
+    SCHEDULE_CHANGED = "schedule changed"
+    """Its schedule was edited on disk but it is still due: read again, a grade builds on it."""
+    RESCHEDULED = "rescheduled"
+    """Reviewed or rescheduled by another program: theirs stands, the card leaves the session."""
+    CONFLICT = "conflict"
+    """Not graded: another program changed its schedule meanwhile (read again)."""
+    VANISHED = "vanished"
+    BROKEN = "broken"
+    """Its frontmatter no longer parses: dropped."""
+    UNREADABLE = "unreadable"
+    """It cannot be read or written right now: it stays, nothing changed."""
+
+
+_DROPPED = {Outcome.RESCHEDULED, Outcome.VANISHED, Outcome.BROKEN}
+
+
+@dataclass(frozen=True, slots=True)
+class CardEvent:
+    outcome: Outcome
+    note: Note
+    """The card concerned (as read again, where it was)."""
+    detail: str = ""
+    """The reason, for the user (an error message, the problem found)."""
+    graded: grading.Graded | None = None
+
+    @property
+    def dropped(self) -> bool:
+        return self.outcome in _DROPPED
 
 
 @dataclass(slots=True)
@@ -30,9 +79,8 @@ class SessionStats:
 
 @dataclass
 class StudySession:
-    deck: Deck
-    log: ReviewLog
-    today: dt.date
+    book: OpenDeck
+    """The open deck: every note the session changes or loses is handed back to it."""
     queue: list[Note]
     max_interval: int = scheduler.MAX_INTERVAL
     history: list[grading.Graded] = field(default_factory=list)
@@ -43,18 +91,22 @@ class StudySession:
     _shown_at: float = field(default_factory=time.monotonic)
 
     @classmethod
-    def start(
-        cls,
-        deck: Deck,
-        log: ReviewLog,
-        notes: list[Note],
-        today: dt.date,
-        *,
-        new_limit: int = scheduler.DEFAULT_NEW_PER_DAY,
-        max_interval: int = scheduler.MAX_INTERVAL,
-    ) -> "StudySession":
-        queue = scheduler.due_queue(notes, today, new_limit=new_limit, new_seen_today=log.new_cards_on(today))
-        return cls(deck, log, today, queue, max_interval)
+    def start(cls, book: OpenDeck, notes: list[Note], *, max_interval: int = scheduler.MAX_INTERVAL) -> StudySession:
+        queue = scheduler.due_queue(notes, book.today, new_limit=book.new_per_day, new_seen_today=book.new_started)
+        return cls(book, queue, max_interval)
+
+    @property
+    def deck(self) -> Deck:
+        return self.book.deck
+
+    @property
+    def log(self) -> ReviewLog:
+        assert self.book.log is not None, "a session needs the review log"
+        return self.book.log
+
+    @property
+    def today(self) -> dt.date:
+        return self.book.today
 
     # ------------------------------------------------------------ state
 
@@ -71,6 +123,10 @@ class StudySession:
         return len(self.queue)
 
     @property
+    def redrills_left(self) -> int:
+        return sum(1 for n in self.queue if not scheduler.schedules_today(n.schedule, self.today))
+
+    @property
     def finished(self) -> bool:
         return not self.queue
 
@@ -81,14 +137,10 @@ class StudySession:
         if note is not None:
             self.first_seen.setdefault(note.rel, note)
 
-    def replace_current(self, note: Note) -> None:
-        """The current card was re-read from disk (edited in $EDITOR or by another program)."""
-        if self.queue:
-            self.queue[0] = note
-
     # ------------------------------------------------------------ actions
 
     def grade(self, q: int) -> grading.Graded:
+        """Grade the current card; raises as :func:`trainer.grading.grade` (the card stays current)."""
         note = self.current
         if note is None:
             raise IndexError("no card to grade")
@@ -101,8 +153,69 @@ class StudySession:
         self.history.append(result)
         if q < scheduler.REDRILL_BELOW:
             self.queue.insert(min(REDRILL_GAP, len(self.queue)), result.note)
+        self.book.update(result.note)
         self.card_shown()
         return result
+
+    def grade_current(self, q: int) -> CardEvent:
+        """Grade the current card and say what happened; a card that cannot be graded is settled here."""
+        note = self.current
+        if note is None:
+            raise IndexError("no card to grade")
+        try:
+            result = self.grade(q)
+        except grading.Conflict as exc:
+            event = self.sync_current()
+            return CardEvent(Outcome.CONFLICT if not event.dropped else event.outcome, event.note, str(exc))
+        except grading.NoteGone:
+            return self._drop(Outcome.VANISHED, note)
+        except NoteError as exc:
+            return self._drop(Outcome.BROKEN, note, str(exc))
+        except (WriteError, OSError) as exc:
+            return CardEvent(Outcome.UNREADABLE, note, str(exc))
+        return CardEvent(Outcome.REAPPLIED if result.reapplied else Outcome.GRADED, result.note, graded=result)
+
+    def sync_current(self) -> CardEvent:
+        """Read the current card again from disk (after an edit) and settle what changed."""
+        note = self.current
+        if note is None:
+            raise IndexError("no current card")
+        try:
+            fresh = self.book.reread(note.rel)
+        except FileNotFoundError:
+            return self._drop(Outcome.VANISHED, note)
+        except OSError as exc:
+            return CardEvent(Outcome.UNREADABLE, note, exc.strerror or str(exc))
+        self.book.update(fresh)
+        if fresh.fatal:
+            problem = str(fresh.problems[0]) if fresh.problems else "cannot be read"
+            return self._drop(Outcome.BROKEN, fresh, problem, forget=False)
+        self.queue[0] = fresh
+        if fresh.schedule == note.schedule:
+            changed = (fresh.size, fresh.mtime_ns) != (note.size, note.mtime_ns)
+            return CardEvent(Outcome.RELOADED if changed else Outcome.UNCHANGED, fresh)
+        if fresh.schedule.next_review > self.today or fresh.schedule.last_reviewed == self.today:
+            return self._drop(Outcome.RESCHEDULED, fresh, forget=False)
+        return CardEvent(Outcome.SCHEDULE_CHANGED, fresh)
+
+    def disk_changed(self) -> bool:
+        """Has the current card's file changed (or gone) since it was read? One ``stat``."""
+        note = self.current
+        if note is None or note.root is None:
+            return False
+        try:
+            st = note.path.stat()
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns) != (note.size, note.mtime_ns)
+
+    def _drop(self, outcome: Outcome, note: Note, detail: str = "", *, forget: bool = True) -> CardEvent:
+        self.drop_current()
+        if forget:
+            self.book.forget(note.rel)
+        return CardEvent(outcome, note, detail)
 
     def skip(self) -> None:
         """Put the current card aside for this session (it stays due)."""
@@ -111,7 +224,7 @@ class StudySession:
             self.card_shown()
 
     def drop_current(self) -> Note | None:
-        """Remove the current card (deleted or broken on disk) without grading it."""
+        """Remove the current card without grading it."""
         if self.queue:
             note = self.queue.pop(0)
             self.card_shown()
@@ -134,6 +247,7 @@ class StudySession:
         if undone.note is not None:
             self.queue = [n for n in self.queue if n.rel != rel]
             self.queue.insert(0, undone.note)
+            self.book.update(undone.note)
         self.card_shown()
         return undone
 
@@ -142,17 +256,13 @@ class StudySession:
     def stats(self) -> SessionStats:
         s = SessionStats()
         for g in self.history:
-            if g.kind == "review":
+            if g.kind == LogKind.REVIEW:
                 s.graded += 1
                 s.correct += g.grade >= scheduler.PASS
             else:
                 s.redrills += 1
-        s.seconds = sum((self.log_duration(g) for g in self.history), 0.0)
+        s.seconds = self.log.seconds_spent([g.log_id for g in self.history])
         return s
-
-    def log_duration(self, g: grading.Graded) -> float:
-        row = self.log.conn.execute("SELECT duration_ms FROM reviews WHERE id = ?", (g.log_id,)).fetchone()
-        return (row[0] or 0) / 1000 if row else 0.0
 
     def mastery_changes(self) -> list[tuple[Note, float, float]]:
         """(card, mastery when first shown, mastery now) for every card graded this session."""

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer import scheduler
+from trainer import figures, scheduler
 from trainer.notes.model import Note, Schedule
 
 D0 = dt.date(2026, 11, 25)
@@ -185,10 +185,21 @@ def test_fatal_notes_are_never_due():
     n = card("broken", D0 - dt.timedelta(days=5))
     n.fatal = True
     assert scheduler.due_queue([n], D0) == []
-    assert scheduler.counts([n], D0)["problems"] == 1
+    assert figures.compute([n], D0, new_per_day=20).broken == 1
 
 
 def test_counts():
     notes = [card("a", D0 - dt.timedelta(days=2)), card("b", D0), card("c", D0, new=True),
              card("d", D0 + dt.timedelta(days=3))]
-    assert scheduler.counts(notes, D0) == {"due": 2, "overdue": 1, "new": 1, "total": 4, "problems": 0}
+    assert figures.compute(notes, D0, new_per_day=20).counts() == {
+        "to_study": 3, "due": 2, "overdue": 1, "new": 1, "new_today": 1, "new_per_day": 20, "new_started": 0,
+        "total": 4, "problems": 0}
+
+
+def test_to_study_is_what_a_session_shows():
+    """due + new today, with the daily limit and the new cards already started today."""
+    notes = [card("a", D0 - dt.timedelta(days=2)), *(card(f"n{i}", D0, new=True) for i in range(7))]
+    f = figures.compute(notes, D0, new_per_day=5, new_started=2)
+    queue = scheduler.due_queue(notes, D0, new_limit=5, new_seen_today=2)
+    assert (f.due, f.new, f.new_today, f.to_study) == (1, 7, 3, 4) == (1, 7, 3, len(queue))
+    assert f.forecast[0] == (D0, len(queue))

@@ -9,7 +9,8 @@ import pytest
 from trainer import grading
 from trainer.deck import Deck
 from trainer.notes.parse import parse_note
-from trainer.session import REDRILL_GAP, StudySession
+from trainer.opendeck import OpenDeck
+from trainer.session import REDRILL_GAP, Outcome, StudySession
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -28,8 +29,9 @@ def deck(tmp_path, seed, write_note):
     return Deck(root)
 
 
-def start(deck, log, **kw):
-    return StudySession.start(deck, log, deck.scan(TODAY).notes, TODAY, **kw)
+def start(deck, log, new_limit=20, **kw):
+    book = OpenDeck(deck, TODAY, new_per_day=new_limit, log=log)
+    return StudySession.start(book, deck.scan(TODAY).notes, **kw)
 
 
 def test_queue_order_and_new_limit(deck, log):
@@ -124,3 +126,33 @@ def test_mastery_changes(deck, log):
     s.grade(5)
     [(note, before, after)] = s.mastery_changes()
     assert note.rel == rel and before == 0.0 and after == 0.3
+
+
+def test_the_session_settles_a_card_that_changed_on_disk(deck, log):
+    """One session method says what became of the current card: reloaded, rescheduled elsewhere,
+    vanished or broken; a card that leaves the session leaves the open deck's figures too."""
+    book = OpenDeck(deck, TODAY, new_per_day=0, log=log)
+    book.load()
+    s = book.start_session(book.notes)
+    first = s.current
+    assert s.sync_current().outcome is Outcome.UNCHANGED
+    p = deck.root / first.rel
+    p.write_bytes(p.read_bytes() + "\n补充。\n".encode())
+    assert s.disk_changed()
+    assert s.sync_current().outcome is Outcome.RELOADED and s.current.rel == first.rel
+    p.write_text(p.read_text().replace(f"next_review: '{first.schedule.next_review}'", "next_review: '2027-03-01'"))
+    event = s.sync_current()
+    assert event.outcome is Outcome.RESCHEDULED and event.dropped and s.current.rel != first.rel
+    assert book.figures().due == 4  # the rescheduled card is no longer due
+    gone = s.current
+    (deck.root / gone.rel).unlink()
+    event = s.grade_current(4)
+    assert event.outcome is Outcome.VANISHED and gone.rel not in {n.rel for n in book.notes}
+    broken = s.current
+    (deck.root / broken.rel).write_text("---\n- not a mapping\n---\n")
+    event = s.sync_current()
+    assert event.outcome is Outcome.BROKEN and s.current.rel != broken.rel
+    assert book.figures().broken == 1
+    event = s.grade_current(5)
+    assert event.outcome is Outcome.GRADED and event.graded is not None
+    assert list(log.rows())[-1].kind == "review"

@@ -27,12 +27,11 @@ def _no_editor_or_today(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def make(deck: Path):
-    """make(**kwargs) -> TrainerApp over the copied deck on TODAY."""
-    from trainer.tui.app import make_app
+    """make(today=TODAY, new_limit=None) -> TrainerApp over an open deck of the copied fixture deck."""
+    from trainer.tui.app import make_app, open_deck
 
-    def _make(**kwargs):
-        kwargs.setdefault("today", TODAY)
-        return make_app(deck, **kwargs)
+    def _make(today=TODAY, new_limit=None):
+        return make_app(open_deck(deck, today, new_limit))
 
     return _make
 

@@ -109,15 +109,15 @@ async def test_refusal_and_close_without_import(tmp_path: Path):
 
 async def test_import_from_the_overview_rescans_the_deck(tmp_path: Path):
     """`i` on the overview opens the import modal; after an import the deck is scanned again."""
-    from trainer.tui.app import make_app
+    from trainer.tui.app import make_app, open_deck
 
     src = tmp_path / "vault"
     shutil.copytree(FIXTURES / "vault", src)
     (tmp_path / "deck").mkdir()
-    app = make_app(tmp_path / "deck", today=TODAY)
+    app = make_app(open_deck(tmp_path / "deck", TODAY))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert app.scan is not None and len(app.scan.notes) == 0
+        assert app.book.loaded and len(app.book.notes) == 0
         await pilot.press("i")
         await pilot.pause()
         screen = app.screen
@@ -130,4 +130,4 @@ async def test_import_from_the_overview_rescans_the_deck(tmp_path: Path):
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, ImportScreen)
-        assert app.scan is not None and len(app.scan.notes) == 9
+        assert app.book.loaded and len(app.book.notes) == 9

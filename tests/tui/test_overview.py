@@ -11,13 +11,12 @@ import pytest
 from textual.widgets import DataTable, Static, Tree
 from tuihelp import QUEUE, TODAY, current_rel, loaded, start_session
 
-from trainer.deck import DeckError
-from trainer.tui.app import make_app, run_app
+from trainer.tui.app import make_app, open_deck
 from trainer.tui.commands import palette_commands
 from trainer.tui.screens.help import HelpScreen, help_text
 from trainer.tui.screens.stats import StatsScreen
 from trainer.tui.screens.study import StudyScreen
-from trainer.tui.text import clean, one_line
+from trainer.tui.text import body_text, one_line, plural
 
 
 def static_text(widget: Static) -> str:
@@ -29,10 +28,10 @@ async def test_overview_counts_tags_forecast_problems(make):
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         screen = app.screen
-        assert static_text(screen.query_one("#count-due")) == "3"
-        assert static_text(screen.query_one("#count-overdue")) == "2"
-        assert static_text(screen.query_one("#count-new")) == "3 · limit 20"
-        assert static_text(screen.query_one("#count-total")) == "8 · 1 broken"
+        boxes = {key: (static_text(screen.query_one(f"#count-{key}")), screen.query_one(f"#count-{key}").border_subtitle)
+                 for key in ("study", "due", "new", "total")}
+        assert boxes == {"study": ("6", "due + new"), "due": ("3", "2 overdue"), "new": ("3", "limit 20"),
+                         "total": ("8", "1 broken")}
         problems = static_text(screen.query_one("#problems-text"))
         assert "misc/broken.md: frontmatter: YAML does not parse" in problems
         assert "misc/hash-maps.md: difficulty:" in problems
@@ -94,11 +93,11 @@ async def test_stats_screen_numbers(make):
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, StatsScreen)
-        assert app.screen.data.retention == 0.5
+        assert app.screen.data.history.retention == 0.5
         table = app.screen.query_one("#reviews-table", DataTable)
         assert [str(c) for c in table.get_row_at(0)] == ["2026-11-25", "2"]
         tags = app.screen.query_one("#tags-table", DataTable)
-        assert tags.row_count == 5
+        assert tags.row_count == 8  # seven tags and (untagged), as the tag tree shows them
         await pilot.press("3")
         await pilot.press("escape")
         await pilot.pause()
@@ -134,17 +133,28 @@ async def test_help_palette_and_theme(make):
         assert current_rel(app) == QUEUE[1]
 
 
-def test_help_lists_every_binding():
+async def test_help_lists_the_keys_of_the_screen_it_was_opened_from(make):
     from rich.console import Console
 
-    console = Console(width=80, record=True, file=io.StringIO())
-    console.print(help_text())
-    text = console.export_text()
-    for needle in ("space", "Show the short answer", "0 – 5", "Undo", "$VISUAL", "ctrl+t", "Command palette",
-                   "Study the due cards", "Live demo"):
-        assert needle in text
-    for line in text.splitlines():  # keys and descriptions never run together
-        assert "enterBack" not in line
+    def shown(screen) -> str:
+        console = Console(width=80, record=True, file=io.StringIO())
+        console.print(help_text(screen))
+        return console.export_text()
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_session(pilot)
+        text = shown(app.screen)
+        for needle in ("This screen: Study", "space", "Show the short answer", "0 – 5", "Undo", "$VISUAL", "^t",
+                       "Command palette"):
+            assert needle in text
+        assert "Fold or unfold" not in text  # the overview's keys are not the study screen's
+        for line in text.splitlines():  # keys and descriptions never run together
+            assert "enterBack" not in line
+        await pilot.press("q")
+        await pilot.pause()
+        text = shown(app.screen)
+        assert "This screen: Deck overview" in text and "Fold or unfold a tag" in text
 
 
 async def test_empty_selection_does_not_start(make, deck: Path):
@@ -158,50 +168,30 @@ async def test_empty_selection_does_not_start(make, deck: Path):
 
 
 def test_missing_deck(tmp_path: Path, capsys):
-    with pytest.raises(DeckError):
-        make_app(tmp_path / "nope")
-    assert run_app(tmp_path / "nope") == 2
+    from trainer.cli import main
+    from trainer.deck import DeckError
+    from trainer.errors import TrainerError
+
+    with pytest.raises(DeckError) as caught:
+        open_deck(tmp_path / "nope", TODAY)
+    assert isinstance(caught.value, TrainerError)
+    assert main(["--deck", str(tmp_path / "nope"), "study"]) == 2
     assert "deck folder not found" in capsys.readouterr().err
 
 
 def test_control_characters_never_reach_the_terminal():
-    assert clean("a\x1b[31mb\x07c\r\nd\te\x9b") == "a[31mbc\nd\te"
+    assert body_text("a\x1b[31mb\x07c\r\nd\te\x9b") == "a[31mbc\nd\te"
     assert one_line("title\nwith\x00 \u202econtrols") == "title with controls"
     assert one_line("x" * 50, 10) == "x" * 9 + "…"
+    assert one_line("注意力机制的计算", 7) == "注意力…"  # cells, not characters: a Chinese one is two
+    assert (plural(1, "card"), plural(2, "card"), plural(0, "note")) == ("1 card", "2 cards", "0 notes")
 
 
-async def test_exit_after_first_frame(make, monkeypatch):
-    monkeypatch.setenv("TRAINER_EXIT_AFTER_FIRST_FRAME", "1")
-    app = make()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(pilot)
-        await pilot.pause()
-    assert app.return_code == 0
-    assert app.notes
-
-
-def test_overview_figures_match_the_core(deck: Path):
-    """The worker's one-pass figures equal scheduler.counts, stats.forecast and stats.by_tag."""
-    from trainer import scheduler, stats
-    from trainer.deck import Deck
-    from trainer.tui.figures import summarize
-
-    notes = Deck(deck).scan(TODAY, use_cache=False).notes
-    s = summarize(notes, TODAY)
-    good = [n for n in notes if not n.fatal]
-    assert s.counts == scheduler.counts(notes, TODAY)
-    assert s.forecast == stats.forecast(good, TODAY, 14)
-    core = {t.tag: (t.cards, t.due, t.mastery) for t in stats.by_tag(good, TODAY)}
-    ours = {t: (f.cards, f.due, f.mastery) for t, f in s.tags.items() if t}
-    assert ours == core
-    assert list(ours) == list(core)  # same order
-    assert s.tags[""].cards == 1
-
-
-async def test_start_demo_without_a_deck_opens_the_demo_and_quits_after(tmp_path: Path):
+async def test_a_demo_runs_in_an_app_of_its_own_without_a_deck():
+    from trainer.tui.demo_app import DemoApp
     from trainer.tui.screens.demo import DemoScreen
 
-    app = make_app(tmp_path / "no-deck", today=TODAY, start_demo="sqrt-dk-scaling")
+    app = DemoApp("sqrt-dk-scaling")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, DemoScreen)
@@ -210,6 +200,82 @@ async def test_start_demo_without_a_deck_opens_the_demo_and_quits_after(tmp_path
     assert app.return_code == 0
 
 
-def test_run_app_rejects_an_unknown_demo(tmp_path: Path, capsys):
-    assert run_app(tmp_path, start_demo="no-such-demo") == 2
+def test_an_unknown_demo_is_bad_usage(capsys):
+    from trainer.cli import main
+
+    assert main(["demo", "no-such-demo"]) == 2
     assert "unknown demo" in capsys.readouterr().err
+
+
+def _note(rel_path: Path, question: str, tags: list[str], *, next_review: str, reviewed: bool) -> None:
+    rel_path.parent.mkdir(parents=True, exist_ok=True)
+    last = "'2026-11-01'" if reviewed else "null"
+    count = 2 if reviewed else 0
+    tag_lines = "".join(f"- {t}\n" for t in tags)
+    rel_path.write_text(
+        f"---\ncreated: '2026-10-01'\nlast_reviewed: {last}\nnext_review: '{next_review}'\nreview_count: {count}\n"
+        f"difficulty: medium\nmastery_level: 0.5\ntags:\n{tag_lines}---\n# {question}\n\n## Answer\n\nText.\n",
+        encoding="utf-8",
+    )
+
+
+async def test_every_screen_counts_the_same_cards_to_study(tmp_path: Path):
+    """A deck made to split the old counts apart: more new cards than the daily limit, some
+    started today already, overdue reviews, a new card scheduled for later, nested and Chinese tags.
+    The overview's box, the tag tree's root, the forecast's today, the stats screen, `trainer due`
+    and `stats --json` all say the same number of cards to study, and a session shows exactly those."""
+    import json
+
+    from trainer import grading
+    from trainer.cli import main
+
+    root = tmp_path / "deck"
+    for i in range(3):  # reviews: two overdue, one due today
+        day = ["2026-11-20", "2026-11-24", "2026-11-25"][i]
+        _note(root / f"r{i}.md", f"Review {i}", ["注意力/多头"], next_review=day, reviewed=True)
+    for i in range(9):  # new cards, more than the limit of 4
+        _note(root / f"new{i}.md", f"New {i}", ["注意力"] if i % 2 else ["Training/LR"], next_review="2026-11-25", reviewed=False)
+    _note(root / "later.md", "New later", ["Training"], next_review="2026-11-27", reviewed=False)
+    _note(root / "future.md", "Reviewed, due later", ["Training"], next_review="2026-11-26", reviewed=True)
+    book = open_deck(root, TODAY, 4)
+    book.load()
+    for rel in ("new0.md",):  # one new card started today already: 3 of the 4 new cards are left
+        grading.grade(book.deck, book.log, book.reread(rel), 5, TODAY)
+    book.close()
+
+    app = make_app(open_deck(root, TODAY, 4))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        to_study = int(static_text(screen.query_one("#count-study")))
+        assert to_study == 3 + 3
+        assert str(screen.query_one("#tags", Tree).root.label).startswith(f"All cards  {to_study}/")
+        assert screen.query_one("#forecast").days[0] == (TODAY, to_study)
+        assert screen.query_one("#forecast").days[1] == (TODAY + dt.timedelta(days=1), 2)  # future.md + new0.md
+        tag_totals = app.book.figures().tags
+        assert tag_totals["注意力"].to_study == 3 + 3  # 3 reviews + 4 new under it, 3 left today
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen)
+        assert f"to study {to_study} (3 due + 3 new)" in static_text(app.screen.query_one("#stats-summary"))
+        forecast_rows = app.screen.query_one("#forecast-table", DataTable)
+        assert [str(c) for c in forecast_rows.get_row_at(0)] == ["today (to study)", str(to_study)]
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, StudyScreen)
+        assert app.screen.session.remaining == to_study
+
+    import contextlib
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--deck", str(root), "--today", TODAY.isoformat(), "due", "--json", "--new-limit", "4"]) == 0
+    assert len(json.loads(out.getvalue())) == to_study
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--deck", str(root), "--today", TODAY.isoformat(), "stats", "--json"]) == 0
+    stats_json = json.loads(out.getvalue())
+    assert stats_json["counts"]["due"] == 3 and stats_json["counts"]["new_started"] == 1
+    assert stats_json["forecast"][0]["cards"] == stats_json["counts"]["to_study"]

@@ -1,18 +1,15 @@
-"""The Textual app: ``trainer`` with no command opens it on the deck.
+"""The Textual app over one open deck: ``trainer`` with no command opens it.
 
-``make_app`` is shared by the CLI (through ``run_app``), the tests, the benchmarks and the
-screenshot script. The deck is scanned in a thread worker that only posts messages; the
-review log is opened and written on the main thread (a grade is about a millisecond).
+The app only draws: the deck, its review log, the day, the limits and the figures live in
+:class:`trainer.opendeck.OpenDeck`, which the CLI builds once and every screen receives. The
+first scan (started by the CLI before Textual was imported) and every reload arrive the same
+way: a thread worker waits for the :class:`~trainer.opendeck.ScanJob` and posts ``DeckLoaded``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
-from concurrent.futures import Future
 import sys
-import time
 from pathlib import Path
 from typing import Iterable
 
@@ -22,19 +19,16 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from trainer import clock, grading
-from trainer.deck import Deck, DeckError, Scan, Walk
-from trainer.notes.model import Note
-from trainer.reviewlog import ReviewLog
-from trainer.scheduler import DEFAULT_NEW_PER_DAY
+from trainer.errors import TrainerError
+from trainer.opendeck import OpenDeck, ScanJob
 from trainer.tui.messages import DeckFailed, DeckLoaded
-from trainer.tui.figures import DeckSummary, summarize
-
-EXIT_AFTER_FIRST_FRAME = "TRAINER_EXIT_AFTER_FIRST_FRAME"
-"""Environment variable: exit as soon as the overview has drawn the deck's counts (benchmarks)."""
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
+
+STYLESHEETS = ["styles/app.tcss", "styles/overview.tcss", "styles/study.tcss", "styles/summary.tcss",
+               "styles/stats.tcss", "styles/help.tcss"]
+"""Every screen's styles, in one list (widgets keep their own ``DEFAULT_CSS``)."""
 
 
 def _trainer_commands():
@@ -45,182 +39,85 @@ def _trainer_commands():
 
 
 class TrainerApp(App[int]):
-    """Deck overview, study sessions, summary, stats and help over one deck."""
+    """Deck overview, study sessions, summary, stats and help over one open deck."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = STYLESHEETS
     TITLE = "trainer"
     COMMANDS = App.COMMANDS | {lambda: _trainer_commands()}
     BINDINGS = [
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("ctrl+t", "toggle_theme", "Theme", id="toggle_theme"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Every key of this screen and the app"),
+        Binding("ctrl+t", "toggle_theme", "Theme", id="toggle_theme", show=False, tooltip="Switch between the light and the dark theme"),
+        Binding("ctrl+q", "quit", "Quit", show=False, tooltip="Leave the app (every grade is already saved)"),
     ]
 
-    def __init__(
-        self,
-        deck: Deck | None,
-        *,
-        today: dt.date,
-        new_limit: int = DEFAULT_NEW_PER_DAY,
-        start_demo: str | None = None,
-        exit_after_first_frame: bool = False,
-        walked: Walk | None = None,
-    ) -> None:
+    def __init__(self, book: OpenDeck, *, first_scan: ScanJob | None = None) -> None:
         super().__init__()
-        self.deck = deck
-        """The deck (``None`` only when the app was opened just to run a demo without one)."""
-        self.today = today
-        """The study day (``--today`` or the local date), fixed for the app's lifetime."""
-        self.new_limit = new_limit
-        """Daily limit of new cards."""
-        self.start_demo = start_demo
-        """Open this demo at start and quit when it closes (``trainer demo ID``)."""
-        self.exit_after_first_frame = exit_after_first_frame
-        """Quit right after the overview first shows the deck (benchmarks)."""
-        self.review_log: ReviewLog | None = None
-        """The deck's review log, used on the main thread only."""
-        self.scan: Scan | None = None
-        """The last scan; ``notes`` below is kept current as cards are graded."""
-        self.notes: list[Note] = []
-        """Every note of the deck as last read or written."""
-        self._index: dict[str, int] = {}
-        self.load_seconds: float = 0.0
-        """How long the last scan took (shown by the stats screen)."""
-        self._prescan: Future | None = None
-        self._first_summary: DeckSummary | None = None
-        if deck is not None:
-            self.sub_title = deck.root.name
-            self._start_prescan(walked)
+        self.book = book
+        """The open deck every screen works on."""
+        self._first_scan = first_scan
+        self.sub_title = book.root.name
 
     # ------------------------------------------------------------ lifecycle
 
     def on_mount(self) -> None:
-        if self.start_demo is not None:
-            self._open_start_demo()
-            return
         from trainer.tui.screens.overview import OverviewScreen
 
-        assert self.deck is not None
-        try:
-            self.review_log = ReviewLog.open(self.deck.root)
-            for message in grading.repair(self.deck, self.review_log, self.today):
-                self.notify(message, title="Review log", severity="warning")
-        except Exception as exc:  # a read-only deck still shows, it just cannot be graded
-            self.review_log = None
-            self.notify(f"The review log cannot be opened: {exc}", severity="error", timeout=10)
-        prescan = self._prescan
-        if prescan is not None and prescan.done() and prescan.exception() is None:
-            # the deck was read while Textual started: the overview's first frame shows it
-            self._prescan = None
-            scan, summary, seconds = prescan.result()
-            self._take_scan(scan, seconds)
-            self._first_summary = summary
-            self.push_screen(OverviewScreen(id="overview"))
-        else:
-            self.push_screen(OverviewScreen(id="overview"))
-            self.load_deck()
-
-    def take_first_summary(self) -> DeckSummary | None:
-        """The figures computed with the first scan, once (later draws compute their own)."""
-        summary, self._first_summary = self._first_summary, None
-        return summary
+        book = self.book
+        for message in book.repaired:
+            self.notify(message, title="Review log", severity="warning")
+        if book.log is None:
+            self.notify(f"The review log cannot be opened: {book.log_error}", severity="error", timeout=10)
+        self.push_screen(OverviewScreen(book, id="overview"))
+        job, self._first_scan = self._first_scan, None
+        self._collect(job if job is not None else book.start_scan())
 
     def on_unmount(self) -> None:
-        if self.review_log is not None:
-            self.review_log.close()
-            self.review_log = None
-
-    def _open_start_demo(self) -> None:
-        try:
-            from trainer.tui.screens.demo import DemoScreen
-        except ImportError as exc:
-            self.exit(2, return_code=2, message=f"demos are not available: {exc}")
-            return
-        self.push_screen(DemoScreen(self.start_demo), callback=lambda _result: self.exit(0))
+        self.book.close()
 
     # ------------------------------------------------------------ the deck
 
-    def _start_prescan(self, walked: Walk | None) -> None:
-        """Start the first scan as the app is created, so it overlaps the terminal's start-up.
-
-        With ``walked`` (a walk started in a child process before Textual was imported) this
-        thread mostly waits for the child, which does not hold the GIL the start-up needs.
-        """
-        future: Future = Future()
-        deck, today = self.deck, self.today
-        assert deck is not None
-
-        def run() -> None:
-            start = time.perf_counter()
-            try:
-                scan = deck.scan(today, walked=walked)
-                future.set_result((scan, summarize(scan.notes, today), time.perf_counter() - start))
-            except BaseException as exc:  # handed to the worker, which reports it
-                future.set_exception(exc)
-
-        threading.Thread(target=run, name="trainer-prescan", daemon=True).start()
-        self._prescan = future
+    def reload_deck(self) -> None:
+        """Scan the deck again (the cache makes this fast)."""
+        self._collect(self.book.start_scan())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
-    def load_deck(self) -> None:
-        """Scan the deck (the cache makes this fast); the result comes back as a message."""
-        assert self.deck is not None
-        prescan, self._prescan = self._prescan, None
-        start = time.perf_counter()
+    def _collect(self, job: ScanJob) -> None:
+        """Wait for a scan in a thread; its result comes back as one message."""
         try:
-            if prescan is not None:
-                scan, summary, seconds = prescan.result()
-            else:
-                scan = self.deck.scan(self.today)
-                summary = summarize(scan.notes, self.today)
-                seconds = time.perf_counter() - start
-        except (OSError, DeckError) as exc:
+            loaded = job.result()
+        except (OSError, TrainerError) as exc:
             self.post_message(DeckFailed(str(exc)))
             return
-        self.post_message(DeckLoaded(scan, seconds, summary))
+        self.post_message(DeckLoaded(loaded))
 
     @on(DeckLoaded)
     def _deck_loaded(self, message: DeckLoaded) -> None:
-        self._take_scan(message.scan, message.seconds)
-        self._overview_refresh(message.summary)
-
-    def _take_scan(self, scan: Scan, seconds: float) -> None:
-        self.scan = scan
-        self.notes = list(scan.notes)
-        self._index = {n.rel: i for i, n in enumerate(self.notes)}
-        self.load_seconds = seconds
+        self.book.take(message.loaded)
+        self._redraw_overview()
 
     @on(DeckFailed)
     def _deck_failed(self, message: DeckFailed) -> None:
         self.notify(f"The deck cannot be read: {message.error}", severity="error", timeout=15)
-        self._overview_refresh()
+        self._redraw_overview()
+
+    def _redraw_overview(self) -> None:
+        from trainer.tui.screens.overview import OverviewScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, OverviewScreen):
+                screen.show_deck()
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self.notify(f"{event.worker.name} failed: {event.worker.error}", severity="error", timeout=15)
 
-    def _overview_refresh(self, summary: DeckSummary | None = None) -> None:
-        from trainer.tui.screens.overview import OverviewScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, OverviewScreen):
-                screen.show_deck(summary)
-
-    def update_note(self, note: Note) -> None:
-        """A card was graded, undone or re-read: keep the in-memory deck current."""
-        i = self._index.get(note.rel)
-        if i is None:
-            self._index[note.rel] = len(self.notes)
-            self.notes.append(note)
-        else:
-            self.notes[i] = note
-
-    def forget_note(self, rel: str) -> None:
-        """A card vanished from disk."""
-        i = self._index.pop(rel, None)
-        if i is not None:
-            del self.notes[i]
-            self._index = {n.rel: j for j, n in enumerate(self.notes)}
+    def _handle_exception(self, error: Exception) -> None:
+        """The one place a ``TrainerError`` that escaped a screen is caught: shown, not a traceback."""
+        if isinstance(error, TrainerError):
+            self.notify(str(error), severity="error", timeout=10)
+            return
+        super()._handle_exception(error)
 
     # ------------------------------------------------------------ actions
 
@@ -228,7 +125,7 @@ class TrainerApp(App[int]):
         from trainer.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
@@ -236,68 +133,48 @@ class TrainerApp(App[int]):
     def action_stats(self) -> None:
         from trainer.tui.screens.stats import StatsScreen
 
-        if self.scan is None:
+        if not self.book.loaded:
             self.notify("The deck is still loading.")
             return
         if not isinstance(self.screen, StatsScreen):
-            self.push_screen(StatsScreen())
+            self.push_screen(StatsScreen(self.book))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Toggle light/dark theme", "Switch between textual-light and textual-dark", self.action_toggle_theme)
-        yield SystemCommand("Help: keys", "Every key binding of every screen", self.action_help)
+        """Textual's own entries, less those our bindings already give (theme, keys, quit)."""
+        ours = {"Theme", "Keys", "Quit"}
+        for command in super().get_system_commands(screen):
+            if command.title not in ours:
+                yield command
 
 
-def make_app(
-    deck_root: Path,
-    today: dt.date | None = None,
-    new_limit: int = DEFAULT_NEW_PER_DAY,
-    start_demo: str | None = None,
-    walked: Walk | None = None,
-) -> TrainerApp:
-    """The app over the deck at ``deck_root`` (raises ``DeckError`` if there is no deck).
-
-    ``today`` defaults to :func:`trainer.clock.today` (which honours ``--today``). With
-    ``start_demo`` the demo opens at once and a missing deck is not an error.
-    """
-    try:
-        deck: Deck | None = Deck(deck_root)
-    except DeckError:
-        if start_demo is None:
-            raise
-        deck = None
-    return TrainerApp(
-        deck,
-        today=today or clock.today(),
-        new_limit=new_limit,
-        start_demo=start_demo,
-        exit_after_first_frame=os.environ.get(EXIT_AFTER_FIRST_FRAME, "") not in ("", "0"),
-        walked=walked,
-    )
+def make_app(book: OpenDeck, *, first_scan: ScanJob | None = None) -> TrainerApp:
+    """The app over an open deck (shared by the CLI, the tests, the benchmarks and the screenshots)."""
+    return TrainerApp(book, first_scan=first_scan)
 
 
-def run_app(
-    deck_root: Path,
-    today: dt.date | None = None,
-    new_limit: int = DEFAULT_NEW_PER_DAY,
-    start_demo: str | None = None,
-    walked: Walk | None = None,
-) -> int:
-    """Run the TUI; returns the process exit code (2 for a missing deck or an unknown demo)."""
-    if start_demo is not None:
-        try:
-            from trainer.demos import registry
-
-            registry.get(start_demo)
-        except ValueError as exc:
-            print(f"trainer: {exc}", file=sys.stderr)
-            return 2
-    try:
-        app = make_app(Path(deck_root), today, new_limit, start_demo, walked)
-    except DeckError as exc:
-        print(f"trainer: {exc}", file=sys.stderr)
-        return 2
+def run_app(book: OpenDeck, *, first_scan: ScanJob | None = None) -> int:
+    """Run the TUI; returns the process exit code."""
+    app = make_app(book, first_scan=first_scan)
     result = app.run()
     if app.return_code not in (None, 0):
         return app.return_code
     return result if isinstance(result, int) else 0
+
+
+def open_deck(root: Path, today: dt.date, new_per_day: int | None = None) -> OpenDeck:
+    """The open deck for ``make_app`` (tests and scripts; the CLI builds its own)."""
+    from trainer import scheduler
+
+    return OpenDeck.open(root, today, new_per_day=scheduler.DEFAULT_NEW_PER_DAY if new_per_day is None else new_per_day)
+
+
+def run_demo(demo_id: str) -> int:
+    """``trainer demo ID``: the demo's screen in a small app of its own (no deck needed)."""
+    from trainer.tui.demo_app import DemoApp
+
+    app = DemoApp(demo_id)
+    app.run()
+    if app.return_code not in (None, 0):
+        print(f"trainer demo: the demo failed ({app.return_code})", file=sys.stderr)
+        return app.return_code
+    return 0

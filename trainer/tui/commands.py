@@ -33,9 +33,10 @@ def palette_commands(screen: DOMNode) -> list[PaletteCommand]:
     """Commands for the screen's bindings that are enabled right now, then the app's."""
     commands: list[PaletteCommand] = []
     seen: set[str] = set()
+    titles: set[str] = set()
     for node in (screen, screen.app):
         for b in _bindings(node):
-            if b.action in seen:
+            if b.action in seen or b.description in titles:
                 continue
             try:
                 namespace, name, params = parse(b.action)
@@ -45,6 +46,7 @@ def palette_commands(screen: DOMNode) -> list[PaletteCommand]:
             except Exception:
                 continue
             seen.add(b.action)
+            titles.add(b.description)
             key = b.key_display or b.key.split(",")[0]
             commands.append(PaletteCommand(b.description, f"key: {key} — {b.tooltip or b.description}", target, name if target is not node else b.action))
     extra = [
@@ -52,7 +54,7 @@ def palette_commands(screen: DOMNode) -> list[PaletteCommand]:
         ("Help", "Every key binding", "help"),
     ]
     for title, help_text, action in extra:
-        if action not in seen and action not in {c.action for c in commands}:
+        if action not in seen and title not in titles:
             commands.append(PaletteCommand(title, help_text, screen.app, action))
     return commands
 

@@ -6,23 +6,19 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from trainer.deck import Scan
-from trainer.tui.figures import DeckSummary
+from trainer.opendeck import Loaded
 
 
 @dataclass
 class DeckLoaded(Message):
-    """The scan worker finished reading the deck."""
+    """A scan of the deck finished (the first one or a reload), its figures computed with it."""
 
-    scan: Scan
-    seconds: float
-    summary: DeckSummary
-    """Counts, forecast and tag figures, computed in the worker too."""
+    loaded: Loaded
 
 
 @dataclass
 class DeckFailed(Message):
-    """The scan worker could not read the deck at all."""
+    """The deck could not be read at all."""
 
     error: str
 

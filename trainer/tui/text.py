@@ -1,25 +1,40 @@
-"""Making note text safe to show: no control characters reach the terminal, no markup is parsed."""
+"""Note text on its way into a widget: control characters stripped, widths counted in terminal cells."""
 
 from __future__ import annotations
 
-
-from rich.text import Text
+from rich.cells import cell_len
 
 from trainer.textsafe import strip_controls
 
-def clean(text: str) -> str:
-    """Strip control characters and bidi overrides, keeping newlines and tabs (Markdown bodies)."""
+
+def body_text(text: str) -> str:
+    """A Markdown body for a widget: controls and bidi overrides stripped, newlines and tabs kept."""
     return strip_controls(text.replace("\r\n", "\n"))
 
 
 def one_line(text: str, limit: int | None = None) -> str:
-    """A title for a Label or a Tree node: controls stripped, whitespace collapsed."""
-    out = " ".join(clean(text).split())
-    if limit is not None and len(out) > limit:
-        out = out[: max(0, limit - 1)] + "…"
+    """A title for a Label or a Tree node: controls stripped, whitespace collapsed, at most
+    ``limit`` terminal cells wide (a Chinese character takes two)."""
+    out = " ".join(strip_controls(text).split())
+    if limit is not None and cell_len(out) > limit:
+        return fit_cells(out, limit)
     return out
 
 
-def plain(text: str, style: str = "") -> Text:
-    """Note text as a Rich ``Text``: shown literally, never parsed as markup."""
-    return Text(one_line(text), style=style)
+def fit_cells(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` cells with an ellipsis (never half a wide character)."""
+    if cell_len(text) <= limit:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > limit - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 card``, ``2 cards``."""
+    return f"{n} {word if n == 1 else many or word + 's'}"

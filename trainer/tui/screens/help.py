@@ -1,4 +1,8 @@
-"""Every key binding of every screen, generated from the bindings themselves."""
+"""The keys of the screen the help was opened from, and the app's own, read from their bindings.
+
+Nothing here imports a screen or the app: the help shows whatever the opening screen declares
+(its ``BINDINGS`` and those of its focused widgets), so a new screen documents itself.
+"""
 
 from __future__ import annotations
 
@@ -8,62 +12,62 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-_KEY_NAMES = {"question_mark": "?", "escape": "esc"}
+GRADE_ROW = ("0 – 5", "grade: 0 blackout · 1 wrong · 2 almost · 3 hard · 4 hesitated · 5 perfect")
 
 
-def key_text(binding: Binding) -> str:
-    return " / ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in binding.key.split(","))
+def _bindings(node: DOMNode) -> list[Binding]:
+    return [b for b in getattr(type(node), "BINDINGS", []) if isinstance(b, Binding)]
 
 
-def help_sections() -> list[tuple[str, list[tuple[str, str]]]]:
-    """(screen, [(keys, what they do)]) for every screen, from the classes' BINDINGS."""
-    from trainer.tui.app import TrainerApp
-    from trainer.tui.screens.overview import OverviewScreen, TagTree
-    from trainer.tui.screens.stats import StatsScreen
-    from trainer.tui.screens.study import StudyScreen
-    from trainer.tui.screens.summary import SummaryScreen
-    from trainer.tui.screens.demo import DemoScreen
-
-    everywhere = [
-        *TrainerApp.BINDINGS,
-        Binding("ctrl+p", "command_palette", "Command palette: every action by name"),
-        Binding("ctrl+q", "quit", "Quit"),
-    ]
-    sections = [
-        ("Everywhere", everywhere),
-        ("Deck overview", [*TagTree.BINDINGS, *OverviewScreen.BINDINGS[1:], Binding("space", "", "Fold or unfold a tag")]),
-        ("Study", StudyScreen.BINDINGS),
-        ("Session summary", SummaryScreen.BINDINGS),
-        ("Stats", StatsScreen.BINDINGS),
-        ("Live demo", [b for b in DemoScreen.BINDINGS if isinstance(b, Binding)]),
-    ]
-    out = []
-    for title, bindings in sections:
-        rows: list[tuple[str, str]] = []
-        grades_done = False
-        for b in bindings:
-            if not isinstance(b, Binding):
-                continue
-            if b.action.startswith("grade("):
-                if not grades_done:
-                    rows.append(("0 – 5", "grade: 0 blackout · 1 wrong · 2 almost · 3 hard · 4 hesitated · 5 perfect"))
-                    grades_done = True
-                continue
-            rows.append((key_text(b), b.tooltip or b.description))
-        out.append((title, rows))
-    return out
+def key_text(node: DOMNode, binding: Binding) -> str:
+    """``left / ,`` as the footer shows keys (``,`` not ``comma``)."""
+    return " / ".join(node.app.get_key_display(Binding(k.strip(), binding.action, binding.description))
+                      for k in binding.key.split(","))
 
 
-def help_text() -> Group:
-    """One two-column grid per screen: long descriptions wrap beside their keys."""
+def help_rows(node: DOMNode, bindings: list[Binding]) -> list[tuple[str, str]]:
+    """(keys, what they do); the six grade bindings become one row."""
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for b in bindings:
+        if b.action.startswith("grade("):
+            if GRADE_ROW not in rows:
+                rows.append(GRADE_ROW)
+            continue
+        what = b.tooltip or b.description
+        if not what or b.action in seen:
+            continue
+        seen.add(b.action)
+        rows.append((key_text(node, b), what))
+    return rows
+
+
+def help_sections(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(title, rows): the screen's keys (its focused widget's first), then the app's."""
+    own: list[Binding] = []
+    focused = screen.focused
+    if focused is not None:
+        for node in focused.ancestors_with_self:
+            if node is screen:
+                break
+            own.extend(_bindings(node))
+    own.extend(_bindings(screen))
+    title = getattr(screen, "HELP_TITLE", "")
+    app_rows = help_rows(screen, [*_bindings(screen.app), Binding("ctrl+p", "command_palette", "Command palette: every action by name")])
+    return [(f"This screen: {title}" if title else "This screen", help_rows(screen, own)), ("Everywhere", app_rows)]
+
+
+def help_text(screen: Screen) -> Group:
+    """One two-column grid per section: long descriptions wrap beside their keys."""
     parts: list = []
-    for title, rows in help_sections():
+    for title, rows in help_sections(screen):
         parts.append(Text(title, style="bold underline"))
         grid = Table.grid(padding=(0, 2), pad_edge=True)
-        grid.add_column(style="bold", no_wrap=True, min_width=12)
+        grid.add_column(style="bold", no_wrap=True, min_width=8)
         grid.add_column(ratio=1)
         for keys, what in rows:
             grid.add_row(f" {keys}", what)
@@ -77,9 +81,13 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close help")]
 
+    def __init__(self, opened_from: Screen, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.opened_from = opened_from
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(help_text(), id="help-text")
+            yield Static(help_text(self.opened_from), id="help-text")
 
     def on_mount(self) -> None:
         box = self.query_one("#help-box")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,58 +11,50 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, LoadingIndicator, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from trainer import scheduler
-from trainer.notes.model import DIFFICULTIES, Note
-from trainer.session import StudySession
-from trainer.stats import tag_prefixes
-from trainer.tui.figures import FORECAST_DAYS, DeckSummary, TagFigures, summarize
-from trainer.tui.text import one_line
+from trainer.errors import TrainerError
+
+from trainer.figures import Figures, TagFigures
+from trainer.notes.model import DIFFICULTIES
+from trainer.opendeck import UNTAGGED, OpenDeck
+from trainer.tui.text import one_line, plural
 from trainer.tui.widgets.forecast import ForecastStrip
 from trainer.tui.widgets.mastery_bar import mastery_bar
 
-if TYPE_CHECKING:
-    from trainer.tui.app import TrainerApp
-
-UNTAGGED = ""
-"""Tree node data for notes without tags."""
+FORECAST_DAYS = 14
+"""Days the overview's forecast shows."""
 MAX_PROBLEMS_SHOWN = 200
-
-
-def in_selection(note: Note, tag: str | None, difficulty: str | None) -> bool:
-    """The note is under ``tag`` (nested tags count for their parents) and of ``difficulty``."""
-    if difficulty is not None and note.difficulty != difficulty:
-        return False
-    if tag is None:
-        return True
-    if tag == UNTAGGED:
-        return not note.tags
-    return any(tag in tag_prefixes(t) for t in note.tags)
+TAG_NAME_CELLS = 24
+"""A tag's name in the tree is cut to this many terminal cells (a Chinese character is two)."""
 
 
 class TagTree(Tree):
     """The tag tree; Enter studies the highlighted tag (moving the cursor filters)."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Study", tooltip="Study the due cards of the highlighted tag")]
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Study", tooltip="Study the cards to study under the highlighted tag"),
+        Binding("space", "toggle_node", "Fold", show=False, tooltip="Fold or unfold a tag"),
+    ]
 
 
 class OverviewScreen(Screen):
     """Pick what to study: a tag in the tree (Enter starts), a difficulty (``f``)."""
 
+    HELP_TITLE = "Deck overview"
+
     BINDINGS = [
-        Binding("enter", "study", "Study", tooltip="Study the due cards of the selection"),
-        Binding("f", "cycle_difficulty", "Difficulty", tooltip="Filter by difficulty: any, easy, medium, hard"),
+        Binding("enter", "study", "Study", tooltip="Study the cards to study in the selection (due + new today)"),
+        Binding("f", "cycle_difficulty", "Difficulty", show=False, tooltip="Filter by difficulty: any, easy, medium, hard"),
         Binding("t", "stats", "Stats", tooltip="Reviews, retention, forecast, mastery by tag"),
         Binding("a", "select_all", "All tags", show=False, tooltip="Clear the tag filter"),
-        Binding("r", "reload", "Reload", tooltip="Scan the deck again"),
-        Binding("i", "import_notes", "Import", tooltip="Import notes: markdown folders, Obsidian vaults, Anki text exports"),
+        Binding("r", "reload", "Reload", show=False, tooltip="Scan the deck again"),
+        Binding("i", "import_notes", "Import", show=False, tooltip="Import notes: markdown folders, Obsidian vaults, Anki text exports"),
         Binding("m", "interview", "Interview", tooltip="Mock interview: 5 questions from the selection against the clock"),
         Binding("q", "app.quit", "Quit"),
     ]
 
-    app: "TrainerApp"
-
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, book: OpenDeck, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.book = book
         self.tag: str | None = None
         """The selected tag (``None``: the whole deck; ``""``: untagged notes)."""
         self.difficulty: str | None = None
@@ -74,12 +64,12 @@ class OverviewScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="counts"):
-            for key, title in (("due", "Due"), ("overdue", "Overdue"), ("new", "New today"), ("total", "Cards")):
+            for key, title in (("study", "To study"), ("due", "Due"), ("new", "New today"), ("total", "Cards")):
                 box = Static("…", id=f"count-{key}", classes="count")
                 box.border_title = title
                 yield box
         strip = ForecastStrip(id="forecast")
-        strip.border_title = f"Due in the next {FORECAST_DAYS} days"
+        strip.border_title = f"To study today · due the next {FORECAST_DAYS - 1} days"
         yield strip
         with Horizontal(id="main"):
             tree: Tree[str | None] = TagTree(Text("All cards"), data=None, id="tags")
@@ -93,7 +83,7 @@ class OverviewScreen(Screen):
                 problems = VerticalScroll(Static("", id="problems-text"), id="problems")
                 problems.border_title = "Problems"
                 yield problems
-            if not self.app.notes and self.app.scan is None:
+            if not self.book.loaded:
                 yield LoadingIndicator(id="loading")
         yield Footer()
 
@@ -102,43 +92,33 @@ class OverviewScreen(Screen):
 
     def on_screen_resume(self) -> None:
         """Drawn here, not in on_mount: a screen is resumed when first pushed too."""
-        if self.app.scan is not None:
-            self.show_deck(self.app.take_first_summary())
+        if self.book.loaded:
+            self.show_deck()
 
     # ------------------------------------------------------------ drawing
 
-    def show_deck(self, summary: DeckSummary | None = None) -> None:
-        """Draw counts, forecast, tags and problems (figures from the worker, else computed here)."""
-        app = self.app
+    def show_deck(self) -> None:
+        """Draw counts, forecast, tags and problems from the open deck's figures."""
         for loading in self.query("#loading"):
             loading.remove()
-        if summary is None:
-            summary = summarize(app.notes, app.today)
-        c = summary.counts
-        room = self._new_room()
-        self._set_count("due", f"{c['due']}")
-        self._set_count("overdue", f"{c['overdue']}")
-        self._set_count("new", f"{min(c['new'], room)} · limit {app.new_limit}")
-        broken = f" · {c['problems']} broken" if c["problems"] else ""
-        self._set_count("total", f"{c['total']}{broken}")
-        self.query_one(ForecastStrip).set_days(summary.forecast)
-        self._build_tree(summary)
+        if not self.book.loaded:
+            return
+        f = self.book.figures()
+        self._set_count("study", str(f.to_study), "due + new")
+        self._set_count("due", str(f.due), f"{f.overdue} overdue")
+        self._set_count("new", str(f.new_today), f"limit {f.new_per_day}")
+        self._set_count("total", str(f.total), f"{f.broken} broken" if f.broken else "")
+        self.query_one(ForecastStrip).set_days(list(f.forecast[:FORECAST_DAYS]))
+        self._build_tree(f)
         self._show_problems()
         self._show_selection()
-        if app.exit_after_first_frame:  # benchmarks: leave once this frame is on the terminal
-            # (in on_mount the app is still batching the screen's mount: a callback given now
-            # would run before the first paint, so it is given once the mount is done)
-            self.set_timer(0.001, lambda: self.call_after_refresh(app.exit, 0))
 
-    def _new_room(self) -> int:
-        log = self.app.review_log
-        seen = log.new_cards_on(self.app.today) if log is not None else 0
-        return max(0, self.app.new_limit - seen)
+    def _set_count(self, key: str, text: str, note: str) -> None:
+        box = self.query_one(f"#count-{key}", Static)
+        box.update(Text(text))
+        box.border_subtitle = note
 
-    def _set_count(self, key: str, text: str) -> None:
-        self.query_one(f"#count-{key}", Static).update(Text(text))
-
-    def _build_tree(self, summary: DeckSummary) -> None:
+    def _build_tree(self, summary: Figures) -> None:
         """Relabel the tag tree in place (the cursor stays); rebuild it only when the tags changed."""
         tree: Tree[str | None] = self.query_one("#tags", Tree)
         labels: dict[str, Text] = {}
@@ -165,15 +145,15 @@ class OverviewScreen(Screen):
 
     @staticmethod
     def _label(name: str, fig: TagFigures) -> Text:
-        text = Text(one_line(name, 40))
-        text.append(f"  {fig.due}", style="bold" if fig.due else "dim")
+        """``name  to study/cards ▇▇▁ 0.43``."""
+        text = Text(one_line(name, TAG_NAME_CELLS))
+        text.append(f"  {fig.to_study}", style="bold" if fig.to_study else "dim")
         text.append(f"/{fig.cards} ", style="dim")
         text.append_text(mastery_bar(fig.mastery, 6))
         return text
 
     def _show_problems(self) -> None:
-        scan = self.app.scan
-        problems = scan.problems if scan is not None else []
+        problems = self.book.problems
         box = self.query_one("#problems")
         box.border_title = f"Problems ({len(problems)})"
         box.display = bool(problems)
@@ -182,24 +162,19 @@ class OverviewScreen(Screen):
             lines.append(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more (trainer check lists them all)")
         self.query_one("#problems-text", Static).update(Text("\n".join(lines)))
 
-    def selected_notes(self) -> list[Note]:
-        return [n for n in self.app.notes if not n.fatal and in_selection(n, self.tag, self.difficulty)]
-
     def _selection_name(self) -> str:
         tag = "all tags" if self.tag is None else "(untagged)" if self.tag == UNTAGGED else one_line(self.tag, 40)
         return f"{tag} · {self.difficulty or 'any difficulty'}"
 
     def _show_selection(self) -> None:
-        if self.app.scan is None:
+        if not self.book.loaded:
             return
-        today = self.app.today
-        notes = self.selected_notes()
-        c = scheduler.counts(notes, today)
-        new = min(c["new"], self._new_room())
+        f = self.book.selection_figures(self.tag, self.difficulty)
         text = Text(self._selection_name(), style="bold")
-        text.append(f"\n{c['due']} due · {new} new · {c['total']} cards")
+        text.append(f"\n{f.to_study} to study: {f.due} due + {f.new_today} new")
+        text.append(f"\n{plural(f.total, 'card')}", style="dim")
         self.query_one("#selection", Static).update(text)
-        self.query_one("#study", Button).disabled = c["due"] + new == 0
+        self.query_one("#study", Button).disabled = f.to_study == 0
 
     # ------------------------------------------------------------ events
 
@@ -224,20 +199,21 @@ class OverviewScreen(Screen):
     # ------------------------------------------------------------ actions
 
     def action_study(self) -> None:
-        app = self.app
-        if app.scan is None or app.deck is None:
+        book = self.book
+        if not book.loaded:
             self.notify("The deck is still loading.")
             return
-        if app.review_log is None:
-            self.notify("The review log cannot be opened, so cards cannot be graded.", severity="error")
+        try:
+            session = book.start_session(book.selection(self.tag, self.difficulty))
+        except TrainerError as exc:
+            self.notify(f"Cards cannot be graded: {exc}", severity="error")
             return
-        session = StudySession.start(app.deck, app.review_log, self.selected_notes(), app.today, new_limit=app.new_limit)
         if session.finished:
             self.notify(f"Nothing to study in {self._selection_name()} today.")
             return
         from trainer.tui.screens.study import StudyScreen
 
-        app.push_screen(StudyScreen(session, self._selection_name()))
+        self.app.push_screen(StudyScreen(book, session, self._selection_name()))
 
     def action_interview(self) -> None:
         from trainer.tui.screens.interview import start_from_overview
@@ -258,18 +234,15 @@ class OverviewScreen(Screen):
         self.app.action_stats()
 
     def action_reload(self) -> None:
-        self.app.load_deck()
+        self.app.reload_deck()
 
     def action_import_notes(self) -> None:
         app = self.app
-        if app.deck is None:
-            self.notify("There is no deck to import into.", severity="error")
-            return
         from trainer.tui.screens.import_screen import ImportScreen
 
         def done(report) -> None:
             if report is not None and (report.imported or report.updated):
-                self.notify(f"Imported {len(report.imported)}, updated {len(report.updated)}.")
-                app.load_deck()
+                self.notify(f"Imported {plural(len(report.imported), 'note')}, updated {len(report.updated)}.")
+                app.reload_deck()
 
-        app.push_screen(ImportScreen(app.deck, app.today), done)
+        app.push_screen(ImportScreen(self.book.deck, self.book.today), done)

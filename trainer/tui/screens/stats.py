@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,11 +11,9 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from textual_plotext import PlotextPlot
 
 from trainer import stats
+from trainer.opendeck import OpenDeck
 from trainer.tui.text import one_line
 from trainer.tui.widgets.mastery_bar import mastery_bar
-
-if TYPE_CHECKING:
-    from trainer.tui.app import TrainerApp
 
 DAYS = 30
 MAX_TAG_BARS = 12
@@ -25,6 +22,8 @@ MAX_TAG_BARS = 12
 class StatsScreen(Screen):
     """Three tabs, each a chart over a table of the same numbers."""
 
+    HELP_TITLE = "Stats"
+
     BINDINGS = [
         Binding("escape,q", "close", "Back"),
         Binding("1", "tab('reviews')", "Reviews"),
@@ -32,7 +31,9 @@ class StatsScreen(Screen):
         Binding("3", "tab('tags')", "Tags"),
     ]
 
-    app: "TrainerApp"
+    def __init__(self, book: OpenDeck, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.book = book
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -45,30 +46,28 @@ class StatsScreen(Screen):
                 yield PlotextPlot(id="forecast-plot", classes="plot")
                 yield DataTable(id="forecast-table", classes="numbers", cursor_type="row")
             with TabPane("Mastery by tag", id="tags"):
-                yield PlotextPlot(id="tags-plot", classes="plot")
+                yield Static(id="tags-chart", classes="plot")
                 yield DataTable(id="tags-table", classes="numbers", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "stats"
-        app = self.app
-        log = app.review_log
+        book = self.book
+        log = book.log
         if log is None:
             from trainer.reviewlog import ReviewLog
 
             log = ReviewLog.memory()
-        data = stats.compute(app.notes, log, app.today, days=DAYS, history=DAYS)
+        data = stats.compute(book.notes, book.figures(), log, history_days=DAYS)
         self.data = data
-        c = data.counts
-        retention = f"{data.retention:.1%}" if data.retention is not None else "–"
+        f, h = data.figures, data.history
         summary = Text()
         for label, value in (
-            ("retention", f"{retention} of {data.reviews_total}" if data.retention is not None else "– (no reviews yet)"),
-            ("cards", str(c["total"])),
-            ("due", str(c["due"])),
-            ("overdue", str(c["overdue"])),
-            ("new", str(c["new"])),
-            ("mastery", f"{data.mean_mastery:.2f}"),
+            ("to study", f"{f.to_study} ({f.due} due + {f.new_today} new)"),
+            ("overdue", str(f.overdue)),
+            ("cards", str(f.total)),
+            ("mastery", f"{f.mastery:.2f}"),
+            ("retention", f"{h.retention:.0%} of {h.reviews_total}" if h.retention is not None else "– (no reviews yet)"),
         ):
             summary.append(f"{label} ", style="dim")
             summary.append(value, style="bold")
@@ -91,45 +90,60 @@ class StatsScreen(Screen):
         plt.yticks(sorted({0, top // 2, top}) if top else [0, 1])
 
     def _reviews(self, data: stats.DeckStats) -> None:
-        days = [d for d, _ in data.reviews_per_day]
-        values = [n for _, n in data.reviews_per_day]
-        self._bar_chart("#reviews-plot", f"reviews per day · total {sum(values)}", days, values, "blue")
+        per_day = data.history.reviews_per_day
+        days = [d for d, _ in per_day]
+        values = [n for _, n in per_day]
+        self._bar_chart("#reviews-plot", f"grades per day · total {sum(values)}", days, values, "blue")
         table = self.query_one("#reviews-table", DataTable)
-        table.add_columns("day", "reviews")
-        for day, n in reversed(data.reviews_per_day):
+        table.add_columns("day", "grades")
+        for day, n in reversed(per_day):
             if n:
                 table.add_row(day.isoformat(), Text(str(n), justify="right"))
         if not table.row_count:
             table.add_row("–", Text("no reviews yet"))
 
     def _forecast(self, data: stats.DeckStats) -> None:
-        days = [d for d, _ in data.forecast]
-        values = [n for _, n in data.forecast]
-        self._bar_chart("#forecast-plot", f"cards due per day (today includes overdue) · {sum(values)}", days, values, "orange")
+        forecast = data.figures.forecast[:DAYS]
+        days = [d for d, _ in forecast]
+        values = [n for _, n in forecast]
+        self._bar_chart("#forecast-plot", "cards per day (today: to study)", days, values, "orange")
         table = self.query_one("#forecast-table", DataTable)
-        table.add_columns("day", "due")
-        for day, n in data.forecast:
+        table.add_columns("day", "cards")
+        for i, (day, n) in enumerate(forecast):
             if n:
-                table.add_row(day.isoformat(), Text(str(n), justify="right"))
+                table.add_row("today (to study)" if i == 0 else day.isoformat(), Text(str(n), justify="right"))
 
     def _tags(self, data: stats.DeckStats) -> None:
-        top_level = [t for t in data.tags if "/" not in t.tag] or data.tags
-        shown = sorted(top_level, key=lambda t: -t.cards)[:MAX_TAG_BARS]
-        plt = self.query_one("#tags-plot", PlotextPlot).plt
-        plt.clear_figure()
-        if shown:
-            plt.bar([one_line(t.tag, 16) for t in shown], [t.mastery for t in shown], orientation="horizontal", color="green", width=0.5)
-            plt.xlim(0, 1)
-        plt.title("mean mastery by top-level tag")
+        tags = data.figures.tags
+        top_level = [t for t in tags if "/" not in t] or list(tags)
+        shown = sorted(top_level, key=lambda t: -tags[t].cards)[:MAX_TAG_BARS]
+        self.query_one("#tags-chart", Static).update(mastery_chart([(t or "(untagged)", tags[t].mastery) for t in shown]))
         table = self.query_one("#tags-table", DataTable)
-        table.add_columns("tag", "cards", "due", "mastery")
-        for t in data.tags:
-            depth = t.tag.count("/")
-            name = "  " * depth + one_line(t.tag.rsplit("/", 1)[-1], 30)
-            table.add_row(Text(name), Text(str(t.cards), justify="right"), Text(str(t.due), justify="right"), mastery_bar(t.mastery, 8))
+        table.add_columns("tag", "cards", "to study", "due", "new", "mastery")
+        for tag, g in tags.items():
+            depth = tag.count("/")
+            name = "  " * depth + one_line(tag.rsplit("/", 1)[-1] or "(untagged)", 30)
+            table.add_row(Text(name), *(Text(str(v), justify="right") for v in (g.cards, g.to_study, g.due, g.new)),
+                          mastery_bar(g.mastery, 8))
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#stats-tabs", TabbedContent).active = tab
 
     def action_close(self) -> None:
         self.app.pop_screen()
+
+
+def mastery_chart(rows: list[tuple[str, float]], bar_cells: int = 20) -> Text:
+    """Mean mastery by top-level tag as a bar per line; names padded by terminal cells (CJK is two)."""
+    out = Text("mean mastery by top-level tag\n", style="bold")
+    if not rows:
+        out.append("no tags yet", style="dim")
+        return out
+    names = [one_line(name, 16) for name, _ in rows]
+    width = max(cell_len(n) for n in names)
+    for name, (_, value) in zip(names, rows):
+        out.append(" " * (width - cell_len(name)) + name + " │", style="dim")
+        out.append_text(mastery_bar(value, bar_cells))
+        out.append("\n")
+    out.rstrip()
+    return out

@@ -11,8 +11,6 @@ import os
 import shlex
 import shutil
 import subprocess
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
@@ -23,15 +21,12 @@ from textual.widgets import Button, Footer, Header, Label, Markdown, ProgressBar
 from trainer import grading, scheduler
 from trainer.notes.model import Body, Note
 from trainer.notes.parse import NoteError, read_body
+from trainer.opendeck import OpenDeck
+from trainer.session import CardEvent, Outcome, StudySession
 from trainer.tui.math import readable_math
-from trainer.notes.write import WriteError
-from trainer.session import StudySession
 from trainer.tui.messages import GradeChosen
-from trainer.tui.text import clean, one_line
+from trainer.tui.text import body_text, one_line, plural
 from trainer.tui.widgets.grade_bar import SHORT_LABELS, GradeBar
-
-if TYPE_CHECKING:
-    from trainer.tui.app import TrainerApp
 
 POLL_SECONDS = 1.0
 """How often the current card's file is checked for changes made by another program."""
@@ -59,25 +54,26 @@ def editor_command() -> list[str] | None:
 class StudyScreen(Screen):
     """One card at a time from a :class:`StudySession`."""
 
+    HELP_TITLE = "Study"
+
     BINDINGS = [
         Binding("space", "reveal", "Reveal", tooltip="Show the short answer (then the details)"),
-        Binding("d", "details", "Details", tooltip="Show the detailed explanation"),
+        Binding("d", "details", "Details", show=False, tooltip="Show the detailed explanation"),
         *[
             Binding(str(g), f"grade({g})", f"Grade {g}: {SHORT_LABELS[g]}", show=False, tooltip=scheduler.GRADE_LABELS[g])
             for g in range(6)
         ],
         Binding("enter", "confirm", "Confirm grade", show=False, tooltip="Confirm the grade a demo suggested"),
         Binding("u", "undo", "Undo", tooltip="Undo the last grade (note and log)"),
-        Binding("e", "edit", "Edit", tooltip="Open the note in $VISUAL / $EDITOR"),
+        Binding("e", "edit", "Edit", show=False, tooltip="Open the note in $VISUAL / $EDITOR"),
         Binding("s", "skip", "Skip", tooltip="Put the card aside for this session"),
         Binding("m", "demo", "Demo", tooltip="Open the card's live demo"),
         Binding("q,escape", "end", "End", tooltip="End the session (every grade is already saved)"),
     ]
 
-    app: "TrainerApp"
-
-    def __init__(self, session: StudySession, selection: str = "", **kwargs) -> None:
+    def __init__(self, book: OpenDeck, session: StudySession, selection: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
+        self.book = book
         self.session = session
         """The session being studied."""
         self.selection = selection
@@ -137,6 +133,8 @@ class StudyScreen(Screen):
 
     async def show_card(self, *, keep_state: bool = False) -> None:
         """Draw the current card (or finish when the queue is empty)."""
+        if self._shown_rel is not None and (self.note is None or self.note.rel != self._shown_rel):
+            self._clear_card_toasts()
         while True:
             note = self.note
             if note is None:
@@ -147,11 +145,11 @@ class StudyScreen(Screen):
                 break
             except FileNotFoundError:
                 self.session.drop_current()
-                self.app.forget_note(note.rel)
-                self.notify(f"{one_line(note.rel)} was deleted or renamed; skipped.", severity="warning")
+                self.book.forget(note.rel)
+                self._tell(f"{one_line(note.rel)} was deleted or renamed; skipped.", severity="warning")
             except (OSError, NoteError) as exc:
                 self.session.drop_current()
-                self.notify(f"{one_line(note.rel)} cannot be read: {one_line(str(exc))}", severity="warning")
+                self._tell(f"{one_line(note.rel)} cannot be read: {one_line(str(exc))}", severity="warning")
         if not keep_state or self._shown_rel != note.rel:
             self.revealed = False
             self.details_shown = False
@@ -159,7 +157,7 @@ class StudyScreen(Screen):
             self.session.card_shown()
         self._shown_rel = note.rel
         body = self.body
-        await self.query_one("#question", Markdown).update(f"# {readable_math(clean(body.question))}")
+        await self.query_one("#question", Markdown).update(f"# {readable_math(body_text(body.question))}")
         # The answer and the details are rendered when first shown: grading stays fast.
         self._rendered = set()
         for part in ("answer", "details"):
@@ -178,16 +176,16 @@ class StudyScreen(Screen):
             return
         self._rendered.add(part)
         if part == "answer":
-            text = clean(body.answer) or "*(no answer written)*"
+            text = body_text(body.answer) or "*(no answer written)*"
             if body.answer_title:
-                text = f"## {clean(body.answer_title)}\n\n{text}"
+                text = f"## {body_text(body.answer_title)}\n\n{text}"
         else:
-            text = clean(body.details)
+            text = body_text(body.details)
         await self.query_one(f"#{part}", Markdown).update(readable_math(text))
 
     def _show_meta(self, note: Note) -> None:
         s = note.schedule
-        redrill = not scheduler.schedules_today(s, self.app.today)
+        redrill = not scheduler.schedules_today(s, self.book.today)
         parts = [note.difficulty]
         if note.tags:
             parts.append(", ".join(note.tags))
@@ -206,8 +204,8 @@ class StudyScreen(Screen):
         done, remaining = self.session.done, self.session.remaining
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(1, done + remaining), progress=done)
-        redrills = sum(1 for n in self.session.queue if not scheduler.schedules_today(n.schedule, self.app.today))
-        extra = f" · {redrills} re-drill" if redrills else ""
+        redrills = self.session.redrills_left
+        extra = f" · {plural(redrills, 're-drill')}" if redrills else ""
         self.query_one("#progress-text", Label).update(f"{done} done · {remaining} left{extra}")
         self._refresh_bindings_if_changed()
 
@@ -237,7 +235,7 @@ class StudyScreen(Screen):
         grades = self.query_one(GradeBar)
         grades.display = self.revealed
         if self.revealed and note is not None:
-            redrill = not scheduler.schedules_today(note.schedule, self.app.today)
+            redrill = not scheduler.schedules_today(note.schedule, self.book.today)
             intervals = None if redrill else scheduler.preview(note.schedule, self.session.max_interval)
             grades.show(intervals, self.suggested)
         self._refresh_bindings_if_changed()
@@ -287,50 +285,29 @@ class StudyScreen(Screen):
         await self.action_reveal()
 
     async def action_grade(self, q: int) -> None:
-        note = self.note
-        if note is None:
+        if self.note is None:
             return
         if not self.revealed:
-            self.notify("Show the answer first (space), then grade.", timeout=3)
+            self._tell("Show the answer first (space), then grade.", timeout=3)
             return
-        try:
-            result = self.session.grade(q)
-        except grading.Conflict as exc:
-            self.notify(f"{one_line(str(exc))}", title="Not graded", severity="warning", timeout=8)
-            await self.reload_current(announce=False)
+        event = self.session.grade_current(q)
+        if event.outcome is Outcome.UNREADABLE:
+            self._tell(f"{one_line(event.note.rel)} could not be written: {one_line(event.detail)}",
+                       severity="error", timeout=10)
             return
-        except grading.NoteGone:
-            self.session.drop_current()
-            self.app.forget_note(note.rel)
-            self.notify(f"{one_line(note.rel)} was deleted or renamed; not graded.", severity="warning")
-            await self.show_card()
-            return
-        except NoteError as exc:
-            self.session.drop_current()
-            self.notify(f"{one_line(note.rel)}: {one_line(str(exc))}; not graded, dropped.", severity="warning")
-            await self.show_card()
-            return
-        except (WriteError, OSError) as exc:
-            self.notify(f"{one_line(note.rel)} could not be written: {one_line(str(exc))}", severity="error", timeout=10)
-            return
-        self.app.update_note(result.note)
-        if result.reapplied:
-            self.notify("The note had changed on disk; the grade was applied to the new version.", timeout=4)
-        await self.show_card()
+        await self._settle(event)
 
     async def action_undo(self) -> None:
         try:
             undone = self.session.undo()
         except (grading.Conflict, grading.NoteGone, NoteError, OSError) as exc:
-            self.notify(f"Cannot undo: {one_line(str(exc))}", severity="warning", timeout=8)
+            self._tell(f"Cannot undo: {one_line(str(exc))}", severity="warning", timeout=8)
             return
         if undone is None:
-            self.notify("Nothing to undo.")
+            self._tell("Nothing to undo.")
             return
-        if undone.note is not None:
-            self.app.update_note(undone.note)
-        self.notify(f"Undid grade {undone.row.grade} of {one_line(undone.row.note)}.", timeout=3)
         await self.show_card()
+        self._tell(f"Undid grade {undone.row.grade} of {one_line(undone.row.note)}.", timeout=3)
 
     async def action_skip(self) -> None:
         if self.note is None:
@@ -390,65 +367,51 @@ class StudyScreen(Screen):
 
     async def check_disk(self) -> None:
         """Called every second: has the current card's file changed since it was read?"""
-        note = self.note
-        if note is None or note.root is None:
-            return
-        try:
-            st = os.stat(note.path)
-        except FileNotFoundError:
-            await self.reload_current()
-            return
-        except OSError:
-            return
-        if (st.st_size, st.st_mtime_ns) != (note.size, note.mtime_ns):
+        if self.session.disk_changed():
             await self.reload_current()
 
     async def reload_current(self, *, announce: bool = True) -> None:
-        """Read the current card again from disk; drop it if it vanished or no longer parses."""
-        note = self.note
-        if note is None or self.app.deck is None:
+        """Read the current card again from disk and show what the session made of it."""
+        if self.note is None:
             return
-        try:
-            fresh = self.app.deck.load(note.rel, self.app.today)
-        except FileNotFoundError:
-            self.session.drop_current()
-            self.app.forget_note(note.rel)
-            self.notify(f"{one_line(note.rel)} was deleted or renamed; dropped from the session.", severity="warning")
-            await self.show_card()
+        await self._settle(self.session.sync_current(), announce=announce)
+
+    async def _settle(self, event: CardEvent, *, announce: bool = True) -> None:
+        """Draw the card's next state, then say what happened (one sentence per outcome)."""
+        rel = one_line(event.note.rel)
+        detail = one_line(event.detail)
+        if event.outcome in (Outcome.UNCHANGED, Outcome.UNREADABLE):
+            if event.outcome is Outcome.UNREADABLE:
+                self._tell(f"{rel} cannot be read: {detail}", severity="warning")
             return
-        except OSError as exc:
-            self.notify(f"{one_line(note.rel)} cannot be read: {one_line(str(exc))}", severity="warning")
-            return
-        self.app.update_note(fresh)
-        if fresh.fatal:
-            self.session.drop_current()
-            problem = fresh.problems[0] if fresh.problems else "cannot be read"
-            self.notify(f"{one_line(str(problem))} — dropped from the session.", title="Note is broken", severity="error", timeout=10)
-            await self.show_card()
-            return
-        if fresh.schedule != note.schedule:
-            today = self.app.today
-            if fresh.schedule.next_review > today or fresh.schedule.last_reviewed == today:
-                # rescheduled (or reviewed) by another program: theirs stands, the card leaves
-                self.session.drop_current()
-                self.notify(
-                    f"{one_line(fresh.rel)} was rescheduled by another program (next review "
-                    f"{fresh.schedule.next_review}); their schedule is kept and the card leaves this session.",
-                    title="Changed on disk", severity="warning", timeout=8,
-                )
-                await self.show_card()
-                return
-            self.session.replace_current(fresh)
-            self.notify(
-                f"{one_line(fresh.rel)}: its schedule was changed on disk; reloaded, a grade now builds on that version.",
-                title="Changed on disk", timeout=6,
-            )
-            await self.show_card(keep_state=True)
-            return
-        self.session.replace_current(fresh)
-        if announce:
-            self.notify(f"{one_line(fresh.rel)} changed on disk; reloaded.", timeout=3)
-        await self.show_card(keep_state=True)
+        keep = event.outcome in (Outcome.RELOADED, Outcome.SCHEDULE_CHANGED, Outcome.CONFLICT)
+        await self.show_card(keep_state=keep)
+        match event.outcome:
+            case Outcome.REAPPLIED:
+                self._tell("The note had changed on disk; the grade was applied to the new version.", timeout=4)
+            case Outcome.RELOADED if announce:
+                self._tell(f"{rel} changed on disk; reloaded.", timeout=3)
+            case Outcome.SCHEDULE_CHANGED:
+                self._tell(f"{rel}: its schedule was changed on disk; reloaded, a grade now builds on that version.",
+                           title="Changed on disk", timeout=6)
+            case Outcome.CONFLICT:
+                self._tell(detail, title="Not graded", severity="warning", timeout=8)
+            case Outcome.RESCHEDULED:
+                self._tell(f"{rel} was rescheduled by another program (next review {event.note.schedule.next_review}); "
+                           "their schedule is kept and the card leaves this session.",
+                           title="Changed on disk", severity="warning", timeout=8)
+            case Outcome.VANISHED:
+                self._tell(f"{rel} was deleted or renamed; dropped from the session.", severity="warning")
+            case Outcome.BROKEN:
+                self._tell(f"{rel}: {detail} — dropped from the session.", title="Note is broken", severity="error", timeout=10)
+
+    def _tell(self, message: str, *, title: str = "", severity: str = "information", timeout: float = 5) -> None:
+        """A toast about the card on screen (shown at the top, away from the grade buttons)."""
+        self.notify(message, title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+
+    def _clear_card_toasts(self) -> None:
+        """The next card is shown: toasts about the last one go with it."""
+        self.app.clear_notifications()
 
     # ------------------------------------------------------------ ending
 
@@ -459,6 +422,6 @@ class StudyScreen(Screen):
         from trainer.tui.screens.summary import SummaryScreen
 
         if self.session.history:
-            self.app.switch_screen(SummaryScreen(self.session))
+            self.app.switch_screen(SummaryScreen(self.book, self.session))
         else:
             self.app.pop_screen()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,15 +9,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from trainer import stats
+from trainer.opendeck import OpenDeck
 from trainer.scheduler import format_interval
 from trainer.session import StudySession
 from trainer.tui.text import one_line
 from trainer.tui.widgets.forecast import ForecastStrip
-from trainer.tui.widgets.mastery_bar import mastery_bar, mastery_style
-
-if TYPE_CHECKING:
-    from trainer.tui.app import TrainerApp
+from trainer.tui.widgets.mastery_bar import mastery_style
 
 FORECAST_DAYS = 7
 
@@ -37,15 +32,16 @@ def format_duration(seconds: float) -> str:
 class SummaryScreen(Screen):
     """What the session did; any key of the bindings goes back to the overview."""
 
+    HELP_TITLE = "Session summary"
+
     BINDINGS = [
         Binding("escape,q,enter", "close", "Back to the deck"),
         Binding("t", "app.stats", "Stats"),
     ]
 
-    app: "TrainerApp"
-
-    def __init__(self, session: StudySession, **kwargs) -> None:
+    def __init__(self, book: OpenDeck, session: StudySession, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.book = book
         self.session = session
 
     def compose(self) -> ComposeResult:
@@ -64,38 +60,40 @@ class SummaryScreen(Screen):
                     box.border_title = title
                     yield box
             table: DataTable = DataTable(id="mastery", cursor_type="row", zebra_stripes=True)
-            table.border_title = "Mastery before → after"
+            table.border_title = "Cards graded: mastery before → after"
             yield table
             strip = ForecastStrip(id="summary-forecast")
-            strip.border_title = f"Due in the next {FORECAST_DAYS} days"
+            strip.border_title = f"To study today · due the next {FORECAST_DAYS - 1} days"
             yield strip
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "session summary"
         table = self.query_one("#mastery", DataTable)
-        table.add_column("Card", key="card", width=28)
-        table.add_column("Grades", key="grades")
-        table.add_column("Before", key="before")
-        table.add_column("After", key="after")
-        table.add_column("Next", key="next")
+        rows = []
         grades: dict[str, list[str]] = {}
         for g in self.session.history:
             grades.setdefault(g.note.rel, []).append(str(g.grade))
         for note, before, after in self.session.mastery_changes():
             delta = after - before
-            after_text = mastery_bar(after, 6)
-            after_text.append(f" {delta:+.2f}", style=mastery_style(after) if delta >= 0 else "red")
-            table.add_row(
-                Text(one_line(note.question, 60), no_wrap=True, overflow="ellipsis"),
-                Text(" ".join(grades.get(note.rel, []))),
-                mastery_bar(before, 6),
-                after_text,
-                Text(f"in {format_interval((note.schedule.next_review - self.app.today).days)}"),
-                key=note.rel,
-            )
-        good = [n for n in self.app.notes if not n.fatal]
-        self.query_one("#summary-forecast", ForecastStrip).set_days(stats.forecast(good, self.app.today, FORECAST_DAYS))
+            change = Text(f"{before:.2f} → ")
+            change.append(f"{after:.2f}", style=mastery_style(after))
+            change.append(f" {delta:+.2f}", style="green" if delta > 0 else "red" if delta < 0 else "dim")
+            days = (note.schedule.next_review - self.book.today).days
+            rows.append((one_line(note.question), " ".join(grades.get(note.rel, [])), change,
+                         Text(f"in {format_interval(days)}"), note.rel))
+        # the question takes what the other columns leave (each column has a cell of padding either side)
+        others = [max([len("Grades"), *(len(r[1]) for r in rows)]), max([len("Mastery"), *(r[2].cell_len for r in rows)]),
+                  max([len("Next"), *(r[3].cell_len for r in rows)])]
+        card_width = max(12, self.app.size.width - 2 - 2 * 4 - sum(others) - 2)
+        table.add_column("Card", key="card", width=card_width)
+        table.add_column("Grades", key="grades")
+        table.add_column("Mastery", key="mastery")
+        table.add_column("Next", key="next")
+        for question, grade_text, change, nxt, rel in rows:
+            table.add_row(Text(question, no_wrap=True, overflow="ellipsis"), Text(grade_text), change, nxt, key=rel)
+        forecast = self.book.figures().forecast[:FORECAST_DAYS]
+        self.query_one("#summary-forecast", ForecastStrip).set_days(list(forecast))
         table.focus()
 
     def action_close(self) -> None:

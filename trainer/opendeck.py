@@ -1,0 +1,221 @@
+"""An open deck: what the study app works on, built once by the CLI (no Textual here).
+
+It holds the deck, its repaired review log, the study day, the daily limit of new cards, the
+notes with their index, and the figures derived from them. Screens read and change the deck only
+through it: a grade or a re-read note goes through :meth:`OpenDeck.update`, a vanished one
+through :meth:`OpenDeck.forget`, and the figures are computed again from the notes as they are.
+
+The first scan is started with :meth:`OpenDeck.start_scan` as early as possible (the CLI does it
+before Textual is imported) and collected with :meth:`ScanJob.result`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from trainer import figures as deck_figures
+from trainer import grading, scheduler
+from trainer.deck import Deck, Scan, Walk
+from trainer.errors import TrainerError
+from trainer.figures import Figures
+from trainer.notes.model import Note, Problem
+from trainer.reviewlog import ReviewLog
+from trainer.session import StudySession
+from trainer.tags import has_tag
+
+UNTAGGED = ""
+"""The selection of notes without tags."""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A finished scan with the figures computed from it (in the scanning thread)."""
+
+    scan: Scan
+    figures: Figures
+    seconds: float
+
+
+class ScanJob:
+    """One scan of the deck running in a thread (its walk in a forked child where that pays).
+
+    The walk is a stat per note; the GIL lets a thread do those only while the main thread
+    sleeps, so :class:`trainer.deck.Walk` does them in a child process on the other core while
+    the app starts. The thread then merges the walk with the scan cache and computes the figures.
+    """
+
+    def __init__(self, open_deck: OpenDeck, walk: Walk | None) -> None:
+        self._done = threading.Event()
+        self._loaded: Loaded | None = None
+        self._error: BaseException | None = None
+        deck, today = open_deck.deck, open_deck.today
+        per_day, started = open_deck.new_per_day, open_deck.new_started
+
+        def run() -> None:
+            start = time.perf_counter()
+            try:
+                scan = deck.scan(today, walked=walk)
+                figs = deck_figures.compute(scan.notes, today, new_per_day=per_day, new_started=started)
+                self._loaded = Loaded(scan, figs, time.perf_counter() - start)
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
+                self._error = exc
+            finally:
+                self._done.set()
+
+        threading.Thread(target=run, name="trainer-scan", daemon=True).start()
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def result(self) -> Loaded:
+        """Wait for the scan; raises what the scan raised (``OSError``, ``DeckError``)."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._loaded is not None
+        return self._loaded
+
+
+class OpenDeck:
+    """The deck the app shows; every method runs on the thread that opened it (SQLite's rule)."""
+
+    def __init__(self, deck: Deck, today: dt.date, *, new_per_day: int = scheduler.DEFAULT_NEW_PER_DAY,
+                 log: ReviewLog | None = None, log_error: str | None = None,
+                 repaired: tuple[str, ...] = ()) -> None:
+        self.deck = deck
+        self.today = today
+        """The study day (``--today`` or the local date), fixed while the deck is open."""
+        self.new_per_day = new_per_day
+        self.log = log
+        """The review log (``None`` if it cannot be opened: the deck shows but cannot be graded)."""
+        self.log_error = log_error
+        self.repaired = repaired
+        """Messages about log rows a crash had left unfinished, settled when the deck was opened."""
+        self.scan: Scan | None = None
+        """The last scan (``None`` until the first one is taken)."""
+        self.seconds = 0.0
+        """How long the last scan took."""
+        self._notes: list[Note] = []
+        self._index: dict[str, int] = {}
+        self._figures: Figures | None = None
+        self.new_started = log.new_cards_on(today) if log is not None else 0
+        """New cards already started today (kept current as cards are graded and undone)."""
+
+    @classmethod
+    def open(cls, root: Path | str, today: dt.date, *, new_per_day: int = scheduler.DEFAULT_NEW_PER_DAY) -> OpenDeck:
+        """Open the deck at ``root`` and its review log (raises ``DeckError`` if there is no deck)."""
+        deck = Deck(root)
+        try:
+            log, repaired = grading.open_log(deck, today)
+        except Exception as exc:  # noqa: BLE001 - sqlite3 errors, a read-only deck: it still shows
+            return cls(deck, today, new_per_day=new_per_day, log=None, log_error=str(exc))
+        return cls(deck, today, new_per_day=new_per_day, log=log, repaired=tuple(repaired))
+
+    def close(self) -> None:
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+    @property
+    def root(self) -> Path:
+        return self.deck.root
+
+    # ------------------------------------------------------------ scanning
+
+    def start_scan(self, walk: Walk | None = None) -> ScanJob:
+        """Scan in a thread; give its :meth:`ScanJob.result` to :meth:`take` on this thread."""
+        return ScanJob(self, walk)
+
+    def load(self) -> Loaded:
+        """Scan now, on this thread, and take the result."""
+        loaded = self.start_scan().result()
+        self.take(loaded)
+        return loaded
+
+    def take(self, loaded: Loaded) -> None:
+        self.scan = loaded.scan
+        self.seconds = loaded.seconds
+        self._notes = list(loaded.scan.notes)
+        self._index = {n.rel: i for i, n in enumerate(self._notes)}
+        self._figures = loaded.figures if loaded.figures.new_started == self.new_started else None
+
+    @property
+    def loaded(self) -> bool:
+        return self.scan is not None
+
+    @property
+    def notes(self) -> list[Note]:
+        """Every note as last read or written (broken ones included)."""
+        return self._notes
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.scan.problems if self.scan is not None else []
+
+    # ------------------------------------------------------------ figures
+
+    def figures(self) -> Figures:
+        """The deck's counts on :attr:`today` (computed again only after a change)."""
+        if self._figures is None:
+            self._figures = deck_figures.compute(self._notes, self.today, new_per_day=self.new_per_day,
+                                                 new_started=self.new_started)
+        return self._figures
+
+    def selection(self, tag: str | None = None, difficulty: str | None = None) -> list[Note]:
+        """The notes that can be studied under ``tag`` (``None``: all; ``""``: untagged) and ``difficulty``."""
+        out = []
+        for n in self._notes:
+            if n.fatal or (difficulty is not None and n.difficulty != difficulty):
+                continue
+            if tag is None or (not n.tags if tag == UNTAGGED else has_tag(n.tags, tag)):
+                out.append(n)
+        return out
+
+    def selection_figures(self, tag: str | None = None, difficulty: str | None = None) -> Figures:
+        return deck_figures.compute(self.selection(tag, difficulty), self.today, new_per_day=self.new_per_day,
+                                    new_started=self.new_started, days=1)
+
+    # ------------------------------------------------------------ changes
+
+    def update(self, note: Note) -> None:
+        """A card was graded, undone or read again: keep the notes and the figures current."""
+        i = self._index.get(note.rel)
+        if i is None:
+            self._index[note.rel] = len(self._notes)
+            self._notes.append(note)
+        else:
+            self._notes[i] = note
+        self._changed()
+
+    def forget(self, rel: str) -> None:
+        """A card vanished from disk."""
+        i = self._index.pop(rel, None)
+        if i is not None:
+            del self._notes[i]
+            self._index = {n.rel: j for j, n in enumerate(self._notes)}
+        self._changed()
+
+    def _changed(self) -> None:
+        self._figures = None
+        if self.log is not None:
+            self.new_started = self.log.new_cards_on(self.today)
+
+    def reread(self, rel: str) -> Note:
+        """One note read fresh from disk (raises ``FileNotFoundError`` / ``OSError``)."""
+        return self.deck.load(rel, self.today)
+
+    # ------------------------------------------------------------ studying
+
+    def start_session(self, notes: list[Note], *, max_interval: int = scheduler.MAX_INTERVAL) -> StudySession:
+        """A study session over ``notes``: due first, then new cards within today's room."""
+        if self.log is None:
+            raise LogUnavailable(self.log_error or "the review log cannot be opened")
+        return StudySession.start(self, notes, max_interval=max_interval)
+
+
+class LogUnavailable(TrainerError):
+    """The review log could not be opened, so nothing can be graded."""

@@ -1,0 +1,27 @@
+"""Nested tags (``A/B/C`` counts for ``A``, ``A/B`` and ``A/B/C``, as in Obsidian): one rule for every caller."""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def tag_prefixes(tag: str) -> list[str]:
+    """``A/B/C`` -> ``[A, A/B, A/B/C]``; empty parts and outer slashes are ignored."""
+    parts = [p for p in tag.strip("/").split("/") if p]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def has_tag(tags: tuple[str, ...] | list[str], wanted: str, *, casefold: bool = False) -> bool:
+    """A note with ``tags`` is under ``wanted`` (nested tags count for their parents)."""
+    wanted = wanted.strip("/")
+    if casefold:
+        wanted = wanted.casefold()
+        return any(wanted == p.casefold() for t in tags for p in tag_prefixes(t))
+    return any(wanted in tag_prefixes(t) for t in tags)
+
+
+def tag_sort_key(text: str) -> tuple:
+    """Case-insensitive, numbers in numeric order; CJK stays in Unicode (radical-stroke) order."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in _DIGITS.split(text) if p)
