@@ -59,6 +59,9 @@ def read_csv(path: Path) -> list[Review]:
             if header is None:
                 raise LogError(f"{path}:1: empty file; expected a header with card_id, review_time, review_rating or grade")
             cols = {name.strip().lower(): i for i, name in enumerate(header)}
+            for alias, name in _ALIASES.items():
+                if alias in cols and name not in cols:
+                    cols[name] = cols[alias]
             missing = [c for c in ("card_id", "review_time") if c not in cols]
             if missing or not ({"review_rating", "grade"} & cols.keys()):
                 need = missing + ([] if {"review_rating", "grade"} & cols.keys() else ["review_rating or grade"])
@@ -66,7 +69,9 @@ def read_csv(path: Path) -> list[Review]:
             for line, row in enumerate(reader, 2):
                 if not row or not "".join(row).strip():
                     continue
-                out.append(_review_of(row, cols, f"{path}:{line}"))
+                review = _review_of(row, cols, f"{path}:{line}")
+                if review is not None:
+                    out.append(review)
         except UnicodeDecodeError:
             raise LogError(f"{path}: not UTF-8 text") from None
         except csv.Error as exc:
@@ -74,7 +79,11 @@ def read_csv(path: Path) -> list[Review]:
     return out
 
 
-def _review_of(row: list[str], cols: dict[str, int], where: str) -> Review:
+_ALIASES = {"review_datetime": "review_time", "rating": "review_rating"}
+"""py-fsrs's ReviewLog names for the same columns."""
+
+
+def _review_of(row: list[str], cols: dict[str, int], where: str) -> Review | None:
     def cell(name: str) -> str:
         i = cols[name]
         if i >= len(row):
@@ -86,13 +95,18 @@ def _review_of(row: list[str], cols: dict[str, int], where: str) -> Review:
         raise LogError(f"{where}: card_id is empty")
     text = cell("review_time")
     try:
-        ts = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise LogError(f"{where}: review_time is not ISO 8601: {text!r}") from None
+        if text.isdigit():  # epoch milliseconds, as in fsrs-rs's and Anki's revlog.csv exports
+            ts = dt.datetime.fromtimestamp(int(text) / 1000, dt.timezone.utc)
+        else:
+            ts = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        raise LogError(f"{where}: review_time is not ISO 8601 (or epoch milliseconds): {text!r}") from None
     ts = ts.replace(tzinfo=dt.timezone.utc) if ts.tzinfo is None else ts.astimezone(dt.timezone.utc)
     rating_cell = row[cols["review_rating"]].strip() if "review_rating" in cols and cols["review_rating"] < len(row) else ""
     if rating_cell or "grade" not in cols:
         raw = cell("review_rating")
+        if raw == "0":
+            return None  # Anki's manual reschedule: not a review
         if raw not in ("1", "2", "3", "4"):
             raise LogError(f"{where}: review_rating must be 1-4 (Again, Hard, Good, Easy), got {raw!r}")
         r = int(raw)

@@ -103,6 +103,13 @@ def test_csv_formats(tmp_path):
                  "1,1,x,2025-01-05 10:00,1200\n", encoding="utf-8")
     a, b = evaluation.read_csv(p)
     assert (a.card, a.rating, a.grade, a.ts.hour) == ("1", 3, 4, 8) and (b.rating, b.day) == (1, dt.date(2025, 1, 5))
+    e = tmp_path / "revlog.csv"  # fsrs-rs's revlog.csv: epoch milliseconds; rating 0 is a manual reschedule
+    e.write_text("card_id,review_time,review_rating,review_state,review_duration\n"
+                 "7,1704067200000,3,0,1000\n7,1704153600000,0,4,0\n7,1704240000000,1,2,900\n", encoding="utf-8")
+    assert [(r.day, r.rating) for r in evaluation.read_csv(e)] == [(dt.date(2024, 1, 1), 3), (dt.date(2024, 1, 3), 1)]
+    f = tmp_path / "pyfsrs_names.csv"  # py-fsrs ReviewLog's own field names
+    f.write_text("card_id,rating,review_datetime,review_duration\n1,4,2025-01-01T00:00:00+00:00,\n", encoding="utf-8")
+    assert evaluation.read_csv(f)[0].rating == 4
     g = tmp_path / "grades.csv"
     g.write_text("grade,review_time,card_id\n2,2025-01-01T00:00:00Z,x\n5,2025-01-02T00:00:00Z,x\n", encoding="utf-8")
     assert [(r.grade, r.rating) for r in evaluation.read_csv(g)] == [(2, 1), (5, 4)]
