@@ -2,7 +2,8 @@
 
     python scripts/make_screenshots.py [--out docs/screenshots] [--today 2026-11-25]
 
-Writes overview.svg, card.svg (answer revealed), demo.svg (the card's live demo), stats.svg.
+Writes overview.svg, card.svg (answer revealed), demo.svg (the card's live demo), stats.svg, interview.svg
+(the mock interview's feedback).
 """
 
 from __future__ import annotations
@@ -83,6 +84,42 @@ async def shoot(deck: Path, out: Path, today: dt.date) -> list[Path]:
     return written
 
 
+INTERVIEW_CARD = "inference/kv-cache.md"
+INTERVIEW_ANSWER = (
+    "With a causal mask the keys and values of earlier tokens never change, so every layer keeps them in a "
+    "cache and each decoding step only computes Q, K and V for the new token.\n\n"
+    "The result is the same as running the full causal pass again. The price is memory: 2 × layers × KV heads "
+    "× head size bytes per token, which grows with the sequence length."
+)
+
+
+async def shoot_interview(deck: Path, out: Path, today: dt.date) -> list[Path]:
+    """interview.svg: the feedback on a typed answer (a clock held still: 2:14 taken)."""
+    from textual import events
+
+    from trainer.deck import Deck
+    from trainer.interview.session import InterviewSession
+    from trainer.reviewlog import ReviewLog
+    from trainer.tui.interview_app import InterviewApp
+
+    d = Deck(deck)
+    note = d.scan(today).by_rel()[INTERVIEW_CARD]
+    log = ReviewLog.open(d.root)
+    clock = [0.0]
+    app = InterviewApp(InterviewSession(d, log, today, [note]), now=lambda: clock[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.post_message(events.Paste(INTERVIEW_ANSWER))
+        await pilot.pause()
+        clock[0] = 134.0
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        await pilot.pause()
+        app.save_screenshot(filename="interview.svg", path=str(out))
+    log.close()
+    return [out / "interview.svg"]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
@@ -94,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         deck = Path(tmp) / "cards"
         shutil.copytree(REPO / "cards", deck, ignore=shutil.ignore_patterns(".trainer"))
         written = asyncio.run(shoot(deck, out, dt.date.fromisoformat(args.today)))
+        written += asyncio.run(shoot_interview(deck, out, dt.date.fromisoformat(args.today)))
     for path in written:
         print(path)
     return 0

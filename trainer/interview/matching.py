@@ -10,7 +10,7 @@ A point is **covered** when
    other words keeps far fewer of them than an English paraphrase keeps stems: hence the lower share.
 
 Content units: English (any non-CJK letters and digits) by Snowball word stem, lower-cased,
-stopwords and one-character words dropped; Chinese/Japanese by overlapping character bigrams
+stopwords, one-character words and TeX commands (``\\times``) dropped; Chinese/Japanese by overlapping character bigrams
 of each CJK run (a run of one character is a unit by itself), bigrams with a function
 character (的 了 是 在 与 及 也 都 就 着 把 被) dropped.
 """
@@ -35,7 +35,8 @@ MIN_UNITS = 2
 """…and at least this many of them (all of them when the point has fewer)."""
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
+_TOKEN = re.compile(rf"\\[A-Za-z]+|([{_CJK}]+)|([^\W_{_CJK}]+)")
+"""A TeX command (``\\times``) is skipped whole; then CJK runs; then words of other scripts."""
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
@@ -75,6 +76,8 @@ def units(text: str) -> Units:
         cjk = m.group(1)
         start = m.start()
         if cjk is None:
+            if m.group(2) is None:
+                continue  # a TeX command
             u = _stem(m.group(2))
             if u is not None:
                 where.setdefault(u, []).append((start, m.end()))
@@ -135,19 +138,20 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _words(answer: str, spans: list[tuple[int, int]]) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
-    merged = _merge(spans)
-    return tuple(dict.fromkeys(answer[s:e] for s, e in merged)), tuple(merged)
+def _words(answer: str, first: list[tuple[int, int]], every: list[tuple[int, int]]) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """The matched words as typed (each unit's first occurrence) and every span to highlight."""
+    return tuple(dict.fromkeys(answer[s:e] for s, e in _merge(first))), tuple(_merge(every))
 
 
-def _bold_spans(term: str, answer: str, have: Units) -> list[tuple[int, int]] | None:
+def _bold_spans(term: str, answer: str, have: Units) -> tuple[list, list] | None:
+    """(first occurrences, every occurrence) of the term's units in the answer, if all are there."""
     need = _ordered_units(term)
     if need:
         if all(u in have for u in need):
-            return [span for u in need for span in have.where[u]]
+            return [have.where[u][0] for u in need], [span for u in need for span in have.where[u]]
         return None
     m = re.search(re.escape(term), answer, re.IGNORECASE)
-    return [m.span()] if m else None
+    return ([m.span()], [m.span()]) if m else None
 
 
 def match_point(point: KeyPoint, answer: str, have: Units) -> PointMatch:
@@ -155,12 +159,12 @@ def match_point(point: KeyPoint, answer: str, have: Units) -> PointMatch:
     hit = [u for u in want if u in have]
     need = needed_units(want)
     for term in point.bold:
-        spans = _bold_spans(term, answer, have)
-        if spans:
-            words, merged = _words(answer, spans)
+        found = _bold_spans(term, answer, have)
+        if found:
+            words, merged = _words(answer, *found)
             return PointMatch(point, True, "bold", words, merged, len(hit), need, len(want))
     covered = bool(want) and len(hit) >= need
-    words, merged = _words(answer, [span for u in hit for span in have.where[u]])
+    words, merged = _words(answer, [have.where[u][0] for u in hit], [span for u in hit for span in have.where[u]])
     return PointMatch(point, covered, "words" if covered else "", words, merged, len(hit), need, len(want))
 
 

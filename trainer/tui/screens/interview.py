@@ -28,7 +28,7 @@ from trainer.notes.model import Note
 from trainer.notes.parse import NoteError
 from trainer.notes.write import WriteError
 from trainer.textsafe import strip_controls
-from trainer.tui.math import readable_math
+from trainer.tui.math import plain_math, readable_math
 
 TICK_SECONDS = 0.25
 """How often the countdown is redrawn (it shows whole seconds)."""
@@ -48,7 +48,7 @@ def point_line(m: PointMatch) -> Text:
     """``✓ point — said: words`` / ``✗ point — 2 of 4 words: …``: why the point counts or not."""
     out = Text()
     out.append("✓ " if m.covered else "✗ ", style="bold green" if m.covered else "bold red")
-    out.append(_line(m.point.text))
+    out.append(_line(plain_math(m.point.text)))
     if m.how == "bold":
         out.append(f"  — key term: {', '.join(map(_line, m.matched))}", style="green")
     elif m.how == "words":
@@ -141,7 +141,8 @@ class InterviewScreen(Screen[Transcript | None]):
         self.query_one("#iv-progress", Label).update(
             f"Question {s.position + 1} of {len(s.notes)} · {len(card.points)} key points · {_line(card.note.rel)}"
         )
-        self.query_one("#iv-question", Static).update(Text(_line(card.body.question or card.note.question), style="bold"))
+        question = card.body.question or card.note.question
+        self.query_one("#iv-question", Static).update(Text(_line(plain_math(question)), style="bold"))
         area = self.query_one("#iv-answer", TextArea)
         area.load_text("")
         self.query_one("#iv-ask").display = True
@@ -216,7 +217,7 @@ class InterviewScreen(Screen[Transcript | None]):
             lines = Text("The interviewer follows up with …", style="bold")
             for q in fb.card.follow_ups:
                 lines.append("\n  • ")
-                lines.append(_line(q))
+                lines.append(_line(plain_math(q)))
             follow.update(lines)
             follow.display = True
         else:
