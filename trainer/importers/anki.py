@@ -155,7 +155,32 @@ def read_export(raw: bytes) -> Export:
         raise SourceError(f"line {start}: {exc}") from None
     if not export.rows:
         raise SourceError("no notes found (is this an Anki 'Notes in Plain Text' export?)")
+    if "tags column" not in special and "columns" not in headers and _third_is_tags(export.rows):
+        for row in export.rows:
+            tags = row.tags + [clean_tag(t) for t in row.fields[2].split()]
+            row.tags = [t for i, t in enumerate(tags) if t and t not in tags[:i]]
+            del row.fields[2:], row.names[2:]
     return export
+
+
+_TAG_TOKEN = re.compile(r"[\w:/+#-]+(?:\.[\w:/+#-]+)*")
+
+
+def _third_is_tags(rows: list[Row]) -> bool:
+    """Anki's own layout without headers (front, back, tags): every row has three fields and the
+    third is empty or a few space-separated words that could only be tags (no HTML, no punctuation
+    a sentence would have), and at least one row has some."""
+    seen = False
+    for row in rows:
+        if len(row.fields) != 3:
+            return False
+        words = row.fields[2].split()
+        if len(words) > 12 or not all(_TAG_TOKEN.fullmatch(w) for w in words):
+            return False
+        if len(words) > 1 and not any(("::" in w or "_" in w or "/" in w or "-" in w) for w in words):
+            return False  # several plain words read like a sentence, not like tags
+        seen = seen or bool(words)
+    return seen
 
 
 # ---------------------------------------------------------------- HTML

@@ -70,7 +70,8 @@ class Index:
         index = cls()
         found, _, _ = deck.walk(clean_temp=clean_temp)
         root = deck.root
-        for rel, _size, _mtime in sorted(found):
+        for stamp in sorted(found):
+            rel = stamp[0]  # (rel, size, mtime_ns, …): only the name matters here
             try:
                 text, _ = decode((root / rel).read_bytes())
             except (OSError, NoteError):

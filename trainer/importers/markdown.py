@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from trainer.importers import obsidian
+from trainer.importers import foreign, obsidian
 from trainer.importers.dedupe import body_key, question_of
 from trainer.notes.model import SCHEDULING_KEYS, STANDARD_KEYS
 from trainer.notes.parse import NoteError, decode, load_yaml, read_fields, split_frontmatter
@@ -86,9 +86,15 @@ def prepare(
     drop_foreign_keys: bool,
 ) -> Prepared:
     """The imported form of the markdown note ``raw``; raises :class:`SourceError`."""
+    foreign_warnings: list[str] = []
     try:
         text, bom = decode(raw)
         split = split_frontmatter(text)
+        if split is None and text[:1] in ("+", "{"):
+            converted = foreign.to_yaml(text)
+            if converted is not None:
+                text, foreign_warnings = converted
+                split = split_frontmatter(text)
         if split is None:
             data: object = {}
         else:
@@ -102,13 +108,16 @@ def prepare(
     if not isinstance(data, dict):
         raise SourceError(f"frontmatter must be a mapping of keys to values, not a {type(data).__name__}")
     body = text[split.body_start :] if split else text
-    warnings: list[str] = []
+    warnings: list[str] = list(foreign_warnings)
 
     mapped, sr_warnings = obsidian.map_schedule(data, today)
     warnings.extend(sr_warnings)
     tags = obsidian.inline_tags(body) if vault and "tags" not in data else []
     missing = new_card_values(data, created, today, tags)
     missing.update(mapped)
+    last = mapped.get("last_reviewed")
+    if "created" in missing and isinstance(last, dt.date) and last < missing["created"]:
+        missing["created"] = last  # the file's mtime is a copy's; a card is not made after its review
     updates: dict[str, object] = {k: missing[k] for k in KEY_ORDER if k in missing}
     tag_fix: dict[str, object] = {}
     if isinstance(data.get("tags"), str):

@@ -28,6 +28,8 @@ import math
 import re
 from pathlib import Path
 
+from trainer.notes.parse import MAX_COUNT, MAX_EASE, lines_outside_fences
+
 SR_KEYS = ("sr-due", "sr-interval", "sr-ease")
 
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
@@ -93,12 +95,14 @@ def parse_ease(value: object) -> float | None:
     if v is None or v <= 0:
         return None
     ef = v / 100 if v >= 10 else v
+    if ef > MAX_EASE:  # 1.0e+308: not an ease any card reached; the note would not load
+        return None
     return round(max(1.3, ef), 2)
 
 
 def parse_interval(value: object) -> int | None:
     v = _number(value)
-    if v is None or v < 0:
+    if v is None or v < 0 or v > MAX_COUNT:  # 1.0e+308 days is no interval (and overflows dates)
         return None
     return int(math.ceil(v - 1e-9))
 
@@ -145,7 +149,6 @@ def map_schedule(data: dict, today: dt.date) -> tuple[dict[str, object], list[st
     return {k: v for k, v in mapped.items() if k not in data}, warnings
 
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INLINE_CODE = re.compile(r"`+[^`]*`+")
 _TAG = re.compile(r"(?:^|(?<=\s))#([^\s#!\"$%&'()*+,.:;<=>?@\[\\\]^`{|}~]+)")
 
@@ -153,16 +156,7 @@ _TAG = re.compile(r"(?:^|(?<=\s))#([^\s#!\"$%&'()*+,.:;<=>?@\[\\\]^`{|}~]+)")
 def inline_tags(body: str) -> list[str]:
     """Obsidian's ``#tag`` and ``#nested/tag`` in the text (not in code, not headings, not numbers)."""
     out: list[str] = []
-    fence: str | None = None
-    for line in body.splitlines():
-        m = _FENCE.match(line)
-        if fence is not None:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = None
-            continue
-        if m:
-            fence = m.group(1)
-            continue
+    for _, line in lines_outside_fences(body):
         for tm in _TAG.finditer(_INLINE_CODE.sub(" ", line)):
             tag = tm.group(1).strip("/")
             if tag and not tag.replace("/", "").isdigit() and tag not in out:

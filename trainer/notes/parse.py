@@ -16,8 +16,10 @@ from functools import cache
 from trainer.notes.model import DIFFICULTIES, Body, Note, Problem, Schedule
 
 BOM = "\ufeff"
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
 _OPENING = re.compile(r"---[ \t]*(\r?\n|$)")
+_CR_ONLY = re.compile(r"---[ \t]*\r(?!\n)")
 #: Alias expansion budget: a note needs a handful; a billion-laughs bomb needs billions.
 _MAX_ALIAS_EXPANSION = 100_000
 _MAX_YAML_CHARS = 1_000_000
@@ -54,6 +56,8 @@ def decode(raw: bytes) -> tuple[str, bool]:
 
 def detect_newline(text: str) -> str:
     i = text.find("\n")
+    if i < 0 and "\r" in text:
+        return "\r"  # CR-only (old Mac) text keeps its line ending
     return "\r\n" if i > 0 and text[i - 1] == "\r" else "\n"
 
 
@@ -63,7 +67,11 @@ def split_frontmatter(text: str) -> Split | None:
     Raises NoteError for an opening line with no closing one.
     """
     if not text.startswith("---"):
+        if text.startswith(BOM) and text.lstrip(BOM).startswith("---"):
+            raise NoteError("two byte-order marks before the frontmatter; remove the extra one (save as UTF-8)")
         return None
+    if _CR_ONLY.match(text):
+        raise NoteError("line endings are CR only (old Mac style); save the note with LF or CRLF line endings")
     m = _OPENING.match(text)
     if m is None:  # "----" or "--- title": a rule or text, not frontmatter
         return None
@@ -245,9 +253,10 @@ def _as_date(value: object) -> dt.date:
     if isinstance(value, str):
         s = value.strip()
         try:
-            if len(s) > 10:
+            if len(s) > 10 and _ISO_DAY.match(s):
                 return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).date()
-            return dt.date.fromisoformat(s)
+            if _ISO_DAY.fullmatch(s):  # not `2026-W01-1` or `20260101`, which fromisoformat takes
+                return dt.date.fromisoformat(s)
         except ValueError:
             pass
     raise ValueError(f"expected a date YYYY-MM-DD, got {_show(value)}")
@@ -258,21 +267,34 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _int(value: object, low: int = 0) -> int:
+#: Past this a count or an interval is a typo (or an attack): 1 followed by 310 zeros
+#: overflows every float it meets. An interval of a million days is 2700 years.
+MAX_COUNT = 1_000_000
+#: SM-2's ease grows 0.1 per perfect grade: 100 is far past any real card, and keeps
+#: ``interval * ease`` a finite float.
+MAX_EASE = 100.0
+
+
+def _int(value: object, low: int = 0, high: int = MAX_COUNT) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"expected a whole number >= {low}, got {_show(value)}")
     if value < low:
-        raise ValueError(f"must be >= {low}, got {value}")
+        raise ValueError(f"must be >= {low}, got {_show(value)}")
+    if value > high:
+        raise ValueError(f"must be <= {high}, got {_show(value)}")
     return value
 
 
 def _float(value: object, low: float, high: float | None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"expected a number, got {_show(value)}")
-    v = float(value)
-    if v != v or v < low or (high is not None and v > high):
+    try:
+        v = float(value)
+    except OverflowError:  # an int past float's range
+        v = float("inf")
+    if v != v or v < low or (high is not None and v > high) or v in (float("inf"), float("-inf")):
         rng = f"in [{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(f"must be {rng}, got {value}")
+        raise ValueError(f"must be a finite number {rng}, got {_show(value)}")
     return v
 
 
@@ -326,7 +348,7 @@ def read_fields(
     take("mastery_level", lambda v: _float(v, 0.0, 1.0), 0.0)
     take("tags", _str_list, ())
     take("related_outlines", _list, [])
-    take("ease_factor", lambda v: _float(v, 1.3, None), 2.5)
+    take("ease_factor", lambda v: _float(v, 1.3, MAX_EASE), 2.5)
     take("interval", _int, 0)
     take("repetitions", _int, 0)
     take("stability", lambda v: None if v is None else _float(v, 0.001, 36500.0), None)
@@ -442,8 +464,9 @@ def _iter_lines(text: str, chunk: int = 1 << 16):
         start = end
 
 
-def _lines_outside_fences(body: str):
-    """Yield (offset, line) for lines that are not inside fenced code blocks."""
+def lines_outside_fences(body: str):
+    """Yield (offset, line) for lines that are not inside fenced code blocks (the one fence rule:
+    the importers' ``#tag`` reader uses it too)."""
     fence: str | None = None
     offset = 0
     for line in _iter_lines(body):
@@ -472,7 +495,7 @@ def find_question(body: str) -> str | None:
     """The first ``# `` heading outside code fences."""
     if "# " not in body:
         return None
-    for _, line in _lines_outside_fences(body):
+    for _, line in lines_outside_fences(body):
         title = _heading(line, 1)
         if title:
             return title
@@ -485,7 +508,7 @@ def split_body(body: str, fallback_question: str) -> Body:
     q_end = 0
     a_start = a_title = None
     a_end = None
-    for offset, line in _lines_outside_fences(body):
+    for offset, line in lines_outside_fences(body):
         if question is None and _heading(line, 1):
             question = _heading(line, 1)
             q_end = offset + len(line)
