@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     sc.add_argument("--json", action="store_true", help="print JSON for scripts")
 
-    im = cmd("import", "bring notes in from markdown folders, Obsidian vaults and Anki text exports")
+    im = cmd("import", "bring notes in from markdown folders, Obsidian vaults, Anki text exports and Anki packages"
+                       " (.apkg/.colpkg, with schedule and review history)")
     im.add_argument("sources", nargs="+", metavar="SRC", help="files or folders to import")
     im.add_argument("--into", metavar="SUBDIR", help="folder inside the deck to import into")
     im.add_argument("--dry-run", action="store_true", help="show the plan; write nothing")
@@ -688,7 +689,10 @@ def cmd_stats(ctx: Context) -> int:
     if ctx.args.json:
         from trainer.cli_interview import coverage_history
 
-        emit_json({**s.to_json(), "interviews": coverage_history(ctx)})
+        from trainer.memory import recall_summary
+
+        emit_json({**s.to_json(), "interviews": coverage_history(ctx),
+                   "recall": recall_summary(notes, ctx.today, ctx.settings)})
     else:
         f, h = s.figures, s.history
         print(f"Deck {ctx.deck.root} on {ctx.today}")
@@ -704,6 +708,7 @@ def cmd_stats(ctx: Context) -> int:
                   [["  " * t.count("/") + (t.rsplit("/", 1)[-1] or "(untagged)"), g.cards, g.to_study, f"{g.mastery:.2f}",
                     "█" * round(g.mastery * 20) + "·" * (20 - round(g.mastery * 20))] for t, g in f.tags.items()],
                   right={1, 2, 3}, give_way=(0,))
+        _print_recall(ctx, notes)
         active = [(d, n) for d, n in h.reviews_per_day if n]
         print(f"\nGrades per day, re-drills included (last {ctx.args.days} days): " +
               (", ".join(f"{d.isoformat()} {n}" for d, n in active) if active else "none yet"))
@@ -714,6 +719,21 @@ def cmd_stats(ctx: Context) -> int:
         print_coverage_history(ctx)
     report_problems(scan.problems)
     return PROBLEMS if scan.problems else OK
+
+
+def _print_recall(ctx: Context, notes) -> None:
+    """Expected recall today (trainer.memory: FSRS's curve or SM-2's 0.9^(elapsed/interval))."""
+    from trainer.memory import recall_summary
+
+    r = recall_summary(notes, ctx.today, ctx.settings)
+    if r["deck"] is None:
+        return
+    model = "FSRS" if r["model"] == "fsrs" else "SM-2"
+    print(f"\nExpected recall today ({model}'s model, {r['studied']} studied cards): {r['deck']:.0%}")
+    if r["tags"]:
+        table(["tag", "studied", "recall"],
+              [["  " * t.count("/") + t.rsplit("/", 1)[-1], v["studied"], f"{v['recall']:.0%}"] for t, v in r["tags"].items()],
+              right={1, 2}, give_way=(0,))
 
 
 def cmd_check(ctx: Context) -> int:
