@@ -10,6 +10,9 @@ beside the raw limit measured in the same run.
 * match, warm — the same with the cache kept (later answers reuse the stems of earlier ones);
 * key points — read a note's body and cut its short answer into key points (done once per question).
 
+It also prints how the thresholds separate answers on the bundled deck: each note answered with
+its own short answer, and with every other note's.
+
 Answers: 2,000 characters, English and Chinese mixed, made from the fixture notes' own words
 plus filler (seeded, so every run matches the same text). Each figure is measured turn about with
 the raw limit (limit, figure, limit, figure, ...) and reported as medians; the ratio is the
@@ -67,6 +70,15 @@ def _pad(text: str, width: int) -> str:
 
 def raw_limit(answer: str) -> int:
     return len(re.findall(r"\w+", answer.lower()))
+
+
+def separation(root: Path) -> tuple[tuple[float, float, int], tuple[float, float]]:
+    """Coverage when answering with the note's own short answer, and with every other note's."""
+    cards = [c for c in map(Card.of, Deck(root).scan(TODAY, save_cache=False).notes) if c.points]
+    own = [sum(m.covered for m in matching.match_answer(c.points, c.body.answer)) / len(c.points) for c in cards]
+    other = [sum(m.covered for m in matching.match_answer(a.points, b.body.answer)) / len(a.points)
+             for a in cards for b in cards if a is not b]
+    return (statistics.mean(own), min(own), len(cards)), (statistics.mean(other), max(other))
 
 
 def timed(fn) -> float:
@@ -127,6 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{_pad(rel, 46)} {r['points']:>3} {c['limit_ms']:>7.3f}ms {c['ms']:>6.2f}ms ({c['ratio']:>3.0f}x)"
               f" {w['ms']:>6.2f}ms ({w['ratio']:>3.0f}x) {r['key_points']['ms']:>8.3f}ms")
     print("(x: median of per-pair ratios to the raw limit; key points: read the note, cut its short answer)")
+    own, other = separation(REPO / "cards")
+    print(f"\nThresholds on the bundled deck (cards/, {own[2]} notes with key points): a note's own short answer"
+          f" covers {own[0]:.0%} of its points; another note's short answer covers {other[0]:.1%} on average"
+          f" (worst pair {other[1]:.0%})")
+    results["bundled_deck"] = {"own_coverage": own[0], "other_mean": other[0], "other_max": other[1], "notes": own[2]}
     verdict = "ok" if worst_cold <= TARGET_MS else "MISSED"
     print(f"\nworst cold match {worst_cold:.2f} ms; target ≤ {TARGET_MS:g} ms: {verdict}")
     if args.json:
