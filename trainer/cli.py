@@ -613,8 +613,13 @@ def cmd_schedule(ctx: Context) -> int:
     failures: list[str] = []
     if not a.dry_run and plan.changes:
         failures = apply_plan(ctx.deck, plan)
+    moves = _fsrs_switch(ctx, scan.notes)
     if a.json:
-        emit_json(plan.to_json(dry_run=a.dry_run, failures=failures))
+        data = plan.to_json(dry_run=a.dry_run, failures=failures)
+        if moves is not None:
+            data["fsrs_switch"] = [{"path": m.rel, "next_review": m.next_review, "fsrs_next_review": m.fsrs_next_review,
+                                    "state_from": m.source} for m in moves]
+        emit_json(data)
     else:
         verb = "would change" if a.dry_run else "changed"
         for c in plan.changes[:200]:
@@ -628,10 +633,38 @@ def cmd_schedule(ctx: Context) -> int:
             print(f"{len(plan.held)} notes with problems left as they are (see `trainer check`).")
         print(f"\nForecast from {ctx.today}:")
         table(["day", "due", "new", ""], [[d.isoformat(), due, new, "█" * min(due, 60)] for d, due, new in plan.forecast], right={1, 2})
+        if moves:
+            _print_fsrs_switch(moves)
     for f in failures:
         print(clean(f), file=sys.stderr)
     report_problems(scan.problems)
     return PROBLEMS if scan.problems or failures else OK
+
+
+def _fsrs_switch(ctx: Context, notes):
+    """On a deck switched to FSRS: the studied cards that have no FSRS state yet (None on SM-2 decks)."""
+    if ctx.settings.algorithm != "fsrs":
+        return None
+    from trainer.memory import switch_preview
+
+    log = ctx.log(readonly=True)
+    try:
+        return switch_preview(notes, ctx.settings, log)
+    finally:
+        log.close()
+
+
+def _print_fsrs_switch(moves) -> None:
+    earlier = sum(1 for m in moves if m.fsrs_next_review < m.next_review)
+    later = sum(1 for m in moves if m.fsrs_next_review > m.next_review)
+    print(f"\nSwitch to FSRS: {len(moves)} studied cards have no FSRS state yet; each takes one at its next grade "
+          f"(from its review-log history, else from ease and interval). By FSRS they would fall due "
+          f"{earlier} earlier, {later} later, {len(moves) - earlier - later} the same day (nothing is moved now):")
+    shown = [m for m in moves if m.fsrs_next_review != m.next_review]
+    for m in shown[:20]:
+        print(clean(f"  {m.rel}: {m.next_review} → {m.fsrs_next_review} ({m.source})"))
+    if len(shown) > 20:
+        print(f"  … and {len(shown) - 20} more")
 
 
 def _show(v: object) -> str:

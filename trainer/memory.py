@@ -204,3 +204,66 @@ def curve(s: Schedule, start: dt.date, days: int, settings: Settings) -> list[tu
             out.append((d, r))
     return out
 
+
+
+def recall_summary(notes: Iterable, day: dt.date, settings: Settings) -> dict:
+    """Expected recall on ``day``: the deck's mean over studied cards, and each tag's (parents included)."""
+    total, count = 0.0, 0
+    tags: dict[str, list[float]] = {}
+    for n in notes:
+        if n.fatal:
+            continue
+        r = recall(n.schedule, day, settings)
+        if r is None:
+            continue
+        total += r
+        count += 1
+        seen: set[str] = set()
+        for tag in n.tags:
+            parts = tag.strip("/").split("/")
+            for k in range(1, len(parts) + 1):
+                prefix = "/".join(parts[:k])
+                if prefix and prefix not in seen:
+                    seen.add(prefix)
+                    acc = tags.setdefault(prefix, [0, 0.0])
+                    acc[0] += 1
+                    acc[1] += r
+    return {
+        "day": day.isoformat(),
+        "model": settings.algorithm,
+        "studied": count,
+        "deck": round(total / count, 4) if count else None,
+        "tags": {t: {"studied": int(n), "recall": round(s / n, 4)} for t, (n, s) in sorted(tags.items())},
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchMove:
+    rel: str
+    next_review: dt.date
+    """As SM-2 scheduled it (what the note says)."""
+    fsrs_next_review: dt.date
+    """``last_reviewed`` + FSRS's interval at the desired retention, from the card's first FSRS state."""
+    source: str
+    """``log`` (history replayed) or ``sm2`` (fsrs-rs's conversion of ease and interval)."""
+
+
+def switch_preview(notes: Iterable, settings: Settings, log) -> list[SwitchMove]:
+    """What switching the deck to FSRS would move: each studied card without an FSRS state yet,
+    with the due date its first FSRS state gives. Nothing is written by a switch: a card takes
+    its FSRS state (and FSRS's date) at its next grade."""
+    out = []
+    eng = engine(settings.weights)
+    for n in notes:
+        s = n.schedule
+        if n.fatal or s.is_new or s.last_reviewed is None or stored(s) is not None:
+            continue
+        history = history_from_log(log, n.rel)
+        replayed = bool(history and history[-1][0] == s.last_reviewed)
+        m = initial_state(s, settings.weights, history)
+        if m is None:
+            continue
+        ivl = next_interval_days(eng.next_interval(m.stability, settings.desired_retention, GOOD), settings.max_interval)
+        out.append(SwitchMove(n.rel, s.next_review, _add_days(s.last_reviewed, ivl), "log" if replayed else "sm2"))
+    out.sort(key=lambda m: ((m.fsrs_next_review - m.next_review).days, m.rel))
+    return out

@@ -171,3 +171,35 @@ def test_deck_setting_drives_the_cli(tmp_path, cli, write_note, seed):
     want = memory.fsrs_curve(out["interval"], out["stability"], W[20])
     assert due[0]["recall"] == pytest.approx(want, abs=1e-4)
     assert load(deck).algorithm == "fsrs"
+
+
+def test_stats_show_expected_recall_per_tag(tmp_path, cli, write_note):
+    deck = tmp_path / "deck"
+    # both studied on 2026-11-15 with interval 10: SM-2's recall today (2026-11-25) is 0.9 each
+    for name, tag in (("a", "ml/attn"), ("b", "ml/norm")):
+        write_note(deck / f"{name}.md", f"---\nlast_reviewed: '2026-11-15'\nnext_review: '2026-11-25'\nreview_count: 2\n"
+                   f"interval: 10\nrepetitions: 2\ntags: [{tag}]\n---\n# {name}?\n")
+    write_note(deck / "new.md", "---\ntags: [ml/attn]\n---\n# never studied\n")
+    r = cli(deck, "stats", "--json")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)["recall"]
+    assert rec["model"] == "sm2" and rec["studied"] == 2 and rec["deck"] == pytest.approx(0.9)
+    assert rec["tags"]["ml"] == {"studied": 2, "recall": pytest.approx(0.9)} and rec["tags"]["ml/attn"]["studied"] == 1
+    assert b"Expected recall today (SM-2's model, 2 studied cards): 90%" in cli(deck, "stats").stdout
+
+
+def test_schedule_dry_run_shows_what_the_switch_would_move(tmp_path, cli, write_note):
+    deck = tmp_path / "deck"
+    write_note(deck / "old.md", "---\nlast_reviewed: '2026-11-01'\nnext_review: '2026-12-31'\nreview_count: 5\n"
+               "ease_factor: 2.5\ninterval: 60\nrepetitions: 5\n---\n# Q\n")
+    before = (deck / "old.md").read_bytes()
+    assert "fsrs_switch" not in json.loads(cli(deck, "schedule", "--dry-run", "--json").stdout)  # SM-2 deck
+    (deck / "trainer.toml").write_text('[scheduler]\nalgorithm = "fsrs"\n', encoding="utf-8")
+    out = json.loads(cli(deck, "schedule", "--dry-run", "--json").stdout)["fsrs_switch"]
+    m = fsrs.FSRS(list(W)).memory_state_from_sm2(2.5, 60.0, 0.9)
+    ivl = max(1, round(fsrs.FSRS(list(W)).next_interval(m.stability, 0.9, 3)))
+    assert out == [{"path": "old.md", "next_review": "2026-12-31",
+                    "fsrs_next_review": (dt.date(2026, 11, 1) + dt.timedelta(days=ivl)).isoformat(), "state_from": "sm2"}]
+    human = cli(deck, "schedule", "--dry-run")
+    assert b"Switch to FSRS: 1 studied cards" in human.stdout
+    assert (deck / "old.md").read_bytes() == before
