@@ -643,3 +643,15 @@ def test_an_attachments_symlink_out_of_the_deck_is_not_followed(deck: Deck, tmp_
     assert list(outside.iterdir()) == []
     failed = [e for e in report.failed if "outside the deck" in e.reason]
     assert len(failed) == 1 and not any(p.name.startswith("What is Python") for p in deck.root.rglob("*.md"))
+
+
+def test_web_images_are_left_as_they_are_and_stale_staging_is_removed(deck: Deck, tmp_path: Path):
+    c = sample()
+    c.notes[3] = (c.notes[3][0], 10, ["Never seen", '<img src="https://example.org/x.png">'], "")
+    stale = deck.root / ".trainer" / "import-999999999-dead"
+    stale.mkdir(parents=True)
+    report = imp(deck, [package(tmp_path / "x.apkg", c, modern=True)])
+    note = by_id(deck.root)[(c.notes[3][0], 0)]
+    assert "](https://example.org/x.png)" in note.read_text("utf-8")
+    assert not any("example.org" in w.reason for w in report.warnings)
+    assert not stale.exists()

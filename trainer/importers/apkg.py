@@ -78,6 +78,8 @@ class ApkgSource:
         used: list[tuple[str, str]] = []
 
         def link(name: str) -> str | None:
+            if "://" in name or name.lower().startswith("data:"):
+                return None  # a web address or inline data: left as the note has it
             target = self._media_target(folder, name)
             if target is None:
                 if name not in missing:
@@ -184,6 +186,33 @@ class ApkgSource:
             self.staging = None
 
 
+STAGING_PREFIX = "import-"
+
+
+def _remove_stale_staging(state: Path) -> None:
+    """Staging folders of imports that were killed (their process is gone) are removed."""
+    try:
+        entries = list(os.scandir(state))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(STAGING_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = entry.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def load(path: Path, label: str, root: Path, *, stage: bool, limits: Limits | None = None) -> ApkgSource:
     """Read the package at ``path`` whole; raises :class:`PackageError` (the deck untouched)."""
     pkg = open_package(path, limits)
@@ -204,8 +233,11 @@ def load(path: Path, label: str, root: Path, *, stage: bool, limits: Limits | No
                 if name not in seen:
                     seen.add(name)
                     wanted.append(name)
+        wanted = [n for n in wanted if "://" not in n and not n.lower().startswith("data:")]
         if stage and wanted:
-            staging = paths.ensure_state_dir(root) / f"import-{os.getpid()}-{secrets.token_hex(4)}"
+            state = paths.ensure_state_dir(root)
+            _remove_stale_staging(state)
+            staging = state / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
             staging.mkdir()
         media: dict[str, Media] = {}
         for i, name in enumerate(wanted):
