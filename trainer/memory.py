@@ -267,3 +267,17 @@ def switch_preview(notes: Iterable, settings: Settings, log) -> list[SwitchMove]
         out.append(SwitchMove(n.rel, s.next_review, _add_days(s.last_reviewed, ivl), "log" if replayed else "sm2"))
     out.sort(key=lambda m: ((m.fsrs_next_review - m.next_review).days, m.rel))
     return out
+
+
+def preview(s: Schedule, day: dt.date, settings: Settings, max_interval: int = scheduler.MAX_INTERVAL) -> dict[int, int]:
+    """The interval each grade 0-5 would give on ``day``, for the answer buttons (SM-2's or FSRS's)."""
+    cap = min(max_interval, settings.max_interval)
+    if settings.algorithm != "fsrs":
+        return scheduler.preview(s, cap)
+    from fsrs_rs_python import MemoryState
+
+    m = stored(s) or from_sm2(s, settings.weights)
+    state = None if m is None else MemoryState(m.stability, m.difficulty)
+    elapsed = 0 if s.last_reviewed is None else max(0, (day - s.last_reviewed).days)
+    nxt = engine(settings.weights).next_states(state, settings.desired_retention, elapsed)
+    return {g: next_interval_days(getattr(nxt, RATING_NAMES[rating(g)]).interval, cap) for g in scheduler.GRADES}

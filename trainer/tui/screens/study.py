@@ -236,9 +236,19 @@ class StudyScreen(Screen):
         grades.display = self.revealed
         if self.revealed and note is not None:
             redrill = not scheduler.schedules_today(note.schedule, self.book.today)
-            intervals = None if redrill else scheduler.preview(note.schedule, self.session.max_interval)
+            intervals = None if redrill else self._preview(note)
             grades.show(intervals, self.suggested)
         self._refresh_bindings_if_changed()
+
+    def _preview(self, note: Note) -> dict[int, int]:
+        """Each grade's interval, by the deck's scheduler (trainer.toml: SM-2 or FSRS)."""
+        from trainer import config, memory
+
+        try:
+            settings = config.load_cached(self.book.deck.root)
+        except config.ConfigError:
+            return scheduler.preview(note.schedule, self.session.max_interval)
+        return memory.preview(note.schedule, self.book.today, settings, self.session.max_interval)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "demo":
