@@ -204,3 +204,14 @@ def _by_tag(cards: list[_Card]) -> list[tuple[str, int, float, float]]:
                     acc[1] += c.without
                     acc[2] += c.now
     return [(t, int(n), a / n, b / n) for t, (n, a, b) in sorted(sums.items())]
+
+
+def todays_plan(notes: Sequence[Note], today: dt.date, settings: Settings) -> list[str]:
+    """The notes the interview plan puts on ``today`` (``[interview] date`` in trainer.toml), best
+    first; empty without an interview day ahead. A study session takes these first."""
+    interview = settings.interview
+    if interview is None or interview <= today:
+        return []
+    p = plan(notes, today, interview, settings.new_per_day, settings)
+    gain = {rel: with_ - without for rel, without, with_ in p.cards}
+    return sorted(p.days[0][1], key=lambda rel: (-gain.get(rel, 0.0), rel))

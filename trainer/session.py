@@ -24,6 +24,24 @@ if TYPE_CHECKING:
     from trainer.opendeck import OpenDeck
     from trainer.reviewlog import ReviewLog
 
+
+def _plan_first(book: OpenDeck, notes: list[Note], queue: list[Note]) -> list[Note]:
+    """On a day of the interview plan (``[interview] date`` in trainer.toml), the plan's cards come
+    first, due or not (trainer.planning); the rest of the queue follows in its order."""
+    from trainer import config, planning
+
+    try:
+        settings = config.load_cached(book.deck.root)
+    except config.ConfigError:
+        return queue
+    if settings.interview is None or settings.interview <= book.today:
+        return queue
+    by_rel = {n.rel: n for n in notes}
+    first = [by_rel[rel] for rel in planning.todays_plan(notes, book.today, settings) if rel in by_rel]
+    taken = {n.rel for n in first}
+    return first + [n for n in queue if n.rel not in taken]
+
+
 REDRILL_GAP = 3
 """A card graded below 4 comes back after this many other cards (or at the end)."""
 
@@ -93,7 +111,7 @@ class StudySession:
     @classmethod
     def start(cls, book: OpenDeck, notes: list[Note], *, max_interval: int = scheduler.MAX_INTERVAL) -> StudySession:
         queue = scheduler.due_queue(notes, book.today, new_limit=book.new_per_day, new_seen_today=book.new_started)
-        return cls(book, queue, max_interval)
+        return cls(book, _plan_first(book, notes, queue), max_interval)
 
     @property
     def deck(self) -> Deck:
