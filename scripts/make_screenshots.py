@@ -26,11 +26,11 @@ QKV_CARD = "attention/为什么QKV要用三个不同的投影矩阵.md"
 
 
 async def shoot(deck: Path, out: Path, today: dt.date) -> list[Path]:
-    from trainer.session import StudySession
-    from trainer.tui.app import make_app
+    from trainer.tui.app import make_app, open_deck
     from trainer.tui.screens.study import StudyScreen
 
-    app = make_app(deck, today=today)
+    book = open_deck(deck, today)
+    app = make_app(book)
     written: list[Path] = []
 
     def save(name: str) -> None:
@@ -43,12 +43,12 @@ async def shoot(deck: Path, out: Path, today: dt.date) -> list[Path]:
         await pilot.pause()
         save("overview.svg")
 
-        notes = [n for n in app.notes if n.rel.startswith("attention/")]
-        session = StudySession.start(app.deck, app.review_log, notes, today, new_limit=app.new_limit)
+        notes = [n for n in book.notes if n.rel.startswith("attention/")]
+        session = book.start_session(notes)
         session.queue.sort(key=lambda n: n.rel != CARD)
         if session.current is None or session.current.rel != CARD:
             raise SystemExit(f"{CARD} is not due on {today}; pick another --today")
-        await app.push_screen(StudyScreen(session, "Transformer/Attention"))
+        await app.push_screen(StudyScreen(book, session, "Transformer/Attention"))
         await pilot.pause()
         await pilot.press("space")
         await pilot.pause()
@@ -58,7 +58,7 @@ async def shoot(deck: Path, out: Path, today: dt.date) -> list[Path]:
         # The Q/K symmetry demo: predictions answered (the third runs the experiment), W_K half blended in.
         from trainer.tui.screens.demo import DemoScreen
 
-        qkv_card = next(n for n in app.notes if n.rel == QKV_CARD)
+        qkv_card = next(n for n in book.notes if n.rel == QKV_CARD)
         await app.push_screen(DemoScreen("qkv-symmetry", question=qkv_card.question, seed=0))
         await pilot.pause()
         await pilot.press("y", "n", "y")

@@ -623,12 +623,18 @@ def cmd_schedule(ctx: Context) -> int:
     else:
         verb = "would change" if a.dry_run else "changed"
         for c in plan.changes[:200]:
-            print(clean(f"{c.rel}: " + ", ".join(f"{k} {_show(c.old.get(k))} → {_show(v)}" for k, v in c.updates.items())))
+            print(clean(f"{c.rel}: " + ", ".join(_schedule_change(k, c.note.present, c.old.get(k), v)
+                                                   for k, v in c.updates.items())))
         if len(plan.changes) > 200:
             print(f"… and {len(plan.changes) - 200} more")
         done = len(plan.changes) if a.dry_run else plan.written  # a failed or superseded write changed nothing
         print(f"\n{done} {'note' if done == 1 else 'notes'} {verb}: {plan.filled} with missing keys filled, "
-              f"{plan.moved} moved to keep each day under {a.per_day} cards ({a.new_per_day} new).")
+              f"{plan.moved} moved so that no day gets more than {a.per_day} cards from the backlog "
+              f"(at most {a.new_per_day} of them new).")
+        crowded = [(d, due + new) for d, due, new in plan.forecast if due + new > max(a.per_day, 1)]
+        if crowded:
+            days = ", ".join(f"{d.isoformat()} ({n})" for d, n in crowded[:5]) + (" …" if len(crowded) > 5 else "")
+            print(f"Already over {a.per_day} before this plan (cards scheduled there are not moved): {days}.")
         if plan.held:
             print(f"{len(plan.held)} notes with problems left as they are (see `trainer check`).")
         print(f"\nForecast from {ctx.today}:")
@@ -665,6 +671,13 @@ def _print_fsrs_switch(moves) -> None:
         print(clean(f"  {m.rel}: {m.next_review} → {m.fsrs_next_review} ({m.source})"))
     if len(shown) > 20:
         print(f"  … and {len(shown) - 20} more")
+
+
+def _schedule_change(key: str, present: frozenset[str], old: object, new: object) -> str:
+    """``next_review 2026-02-03 → 2026-11-29``; a key the note lacks: ``+last_reviewed: null``."""
+    if key not in present:
+        return f"+{key}: {'null' if new is None else _show(new)}"
+    return f"{key} {_show(old)} → {_show(new)}"
 
 
 def _show(v: object) -> str:
@@ -770,19 +783,28 @@ def _print_recall(ctx: Context, notes) -> None:
 
 
 def cmd_check(ctx: Context) -> int:
+    from trainer.tags import tag_warnings
+
     scan = ctx.scan()
+    # warnings: valid notes that are probably not what was meant (they do not change the exit code)
+    warnings = [(n.rel, w) for n in scan.notes if n.tags for w in tag_warnings(n.tags)]
     if ctx.args.json:
         emit_json({
             "notes": len(scan.notes),
             "problems": [{"path": p.path, "key": p.key, "problem": p.message} for p in scan.problems],
+            "warnings": [{"path": rel, "key": "tags", "warning": w} for rel, w in warnings],
         })
     else:
         bad = len({p.path for p in scan.problems})
+        also = f"; {_plural(len(warnings), 'warning')}" if warnings else ""
         if scan.problems:
-            print(f"{len(scan.notes)} notes checked: {len(scan.problems)} problems in {bad} notes (listed on stderr)")
+            print(f"{_plural(len(scan.notes), 'note')} checked: {_plural(len(scan.problems), 'problem')} in "
+                  f"{_plural(bad, 'note')}{also} (listed on stderr)")
         else:
-            print(f"{len(scan.notes)} notes checked: no problems")
+            print(f"{_plural(len(scan.notes), 'note')} checked: no problems{also}" + (" (listed on stderr)" if also else ""))
     report_problems(scan.problems)
+    for rel, w in warnings:
+        print(clean(f"{rel}: tags: warning: {w}"), file=sys.stderr)
     return PROBLEMS if scan.problems else OK
 
 

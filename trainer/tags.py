@@ -25,3 +25,12 @@ def has_tag(tags: tuple[str, ...] | list[str], wanted: str, *, casefold: bool = 
 def tag_sort_key(text: str) -> tuple:
     """Case-insensitive, numbers in numeric order; CJK stays in Unicode (radical-stroke) order."""
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in _DIGITS.split(text) if p)
+
+
+_FILE_NAME = re.compile(r"\.(md|markdown|txt|pdf|png|jpe?g|gif|svg|html?|csv|json|ya?ml|py)$", re.IGNORECASE)
+
+
+def tag_warnings(tags: tuple[str, ...] | list[str]) -> list[str]:
+    """What looks wrong with a note's tags though it is valid YAML: a tag that is a file name
+    (``Topic/question.md``, pasted from a path) groups one note under a tag of its own."""
+    return [f"{tag!r} looks like a file name, not a tag" for tag in tags if _FILE_NAME.search(tag.strip().rstrip("/"))]

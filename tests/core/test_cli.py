@@ -23,7 +23,41 @@ def test_check_clean(bundled_deck, cli):
     n = len(list(bundled_deck.rglob("*.md")))
     assert f"{n} notes checked: no problems".encode() in r.stdout
     r = cli(bundled_deck, "check", "--json")
-    assert json.loads(r.stdout) == {"notes": n, "problems": []}
+    assert json.loads(r.stdout) == {"notes": n, "problems": [], "warnings": []}
+
+
+def test_check_warns_about_a_tag_that_looks_like_a_file_name(tmp_path, cli, write_note):
+    deck = tmp_path / "d"
+    write_note(deck / "a.md", "---\ntags:\n- Topic/question.md\n- Topic\n---\n# Q\n")
+    write_note(deck / "b.md", "---\ntags: [Topic]\n---\n# R\n")
+    r = cli(deck, "check")
+    assert r.returncode == 0, r.stderr  # a warning, not a problem
+    assert b"2 notes checked: no problems; 1 warning" in r.stdout
+    assert r.stderr.decode().strip() == "a.md: tags: warning: 'Topic/question.md' looks like a file name, not a tag"
+    r = cli(deck, "check", "--json")
+    assert json.loads(r.stdout)["warnings"] == [
+        {"path": "a.md", "key": "tags", "warning": "'Topic/question.md' looks like a file name, not a tag"}]
+
+
+def test_schedule_dry_run_says_what_it_does(tmp_path, cli, write_note):
+    """--per-day N never claims every day stays under N when cards already scheduled there exceed it,
+    and a key the note lacks is shown as added, never as `(missing) → (missing)`."""
+    deck = tmp_path / "d"
+    for i in range(5):
+        write_note(deck / f"late{i}.md", f"---\nlast_reviewed: '2026-10-01'\nnext_review: '2026-11-0{i + 1}'\n"
+                                         f"review_count: 2\ncreated: '2026-09-01'\ndifficulty: medium\nmastery_level: 0.5\n"
+                                         f"tags: []\nrelated_outlines: []\n---\n# Late {i}\n")
+    for i in range(6):
+        write_note(deck / f"busy{i}.md", f"---\nlast_reviewed: '2026-10-01'\nnext_review: '2026-11-27'\n"
+                                         f"review_count: 2\ncreated: '2026-09-01'\ndifficulty: medium\nmastery_level: 0.5\n"
+                                         f"tags: []\nrelated_outlines: []\n---\n# Busy {i}\n")
+    write_note(deck / "bare.md", "---\ntags: [x]\n---\n# Bare\n")
+    r = cli(deck, "--today", "2026-11-25", "schedule", "--dry-run", "--per-day", "3")
+    out = r.stdout.decode()
+    assert r.returncode == 0, r.stderr
+    assert "(missing)" not in out and "+last_reviewed: null" in out
+    assert "under 3" not in out and "no day gets more than 3 cards from the backlog" in out
+    assert "Already over 3 before this plan (cards scheduled there are not moved): 2026-11-27 (6)." in out
 
 
 def test_due_json_ordered(bundled_deck, cli):

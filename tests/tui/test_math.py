@@ -7,8 +7,17 @@ from trainer.tui.math import plain_math, readable_math
 
 
 def test_inline_formula_becomes_unicode():
-    assert readable_math(r"除以 $\sqrt{d_k}$？") == "除以 √(d\\_k)？"
-    assert plain_math(r"除以 $\sqrt{d_k}$？") == "除以 √(d_k)？"
+    assert readable_math(r"除以 $\sqrt{d_k}$？") == "除以 √(dₖ)？"
+    assert plain_math(r"除以 $\sqrt{d_k}$？") == "除以 √(dₖ)？"
+
+
+def test_scripts_keep_their_grouping():
+    """Script characters where every character has one, else the braces stay: never ``∑_i=1^d_k``."""
+    assert plain_math(r"$\sum_{i=1}^{d_k} q_i k_i$") == "∑ᵢ₌₁^{dₖ} qᵢ kᵢ"
+    assert plain_math(r"$\frac{QK^T}{\sqrt{d_k}}$") == "QKᵀ/√(dₖ)"
+    assert plain_math(r"$W^Q$ and $10^{-4}$") == "W^Q and 10⁻⁴"
+    assert plain_math(r"$p_{\theta}(y)$") == "p_θ(y)"
+    assert readable_math(r"$x_{ij}^{(l)}$") == "xᵢⱼ⁽ˡ⁾"
 
 
 def test_display_formula_is_its_own_paragraph():

@@ -22,6 +22,9 @@ from textual.worker import Worker, WorkerState
 from trainer.errors import TrainerError
 from trainer.opendeck import OpenDeck, ScanJob
 from trainer.tui.messages import DeckFailed, DeckLoaded
+from trainer.tui import cjk
+
+cjk.install()  # Chinese wraps at any character, in every widget of the app
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"

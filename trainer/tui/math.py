@@ -19,12 +19,81 @@ def _converter():
 
 @lru_cache(maxsize=4096)
 def tex_to_text(tex: str) -> str:
-    """One formula as plain Unicode; the TeX itself if it cannot be read."""
+    """One formula as plain Unicode; the TeX itself if it cannot be read.
+
+    Sub- and superscripts keep their grouping (pylatexenc drops the braces, so
+    ``\\sum_{i=1}^{d_k}`` would read ``∑_i=1^d_k``): each becomes Unicode script characters
+    where every character has one (``∑ᵢ₌₁``), else keeps its braces (``^{dₖ}``).
+    """
+    scripts: list[str] = []
     try:
-        text = _converter().latex_to_text(tex)
+        text = _converter().latex_to_text(_take_scripts(tex, scripts))
     except Exception:  # pylatexenc is lenient, but a note is arbitrary input
         return tex
+    text = _SLOT.sub(lambda m: scripts[int(m.group(1))], text)
     return " ".join(text.split()) or tex
+
+
+_SUPER = dict(zip("0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWβγδθφχ⊤",
+                  "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵝᵞᵟᶿᵠᵡᵀ"))
+_SUB = dict(zip("0123456789+-−=()aehijklmnoprstuvxβγρφχ", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ"))
+_SLOT = re.compile("\ue000(\\d+)\ue001")
+
+
+def _script(mark: str, body: str, grouped: bool) -> str:
+    """``_`` or ``^`` with its argument already as text: script characters, else the plain form."""
+    table = _SUB if mark == "_" else _SUPER
+    squeezed = body.replace(" ", "")
+    if squeezed and all(c in table for c in squeezed):
+        return "".join(table[c] for c in squeezed)
+    return f"{mark}{{{body}}}" if grouped and len(squeezed) > 1 else f"{mark}{body}"
+
+
+def _take_scripts(tex: str, scripts: list[str]) -> str:
+    """Every ``_x`` / ``^{…}`` of ``tex`` replaced by a slot holding its text (filled in after conversion)."""
+    out: list[str] = []
+    i, n = 0, len(tex)
+    while i < n:
+        c = tex[i]
+        if c == "\\" and i + 1 < n:  # an escaped character or a command: copied as it is
+            j = i + 2
+            while j < n and tex[i + 1].isalpha() and tex[j].isalpha():
+                j += 1
+            out.append(tex[i:j])
+            i = j
+            continue
+        if c not in "_^" or i + 1 >= n:
+            out.append(c)
+            i += 1
+            continue
+        j = i + 1
+        while j < n and tex[j] == " ":
+            j += 1
+        if j >= n:
+            out.append(tex[i:])
+            break
+        if tex[j] == "{":
+            depth, k = 0, j
+            while k < n:
+                depth += tex[k] == "{"
+                depth -= tex[k] == "}"
+                if depth == 0:
+                    break
+                k += 1
+            if k >= n:  # unbalanced: leave it to pylatexenc
+                out.append(tex[i:])
+                break
+            arg, grouped, i = tex[j + 1:k], True, k + 1
+        elif tex[j] == "\\":
+            k = j + 1
+            while k < n and tex[k].isalpha():
+                k += 1
+            arg, grouped, i = tex[j:max(k, j + 2)], False, max(k, j + 2)
+        else:
+            arg, grouped, i = tex[j], False, j + 1
+        scripts.append(_script(c, tex_to_text(arg) if arg.strip() else arg, grouped))
+        out.append(f"\ue000{len(scripts) - 1}\ue001")
+    return "".join(out)
 
 
 def _convert(m: re.Match[str]) -> str:

@@ -23,7 +23,7 @@ def format_duration(seconds: float) -> str:
     """Whole minutes (a session's time is not worth seconds, and snapshots stay stable)."""
     minutes = int(seconds // 60)
     if minutes < 1:
-        return "under a minute"
+        return "< 1 min"
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60:02d} min"

@@ -37,9 +37,19 @@ class ForecastStrip(Widget):
             style = "bold dark_orange" if i == 0 else "dodger_blue2"
             numbers.append(_center(str(n) if n else "·", width), style="bold" if n else "dim")
             bars.append(_center(_LEVELS[level] * max(1, width - 2), width), style=style)
-            label = "today" if i == 0 and width >= 6 else f"{day:%a}"[:2] + f"{day.day:>2}"
+            label = _label(day, i == 0, width)
             labels.append(_center(label, width), style="dim" if i else "bold")
         return Text("\n").join([numbers, bars, labels])
+
+
+def _label(day: dt.date, today: bool, width: int) -> str:
+    """``today`` / ``Mo 25`` with room for them, else ``Mo25``, else the day of the month: a
+    column always keeps a blank cell between its label and the next one."""
+    if width >= 6:
+        return "today" if today else f"{day:%a}"[:2] + f"{day.day:>2}"
+    if width >= 5:
+        return "now" if today else f"{day:%a}"[:2] + f"{day.day}"
+    return f"{day.day}"
 
 
 def _center(text: str, width: int) -> str:

@@ -1,0 +1,26 @@
+"""Line breaks at any CJK character, as Chinese and Japanese text is set (UAX #14), not only at spaces.
+
+Rich (and Textual's ``Content``, which uses Rich's ``divide_line``) breaks lines between
+whitespace-separated words only, so a run of Chinese is one "word": a mixed line such as
+``Attention 的计算复杂度是 O(n²d)，因为…`` ended half-way and the whole run moved down.
+:func:`install` makes each CJK character a word of its own; closing punctuation (``，。）``)
+stays with the character before it, so it never starts a line. ``textual`` is pinned
+exactly, so the Rich it brings is known; a test guards the behaviour.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CJK = ("\u2e80-\u2fff\u3000-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+        "\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef")
+_NO_LINE_START = "，。、；：！？）」』】〉》〕”’…·％\uff0c\uff0e\uff1a\uff1b\uff01\uff1f\uff09\u3001\u3002"
+WORD = re.compile(rf"\s*(?:[{_CJK}][{_NO_LINE_START}]*|[^\s{_CJK}]+[{_NO_LINE_START}]*)\s*")
+"""A word for line breaking: one CJK character, or a run of anything else, with its trailing spaces."""
+
+
+def install() -> None:
+    """Use :data:`WORD` wherever Rich divides a line (idempotent)."""
+    from rich import _wrap
+
+    _wrap.re_word = WORD
