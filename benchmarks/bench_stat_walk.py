@@ -301,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(deck, ignore_errors=True)
             gen_deck.generate(deck, a.notes, a.seed, a.shape)
             (deck / ".complete").touch()
+    load_before = os.getloadavg()[0]
     try:
         res = measure(str(deck), a.rounds)
     finally:
@@ -314,7 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'-' * width}-+-----------+------------")
     for name, v in res.items():
         print(f"{name.ljust(width)} | {v['median_s'] * 1000:9.1f} | {v['ratio']:9.2f}×")
-    print("\n(ratio = median of per-round ratios to '1 thread'; below 1 pays)")
+    print("\n(ratio = median of per-round ratios to '1 thread'; below 1 pays; "
+          f"1-min load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after: a split pays "
+          "only while the other core is free)")
     return 0
 
 

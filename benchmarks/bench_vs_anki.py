@@ -460,7 +460,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"[{n} {shape}] generated in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
                 t0 = time.perf_counter()
                 label = f"{n // 1000}k {shape}" if n % 1000 == 0 else f"{n} {shape}"
+                load_before = os.getloadavg()[0]
                 results[label] = bench_deck(deck, work, anki_py, n, a.rounds, a.grades)
+                results[label]["loadavg"] = (load_before, os.getloadavg()[0])
                 print(f"[{n} {shape}] measured in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     finally:
         if tmp:
@@ -472,7 +474,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n(process figures: start to exit, median over rounds; ratios: median of per-round ratios; "
           "grades: median / p90 over the same cards)")
     for label, r in results.items():
-        print(f"  {label}: trainer counts {r['trainer_counts']}, Anki new/learning/review {r['anki_counts']}")
+        print(f"  {label}: trainer counts {r['trainer_counts']}, Anki new/learning/review {r['anki_counts']}; "
+              f"1-min load average {r['loadavg'][0]:.1f} before, {r['loadavg'][1]:.1f} after "
+              f"({os.cpu_count()} CPUs: above that, other processes shared the cores)")
     if a.json_out:
         Path(a.json_out).write_text(json.dumps({"anki": version, "python": platform.python_version(),
                                                 "results": results}, indent=2, default=str))
