@@ -614,6 +614,7 @@ TITLE_HITS = {
     "为什么注意力分数要除以根号 d_k": ["sqrt-dk-scaling"],
     "为什么要除以根号dk？": ["sqrt-dk-scaling"],
     "What does √d_k do in scaled dot-product attention?": ["sqrt-dk-scaling"],
+    "缩放点积注意力为什么要除以 $\\sqrt{d_k}$？": ["sqrt-dk-scaling"],
     "Transformer 的位置编码是怎么设计的？": ["positional-encoding"],
     "Why sinusoidal positional encodings?": ["positional-encoding"],
     "Why not use three identical projection matrices?": ["qkv-symmetry"],

@@ -202,7 +202,7 @@ _DEMOS: list[Demo] = [
         tags=("Transformer/Attention/Scaling",),
         title_patterns=(
             # sqrt(d_k), √d_k, sqrt dk, 根号dk, 根号 d_k: the d_k must be there
-            word(r"(sqrt|√)\s*\(?\s*d_?k"),
+            word(r"(sqrt|√)\s*[({]?\s*d_?k"),
             r"根号\s*\(?\s*d_?k(?![A-Za-z0-9_])",
             word(r"scaled[ -]dot[ -]product"),
         ),
