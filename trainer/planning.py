@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from trainer import memory, scheduler
 from trainer.config import Settings
@@ -65,6 +65,14 @@ class Plan:
         }
 
 
+class _SM2(NamedTuple):
+    """The SM-2 fields a planned Good review reads and moves."""
+
+    interval: int
+    repetitions: int
+    ease_factor: float
+
+
 class _Model:
     """Recall on the interview day of a card after a list of planned Good reviews."""
 
@@ -85,11 +93,13 @@ class _Model:
             if state is None or last is None:
                 return 0.0
             return memory.fsrs_curve((self.interview - last).days, state.stability, self.decay)
-        for day in planned:
-            s = scheduler.review(s, 4, day)
-        if s.last_reviewed is None:
+        state, last = _SM2(s.interval, s.repetitions, s.ease_factor), s.last_reviewed
+        for day in planned:  # scheduler.review's arithmetic, without building a Schedule each time
+            state = _SM2(scheduler.next_interval(state, 4), state.repetitions + 1, scheduler.next_ease(state.ease_factor, 4))  # type: ignore[arg-type]
+            last = day
+        if last is None:
             return 0.0
-        return memory.sm2_curve((self.interview - s.last_reviewed).days, s.interval)
+        return memory.sm2_curve((self.interview - last).days, state.interval)
 
     def _good(self, state: memory.Memory | None, elapsed: int) -> memory.Memory:
         from fsrs_rs_python import MemoryState

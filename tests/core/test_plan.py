@@ -131,3 +131,17 @@ def test_a_session_on_a_plan_day_takes_the_plans_cards_first(deck):
         assert [n.rel for n in StudySession.start(book, d.scan(TODAY).notes).queue] == plain
     finally:
         log.close()
+
+
+def test_sm2_outcome_is_the_schedulers_own(deck):
+    from trainer import memory, scheduler
+
+    interview = TODAY + dt.timedelta(days=20)
+    model = planning._Model(Settings(), interview)
+    for n in _notes(deck)[:15]:
+        days = [TODAY + dt.timedelta(days=k) for k in (0, 3, 9)]
+        s = n.schedule
+        for d in days:
+            s = scheduler.review(s, 4, d)
+        want = memory.sm2_curve((interview - s.last_reviewed).days, s.interval)
+        assert model.outcome(planning._Card(n.rel, n.tags, n.schedule, None), days) == pytest.approx(want)
