@@ -97,14 +97,14 @@ def plan_schedule(
     moves: dict[str, dt.date] = {}
     day = today
     for n in backlog:
-        while load[day] >= per_day:
+        while load[day] >= per_day and day < dt.date.max:  # the calendar's last day takes the rest
             day += dt.timedelta(days=1)
         load[day] += 1
         if day != today:
             moves[n.rel] = day
     day = today
     for n in new_backlog:
-        while load[day] >= per_day or new_load[day] >= max(new_per_day, 1):
+        while (load[day] >= per_day or new_load[day] >= max(new_per_day, 1)) and day < dt.date.max:
             day += dt.timedelta(days=1)
         load[day] += 1
         new_load[day] += 1
@@ -132,6 +132,7 @@ def plan_schedule(
             planned = {k: (defaults[k] if k in n.present else MISSING) for k in updates}
             plan.changes.append(Change(n, updates, old, planned))
 
+    days = max(0, min(days, (dt.date.max - today).days + 1))  # the forecast stops at the calendar's end
     plan.forecast = [
         (today + dt.timedelta(days=i), load[today + dt.timedelta(days=i)] - new_load[today + dt.timedelta(days=i)],
          new_load[today + dt.timedelta(days=i)])

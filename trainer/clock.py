@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
 _override: dt.date | None = None
 
@@ -23,11 +24,24 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+FIRST_DAY = dt.date.min
+LAST_DAY = dt.date.max
+"""The calendar's ends: every command clamps its forecasts and histories to them (issue #11)."""
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_day(text: str) -> dt.date:
+    """``YYYY-MM-DD`` in ASCII digits (no week dates, no full-width digits), within the usable years."""
+    s = text.strip()
     try:
-        return dt.date.fromisoformat(text.strip())
+        if not _ISO_DAY.fullmatch(s):
+            raise ValueError
+        day = dt.date.fromisoformat(s)
     except ValueError:
         raise ValueError(f"not a date YYYY-MM-DD: {text!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{s} is outside the days trainer can schedule ({FIRST_DAY} to {LAST_DAY})")
+    return day
 
 
 def now() -> dt.datetime:

@@ -93,6 +93,7 @@ def compute(notes: Iterable[Note], today: dt.date, *, new_per_day: int, new_star
     """One pass over the notes, grouped by tag set (a 100k-note deck has a few hundred of those)."""
     room = new_room(new_per_day, new_started)
     total = broken = due = overdue = new = 0
+    days = max(1, min(days, (dt.date.max - today).days + 1))  # clamped to the calendar's end (issue #11)
     last = today + dt.timedelta(days=days - 1)
     per_day: dict[dt.date, int] = defaultdict(int)
     groups: dict[tuple[str, ...], list] = defaultdict(lambda: [0, 0, 0, 0.0])  # cards, due, new, mastery sum

@@ -35,6 +35,8 @@ class Graded:
     after: Schedule
     log_id: int
     reapplied: bool = False
+    notice: str = ""
+    """Said after the grade: another program saved into the note meanwhile, kept where (issue #11)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,21 +108,23 @@ def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_t
         after=schedule_to_json(after),
     )
     reapplied = False
+    notice = ""
     before_json = None
     try:
         if kind == "review":
             written = update_note(
                 note.path, _updates(after), expect=before, read_mtime_ns=note.mtime_ns or None, read_size=note.size or None, root=root
             )
-            reapplied = written.reapplied
+            reapplied, notice = written.reapplied, written.notice
             before_json = schedule_to_json(before, note.present)
             before_json["_raw"] = written.old_raw
             before_json["_created_frontmatter"] = written.created_frontmatter
+            before_json["_added"] = list(written.added)  # lines appended (a merge key's value too)
     except BaseException:
         log.abandon(row)
         raise
     log.finish(row, before=before_json)
-    return Graded(_refreshed(note, after), q, kind, before, after, row, reapplied)
+    return Graded(_refreshed(note, after), q, kind, before, after, row, reapplied, notice)
 
 
 def _refreshed(note: Note, schedule: Schedule) -> Note:
@@ -175,7 +179,7 @@ def _undo_row(deck: Deck, log: ReviewLog, row: LogRow, today: dt.date) -> Undone
 
 def _restoring(before: dict, base: Schedule) -> dict[str, object]:
     """Updates that put back the note's values as they were: exact source text where logged."""
-    absent = set(before.get("_absent", ()))
+    absent = set(before.get("_absent", ())) | set(before.get("_added", ()))
     raw = before.get("_raw")
     restored = schedule_from_json(before, base)
     updates: dict[str, object] = {}

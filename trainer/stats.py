@@ -49,6 +49,7 @@ class DeckStats:
 
 
 def history(log: ReviewLog, today: dt.date, days: int = 30) -> History:
+    days = max(1, min(days, (today - dt.date.min).days + 1))  # clamped to the calendar's start (issue #11)
     since = today - dt.timedelta(days=days - 1)
     per_day: Counter[dt.date] = Counter()
     new_per_day: Counter[dt.date] = Counter()

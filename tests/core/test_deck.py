@@ -44,7 +44,8 @@ def test_symlink_out_of_deck_skipped_and_reported(root, tmp_path, seed, write_no
     scan = Deck(root).scan(TODAY)
     assert "link.md" not in rels(scan)
     assert not any(r.startswith("linkdir") for r in rels(scan))  # a symlinked folder is not followed
-    assert "inside-link.md" in rels(scan)  # a link to a note inside the deck is fine
+    assert "inside-link.md" not in rels(scan)  # an alias of a.md: one card, not two (issue #11)
+    assert "a.md" in rels(scan)
     assert [(p.path, p.key) for p in scan.problems] == [("link.md", "file")]
     assert "outside" in scan.problems[0].message
 

@@ -56,8 +56,6 @@ def decode(raw: bytes) -> tuple[str, bool]:
 
 def detect_newline(text: str) -> str:
     i = text.find("\n")
-    if i < 0 and "\r" in text:
-        return "\r"  # CR-only (old Mac) text keeps its line ending
     return "\r\n" if i > 0 and text[i - 1] == "\r" else "\n"
 
 
@@ -268,8 +266,8 @@ def _show(value: object) -> str:
 
 
 #: Past this a count or an interval is a typo (or an attack): 1 followed by 310 zeros
-#: overflows every float it meets. An interval of a million days is 2700 years.
-MAX_COUNT = 1_000_000
+#: overflows every float it meets. (A billion times the largest ease is still a finite float.)
+MAX_COUNT = 1_000_000_000
 #: SM-2's ease grows 0.1 per perfect grade: 100 is far past any real card, and keeps
 #: ``interval * ease`` a finite float.
 MAX_EASE = 100.0

@@ -18,7 +18,9 @@ from pathlib import Path
 
 from trainer.notes.model import Schedule
 from trainer.notes.parse import NEW_CARD_DUE, NoteError, decode, load_yaml, parse_note, split_frontmatter
-from trainer.notes.write import Moved, WriteError, _same, atomic_write, check_writable, edit_frontmatter, encode
+from trainer.notes.write import (
+    REMOVE, Moved, Raw, WriteError, _same, atomic_write, check_writable, edit_frontmatter, encode,
+)
 
 SETTLE_S = 0.5
 """How long a note read empty or cut short is waited for (an editor saving in place) before we give up."""
@@ -70,6 +72,8 @@ class Written:
     """Keys of ``planned`` left alone: the note no longer held what the plan was made from."""
     notice: str = ""
     """Said to the user after a write that went through: where bytes we could not put back were kept."""
+    added: tuple[str, ...] = ()
+    """Keys whose lines the write appended (an undo removes them)."""
 
 
 def update_note(
@@ -114,7 +118,7 @@ def update_note(
             reapplied = True
             continue
         return done if not reapplied else Written(done.changed, True, done.old_raw, done.created_frontmatter,
-                                                  done.skipped, done.notice)
+                                                  done.skipped, done.notice, done.added)
     raise Conflict(f"{path} kept changing while it was being written; not changed")
 
 
@@ -191,10 +195,10 @@ def unsettled(raw: bytes) -> str | None:
             return "it ends inside a character"
         return None
     try:
-        if split_frontmatter(text.lstrip("\ufeff")) is None:
-            return None
-    except NoteError:
-        return "its frontmatter has no closing '---'"
+        split_frontmatter(text)
+    except NoteError as exc:
+        if "not closed" in str(exc):
+            return "its frontmatter has no closing '---'"
     return None
 
 
@@ -252,8 +256,8 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
     if st.st_nlink > 1:
         raise WriteError(
             errno.EMLINK,
-            f"{path}: has {st.st_nlink} hard links; replacing it would split them (the other names would keep "
-            "the old text); not changed. Make it one file (cp it over itself via a temp name) to grade it",
+            f"{path}: has {st.st_nlink} hard links; not changed (replacing it would split them: the other "
+            "names would keep the old text). Copy it to a file of its own to grade it",
         )
     text, bom = decode(raw)
     edited = read_mtime_ns is not None and st.st_mtime_ns != read_mtime_ns
@@ -271,6 +275,9 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
         return Written(False, edited, edit.old_raw, skipped=skipped)
     data = encode(edit.text, bom)
     ident = _identity(st)
+    inexact = "" if _undo_is_exact(text, edit) else (
+        f"{path}: note: an undo of this write cannot give back the exact bytes (YAML merge keys, anchors or a "
+        "flow mapping); it restores the values")
 
     def unchanged() -> bool:
         """Last look, after the fsync and just before the replace: an editor that saved
@@ -284,7 +291,22 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
     put_back, notice = _saved_into_replaced(path, fd, raw, st, data, root)
     if put_back:
         return None  # their bytes are back at the path: read them and apply the update on them
-    return Written(True, edited, edit.old_raw, edit.created_frontmatter, skipped, notice)
+    return Written(True, edited, edit.old_raw, edit.created_frontmatter, skipped,
+                   "\n".join(m for m in (inexact, notice) if m), edit.added)
+
+
+def _undo_is_exact(text: str, edit) -> bool:
+    """Whether putting back the replaced source text and removing the appended lines gives
+    ``text`` again byte for byte. Tried (before the write) only where YAML could make it fail."""
+    split = split_frontmatter(text)
+    if split is None or not any(mark in split.yaml for mark in ("<<", "{", "&")):
+        return True
+    undo: dict[str, object] = {k: Raw(v) for k, v in edit.old_raw.items()}
+    undo.update({k: REMOVE for k in edit.added})
+    try:
+        return edit_frontmatter(edit.text, undo, drop_empty=edit.created_frontmatter).text == text
+    except NoteError:
+        return False
 
 
 def _still_planned(text: str, updates: dict[str, object], planned: dict[str, object]) -> tuple[dict[str, object], tuple[str, ...]]:

@@ -51,7 +51,12 @@ def format_value(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(round(value, 2))
+        if value != value or value in (float("inf"), float("-inf")):
+            return ".nan" if value != value else (".inf" if value > 0 else "-.inf")
+        text = repr(round(value, 2))
+        mantissa, e, exponent = text.partition("e")
+        # YAML 1.1 reads `1e+306` as a string: a float's exponent needs a dot before it
+        return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text
     if isinstance(value, str):
         return value if _plain_str(value) else "'" + value.replace("'", "''") + "'"
     if isinstance(value, (list, tuple)):
@@ -83,8 +88,8 @@ def _same(a: object, b: object) -> bool:
             return a == dt.date.fromisoformat(b.strip())
         except ValueError:
             return False
-    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
-        return True  # NaN is NaN: an untouched `.nan` must not look changed
+    if isinstance(a, float) and isinstance(b, float) and (a == b or (a != a and b != b)):
+        return True  # NaN is NaN and inf is inf: an untouched `.nan` or `.inf` must not look changed
     if isinstance(a, float) or isinstance(b, float):
         try:
             return not isinstance(a, bool) and not isinstance(b, bool) and abs(float(a) - float(b)) < 1e-9  # type: ignore[arg-type]
@@ -106,6 +111,8 @@ class Edit:
     old_raw: dict[str, str]
     """Source text of each replaced value before the edit, for an exact undo."""
     created_frontmatter: bool = False
+    added: tuple[str, ...] = ()
+    """Keys appended (not replaced): an undo removes their lines."""
 
 
 def _expected(value: object) -> object:
@@ -132,9 +139,13 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
         adds = {k: v for k, v in updates.items() if v is not REMOVE}
         if not adds:
             return Edit(text, {})
+        if text.lstrip(" \t\r\n" + BOM).startswith("---"):
+            # a block that is not on the first line: ours would be a second frontmatter above it
+            raise NoteError("the note starts with a '---' block that is not on its first line; not changed "
+                            "(move the frontmatter to the very first line)")
         nl = detect_newline(text)
         block = "".join(f"{k}: {_source(v)}{nl}" for k, v in adds.items())
-        return Edit(f"---{nl}{block}---{nl}{text}", {}, created_frontmatter=True)
+        return Edit(f"---{nl}{block}---{nl}{text}", {}, created_frontmatter=True, added=tuple(adds))
 
     before, _ = load_yaml(split.yaml)
     if before is None:
@@ -158,14 +169,16 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in fm coordinates
     old_raw: dict[str, str] = {}
     missing = dict(wanted)
+    flow_removed: set[int] = set()
     if node is not None and not isinstance(node, yaml.MappingNode):
         raise NoteError("frontmatter is not a mapping of keys to values; it cannot be edited")
     if node is not None:
         pairs = node.value
+        last = {(k.value if isinstance(k, yaml.ScalarNode) else None): i for i, (k, _) in enumerate(pairs)}
         for i, (key_node, value_node) in enumerate(pairs):
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key not in wanted:
-                continue
+            if key not in wanted or last[key] != i:
+                continue  # a key given twice: only the last counts (YAML), so only it is edited
             missing.pop(key, None)
             v0, v1 = value_node.start_mark.index, value_node.end_mark.index
             # A block value's end mark lies past its line break (even at the next line's start):
@@ -179,12 +192,7 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
             old_raw[key] = fm[colon + 1 : v1]
             if wanted[key] is REMOVE:
                 if node.flow_style:
-                    if i > 0:
-                        edits.append((_flow_comma(fm, pairs[i - 1][1].end_mark.index, k0), v1, ""))
-                    elif i + 1 < len(pairs):
-                        edits.append((k0, pairs[i + 1][0].start_mark.index, ""))
-                    else:
-                        edits.append((k0, v1, ""))
+                    flow_removed.add(i)
                 else:
                     line_start = fm.rfind("\n", 0, k0) + 1
                     line_end = fm.find("\n", v1)
@@ -210,6 +218,8 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
             else:  # a value spread over lines: replace from the colon on
                 edits.append((colon, v1, ": " + new))
 
+    if flow_removed:
+        edits.extend(_flow_removals(fm, node.value, flow_removed))
     missing = {k: v for k, v in missing.items() if v is not REMOVE}
     if missing:
         if node is not None and node.flow_style:
@@ -245,18 +255,47 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
             raise NoteError(f"edit would change key {key!r}; nothing written")
     for key, value in wanted.items():
         if value is REMOVE:
-            if key in after:
+            if key in _direct_keys(new_fm):
                 raise NoteError(f"removal of key {key!r} did not read back; nothing written")
         elif not _same(after.get(key, _Missing), _expected(value)):
             raise NoteError(f"edit of key {key!r} did not read back; nothing written")
+    added = tuple(missing)
     if drop_empty and not new_fm.strip():
-        return Edit(text[split.body_start :], old_raw)
+        return Edit(text[split.body_start :], old_raw, added=added)
     new_text = text[: split.yaml_start] + new_fm + text[split.yaml_end :]
     # The whole file, read again, must cut at the same place: same frontmatter, same body.
     check = split_frontmatter(new_text)
     if check is None or check.yaml != new_fm or new_text[check.body_start :] != text[split.body_start :]:
         raise NoteError("edit would move the end of the frontmatter; nothing written")
-    return Edit(new_text, old_raw)
+    return Edit(new_text, old_raw, added=added)
+
+
+def _flow_removals(fm: str, pairs: list, removed: set[int]) -> list[tuple[int, int, str]]:
+    """Non-overlapping cuts that take the removed items out of a flow mapping ``{a: 1, b: 2}``.
+
+    An item goes with the separator after it; a removed run at the end goes with the
+    separator before it, so ``{a: 1}`` plus an appended ``b`` minus ``b`` is ``{a: 1}`` again.
+    """
+    def value_end(i: int) -> int:
+        v0, v1 = pairs[i][1].start_mark.index, pairs[i][1].end_mark.index
+        while v1 > v0 and fm[v1 - 1] in " \t\r\n":
+            v1 -= 1
+        return v1
+
+    n = len(pairs)
+    kept = [i for i in range(n) if i not in removed]
+    last_kept = kept[-1] if kept else -1
+    cuts = []
+    for i in sorted(removed):
+        if i < last_kept:
+            cuts.append((pairs[i][0].start_mark.index, pairs[i + 1][0].start_mark.index, ""))
+    if last_kept < n - 1:  # the removed tail, with the separator before it (a comment before that stays)
+        if last_kept >= 0:
+            start = _flow_comma(fm, value_end(last_kept), pairs[last_kept + 1][0].start_mark.index)
+        else:
+            start = pairs[0][0].start_mark.index
+        cuts.append((start, value_end(n - 1), ""))
+    return cuts
 
 
 def _flow_comma(fm: str, start: int, stop: int) -> int:
@@ -272,6 +311,16 @@ def _flow_comma(fm: str, start: int, stop: int) -> int:
             return i
         i += 1
     return start
+
+
+def _direct_keys(fm: str) -> set[object]:
+    """Keys written in the block itself (not those a ``<<`` merge key brings in)."""
+    import yaml
+
+    node = compose(fm) if fm.strip() else None
+    if not isinstance(node, yaml.MappingNode):
+        return set()
+    return {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value != "<<"}
 
 
 class _MissingType:
