@@ -167,6 +167,7 @@ async def test_qkv_all_right_sentence_and_reseed():
         assert not box.display
         assert view.demo.labels == ("注意力", "is", "all", "you", "need", "注意力")
         assert (view.demo.X[0] == view.demo.X[5]).all()
+        assert "means nothing linguistically" in text_of(screen.query_one("#qkv-checks", Static))
         hm = screen.query_one("#hm-shared", Heatmap)
         assert "注意力"[:2] in str(hm.content)
 

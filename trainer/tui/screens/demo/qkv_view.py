@@ -55,6 +55,7 @@ class QKVView(DemoView):
         if self.sentence:
             tokens = qkv.tokenize(self.sentence)[:MAX_TOKENS]
             sentence = " ".join(tokens) if len(tokens) >= 2 else None
+        self.sentence_mode = sentence is not None
         return qkv.QKVDemo(seed=self.seed, sentence=sentence)
 
     # -- layout ------------------------------------------------------------
@@ -202,6 +203,12 @@ class QKVView(DemoView):
         )
         c = demo.checks()
         checks = Text()
+        if self.sentence_mode:
+            checks.append(
+                "Sentence mode: each word gets a random embedding (a hash of the word), so the "
+                "pattern means nothing linguistically — only repeated words share a row.\n",
+                style="yellow",
+            )
         checks.append(
             f"Shared projection, seed {demo.seed}, n={demo.n}, d_model={demo.d_model}, d_k={demo.d_k}:\n",
             style="bold",
