@@ -245,8 +245,17 @@ def campaign(work: Path, rounds: int, notes: int, seed: int, log=print) -> Tally
         base = {rel: git(desktop_root, "show", f"HEAD~1:{rel}").stdout for rel in names}
         r = git(desktop_root, "pull", "--no-rebase", "--no-edit", "origin", "main", check=False)
         both = [rel for rel in names if ours[rel] != base[rel] and theirs[rel] != base[rel]]
+        if b"Traceback" in r.stderr or b"not found" in r.stderr:
+            t.failures.append(f"round {rnd}: the driver did not run: {r.stderr.decode('utf-8', 'replace')[-800:]}")
         for rel in both:
+            failed = len(t.failures)
             check(rel, (desktop_root / rel).read_bytes(), ours[rel], theirs[rel], a, b, t)
+            if len(t.failures) > failed:  # keep the three versions and the result to look at
+                keep = work / "failures" / f"round{rnd}-{rel}"
+                keep.mkdir(parents=True)
+                for name, data in (("base", base[rel]), ("ours", ours[rel]), ("theirs", theirs[rel]),
+                                   ("merged", (desktop_root / rel).read_bytes())):
+                    (keep / name).write_bytes(data)
         unmerged = git(desktop_root, "diff", "--name-only", "--diff-filter=U").stdout.decode().split()
         if r.returncode != 0 and not unmerged:
             raise SystemExit(f"pull failed:\n{r.stdout.decode()}{r.stderr.decode()}")
@@ -296,13 +305,19 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--notes", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="work in DIR (new) and keep it: the repositories and, under failures/, each failing merge's versions")
     a = ap.parse_args()
     if shutil.which("git") is None:
         print("git is not installed", file=sys.stderr)
         return 2
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="trainer-merge-campaign-") as tmp:
-        t = campaign(Path(tmp), a.rounds, a.notes, a.seed)
+        work = Path(tmp)
+        if a.keep:
+            a.keep.mkdir(parents=True)
+            work = a.keep
+        t = campaign(work, a.rounds, a.notes, a.seed)
         took = time.perf_counter() - started
         driver_s, git_s, python_s = driver_cost(Path(tmp))
     print()
@@ -317,8 +332,7 @@ def main() -> int:
           f"plain `git merge-file` {git_s * 1000:.0f} ms, a bare `python -P -c pass` {python_s * 1000:.0f} ms")
     for f in t.failures[:20]:
         print("  FAIL", f)
-    bad = t.markers_in_frontmatter + t.wrong_schedule + t.lost_edits + t.unexpected_conflicts + t.missed_conflicts
-    return 1 if bad or t.byte_exact != t.byte_checked else 0
+    return 1 if t.failures else 0
 
 
 if __name__ == "__main__":

@@ -135,7 +135,7 @@ def merge(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = DEFAULT
         versions = [read_version(raw) for raw in (base, ours, theirs)]
         chosen = choose(*versions)
         b, o, t = (aligned(v, chosen) for v in versions)
-    except (NoteError, TypeError, ValueError, RecursionError) as exc:
+    except Exception as exc:  # not a readable note, or a bug here: never worse than git without us
         data, n = merge_file(base, ours, theirs, marker_size=marker_size)
         return Merged(data, n, False, f"not merged as a note ({exc}); merged as plain text")
     data, n = merge_file(b, o, t, marker_size=marker_size)
@@ -221,8 +221,16 @@ def trainer_command(python: str | None = None) -> list[str]:
 
 
 def driver_command(python: str | None = None) -> str:
-    """The line git runs through the shell (it quotes %P itself; %O %A %B are its temp files)."""
-    return shlex.join(trainer_command(python)) + " merge-driver --marker-size %L -- %O %A %B %P"
+    """The line git runs through the shell (it quotes %P itself; %O %A %B are its temp files).
+
+    If that Python is gone (a virtualenv moved or deleted: the shell's 126/127), git's plain
+    text merge runs instead: a driver that cannot start would leave git with our side only.
+    """
+    return (
+        shlex.join(trainer_command(python)) + " merge-driver --marker-size %L -- %O %A %B %P"
+        " || { s=$?; [ $s -ge 126 ] || exit $s;"
+        " git merge-file --marker-size=%L -L ours -L base -L theirs %A %O %B; }"
+    )
 
 
 def setup(deck: Path) -> Setup:

@@ -194,6 +194,22 @@ def test_edits_on_different_body_lines_merge_cleanly(machines, cli):
     assert b"# a comment the user wrote\n" in merged and b"2026-03-09   # bare date" not in merged
 
 
+def test_a_driver_whose_python_is_gone_falls_back_to_a_plain_merge(machines, cli):
+    """A virtualenv moved after git-setup: git's own merge runs, with markers; nothing is lost."""
+    laptop, desktop = machines(note_text())
+    git(desktop, "config", "merge.trainer.driver", gitmerge.driver_command(str(desktop / "gone" / "python")))
+    grade(cli, laptop, 4, "2026-04-01")
+    p = laptop / "n.md"
+    p.write_bytes(p.read_bytes().replace(ANSWER.encode(), b"laptop's answer"))
+    commit_push(laptop, "laptop")
+    grade(cli, desktop, 1, "2026-04-02")
+    git(desktop, "commit", "-q", "-am", "desktop")
+    r = pull(desktop)
+    assert r.returncode != 0 and b"CONFLICT" in r.stdout + r.stderr
+    merged = (desktop / "n.md").read_bytes()
+    assert b"<<<<<<< ours" in merged and b"laptop's answer" in merged  # theirs is in the file, not dropped
+
+
 def test_git_setup_is_idempotent_and_keeps_attributes(tmp_path, cli):
     deck = tmp_path / "repo" / "cards"
     deck.mkdir(parents=True)
@@ -204,7 +220,7 @@ def test_git_setup_is_idempotent_and_keeps_attributes(tmp_path, cli):
         assert r.returncode == 0, r.stderr.decode()
     assert (deck / ".gitattributes").read_bytes() == b"*.png binary\r\n*.pdf -diff\r\n*.md merge=trainer\r\n"
     driver = git(deck, "config", "--local", "merge.trainer.driver").stdout.decode().strip()
-    assert driver.endswith("-m trainer merge-driver --marker-size %L -- %O %A %B %P")
+    assert "-m trainer merge-driver --marker-size %L -- %O %A %B %P ||" in driver
     exe = driver.split(" -P -m trainer", 1)[0]
     assert os.path.isabs(exe) and os.access(exe, os.X_OK)
     assert git(deck, "config", "--local", "merge.trainer.name").stdout.strip()
