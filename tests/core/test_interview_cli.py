@@ -142,3 +142,18 @@ def test_stats_show_coverage_over_past_interviews(cli, iv_deck):
     assert [(x["questions"], x["coverage"]) for x in json.loads(r.stdout)["interviews"]] == [(1, 0.3333), (1, 1.0)]
     text = cli(iv_deck, "stats").stdout.decode()
     assert "Mock interviews, key points covered (last 2 of 2): 2026-" in text and "33%" in text and "100%" in text
+
+
+def test_reading_interviews_does_not_import_the_tui(iv_deck):
+    import subprocess
+    import sys
+
+    run_interview(iv_deck, [(EN, "softmax saturation", 30.0, 2)])
+    code = ("import sys, json; from trainer.cli import main; rc = main(['--deck', sys.argv[1], '--today', '2026-11-25', "
+            "'interview', '--last', '--json']); "
+            "print(json.dumps([rc, sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'numpy'))]), "
+            "file=sys.stderr)")
+    repo = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-c", code, str(iv_deck)], capture_output=True, text=True, timeout=60,
+                       env={**__import__("os").environ, "PYTHONPATH": str(repo)})
+    assert json.loads(r.stderr.strip().splitlines()[-1]) == [0, []]

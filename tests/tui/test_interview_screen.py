@@ -276,3 +276,15 @@ class TestSnapshots:
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_skip_leaves_the_card_ungraded(interview, iv_deck):
+    app, session, clock = interview(EN, ZH)
+    before = (iv_deck / EN).read_bytes()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+j", "s")
+        await pilot.pause()
+        assert app.screen.phase == "ask" and session.position == 1
+    assert (iv_deck / EN).read_bytes() == before
+    assert session.transcript.questions[0].grade is None

@@ -79,6 +79,7 @@ class InterviewScreen(Screen[Transcript | None]):
         Binding("enter", "accept", "Take grade", tooltip="Take the suggested grade (then: next question)"),
         *[Binding(str(g), f"grade({g})", f"Grade {g}", show=False, tooltip=scheduler.GRADE_LABELS[g]) for g in range(6)],
         Binding("u", "undo", "Undo", tooltip="Undo this question's grade (note and log)"),
+        Binding("s", "skip", "Skip", tooltip="Next question without grading this one (the card is not rescheduled)"),
         Binding("escape", "end", "End", tooltip="End the interview now and see the report"),
     ]
 
@@ -139,7 +140,7 @@ class InterviewScreen(Screen[Transcript | None]):
         self._overtime_shown = False
         self.remove_class("-overtime")
         self.query_one("#iv-progress", Label).update(
-            f"Question {s.position + 1} of {len(s.notes)} · {len(card.points)} key points · {_line(card.note.rel)}"
+            f"Question {s.position + 1} of {len(s.notes)} · {len(card.points)} key points"
         )
         question = card.body.question or card.note.question
         self.query_one("#iv-question", Static).update(Text(_line(plain_math(question)), style="bold"))
@@ -180,18 +181,18 @@ class InterviewScreen(Screen[Transcript | None]):
                 "Time is up. Your answer is kept and marked overtime: finish it and press ctrl+j."
             )
 
-    def action_submit(self) -> None:
+    async def action_submit(self) -> None:
         if self.phase != "ask":
             return
         seconds = self.elapsed
         if self._timer is not None:
             self._timer.pause()
         text = self.query_one("#iv-answer", TextArea).text
-        self.show_feedback(self.session.answer(text, seconds))
+        await self.show_feedback(self.session.answer(text, seconds))
 
     # ------------------------------------------------------------ feedback
 
-    def show_feedback(self, fb: Feedback) -> None:
+    async def show_feedback(self, fb: Feedback) -> None:
         self.phase = "feedback"
         self.query_one("#iv-ask").display = False
         self.query_one("#iv-feedback").display = True
@@ -223,8 +224,10 @@ class InterviewScreen(Screen[Transcript | None]):
         else:
             follow.display = False
         short = fb.card.body.answer
-        self.query_one("#fb-short", Markdown).update(readable_math(strip_controls(short.replace("\r\n", "\n"))) if short.strip()
-                                                     else "*(no short answer in this note)*")
+        # awaited, so the feedback is complete (and its scroll height final) when the key returns
+        await self.query_one("#fb-short", Markdown).update(
+            readable_math(strip_controls(short.replace("\r\n", "\n"))) if short.strip() else "*(no short answer in this note)*"
+        )
         self.query_one("#iv-feedback", VerticalScroll).scroll_home(animate=False)
         self.query_one("#iv-feedback", VerticalScroll).focus()
         self._draw_gradeline()
@@ -254,6 +257,8 @@ class InterviewScreen(Screen[Transcript | None]):
             return self.phase == "feedback"
         if action == "undo":
             return self.phase == "graded"
+        if action == "skip":
+            return self.phase == "feedback"
         return True
 
     async def action_accept(self) -> None:
@@ -292,6 +297,10 @@ class InterviewScreen(Screen[Transcript | None]):
         self.notify("Grade undone: choose another (Enter takes the suggestion).", timeout=3)
         self._draw_gradeline()
         self.refresh_bindings()
+
+    def action_skip(self) -> None:
+        if self.phase == "feedback":
+            self.next_question()
 
     def next_question(self) -> None:
         self.session.next()
