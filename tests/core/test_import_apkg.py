@@ -655,3 +655,34 @@ def test_web_images_are_left_as_they_are_and_stale_staging_is_removed(deck: Deck
     assert "](https://example.org/x.png)" in note.read_text("utf-8")
     assert not any("example.org" in w.reason for w in report.warnings)
     assert not stale.exists()
+
+
+def test_a_card_in_a_filtered_deck_keeps_its_home_deck_and_due(deck: Deck, tmp_path: Path):
+    c = sample()
+    c.decks[99] = "Filtered Deck 1"
+    home = c.cards[0]
+    home.odid, home.did, home.odue, home.due = 2, 99, home.due, -100000  # due: the filtered deck's position
+    imp(deck, [package(tmp_path / "f.apkg", c, modern=True)])
+    note = by_id(deck.root)[(c.notes[0][0], 0)]
+    assert note.relative_to(deck.root).parts[:2] == ("Lang", "Words")
+    assert front(note)["next_review"] == "2024-06-10"
+
+
+def test_oldest_legacy_layout_collection_anki2(deck: Deck, tmp_path: Path):
+    p = package(tmp_path / "old.apkg", sample(), modern=False)
+    q = tmp_path / "older.apkg"
+    with zipfile.ZipFile(p) as src, zipfile.ZipFile(q, "w") as dst:
+        for info in src.infolist():
+            dst.writestr("collection.anki2" if info.filename == "collection.anki21" else info.filename, src.read(info))
+    report = imp(deck, [q])
+    assert report.ok and len(report.imported) == 7
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_media_names_are_always_one_safe_name(name: str):
+    from trainer.importers import names
+    from trainer.importers.apkg_cards import safe_media_name
+
+    safe = safe_media_name(name)
+    assert names.is_safe_name(safe) and "/" not in safe and "\\" not in safe and ".." != safe
