@@ -71,6 +71,9 @@ class ScanJob:
     def done(self) -> bool:
         return self._done.is_set()
 
+    def wait(self) -> None:
+        self._done.wait()
+
     def result(self) -> Loaded:
         """Wait for the scan; raises what the scan raised (``OSError``, ``DeckError``)."""
         self._done.wait()

@@ -72,7 +72,7 @@ class TrainerApp(App[int]):
             self.notify(f"The review log cannot be opened: {book.log_error}", severity="error", timeout=10)
         self.push_screen(OverviewScreen(book, id="overview"))
         job, self._first_scan = self._first_scan, None
-        self._collect(job if job is not None else book.start_scan())
+        self._deliver(job if job is not None else book.start_scan())
 
     def on_unmount(self) -> None:
         self.book.close()
@@ -81,17 +81,29 @@ class TrainerApp(App[int]):
 
     def reload_deck(self) -> None:
         """Scan the deck again (the cache makes this fast)."""
-        self._collect(self.book.start_scan())
+        self._deliver(self.book.start_scan())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
-    def _collect(self, job: ScanJob) -> None:
-        """Wait for a scan in a thread; its result comes back as one message."""
+    def _deliver(self, job: ScanJob) -> None:
+        """The scan's result as one ``DeckLoaded`` message: at once if it is ready (the first scan,
+        started by the CLI, usually is: the overview's first frame shows it), else from a worker."""
+        if job.done():
+            self._collect_now(job)
+        else:
+            self._collect(job)
+
+    def _collect_now(self, job: ScanJob) -> None:
         try:
             loaded = job.result()
         except (OSError, TrainerError) as exc:
             self.post_message(DeckFailed(str(exc)))
             return
         self.post_message(DeckLoaded(loaded))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
+    def _collect(self, job: ScanJob) -> None:
+        """Wait for a scan in a thread; its result comes back as one message."""
+        job.wait()
+        self._collect_now(job)
 
     @on(DeckLoaded)
     def _deck_loaded(self, message: DeckLoaded) -> None:
