@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import heapq
 import io
 import marshal
 import os
@@ -82,7 +81,7 @@ class Scan:
 
     def _due_queue(self, new_limit: int, new_seen_today: int, keep: Callable[[tuple[str, ...], str], bool] | None) -> list[Note]:
         today, root = self.today, self.root
-        rank = scheduler.DIFFICULTY_RANK  # scheduler.order_key's order, flattened: no call per card
+        study_key = scheduler.study_key
         reviews: list[tuple] = []
         new: list[tuple] = []
         for stamp, item in zip(self._stamps, self._items):
@@ -97,13 +96,10 @@ class Scan:
                 if item[_FATAL] or day > today or (keep is not None and not keep(item[_TAGS], difficulty)):
                     continue
                 is_new = item[_REVIEW_COUNT] == 0 and item[_LAST_REVIEWED] is None
-            # (day, rank, path) is unique, so the stamp and item are never compared
             (new if is_new else reviews).append(
-                (today if day == NEW_CARD_DUE else day, rank.get(difficulty, 1), stamp[0], stamp, item))
-        reviews.sort()
-        room = max(0, new_limit - new_seen_today)
-        chosen = reviews + heapq.nsmallest(room, new)
-        return [_note_of(stamp, item, today, root) for _, _, _, stamp, item in chosen]
+                (study_key(today if day == NEW_CARD_DUE else day, difficulty, stamp[0]), (stamp, item)))
+        chosen = scheduler.pick(reviews, new, max(0, new_limit - new_seen_today))
+        return [_note_of(stamp, item, today, root) for _, (stamp, item) in chosen]
 
     def by_rel(self) -> dict[str, Note]:
         return {n.rel: n for n in self.notes}

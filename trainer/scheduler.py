@@ -108,9 +108,21 @@ def format_interval(days: int) -> str:
 # ---------------------------------------------------------------- ordering
 
 
-def order_key(note: Note) -> tuple:
+def study_key(next_review: dt.date, difficulty: str, rel: str) -> tuple:
     """Study order: the most overdue first; on one day the harder card first; then by path."""
-    return (note.schedule.next_review, DIFFICULTY_RANK.get(note.difficulty, 1), note.rel)
+    return (next_review, DIFFICULTY_RANK.get(difficulty, 1), rel)
+
+
+def order_key(note: Note) -> tuple:
+    return study_key(note.schedule.next_review, note.difficulty, note.rel)
+
+
+def pick(reviews: list[tuple], new: list[tuple], room: int) -> list[tuple]:
+    """Today's queue from ``(study_key, card)`` pairs: every due review in order, then the first
+    ``room`` new cards (a big backlog of new cards is not sorted). Keys are unique (they end in
+    the path), so cards are never compared."""
+    reviews.sort()
+    return reviews + heapq.nsmallest(room, new)
 
 
 def due_queue(
@@ -125,13 +137,11 @@ def due_queue(
     Ties on the day go to the harder card. ``new_seen_today`` counts new cards already
     introduced today (from the review log), so the limit is per day, not per session.
     """
-    reviews: list[Note] = []
-    new: list[Note] = []
+    reviews: list[tuple] = []
+    new: list[tuple] = []
     for note in notes:
         s = note.schedule
         if note.fatal or s.next_review > today:
             continue
-        (new if s.review_count == 0 and s.last_reviewed is None else reviews).append(note)
-    reviews.sort(key=order_key)
-    room = max(0, new_limit - new_seen_today)
-    return reviews + heapq.nsmallest(room, new, key=order_key)  # a big backlog of new cards is not sorted
+        (new if s.review_count == 0 and s.last_reviewed is None else reviews).append((order_key(note), note))
+    return [note for _, note in pick(reviews, new, max(0, new_limit - new_seen_today))]
