@@ -686,3 +686,13 @@ def test_media_names_are_always_one_safe_name(name: str):
 
     safe = safe_media_name(name)
     assert names.is_safe_name(safe) and "/" not in safe and "\\" not in safe and ".." != safe
+
+
+def test_a_package_without_media_is_one_summary_line(deck: Deck, tmp_path: Path):
+    c = sample()
+    c.media = {}
+    report = imp(deck, [package(tmp_path / "nomedia.apkg", c, modern=False)])
+    assert report.ok
+    lines = [w.reason for w in report.warnings if "media" in w.reason]
+    assert len(lines) == 1 and "holds none" in lines[0]
+    assert not list(deck.root.rglob("attachments"))

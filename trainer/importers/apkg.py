@@ -103,7 +103,8 @@ class ApkgSource:
             text = edit_frontmatter(body, values).text
         except NoteError as exc:  # pragma: no cover - the values are ours
             raise PackageError(str(exc)) from None
-        warnings += [f"media {n!r} is not in the package; the note shows its name only" for n in missing]
+        if self.media:  # a package exported without media is one line of the summary, not one per note
+            warnings += [f"media {n!r} is not in the package; the note shows its name only" for n in missing]
         brought = {k: v for k, v in values.items() if k not in ("created", "difficulty", "related_outlines")}
         prepared = Prepared(
             data=encode(text, False),
@@ -256,4 +257,7 @@ def load(path: Path, label: str, root: Path, *, stage: bool, limits: Limits | No
     finally:
         pkg.close()
     crt_date = cards.local_date(col.crt) or dt.date(1970, 1, 1)
+    if wanted and not media:
+        problems.append(f"the notes refer to {len(wanted)} media files and the package holds none"
+                        " (exported without media?); the notes show their names only")
     return ApkgSource(label, root, col, plans, folded, problems, media, staging, crt_date)
