@@ -279,3 +279,44 @@ async def test_every_screen_counts_the_same_cards_to_study(tmp_path: Path):
     stats_json = json.loads(out.getvalue())
     assert stats_json["counts"]["due"] == 3 and stats_json["counts"]["new_started"] == 1
     assert stats_json["forecast"][0]["cards"] == stats_json["counts"]["to_study"]
+
+
+async def test_palette_has_no_duplicates_and_help_shows_keys_as_typed(make):
+    """One entry per action ("Help", not also "Keys" / "Help: keys"; one theme entry), and the help
+    opened from a demo shows `,` and `.`, not `comma` and `full_stop`."""
+    from rich.console import Console
+
+    from trainer.tui.screens.demo import DemoScreen
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        titles = [c.title for c in palette_commands(app.screen)]
+        titles += [c.title for c in app.get_system_commands(app.screen)]
+        assert len(titles) == len(set(titles)), titles
+        assert not {"Keys", "Help: keys", "Toggle light/dark theme"} & set(titles)
+        assert sum("theme" in t.lower() for t in titles) == 1
+        await app.push_screen(DemoScreen("sqrt-dk-scaling"))
+        await pilot.pause()
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(help_text(app.screen))
+        text = console.export_text()
+        assert "← / ," in text and "→ / ." in text
+        assert "comma" not in text and "full_stop" not in text
+
+
+async def test_toasts_stay_off_the_grade_buttons_and_leave_with_their_card(make):
+    from textual.widgets._toast import ToastRack
+
+    app = make()
+    async with app.run_test(size=(60, 20), notifications=True) as pilot:
+        await start_session(pilot)
+        await pilot.press("4")  # not revealed yet: a toast about this card
+        await pilot.pause()
+        assert any("Show the answer first" in n.message for n in app._notifications)
+        rack = app.screen.query_one(ToastRack)
+        assert rack.styles.align_vertical == "top"
+        await pilot.press("space", "4")  # graded: the next card comes, the toast goes
+        await pilot.pause()
+        assert current_rel(app) == QUEUE[1]
+        assert not any("Show the answer first" in n.message for n in app._notifications)
