@@ -60,6 +60,16 @@ class TrainerApp(App[int]):
         self._first_scan = first_scan
         self.sub_title = book.root.name
 
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Links in a note open only if they are web links: a note is text from anywhere, and a
+        ``file:``, ``javascript:`` or custom-scheme link must not reach the system's opener (#11)."""
+        from urllib.parse import urlsplit
+
+        if urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
+            self.notify(f"Not opened: {url[:80]!r} is not an http(s) link.", severity="warning")
+            return
+        super().open_url(url.strip(), new_tab=new_tab)
+
     # ------------------------------------------------------------ lifecycle
 
     def on_mount(self) -> None:
