@@ -36,6 +36,8 @@ from trainer.importers.markdown import SourceError
 SUFFIXES = (".apkg", ".colpkg")
 _LATEST = 3
 _CHUNK = 1 << 20
+#: What a damaged or unreadable member raises from zipfile, zlib and zstandard (RuntimeError: encrypted).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, zstandard.ZstdError, EOFError, ValueError, NotImplementedError, RuntimeError)
 
 
 class PackageError(SourceError):
@@ -150,7 +152,7 @@ class Package:
                     dest.write(chunk)
         except PackageError:
             raise
-        except (zipfile.BadZipFile, zlib.error, zstandard.ZstdError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
+        except _DAMAGED as exc:
             raise PackageError(f"{name} in the package is damaged: {exc}") from None
         return total
 
