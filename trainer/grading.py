@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -121,7 +122,10 @@ def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_t
             before_json["_created_frontmatter"] = written.created_frontmatter
             before_json["_added"] = list(written.added)  # lines appended (a merge key's value too)
     except BaseException:
-        log.abandon(row)
+        try:
+            log.abandon(row)
+        except sqlite3.Error:
+            pass  # a full disk: the row stays pending and the next open settles it (the note says what happened)
         raise
     log.finish(row, before=before_json)
     return Graded(_refreshed(note, after), q, kind, before, after, row, reapplied, notice)
