@@ -140,9 +140,9 @@ def merge(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = DEFAULT
         return Merged(data, n, False, f"not merged as a note ({exc}); merged as plain text")
     data, n = merge_file(b, o, t, marker_size=marker_size)
     if n == 0 and not _holds(data, chosen):
-        # Cannot happen with identical scheduling lines; if it ever does, let the user decide.
+        # Cannot happen with identical scheduling lines; if it ever does, git's merge stands.
         data, n = merge_file(base, ours, theirs, marker_size=marker_size)
-        return Merged(data, max(n, 1), False, "the scheduling keys did not survive the merge; merged as plain text")
+        return Merged(data, n, False, "the scheduling keys did not survive the merge; merged as plain text")
     return Merged(data, n, True)
 
 
@@ -223,12 +223,13 @@ def trainer_command(python: str | None = None) -> list[str]:
 def driver_command(python: str | None = None) -> str:
     """The line git runs through the shell (it quotes %P itself; %O %A %B are its temp files).
 
-    If that Python is gone (a virtualenv moved or deleted: the shell's 126/127), git's plain
-    text merge runs instead: a driver that cannot start would leave git with our side only.
+    A driver that fails without writing a conflict (that Python gone with a moved virtualenv,
+    trainer no longer importable) would leave git with our side only and theirs out of sight:
+    then git's plain text merge runs instead, with its usual markers.
     """
     return (
         shlex.join(trainer_command(python)) + " merge-driver --marker-size %L -- %O %A %B %P"
-        " || { s=$?; [ $s -ge 126 ] || exit $s;"
+        " || { s=$?; grep -q '^<<<<<<<' %A && exit $s;"
         " git merge-file --marker-size=%L -L ours -L base -L theirs %A %O %B; }"
     )
 

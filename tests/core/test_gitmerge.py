@@ -194,10 +194,17 @@ def test_edits_on_different_body_lines_merge_cleanly(machines, cli):
     assert b"# a comment the user wrote\n" in merged and b"2026-03-09   # bare date" not in merged
 
 
-def test_a_driver_whose_python_is_gone_falls_back_to_a_plain_merge(machines, cli):
-    """A virtualenv moved after git-setup: git's own merge runs, with markers; nothing is lost."""
+@pytest.mark.parametrize("python", ["gone", "fails"])
+def test_a_driver_that_cannot_run_falls_back_to_a_plain_merge(machines, cli, tmp_path, python):
+    """A virtualenv moved after git-setup, or trainer not importable any more: git's own merge
+    runs, with markers; theirs is not dropped."""
     laptop, desktop = machines(note_text())
-    git(desktop, "config", "merge.trainer.driver", gitmerge.driver_command(str(desktop / "gone" / "python")))
+    exe = tmp_path / "bin" / "python"
+    if python == "fails":  # exits 1 like `python -m trainer` with no trainer to import
+        exe.parent.mkdir()
+        exe.write_text("#!/bin/sh\necho 'No module named trainer' >&2\nexit 1\n")
+        exe.chmod(0o755)
+    git(desktop, "config", "merge.trainer.driver", gitmerge.driver_command(str(exe)))
     grade(cli, laptop, 4, "2026-04-01")
     p = laptop / "n.md"
     p.write_bytes(p.read_bytes().replace(ANSWER.encode(), b"laptop's answer"))
