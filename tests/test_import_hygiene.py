@@ -53,3 +53,42 @@ def test_import_linter_contracts():
     r = subprocess.run(cmd + ["--no-cache"], capture_output=True, text=True, cwd=REPO, env=_env(), timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "broken" not in r.stdout.lower().replace("0 broken", "")
+
+
+def test_no_import_cycle_in_trainer():
+    """No module of trainer/ imports, directly or through others, a module that imports it back
+    (imports under ``if TYPE_CHECKING`` do not count: they never run)."""
+    import grimp
+
+    graph = grimp.build_graph("trainer", exclude_type_checking_imports=True)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:  # Tarjan's strongly connected components
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                m = stack.pop()
+                on_stack.discard(m)
+                component.append(m)
+                if m == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    assert cycles == []

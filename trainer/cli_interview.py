@@ -41,7 +41,7 @@ def _minutes(text: str) -> float:
 def add_parser(cmd) -> None:
     """Register the subcommand (``cmd`` is ``build_parser``'s helper)."""
     p = cmd("interview", "a mock interview: answer against the clock, see the key points you hit",
-            "Questions (due and weak cards first, mixed across tags) against a countdown; the typed answer is "
+            "Questions (due cards first, the lowest predicted recall first, mixed across tags) against a countdown; the typed answer is "
             "matched to the key points of the note's short answer and a grade is suggested. "
             "Transcripts are kept in the deck's review log.")
     p.add_argument("--tag", metavar="TAG", help="only cards with this tag (nested tags included)")
@@ -58,7 +58,8 @@ def add_parser(cmd) -> None:
 
 
 def cmd_interview(ctx) -> int:
-    from trainer.cli import OK, UsageError
+    from trainer.cli_output import OK
+    from trainer.errors import UsageError
 
     a = ctx.args
     if a.json and not (a.last or a.history):
@@ -85,7 +86,8 @@ def _stored(ctx) -> list:
 
 
 def _show_last(ctx) -> int:
-    from trainer.cli import OK, UsageError, emit_json, write_bytes
+    from trainer.cli_output import OK, emit_json, write_bytes
+    from trainer.errors import UsageError
     from trainer.interview.transcript import to_markdown
 
     items = _stored(ctx)
@@ -121,7 +123,7 @@ def _clock(seconds: float) -> str:
 
 
 def _print_transcript(t) -> None:
-    from trainer.cli import table
+    from trainer.cli_output import table
     from trainer.textsafe import clean
 
     print(f"Interview {t.started}: {len(t.questions)} questions, key points covered {_percent(t.coverage)}")
@@ -133,7 +135,7 @@ def _print_transcript(t) -> None:
 
 
 def _show_history(ctx) -> int:
-    from trainer.cli import OK, emit_json, table
+    from trainer.cli_output import OK, emit_json, table
 
     items = _stored(ctx)
     rows = []
@@ -159,8 +161,9 @@ def _show_history(ctx) -> int:
 
 
 def _run(ctx) -> int:
-    from trainer.cli import UsageError, _need_terminal
-    from trainer.interview.select import select_cards
+    from trainer.cli_output import _need_terminal
+    from trainer.errors import UsageError
+    from trainer.interview.select import predicted_recall, select_cards
 
     a = ctx.args
     tag = None
@@ -169,7 +172,8 @@ def _run(ctx) -> int:
         if not tag:
             raise UsageError("--tag needs a tag name (it was empty)")
     scan = ctx.scan()
-    notes = select_cards(scan.notes, ctx.today, a.questions, tag=tag, difficulty=a.difficulty)
+    weakness = predicted_recall(ctx.today, ctx.settings)  # a broken trainer.toml stops here, exit 2
+    notes = select_cards(scan.notes, ctx.today, a.questions, tag=tag, difficulty=a.difficulty, weakness=weakness)
     if not notes:
         what = " and ".join(x for x in (f"tag {tag!r}" if tag else "", f"difficulty {a.difficulty}" if a.difficulty else "") if x)
         raise UsageError(f"no cards to ask{' with ' + what if what else ''} in {ctx.deck.root}")

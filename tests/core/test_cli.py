@@ -95,7 +95,7 @@ def test_due_csv_limit_tag_difficulty(bundled_deck, cli):
     hard = json.loads(r.stdout)
     assert [x["path"] for x in hard] == [x["path"] for x in all_rows if x["difficulty"] == "hard"]
     r = cli(bundled_deck, "due")  # the human table
-    assert r.returncode == 0 and b"to study on 2026-11-25: 2 due + 16 new" in r.stdout
+    assert r.returncode == 0 and b"18 to study on 2026-11-25: 2 due + 16 new (20 new a day, 0 started today)" in r.stdout
 
 
 def test_review_writes_sm2_and_only_scheduling_lines(bundled_deck, cli):

@@ -328,42 +328,31 @@ class InterviewScreen(Screen[Transcript | None]):
 
 
 def start_from_overview(overview: Screen, tag: str | None, difficulty: str | None) -> None:
-    """The overview's interview key: five questions from its selection, three minutes each.
+    """The overview's interview key: five questions from its selection, three minutes each,
+    the lowest predicted recall first (mastery if the deck's ``trainer.toml`` cannot be read)."""
+    from trainer import config
+    from trainer.interview.select import mastery, predicted_recall, select_cards
 
-    Reads the deck through the overview's ``book`` (the open deck) when it has one, else through
-    the app's deck, log and notes, so the key works on either shape of the deck app.
-    """
-    from trainer.interview.select import select_cards
-
-    book = getattr(overview, "book", None)
-    app = overview.app
-    if book is not None:
-        loaded, deck, log, today = book.loaded, book.deck, book.log, book.today
-        notes = book.selection(tag, difficulty) if loaded else []
-        on_change = book.update
-    else:
-        from trainer.tui.screens.overview import in_selection
-
-        loaded, deck, log, today = app.scan is not None, app.deck, app.review_log, app.today
-        notes = [n for n in app.notes if not n.fatal and in_selection(n, tag, difficulty)]
-        on_change = app.update_note
-    if not loaded:
+    book = overview.book  # type: ignore[attr-defined]
+    if not book.loaded:
         overview.notify("The deck is still loading.")
         return
-    if log is None:
+    if book.log is None:
         overview.notify("The review log cannot be opened, so answers cannot be graded.", severity="error")
         return
-    chosen = select_cards(notes, today, tag=tag or None)
+    try:
+        weakness = predicted_recall(book.today, config.load_cached(book.root))
+    except config.ConfigError:
+        weakness = mastery
+    chosen = select_cards(book.selection(tag, difficulty), book.today, tag=tag or None, weakness=weakness)
     if not chosen:
         overview.notify("No cards to ask in this selection.")
         return
 
     def done(_: Transcript | None) -> None:
-        redraw = getattr(overview, "show_deck", None) or getattr(overview, "refresh_counts", None)
+        redraw = getattr(overview, "show_deck", None)
         if callable(redraw):
-            try:
-                redraw()
-            except Exception:  # noqa: BLE001 - a redraw is a nicety; the grades are saved
-                pass
+            redraw()
 
-    app.push_screen(InterviewScreen(InterviewSession(deck, log, today, chosen), on_note_changed=on_change), callback=done)
+    session = InterviewSession(book.deck, book.log, book.today, chosen)
+    overview.app.push_screen(InterviewScreen(session, on_note_changed=book.update), callback=done)
