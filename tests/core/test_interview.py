@@ -215,6 +215,20 @@ def test_weakness_is_pluggable(notes):
     assert [n.rel for n in chosen] == [EN]
 
 
+def test_predicted_recall_ranks_the_longest_unseen_first(notes):
+    from trainer.config import Settings
+    from trainer.interview.select import predicted_recall
+
+    weakness = predicted_recall(TODAY, Settings())  # SM-2: 0.9 ** (days since the review / interval)
+    by_recall = select_cards(notes.values(), TODAY, 5, tag="Transformer", weakness=weakness)
+    # all four due cards have interval 3; last reviewed 10, 8, 6 and 2 days ago
+    assert [n.rel for n in by_recall] == ["inference/kv-cache.md", EN, ZH, "architecture/残差连接.md",
+                                          "architecture/layernorm.md"]
+    by_mastery = select_cards(notes.values(), TODAY, 4, tag="Transformer")
+    assert [n.rel for n in by_mastery] == ["architecture/残差连接.md", ZH, EN, "inference/kv-cache.md"]
+    assert weakness(notes["misc/no-short-answer.md"]) == 0.0  # never studied: no recall, mastery 0
+
+
 # ---------------------------------------------------------------- session, grades and storage
 
 

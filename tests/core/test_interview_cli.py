@@ -157,3 +157,9 @@ def test_reading_interviews_does_not_import_the_tui(iv_deck):
     r = subprocess.run([sys.executable, "-c", code, str(iv_deck)], capture_output=True, text=True, timeout=60,
                        env={**__import__("os").environ, "PYTHONPATH": str(repo)})
     assert json.loads(r.stderr.strip().splitlines()[-1]) == [0, []]
+
+
+def test_broken_settings_file_exits_2(cli, iv_deck):
+    (iv_deck / "trainer.toml").write_text("[scheduler\nalgorithm = 'fsrs'\n", encoding="utf-8")
+    r = cli(iv_deck, "interview")
+    assert r.returncode == 2 and b"trainer.toml" in r.stderr

@@ -1,7 +1,8 @@
 """Which cards an interview asks: due and weak first, mixed across tags.
 
 A pure function over the scanned notes, so the ranking is easy to change: ``weakness`` is
-the card's mastery today; a memory model can pass predicted recall instead.
+the card's mastery by default; the CLI and the app pass the memory model's predicted recall
+(:func:`predicted_recall`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,18 @@ DEFAULT_QUESTIONS = 5
 def mastery(note: Note) -> float:
     """How well the card is known, 0…1 (low first)."""
     return note.schedule.mastery_level
+
+
+def predicted_recall(today: dt.date, settings) -> Callable[[Note], float]:
+    """Weakness as the memory model's predicted recall today (SM-2's or FSRS's curve, as the deck's
+    ``trainer.toml`` says); a card never studied has none and counts by its mastery (0)."""
+    from trainer import memory
+
+    def weakness(note: Note) -> float:
+        r = memory.recall(note.schedule, today, settings)
+        return note.schedule.mastery_level if r is None else r
+
+    return weakness
 
 
 def has_tag(note: Note, tag: str) -> bool:
