@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
              "or an external CSV: reviews in time order, a 5-fold time-series split, reviews a day or more after the "
              "card's previous one scored; log loss, RMSE(bins), AUC.")
     ev.add_argument("--log", type=Path, metavar="CSV",
-                    help="review log CSV: card_id, review_time (ISO 8601), review_rating (1-4) or grade (0-5)")
+                    help="review log CSV: card_id, review_time (ISO 8601 or epoch ms), review_rating (1-4) or grade (0-5)")
     ev.add_argument("--json", action="store_true", help="print JSON for scripts")
 
     op = cmd("optimize", "fit FSRS parameters to the deck's review log and write them into trainer.toml",
