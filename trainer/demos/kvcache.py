@@ -38,7 +38,7 @@ class KVPreset:
 
 PRESETS: tuple[KVPreset, ...] = (
     KVPreset("llama-2-7b", "MHA", 32, 32, 32, 128,
-             source="Touvron et al. 2023 (Llama 2) §2.2, Table 1; HF config: 32 layers, 32 heads, hidden 4096"),
+             source="LLaMA 6.7B shape (Touvron et al. 2023a, Table 2), kept by Llama 2 (§2.2): 32 layers, 32 heads, hidden 4096"),
     KVPreset("llama-2-70b", "GQA", 80, 64, 8, 128,
              source="Touvron et al. 2023 (Llama 2) §2.2 (GQA for 34B/70B); HF config: 80 layers, 8 KV heads"),
     KVPreset("llama-3-8b", "GQA", 32, 32, 8, 128,
