@@ -60,7 +60,10 @@ def test_card_shape(path: Path):
     other = [line for line in short.splitlines() if line.strip() and line not in items]
     assert not other, f"text outside the key-point list: {other[:1]}"
     for item in items:
-        assert re.search(r"\*\*[^*]+\*\*", item), f"key point without a bold term: {item[:60]}"
+        bold = re.findall(r"\*\*([^*]+)\*\*", item)
+        assert bold, f"key point without a bold term: {item[:60]}"
+        for term in bold:  # a term someone can say aloud: no TeX, not a sentence
+            assert "$" not in term and len(term) <= 40, term
     details = _sections(body)[1][1]
     assert re.search(r"^### ", details, re.M), "follow-ups as ### headings"
     # the seed's frontmatter keys, in the seed's order
