@@ -190,22 +190,6 @@ def recall(s: Schedule, day: dt.date, settings: Settings) -> float | None:
     return sm2_curve(elapsed, s.interval)
 
 
-def recall_many(schedules: Iterable[Schedule], day: dt.date, settings: Settings) -> list[float | None]:
-    return [recall(s, day, settings) for s in schedules]
-
-
-def curve(s: Schedule, start: dt.date, days: int, settings: Settings) -> list[tuple[dt.date, float]]:
-    """A card's predicted recall day by day, for its details view."""
-    out = []
-    for i in range(days):
-        d = start + dt.timedelta(days=i)
-        r = recall(s, d, settings)
-        if r is not None:
-            out.append((d, r))
-    return out
-
-
-
 def recall_summary(notes: Iterable, day: dt.date, settings: Settings) -> dict:
     """Expected recall on ``day``: the deck's mean over studied cards, and each tag's (parents included)."""
     total, count = 0.0, 0
