@@ -120,7 +120,7 @@ def initial_state(s: Schedule, weights: Sequence[float], history: Sequence[tuple
 
 def _round_state(m: Memory) -> tuple[float, float]:
     # As written in the note (two decimals), so the next grade's "unchanged since read" check holds.
-    return max(0.01, round(m.stability, 2)), min(10.0, max(1.0, round(m.difficulty, 2)))
+    return min(36500.0, max(0.01, round(m.stability, 2))), min(10.0, max(1.0, round(m.difficulty, 2)))
 
 
 def fsrs_review(

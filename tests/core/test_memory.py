@@ -8,6 +8,7 @@ import json
 
 import fsrs_rs_python as fsrs
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st
 
 from trainer import grading, memory
 from trainer.config import Settings, load
@@ -203,3 +204,33 @@ def test_schedule_dry_run_shows_what_the_switch_would_move(tmp_path, cli, write_
     human = cli(deck, "schedule", "--dry-run")
     assert b"Switch to FSRS: 1 studied cards" in human.stdout
     assert (deck / "old.md").read_bytes() == before
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4000)), min_size=1, max_size=12),
+    retention=st.sampled_from([0.7, 0.85, 0.9, 0.99]),
+    crlf=st.booleans(),
+)
+def test_fsrs_state_written_reads_back_exactly(steps, retention, crlf):
+    """Any run of FSRS grades: the note's text carries the state exactly (the next grade's
+    'unchanged since read' check depends on it), and no key is ever reported as a problem."""
+    from trainer.notes.write import edit_frontmatter
+
+    nl = "\r\n" if crlf else "\n"
+    text = nl.join(["---", "# mine", "difficulty: hard", "tags: [a]", "---", "# Q", "body", ""])
+    settings = Settings(algorithm="fsrs", desired_retention=retention)
+    s = parse_note(text.encode(), "n.md").schedule
+    day = dt.date(2020, 1, 1)
+    for q, gap in steps:
+        day += dt.timedelta(days=gap)
+        if s.last_reviewed == day:
+            continue
+        s = memory.fsrs_review(s, q, day, settings, before=memory.initial_state(s, settings.weights, None))
+        text = edit_frontmatter(text, dict(s.values())).text
+        back = parse_note(text.encode(), "n.md")
+        assert back.problems == ()
+        assert (back.schedule.stability, back.schedule.fsrs_difficulty) == (s.stability, s.fsrs_difficulty)
+        assert (back.schedule.interval, back.schedule.next_review) == (s.interval, s.next_review)
+        assert 1 <= s.interval <= 36500
+    assert "# mine" in text and "difficulty: hard" in text and text.endswith(f"body{nl}")
