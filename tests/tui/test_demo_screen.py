@@ -6,9 +6,8 @@ import pytest
 from textual.app import App
 from textual.widgets import Input, ProgressBar, Static
 
-from trainer.demos import qkv
+from trainer.demos import qkv, registry, rope
 from trainer.demos.registry import DemoResult, UnknownDemo
-from trainer.demos import registry
 from trainer.tui.screens.demo import (
     DemoScreen,
     DemoView,
@@ -283,8 +282,8 @@ async def test_rope_view_scale_steps():
         assert "4× past" in text_of(live)
         await pilot.press("right")
         assert view.scale == 8 and "8× past" in text_of(live)
-        share = rope_share = __import__("trainer.demos.rope", fromlist=["x"]).out_of_range_share(128, 4096, 8, "none")
-        assert f"{share:7.2%}" in text_of(live) and rope_share > 0
+        share = rope.out_of_range_share(128, 4096, 8, "none")
+        assert f"{share:7.2%}" in text_of(live) and share > 0
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [DemoResult("rope-relative", 3, 3, 5)]
