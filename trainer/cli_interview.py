@@ -113,6 +113,10 @@ def _show_last(ctx) -> int:
     return OK
 
 
+def _questions(n: int) -> str:
+    return f"{n} question" if n == 1 else f"{n} questions"
+
+
 def _percent(x: float | None) -> str:
     return "–" if x is None else f"{x:.0%}"
 
@@ -126,7 +130,7 @@ def _print_transcript(t) -> None:
     from trainer.cli_output import table
     from trainer.textsafe import clean
 
-    print(f"Interview {t.started}: {len(t.questions)} questions, key points covered {_percent(t.coverage)}")
+    print(f"Interview {t.started}: {_questions(len(t.questions))}, key points covered {_percent(t.coverage)}")
     table(["#", "question", "time", "points", "suggested", "grade"],
           [[i, clean(q.question), _clock(q.seconds) + (" late" if q.overtime else ""),
             f"{q.covered}/{len(q.key_points)}" if q.key_points else "–",
@@ -190,7 +194,7 @@ def _run(ctx) -> int:
         log.close()
     t = session.transcript
     if t.questions:
-        print(f"Interview saved: {len(t.questions)} questions, key points covered {_percent(t.coverage)}. "
+        print(f"Interview saved: {_questions(len(t.questions))}, key points covered {_percent(t.coverage)}. "
               "`trainer interview --last --markdown FILE` writes the transcript.")
     return app.return_code or 0
 

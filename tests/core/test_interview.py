@@ -348,3 +348,22 @@ def test_thresholds_on_the_bundled_deck(bundled_deck):
         for a in with_points for b in with_points if a is not b
     ]
     assert sum(cross) / len(cross) < 0.10
+
+
+_md_line = st.one_of(
+    st.text(alphabet=st.sampled_from("ab 中文*_-.。1)#`\\$"), max_size=30),
+    st.builds(lambda m, t: f"{m} {t}", st.sampled_from(["-", "*", "+", "1.", "2)", "  -", "###", "```"]),
+              st.text(alphabet=st.sampled_from("ab 中文**.。"), max_size=20)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_md_line, max_size=12))
+def test_key_points_of_any_markdown(lines):
+    text = "\n".join(lines)
+    for p in key_points(text):
+        assert p.text and p.text == p.text.strip() and "\n" not in p.text
+        for term in p.bold:
+            assert term and "**" not in term
+    for q in follow_ups(text):
+        assert q and "\n" not in q

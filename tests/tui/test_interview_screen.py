@@ -288,3 +288,17 @@ async def test_skip_leaves_the_card_ungraded(interview, iv_deck):
         assert app.screen.phase == "ask" and session.position == 1
     assert (iv_deck / EN).read_bytes() == before
     assert session.transcript.questions[0].grade is None
+
+
+async def test_ending_while_typing_keeps_the_answer(interview):
+    app, session, clock = interview(EN, ZH)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_text(pilot, "softmax saturation")
+        clock.t += 20
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "InterviewReportScreen"
+    [q] = session.transcript.questions
+    assert q.answer == "softmax saturation" and q.grade is None and q.seconds == 20
+    assert session.transcript.finished is not None

@@ -312,6 +312,10 @@ class InterviewScreen(Screen[Transcript | None]):
     # ------------------------------------------------------------ the end
 
     def action_end(self) -> None:
+        if self.phase == "ask":  # an answer being typed is kept (ungraded) rather than lost
+            text = self.query_one("#iv-answer", TextArea).text
+            if text.strip():
+                self.session.answer(text, self.elapsed)
         self.show_report()
 
     def show_report(self) -> None:
