@@ -530,7 +530,7 @@ def cmd_schedule(ctx: Context) -> int:
             days = ", ".join(f"{d.isoformat()} ({n})" for d, n in crowded[:5]) + (" …" if len(crowded) > 5 else "")
             print(f"Already over {a.per_day} before this plan (cards scheduled there are not moved): {days}.")
         if plan.held:
-            print(f"{len(plan.held)} notes with problems left as they are (see `trainer check`).")
+            print(f"{_plural(len(plan.held), 'note')} with problems left as they are (see `trainer check`).")
         print(f"\nForecast from {ctx.today}:")
         table(["day", "due", "new", ""], [[d.isoformat(), due, new, "█" * min(due, 60)] for d, due, new in plan.forecast], right={1, 2})
         if moves:
@@ -640,8 +640,7 @@ def cmd_stats(ctx: Context) -> int:
               [[f.total, f.to_study, f.due, f.overdue, f"{f.new_today}/{f.new_per_day}", f.broken, f"{f.mastery:.2f}",
                 "–" if h.retention is None else f"{h.retention:.0%}", h.reviews_total]],
               right=set(range(9)))
-        print("to study = due (studied before, next review today or earlier) + new today "
-              f"(never studied: {f.new} waiting, {f.new_per_day} a day)")
+        print(f"to study = due (studied, due by today) + new today ({f.new} unseen, {f.new_per_day} a day)")
         if f.tags:
             print("\nMastery by tag")
             table(["tag", "cards", "to study", "mastery", ""],
@@ -650,9 +649,9 @@ def cmd_stats(ctx: Context) -> int:
                   right={1, 2, 3}, give_way=(0,))
         _print_recall(ctx, notes)
         active = [(d, n) for d, n in h.reviews_per_day if n]
-        print(f"\nGrades per day, re-drills included (last {ctx.args.days} days): " +
+        print(f"\nGrades per day, re-drills included (last {_plural(ctx.args.days, 'day')}): " +
               (", ".join(f"{d.isoformat()} {n}" for d, n in active) if active else "none yet"))
-        print(f"\nForecast ({ctx.args.days} days; today: to study, then cards falling due)")
+        print(f"\nForecast ({_plural(ctx.args.days, 'day')}; today: to study, then cards falling due)")
         table(["day", "cards", ""], [[d.isoformat(), n, "█" * min(n, 60)] for d, n in f.forecast if n] or [["–", 0, ""]], right={1})
         from trainer.cli_interview import print_coverage_history
 

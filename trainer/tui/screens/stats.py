@@ -42,7 +42,7 @@ class StatsScreen(Screen):
             with TabPane(f"Reviews ({DAYS} days)", id="reviews"):
                 yield PlotextPlot(id="reviews-plot", classes="plot")
                 yield DataTable(id="reviews-table", classes="numbers", cursor_type="row")
-            with TabPane(f"Due forecast ({DAYS} days)", id="forecast"):
+            with TabPane(f"Forecast ({DAYS} days)", id="forecast"):
                 yield PlotextPlot(id="forecast-plot", classes="plot")
                 yield DataTable(id="forecast-table", classes="numbers", cursor_type="row")
             with TabPane("Mastery by tag", id="tags"):
