@@ -367,3 +367,10 @@ def test_key_points_of_any_markdown(lines):
             assert term and "**" not in term
     for q in follow_ups(text):
         assert q and "\n" not in q
+
+
+def test_an_interview_left_before_any_answer_is_not_stored(deck, notes):
+    log = ReviewLog.open(deck.root)
+    InterviewSession(deck, log, TODAY, [notes[EN]]).finish()
+    assert store.history(log) == []
+    log.close()

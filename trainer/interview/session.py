@@ -151,8 +151,10 @@ class InterviewSession:
         self.graded = None
 
     def finish(self) -> Transcript:
+        """Stamp the end; an interview left before its first answer is not stored at all."""
         self.transcript.finished = clock.now().isoformat(timespec="seconds")
-        self._save()
+        if self.transcript.questions:
+            self._save()
         return self.transcript
 
     def _save(self) -> None:
