@@ -219,7 +219,7 @@ async def test_posenc_view_live_parameter_and_grade():
         await pilot.pause()
         view = app.screen.view
         assert isinstance(view, PosEncView)
-        await answer(pilot, "y")  # wrong: the dot product depends only on k
+        await answer(pilot, "y", "n")  # wrong: the dot product depends only on k; right: not after projection
         live = app.screen.query_one("#posenc-live", Static)
         assert "k = 1" in text_of(live)
         await pilot.press("right", "right")
@@ -228,7 +228,7 @@ async def test_posenc_view_live_parameter_and_grade():
         assert "Even in k" in text_of(live) and "no longer relative" in text_of(live)
         await pilot.press("g")
         await pilot.pause()
-    assert app.results == [DemoResult("positional-encoding", 0, 1, 3)]
+    assert app.results == [DemoResult("positional-encoding", 1, 2, 3)]
 
 
 def test_registry_names_a_view_for_every_demo():
@@ -381,7 +381,7 @@ async def _answer_yes_no(pilot) -> None:
 
 
 async def _answer_no_and_scroll(pilot) -> None:
-    await answer(pilot, "n")
+    await answer(pilot, "n", "n")
     screen = pilot.app.screen
     screen.query_one("#demo-body").scroll_to_widget(screen.query_one(".demo-view"), animate=False, top=True)
     await pilot.pause()

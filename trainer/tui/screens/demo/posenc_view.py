@@ -53,7 +53,16 @@ class PosEncView(DemoView):
                 "(not only on the offset k)?",
                 truth,
                 evidence,
-            )
+            ),
+            Prediction(
+                "The model never sees PE(p)·PE(q) itself but (PE_p W_Q)·(PE_q W_K). With random W_Q, W_K, "
+                "does that score still depend only on the offset q − p?",
+                lambda: self.result.projected_relative_spread < 1e-9,
+                lambda: (
+                    f"spread along a diagonal = {self.result.projected_toeplitz_deviation:.2f} "
+                    f"({self.result.projected_relative_spread:.0%} of the range): W_Qᵀ W_K mixes the sin/cos pairs"
+                ),
+            ),
         ]
 
     def watch_k(self, _old: int, _new: int) -> None:
