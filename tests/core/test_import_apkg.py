@@ -507,6 +507,8 @@ def test_broken_package_is_one_error_and_nothing_written(deck: Deck, tmp_path: P
     assert "Anki package" in report.failed[0].reason
     assert tree(deck.root) == before
     assert not [p for p in (deck.root / ".trainer").iterdir() if p.name.startswith("import-")]
+    if kind not in ("not-zip", "bad-zstd"):  # the CLI's exit code, twice is enough (a process each)
+        return
     proc = subprocess.run(
         [sys.executable, "-m", "trainer", "--deck", str(deck.root), "import", str(bad)],
         capture_output=True, text=True, env={**os.environ, "TRAINER_TODAY": TODAY.isoformat()},
