@@ -698,3 +698,14 @@ def test_a_package_without_media_is_one_summary_line(deck: Deck, tmp_path: Path)
     lines = [w.reason for w in report.warnings if "media" in w.reason]
     assert len(lines) == 1 and "holds none" in lines[0]
     assert not list(deck.root.rglob("attachments"))
+
+
+def test_a_url_encoded_media_name_finds_its_file(deck: Deck, tmp_path: Path):
+    c = sample()
+    c.notes[3] = (c.notes[3][0], 10, ["Never seen", '<img src="my%20cat.png">'], "")
+    c.media["my cat.png"] = b"meow"
+    report = imp(deck, [package(tmp_path / "x.apkg", c, modern=True)])
+    note = by_id(deck.root)[(c.notes[3][0], 0)]
+    assert (note.parent / "attachments" / "my cat.png").read_bytes() == b"meow"
+    assert "](attachments/my%20cat.png)" in note.read_text("utf-8")
+    assert not any("my%20cat" in w.reason for w in report.warnings)

@@ -16,6 +16,7 @@ import hashlib
 import os
 import secrets
 import shutil
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,8 @@ KEY_ORDER = (
 
 @dataclass
 class Media:
+    name: str
+    """Its name in the package (a note may spell it URL-encoded: ``a%20b.png``)."""
     size: int
     digest: bytes
     staged: Path | None
@@ -127,7 +130,7 @@ class ApkgSource:
         info = self.media.get(name)
         if info is None:
             return None
-        safe = cards.safe_media_name(name)
+        safe = cards.safe_media_name(info.name)
         stem, dot, ext = safe.rpartition(".") if "." in safe else (safe, "", "")
         n = 1
         while True:
@@ -242,14 +245,15 @@ def load(path: Path, label: str, root: Path, *, stage: bool, limits: Limits | No
             staging.mkdir()
         media: dict[str, Media] = {}
         for i, name in enumerate(wanted):
-            data = pkg.media_bytes(name)
+            actual = name if name in pkg.media else urllib.parse.unquote(name)
+            data = pkg.media_bytes(actual)
             if data is None:
                 continue
             staged = None
             if staging is not None:
                 staged = staging / str(i)
                 staged.write_bytes(data)
-            media[name] = Media(len(data), hashlib.blake2b(data, digest_size=16).digest(), staged)
+            media[name] = Media(actual, len(data), hashlib.blake2b(data, digest_size=16).digest(), staged)
     except BaseException:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
