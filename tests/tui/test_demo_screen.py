@@ -74,12 +74,13 @@ async def test_qkv_predict_play_step_experiment_and_grade():
 
         # Q1 shared S symmetric? yes (right); Q2 softmax symmetric? no (right);
         # Q3 separate beats shared? no (wrong) -> the experiment is measured
-        await answer(pilot, "y", "n", "n")
+        # Q4 shared W still beats uniform loss? yes (right)
+        await answer(pilot, "y", "n", "n", "y")
         assert panel.finished and view.display
         assert view.experiment_result is not None
         assert view.experiment_result.separate_wins
-        assert panel.score() == (2, 3)
-        assert "2/3 predictions right" in text_of(panel)
+        assert panel.score() == (3, 4)
+        assert "3/4 predictions right" in text_of(panel)
         assert "✗" in text_of(panel) and "measured: yes" in text_of(panel)
 
         status = screen.query_one("#qkv-status", Static)
@@ -140,7 +141,7 @@ async def test_qkv_predict_play_step_experiment_and_grade():
 
         await pilot.press("g")
         await pilot.pause()
-    assert app.results == [DemoResult("qkv-symmetry", 2, 3, 3)]
+    assert app.results == [DemoResult("qkv-symmetry", 3, 4, 3)]
 
 
 async def test_qkv_all_right_sentence_and_reseed():
@@ -150,8 +151,8 @@ async def test_qkv_all_right_sentence_and_reseed():
         screen = app.screen
         view = screen.view
         assert isinstance(view, QKVView)
-        await answer(pilot, "y", "n", "y")
-        assert screen.query_one(PredictPanel).score() == (3, 3)
+        await answer(pilot, "y", "n", "y", "y")
+        assert screen.query_one(PredictPanel).score() == (4, 4)
 
         # type a sentence: words become tokens (CJK ok)
         await pilot.press("s")
@@ -180,7 +181,7 @@ async def test_qkv_all_right_sentence_and_reseed():
         assert view.seed == 5 and view.demo.seed == 5
         await pilot.press("escape")
         await pilot.pause()
-    assert app.results == [DemoResult("qkv-symmetry", 3, 3, 5)]
+    assert app.results == [DemoResult("qkv-symmetry", 4, 4, 5)]
 
 
 async def test_leaving_without_predictions_suggests_nothing():
@@ -354,7 +355,7 @@ def test_unknown_demo_id():
 
 
 async def _answer_qkv_and_scroll(pilot) -> None:
-    await answer(pilot, "y", "n", "y")
+    await answer(pilot, "y", "n", "y", "y")
     view = pilot.app.screen.view
     for _ in range(200):  # the third answer runs the experiment; its result lands as messages
         if view.experiment_result is not None and not view.experiment_running:

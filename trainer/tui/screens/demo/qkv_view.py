@@ -118,6 +118,20 @@ class QKVView(DemoView):
                 f"(chance {r.chance_acc:.0%})"
             )
 
+        def q4_truth() -> bool | None:
+            r = self.experiment_result
+            return None if r is None else r.shared_loss < 0.9 * r.uniform_loss
+
+        def q4_evidence() -> str:
+            r = self.experiment_result
+            if r is None:
+                return "measuring…"
+            a = r.shared_attention
+            return (
+                f"shared loss {r.shared_loss:.2f} vs uniform {r.uniform_loss:.2f}: it learned a symmetric "
+                f"window ({a.self:.2f} self, {a.prev:.2f} i−1, {a.next:.2f} i+1), accuracy {r.shared_acc:.0%}"
+            )
+
         return [
             Prediction(
                 "With one shared projection (W_Q = W_K = W), is the score matrix S symmetric?",
@@ -135,10 +149,16 @@ class QKVView(DemoView):
                 q3_truth,
                 q3_evidence,
             ),
+            Prediction(
+                "And the shared W: will its held-out loss still be clearly below uniform attention's "
+                "(log 8 ≈ 2.08), i.e. does it learn something?",
+                q4_truth,
+                q4_evidence,
+            ),
         ]
 
     def prediction_answered(self, index: int) -> None:
-        if index == 2 and self.experiment_result is None and not self.experiment_running:
+        if index >= 2 and self.experiment_result is None and not self.experiment_running:
             self.start_experiment()
 
     # -- frames --------------------------------------------------------------
