@@ -711,3 +711,26 @@ def test_suggest_grade_and_result():
     assert suggest_grade(0, 2) == 2
     r = DemoResult("qkv-symmetry", 2, 3, suggest_grade(2, 3))
     assert r.suggested_grade == 3
+
+
+#: the field names issue 14 fixes for `trainer demo ID --json`
+JSON_FIELDS = {
+    "kv-cache-budget": lambda f: f["presets"][0]["name"] and f["presets"][0]["bytes_per_token"]
+    and "decode_vs_full_max_abs" in f,
+    "rope-relative": lambda f: "rope_toeplitz_dev" in f and "additive_projected_toeplitz_dev" in f,
+    "speculative-sampling": lambda f: {"tv_distance", "acceptance", "expected_acceptance"} <= set(f),
+    "mixed-precision": lambda f: {"bf16_one_plus_1e-4", "fp16_one_plus_1e-4"} <= set(f),
+    "dpo-bandit": lambda f: "corr_logratio_reward" in f,
+    "qkv-symmetry": lambda f: all({"acc", "loss"} <= set(f["experiment"]["controls"][k])
+                                  for k in ("shared_causal", "shared_causal_no_self")),
+}
+
+
+@pytest.mark.parametrize("demo_id", sorted(JSON_FIELDS))
+def test_cli_json_field_names(demo_id):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-m", "trainer", "demo", demo_id, "--json"], capture_output=True,
+                          text=True, env=env, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    fig = json.loads(proc.stdout)
+    assert fig["demo"] == demo_id and JSON_FIELDS[demo_id](fig)
