@@ -55,13 +55,13 @@ async def shoot(deck: Path, out: Path, today: dt.date) -> list[Path]:
         await pilot.pause()
         save("card.svg")
 
-        # The Q/K symmetry demo: predictions answered (the third runs the experiment), W_K half blended in.
+        # The Q/K symmetry demo: the four predictions answered (the third runs the experiment), W_K half blended in.
         from trainer.tui.screens.demo import DemoScreen
 
         qkv_card = next(n for n in book.notes if n.rel == QKV_CARD)
         await app.push_screen(DemoScreen("qkv-symmetry", question=qkv_card.question, seed=0))
         await pilot.pause()
-        await pilot.press("y", "n", "y")
+        await pilot.press("y", "n", "y", "y")
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press(*["right"] * 10)

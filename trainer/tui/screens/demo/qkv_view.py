@@ -114,8 +114,8 @@ class QKVView(DemoView):
             if r is None:
                 return "measuring…"
             return (
-                f"held-out accuracy: separate {r.separate_acc:.0%} vs shared {r.shared_acc:.0%} "
-                f"(chance {r.chance_acc:.0%})"
+                f"held-out accuracy: separate {r.separate_acc:.1%} vs shared {r.shared_acc:.1%} "
+                f"(chance {r.chance_acc:.1%})"
             )
 
         def q4_truth() -> bool | None:
@@ -129,7 +129,7 @@ class QKVView(DemoView):
             a = r.shared_attention
             return (
                 f"shared loss {r.shared_loss:.2f} vs uniform {r.uniform_loss:.2f}: it learned a symmetric "
-                f"window ({a.self:.2f} self, {a.prev:.2f} i−1, {a.next:.2f} i+1), accuracy {r.shared_acc:.0%}"
+                f"window ({a.self:.2f} self, {a.prev:.2f} i−1, {a.next:.2f} i+1), accuracy {r.shared_acc:.1%}"
             )
 
         return [
