@@ -25,8 +25,6 @@ from trainer.notes.write import (
 SETTLE_S = 0.5
 """How long a note read empty or cut short is waited for (an editor saving in place) before we give up."""
 POLL_S = 0.002
-RECENT_S = 2.0
-"""A note modified this recently may have an editor saving it: the replaced file is looked at twice."""
 QUIET_S = 0.02
 """After our rename, a replaced file written to less than this long ago is watched until it is
 this quiet: an editor that was saving into it has then written its last piece."""
@@ -337,21 +335,16 @@ def _saved_into_replaced(path: Path, fd: int, raw: bytes, st: os.stat_result, da
     (the caller then re-applies the update on them): (True, ""). Bytes that never settle, or
     that cannot go back because the note changed again, are kept in a copy: (False, where).
     """
-    recent = time.time() - st.st_mtime < RECENT_S
-    for delay in (0.0, POLL_S) if recent else (0.0,):
-        if delay:
-            time.sleep(delay)
-        theirs = _quiet_bytes(fd)  # (read mid-save, the editor's last piece lands within QUIET_S)
-        if theirs == raw:
-            continue
-        if unsettled(theirs):
-            if not theirs.strip():
-                return False, ""  # nothing of theirs to keep: the file at the path stands
-            kept = _keep_copy(path, theirs, root)
-            return False, (f"{path}: another program was saving it while it was graded; the grade stands and "
-                           f"what it was saving is kept in {kept}")
-        return _put_back(path, theirs, data, root)
-    return False, ""
+    theirs = _quiet_bytes(fd)  # (read mid-save, the editor's last piece lands within QUIET_S)
+    if theirs == raw:
+        return False, ""
+    if unsettled(theirs):
+        if not theirs.strip():
+            return False, ""  # nothing of theirs to keep: the file at the path stands
+        kept = _keep_copy(path, theirs, root)
+        return False, (f"{path}: another program was saving it while it was graded; the grade stands and "
+                       f"what it was saving is kept in {kept}")
+    return _put_back(path, theirs, data, root)
 
 
 def _quiet_bytes(fd: int, *, wait: float = 1.0) -> bytes:
