@@ -58,7 +58,6 @@ def add_parser(cmd) -> None:
 
 
 def cmd_interview(ctx) -> int:
-    from trainer.cli_output import OK
     from trainer.errors import UsageError
 
     a = ctx.args
