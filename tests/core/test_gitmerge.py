@@ -106,8 +106,8 @@ def commit_push(deck: Path, msg: str) -> None:
     git(deck, "push", "-q", "origin", "HEAD:main")
 
 
-def pull(deck: Path) -> subprocess.CompletedProcess:
-    return git(deck, "pull", "--no-rebase", "--no-edit", "origin", "main", check=False)
+def pull(deck: Path, how: str = "--no-rebase") -> subprocess.CompletedProcess:
+    return git(deck, "pull", how, "--no-edit", "origin", "main", check=False)
 
 
 def frontmatter_and_body(raw: bytes) -> tuple[str, str]:
@@ -123,8 +123,12 @@ def schedule_of(raw: bytes):
     return note.schedule
 
 
-@pytest.mark.parametrize("later,nl,bom", [("ours", "\n", False), ("theirs", "\r\n", True)])
-def test_both_machines_graded_one_edited_the_body(machines, cli, later, nl, bom):
+@pytest.mark.parametrize("later,nl,bom,how", [
+    ("ours", "\n", False, "--no-rebase"),
+    ("theirs", "\r\n", True, "--no-rebase"),
+    ("ours", "\n", False, "--rebase"),  # a rebase swaps git's sides: the later review still stands
+])
+def test_both_machines_graded_one_edited_the_body(machines, cli, later, nl, bom, how):
     laptop, desktop = machines(note_text(nl, bom))
     laptop_day, desktop_day = ("2026-04-01", "2026-04-03") if later == "ours" else ("2026-04-03", "2026-04-01")
     # laptop: grade and fix a line of the answer, push
@@ -138,7 +142,7 @@ def test_both_machines_graded_one_edited_the_body(machines, cli, later, nl, bom)
     ours_bytes = (desktop / "n.md").read_bytes()
     theirs_bytes = p.read_bytes()
 
-    r = pull(desktop)
+    r = pull(desktop, how)
     assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
     merged = (desktop / "n.md").read_bytes()
     assert b"<<<<<<<" not in merged and b">>>>>>>" not in merged and b"=======" not in merged
