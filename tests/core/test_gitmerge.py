@@ -381,3 +381,18 @@ def test_two_clone_merge_campaign(tmp_path):
     assert t.failures == []
     assert (t.markers_in_frontmatter, t.wrong_schedule, t.lost_edits, t.unexpected_conflicts, t.missed_conflicts) == (0,) * 5
     assert t.byte_exact == t.byte_checked > 0
+
+
+def test_merge_driver_by_hand(tmp_path, cli):
+    """The subcommand git runs: the merge over OURS, exit 0/1; missing files are a clear exit 2."""
+    base = note_text()
+    files = {"O": base, "A": base.replace(b"review_count: 0", b"review_count: 1"),
+             "B": base.replace(DETAILS.encode(), b"their details")}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    r = cli(None, "merge-driver", "--", "O", "A", "B", "cards/n.md", today=None)
+    assert r.returncode == 0, r.stderr.decode()
+    assert (tmp_path / "A").read_bytes() == files["A"].replace(DETAILS.encode(), b"their details")
+    r = cli(None, "merge-driver", "O", "missing", "B", "cards/n.md", today=None)
+    assert r.returncode == 2 and b"cards/n.md: cannot read" in r.stderr
+    assert b"merge-driver" in cli(None, "-h", today=None).stdout
