@@ -47,7 +47,7 @@ class Scan:
     def __init__(self, stamps: list[tuple[str, int, int]], items: list, today: dt.date, root: Path | None,
                  problems: list[Problem], parsed: int = 0, removed_temp: int = 0) -> None:
         self._stamps = stamps
-        """(rel, size, mtime_ns) per note, in walk order."""
+        """(rel, size, mtime_ns, ctime_ns, inode) per note, in walk order."""
         self._items = items
         """The note or its cache record, for each stamp."""
         self._notes: list[Note] | None = None
@@ -121,7 +121,8 @@ class Deck:
     # ------------------------------------------------------------ walking
 
     def walk(self, *, clean_temp: bool = True) -> tuple[list[tuple[str, int, int]], list[Problem], int]:
-        """(rel, size, mtime_ns) of every note; hidden folders skipped, symlinks kept inside the deck."""
+        """(rel, size, mtime_ns, ctime_ns, inode) of every note; hidden folders skipped, a symlink to a
+        note of the deck skipped too (the note is listed itself), one pointing elsewhere reported."""
         root = str(self.root)
         root_sep = root + os.sep
         found: list[tuple[str, int, int]] = []
