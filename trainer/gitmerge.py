@@ -128,20 +128,22 @@ class Merged:
     reason: str = ""
 
 
-def merge(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = DEFAULT_MARKER_SIZE) -> Merged:
+def merge(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = DEFAULT_MARKER_SIZE, style: str = "") -> Merged:
     """Three-way merge of one note (see the module docstring). Raises MergeError only when even
-    ``git merge-file`` cannot merge the bytes (binary files)."""
+    ``git merge-file`` cannot merge the bytes (binary files). ``style``: git's
+    ``merge.conflictStyle`` (``diff3``, ``zdiff3``), for the markers of a real conflict."""
+    opts = {"marker_size": marker_size, "style": style}
     try:
         versions = [read_version(raw) for raw in (base, ours, theirs)]
         chosen = choose(*versions)
         b, o, t = (aligned(v, chosen) for v in versions)
     except Exception as exc:  # not a readable note, or a bug here: never worse than git without us
-        data, n = merge_file(base, ours, theirs, marker_size=marker_size)
+        data, n = merge_file(base, ours, theirs, **opts)
         return Merged(data, n, False, f"not merged as a note ({exc}); merged as plain text")
-    data, n = merge_file(b, o, t, marker_size=marker_size)
+    data, n = merge_file(b, o, t, **opts)
     if n == 0 and not _holds(data, chosen):
         # Cannot happen with identical scheduling lines; if it ever does, git's merge stands.
-        data, n = merge_file(base, ours, theirs, marker_size=marker_size)
+        data, n = merge_file(base, ours, theirs, **opts)
         return Merged(data, n, False, "the scheduling keys did not survive the merge; merged as plain text")
     return Merged(data, n, True)
 
@@ -164,7 +166,9 @@ def _git() -> str:
     return git
 
 
-def merge_file(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = DEFAULT_MARKER_SIZE) -> tuple[bytes, int]:
+def merge_file(
+    base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = DEFAULT_MARKER_SIZE, style: str = ""
+) -> tuple[bytes, int]:
     """git's own three-way text merge: (result, number of conflicts)."""
     with tempfile.TemporaryDirectory(prefix="trainer-merge-") as tmp:
         names = []
@@ -175,6 +179,7 @@ def merge_file(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = DE
             names.append(p)
         r = subprocess.run(
             [_git(), "merge-file", "-p", f"--marker-size={marker_size}",
+             *([f"--{style}"] if style in ("diff3", "zdiff3") else []),
              "-L", "ours", "-L", "base", "-L", "theirs", *names],
             capture_output=True,
         )
@@ -184,13 +189,23 @@ def merge_file(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = DE
     return r.stdout, r.returncode
 
 
+def conflict_style() -> str:
+    """The repository's ``merge.conflictStyle`` (git runs the driver in the work tree), so a
+    conflict looks as it would without the driver."""
+    try:
+        r = subprocess.run([_git(), "config", "--get", "merge.conflictStyle"], capture_output=True)
+    except OSError:
+        return ""
+    return r.stdout.decode("utf-8", "replace").strip().lower()
+
+
 def run_driver(base: Path, ours: Path, theirs: Path, *, marker_size: int = DEFAULT_MARKER_SIZE) -> Merged:
     """What git asks of a merge driver: the merge of the three files, written over ``ours``."""
     try:
         data = [Path(p).read_bytes() for p in (base, ours, theirs)]
     except OSError as exc:
         raise MergeError(f"cannot read {exc.filename}: {exc.strerror}") from None
-    merged = merge(*data, marker_size=marker_size)
+    merged = merge(*data, marker_size=marker_size, style=conflict_style())
     try:
         Path(ours).write_bytes(merged.data)
     except OSError as exc:

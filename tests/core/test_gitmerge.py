@@ -154,8 +154,11 @@ def test_both_machines_graded_one_edited_the_body(machines, cli, later, nl, bom,
     assert git(desktop, "status", "--porcelain").stdout == b""  # merged and committed, nothing unmerged
 
 
-def test_a_real_body_conflict_stays_a_conflict(machines, cli):
+@pytest.mark.parametrize("style", ["", "diff3"])
+def test_a_real_body_conflict_stays_a_conflict(machines, cli, style):
     laptop, desktop = machines(note_text())
+    if style:  # the user's merge.conflictStyle holds for the driver's markers too
+        git(desktop, "config", "merge.conflictStyle", style)
     grade(cli, laptop, 4, "2026-04-01")
     p = laptop / "n.md"
     p.write_bytes(p.read_bytes().replace(ANSWER.encode(), b"laptop's answer"))
@@ -175,6 +178,7 @@ def test_a_real_body_conflict_stays_a_conflict(machines, cli):
     assert "<<<<<<<" not in fm and "=======" not in fm and ">>>>>>>" not in fm
     assert schedule_of(merged) == schedule_of(ours_bytes)  # the desktop's review is the later one
     assert body.count("<<<<<<< ours") == 1 and body.count(">>>>>>> theirs") == 1
+    assert body.count("||||||| base") == (style == "diff3")
     assert "laptop's answer" in body and "desktop's answer" in body and DETAILS in body
 
 
