@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+HERE = REPO
+"""This checkout (``REPO`` is where the process being timed runs)."""
 sys.path.insert(0, str(REPO))
 
 BARE_APP = """
@@ -106,25 +108,48 @@ def run_in_pty(cmd: list[str], env: dict[str, str], marker: bytes, timeout: floa
     return seen[0] - start
 
 
-def first_frame(deck: Path, today: str, repeat: int) -> dict[str, float]:
-    """Medians: ours and the bare app's first frame (their text reaches the terminal)."""
+def first_frame(deck: Path, today: str, repeat: int, against: tuple[Path, Path] | None = None) -> dict[str, float]:
+    """Medians: ours and the bare app's first frame (their text reaches the terminal); with
+    ``against`` (another checkout and its own copy of the deck), its frame too, turn about, and
+    the median of the per-run ratios ours/theirs."""
     from trainer.deck import Deck
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINER_")}
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env["TERM"] = env.get("TERM", "xterm-256color") if env.get("TERM", "dumb") != "dumb" else "xterm-256color"
-    trainer_cmd = [sys.executable, "-m", "trainer", "--deck", str(deck), "--today", today]
-    bare_cmd = [sys.executable, "-c", BARE_APP]
-    # the overview's first frame with the deck in it: its tag tree's root reads "All cards  due/total"
+
+    def command(repo: Path, deck: Path) -> tuple[list[str], dict[str, str], Path]:
+        e = dict(env, PYTHONPATH=str(repo) + os.pathsep + env.get("PYTHONPATH", ""))
+        return [sys.executable, "-m", "trainer", "--deck", str(deck), "--today", today], e, repo
+
+    def run(cmd: tuple[list[str], dict[str, str], Path], marker: bytes) -> float:
+        global REPO
+        REPO = cmd[2]  # the process runs in its own checkout
+        try:
+            return run_in_pty(cmd[0], cmd[1], marker)
+        finally:
+            REPO = HERE
+
+    ours_cmd = command(HERE, deck)
+    theirs_cmd = command(*against) if against else None
+    bare_cmd = ([sys.executable, "-c", BARE_APP], dict(env), HERE)
+    # the overview's first frame with the deck in it: its tag tree's root reads "All cards  N/total"
     # (the total alone could match the deck's folder name in the header, drawn before the deck)
     total = b"/" + str(len(Deck(deck).scan(dt.date.fromisoformat(today)))).encode()
-    run_in_pty(trainer_cmd, env, total)  # warm the scan cache and the OS file cache
-    run_in_pty(bare_cmd, env, b"hello")
-    ours, bare = [], []
+    run(ours_cmd, total)  # warm the scan cache and the OS file cache
+    if theirs_cmd:
+        run(theirs_cmd, total)
+    run(bare_cmd, b"hello")
+    ours, theirs, bare = [], [], []
     for _ in range(repeat):  # interleaved: a slow spell of the machine hits both
-        ours.append(run_in_pty(trainer_cmd, env, total))
-        bare.append(run_in_pty(bare_cmd, env, b"hello"))
-    return {"frame": statistics.median(ours), "bare_frame": statistics.median(bare)}
+        ours.append(run(ours_cmd, total))
+        if theirs_cmd:
+            theirs.append(run(theirs_cmd, total))
+        bare.append(run(bare_cmd, b"hello"))
+    out = {"frame": statistics.median(ours), "bare_frame": statistics.median(bare)}
+    if theirs:
+        out["against_frame"] = statistics.median(theirs)
+        out["ratio_against"] = statistics.median(a / b for a, b in zip(ours, theirs))
+    return out
 
 
 async def _grade_latency(deck: Path, today: dt.date, grades: int) -> list[float]:
@@ -200,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--grades", type=int, default=50)
     ap.add_argument("--today", default="2026-11-25")
+    ap.add_argument("--against", metavar="REV", help="time the first frame of this git revision too, turn about")
     args = ap.parse_args(argv)
     today = dt.date.fromisoformat(args.today)
     with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
@@ -217,7 +243,16 @@ def main(argv: list[str] | None = None) -> int:
         n_notes = sum(1 for _ in deck.rglob("*.md"))
         print(f"deck: {deck} ({n_notes} notes), today {today}, python {sys.version.split()[0]}")
 
-        ff = first_frame(deck, args.today, args.repeat)
+        against = None
+        if args.against:
+            other = tmp_path / "against"
+            other.mkdir()
+            archive = subprocess.run(["git", "-C", str(HERE), "archive", args.against], capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", str(other)], input=archive.stdout, check=True)
+            other_deck = tmp_path / "against-deck"  # its own copy: the two scan caches must not take turns
+            shutil.copytree(deck, other_deck, ignore=shutil.ignore_patterns(".trainer"))
+            against = (other, other_deck)
+        ff = first_frame(deck, args.today, args.repeat, against)
 
         copy = tmp_path / "copy"
         shutil.copytree(deck, copy, ignore=shutil.ignore_patterns(".trainer"))
@@ -238,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
         ok = "" if target is None else "yes" if value <= target else "NO"
         shown = "" if target is None else f"{target * 1000:>5.0f}ms"
         print(f"{name:<44} {value * 1000:>7.0f}ms {limit * 1000:>7.1f}ms {value / limit:>6.1f}  {limit_name:<18} {shown:>7}  {ok}")
+    if "ratio_against" in ff:
+        print(f"\nfirst frame against {args.against}: {ff['frame'] * 1000:.0f} ms vs {ff['against_frame'] * 1000:.0f} ms; "
+              f"median of the paired ratios {ff['ratio_against']:.2f} (below 1: faster now)")
     return 0
 
 

@@ -104,8 +104,8 @@ class TrainerApp(App[int]):
     def _collect_now(self, job: ScanJob) -> None:
         try:
             loaded = job.result()
-        except (OSError, TrainerError) as exc:
-            self.post_message(DeckFailed(str(exc)))
+        except Exception as exc:  # noqa: BLE001 - an unreadable deck is shown as a message, never a traceback
+            self.post_message(DeckFailed(str(exc) if isinstance(exc, (OSError, TrainerError)) else f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(DeckLoaded(loaded))
 
