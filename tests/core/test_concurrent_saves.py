@@ -200,3 +200,48 @@ def test_schedule_racing_a_user_editing_in_place(tmp_path, cli):
         if not (n.difficulty == "hard" and "mine" in n.tags and not n.fatal):
             lost.append(p)
     assert lost == []
+
+
+def test_an_editor_saving_while_a_grade_holds_the_note_keeps_its_save(tmp_path, seed):
+    """The editor waits until a grade holds the note's lock (read done, write under way), then
+    saves in place in two pieces: whichever moment it hits, its save is in the note afterwards,
+    with the grade on it (put back after the rename, or re-read before it)."""
+    root = tmp_path / "deck"
+    root.mkdir()
+    note = root / "n.md"
+    note.write_bytes((seed("问题") + BODY).encode())
+    saved = (seed("问题") + BODY + "编辑器在评分时保存的一行。\n").encode()
+    deck = Deck(root)
+    loaded = deck.load("n.md", DAY)
+    ed = _editor(f"""
+        import fcntl, os, time
+        p = {str(note)!r}
+        print("ready", flush=True)
+        fd = os.open(p, os.O_RDONLY)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # until the grade takes the lock
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            except BlockingIOError:
+                break
+        w = os.open(p, os.O_WRONLY | os.O_TRUNC)
+        os.write(w, {saved[:300]!r})
+        time.sleep(0.005)
+        os.write(w, {saved[300:]!r})
+        os.close(w)
+        os.close(fd)
+    """)
+    time.sleep(0.2)  # the editor is polling the lock
+    log = ReviewLog.open(root)
+    try:
+        try:
+            grading.grade(deck, log, loaded, 5, DAY)
+        except grading.Conflict:
+            pass  # allowed: their version kept, ours not written
+    finally:
+        log.close()
+        ed.communicate(timeout=20)
+    now = note.read_bytes()
+    assert now.endswith("编辑器在评分时保存的一行。\n".encode()), now[-200:]
+    assert not parse_note(now, "n.md").fatal
