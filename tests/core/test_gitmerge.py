@@ -202,6 +202,22 @@ def test_edits_on_different_body_lines_merge_cleanly(machines, cli):
     assert b"# a comment the user wrote\n" in merged and b"2026-03-09   # bare date" not in merged
 
 
+def test_the_same_note_added_on_both_machines(machines, cli):
+    """add/add (the same note imported on each machine, then graded): git's base is empty."""
+    laptop, desktop = machines(note_text())
+    fresh = b"---\ncreated: 2026-03-01\ntags: [y]\n---\n# Q2\n\n## A\n\nanswer\n"
+    for deck, q, day in ((laptop, 5, "2026-04-05"), (desktop, 1, "2026-04-03")):
+        (deck / "n2.md").write_bytes(fresh)
+        r = cli(deck, "review", "n2.md", "--grade", str(q), today=day)
+        assert r.returncode == 0, r.stderr.decode()
+        git(deck, "add", "n2.md")
+        git(deck, "commit", "-q", "-m", "added n2")
+    git(laptop, "push", "-q", "origin", "HEAD:main")
+    r = pull(desktop)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    assert (desktop / "n2.md").read_bytes() == (laptop / "n2.md").read_bytes()  # the later review, all of it
+
+
 @pytest.mark.parametrize("python", ["gone", "fails"])
 def test_a_driver_that_cannot_run_falls_back_to_a_plain_merge(machines, cli, tmp_path, python):
     """A virtualenv moved after git-setup, or trainer not importable any more: git's own merge
