@@ -11,6 +11,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from trainer import grading
 from trainer.batch import apply_plan, plan_schedule
 from trainer.deck import Deck
@@ -245,3 +247,10 @@ def test_an_editor_saving_while_a_grade_holds_the_note_keeps_its_save(tmp_path, 
     now = note.read_bytes()
     assert now.endswith("编辑器在评分时保存的一行。\n".encode()), now[-200:]
     assert not parse_note(now, "n.md").fatal
+
+
+@pytest.mark.slow
+def test_inplace_hammer_60s_loses_nothing():
+    """The README's figure: 60 s of an editor saving in place every 1-2 ms against grades."""
+    r = _load_hammer().run(60.0, seed=1)
+    assert r["lost"] == 0 and r["empty_reads"] == 0 and r["errors"] == 0 and r["final_body_version_ok"], r
