@@ -60,6 +60,7 @@ class Version:
     """The frontmatter's keys in written order."""
     reviewed: tuple[dt.date, int]
     """(last_reviewed, review_count): the later review is the larger."""
+    due: dt.date
 
 
 def read_version(raw: bytes) -> Version:
@@ -74,7 +75,7 @@ def read_version(raw: bytes) -> Version:
         data, _ = load_yaml(split.yaml)
         keys = tuple(k for k in data if isinstance(k, str)) if isinstance(data, dict) else ()
     s = note.schedule
-    return Version(text, bom, _sources(text), keys, (s.last_reviewed or dt.date.min, s.review_count))
+    return Version(text, bom, _sources(text), keys, (s.last_reviewed or dt.date.min, s.review_count), s.next_review)
 
 
 def _sources(text: str) -> dict[str, str]:
@@ -90,19 +91,22 @@ def _sources(text: str) -> dict[str, str]:
 def choose(base: Version, ours: Version, theirs: Version) -> dict[str, str | None]:
     """The scheduling keys' source text in the merge (``None``: the key is left out).
 
-    The side with the later review gives all of them, as one state: a key it does not have
-    (an SM-2 review takes FSRS's keys out) is left out, whatever the earlier review wrote. With
-    equally recent reviews, each key is merged three ways: a side that left it as in the base
-    takes the other's; if both changed it, ours stands.
+    One side gives all of them, as one state (never a mix no review produced): a key it does not
+    have (an SM-2 review takes FSRS's keys out) is left out. That side is the one with the later
+    review. With equally recent reviews, a side whose keys are still the base's yields to the
+    other (``trainer schedule`` moved a card there); two reviews on the same day from the same
+    state: the one that brings the card back sooner (the weaker recall), whichever machine merges.
     """
-    later = ours if ours.reviewed >= theirs.reviewed else theirs
-    tie = ours.reviewed == theirs.reviewed
+    if ours.reviewed != theirs.reviewed:
+        later = ours if ours.reviewed > theirs.reviewed else theirs
+    elif _same(ours, base) or _same(theirs, base):
+        later = theirs if _same(ours, base) else ours
+    else:
+        later = theirs if theirs.due < ours.due else ours
     chosen: dict[str, str | None] = {}
     for key in MERGE_KEYS:
-        b, o, t = base.sources.get(key), ours.sources.get(key), theirs.sources.get(key)
-        if b is None and o is None and t is None:
-            continue
-        chosen[key] = (t if _norm(o) == _norm(b) else o) if tie else later.sources.get(key)
+        if key in base.sources or key in ours.sources or key in theirs.sources:
+            chosen[key] = later.sources.get(key)
     # The order a key is appended in (where a version lacks it) follows the later side's note.
     rank = {k: i for i, k in enumerate(later.keys)}
     return dict(sorted(chosen.items(), key=lambda kv: rank.get(kv[0], len(rank) + MERGE_KEYS.index(kv[0]))))
@@ -110,6 +114,11 @@ def choose(base: Version, ours: Version, theirs: Version) -> dict[str, str | Non
 
 def _norm(source: str | None) -> str | None:
     return None if source is None else source.strip()
+
+
+def _same(a: Version, b: Version) -> bool:
+    """The same scheduling keys with the same source text (spacing aside)."""
+    return {k: _norm(v) for k, v in a.sources.items()} == {k: _norm(v) for k, v in b.sources.items()}
 
 
 def aligned(version: Version, chosen: dict[str, str | None]) -> bytes:

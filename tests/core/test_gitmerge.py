@@ -283,15 +283,24 @@ def graded(content: bytes, **values: str) -> bytes:
     return text.encode()
 
 
-def test_equally_recent_reviews_merge_each_key_three_ways():
+def test_two_reviews_on_one_day_the_sooner_due_stands_whoever_merges():
     base = note_text()
     day = {"last_reviewed": "'2026-04-01'", "review_count": "1"}
-    ours = graded(base, **day, mastery_level="0.5")
-    theirs = graded(base, **day, next_review="'2026-04-09'")
-    m = gitmerge.merge(base, ours, theirs)
-    assert m.conflicts == 0 and m.as_note
-    s = schedule_of(m.data)
-    assert s.mastery_level == 0.5 and str(s.next_review) == "2026-04-09"
+    passed = graded(base, **day, next_review="'2026-04-09'", mastery_level="0.5", interval="8")
+    failed = graded(base, **day, next_review="'2026-04-02'", mastery_level="0.1", interval="1")
+    for ours, theirs in ((passed, failed), (failed, passed)):
+        m = gitmerge.merge(base, ours, theirs)
+        assert m.conflicts == 0 and m.as_note and m.data == failed  # one review's state, never a mix
+
+
+def test_a_schedule_move_on_one_side_and_a_body_edit_on_the_other():
+    """Equally recent reviews (none here), one side moved the card (`trainer schedule`): kept."""
+    base = note_text()
+    moved = graded(base, next_review="'2026-05-01'")
+    edited = base.replace(DETAILS.encode(), b"new details")
+    for ours, theirs in ((moved, edited), (edited, moved)):
+        m = gitmerge.merge(base, ours, theirs)
+        assert m.conflicts == 0 and m.data == moved.replace(DETAILS.encode(), b"new details")
 
 
 def test_the_later_review_is_taken_as_one_state():
@@ -377,9 +386,11 @@ def test_any_two_reviews_merge_to_the_later_one_with_both_edits(case):
     for k in eb:
         assert f"paragraph {k} by theirs".encode() in m.data
     ro, rt = (gitmerge.read_version(x).reviewed for x in (ours, theirs))
-    if ro == rt:  # graded on the same day from the same state: each key is one side's
-        got, a, b = (gitmerge.read_version(x).sources for x in (m.data, ours, theirs))
-        assert all(got.get(k) in (a.get(k), b.get(k)) for k in gitmerge.MERGE_KEYS)
+    if ro == rt:  # graded on the same day from the same state (or neither graded): one side's state
+        got, a, b = (gitmerge.read_version(x) for x in (m.data, ours, theirs))
+        assert got.sources in (a.sources, b.sources)
+        if qa is not None and qb is not None and a.due != b.due:
+            assert got.due == min(a.due, b.due)
         return
     later, other, edits, who = (ours, theirs, eb, "theirs") if ro > rt else (theirs, ours, ea, "ours")
     expected = later
