@@ -22,7 +22,7 @@ from stat import S_ISLNK
 from trainer import paths, scheduler
 from trainer.errors import UsageError
 from trainer.notes.model import Note, Problem, Schedule
-from trainer.notes.parse import NEW_CARD_DUE, parse_note, resolve_today
+from trainer.notes.parse import NEW_CARD_DUE, NoteError, parse_note, resolve_today
 from trainer.notes.store import MAX_NOTE_BYTES
 from trainer.notes.write import atomic_write, is_temp_name, temp_owner_alive
 
@@ -263,7 +263,12 @@ class Deck:
         from trainer.notes.store import read_settled
 
         path = self.root / rel
-        raw, st = read_settled(path)  # an editor mid-save is waited for, never parsed half-written
+        try:
+            raw, st = read_settled(path)  # an editor mid-save is waited for, never parsed half-written
+        except NoteError as exc:  # still mid-save, or too large to read: listed as broken, never graded
+            st = os.stat(path)
+            note = parse_note(b"", rel, mtime_ns=st.st_mtime_ns, size=st.st_size, root=self.root)
+            return for_day(replace(note, fatal=True, problems=(Problem(rel, "file", str(exc)),)), today)
         return for_day(parse_note(raw, rel, mtime_ns=st.st_mtime_ns, size=st.st_size, root=self.root), today)
 
     def rel_of(self, path: Path | str) -> str:

@@ -254,3 +254,12 @@ def test_inplace_hammer_60s_loses_nothing():
     """The README's figure: 60 s of an editor saving in place every 1-2 ms against grades."""
     r = _load_hammer().run(60.0, seed=1)
     assert r["lost"] == 0 and r["empty_reads"] == 0 and r["errors"] == 0 and r["final_body_version_ok"], r
+
+
+def test_load_of_a_note_still_mid_save_is_a_broken_note_not_an_exception(tmp_path):
+    """What the app reads again after an edit: an empty note is listed as broken (never graded)."""
+    root = tmp_path / "deck"
+    root.mkdir()
+    (root / "n.md").write_bytes(b"")
+    note = Deck(root).load("n.md", DAY)
+    assert note.fatal and "being saved by another program" in note.problems[0].message

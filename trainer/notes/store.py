@@ -208,7 +208,7 @@ def _cut_utf8(raw: bytes) -> bool:
     return False
 
 
-def read_fd_settled(fd: int, what: object, *, wait: float = SETTLE_S) -> tuple[bytes, os.stat_result]:
+def read_fd_settled(fd: int, *, wait: float = SETTLE_S) -> tuple[bytes, os.stat_result]:
     """The note's bytes once they hold still and look whole, with the stat they were read at.
 
     Read whole with a look at the file before and after: a size or time that moved, an empty
@@ -226,7 +226,7 @@ def read_fd_settled(fd: int, what: object, *, wait: float = SETTLE_S) -> tuple[b
         if why is None:
             return raw, after
         if time.monotonic() >= deadline:
-            raise BeingSaved(f"{what}: {why}: being saved by another program? not graded, nothing written")
+            raise BeingSaved(f"{why}: being saved by another program? not graded, nothing written")
         time.sleep(POLL_S)
 
 
@@ -234,7 +234,7 @@ def read_settled(path: Path, *, wait: float = SETTLE_S) -> tuple[bytes, os.stat_
     """:func:`read_fd_settled` on a path (FileNotFoundError when it is gone)."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        return read_fd_settled(fd, path, wait=wait)
+        return read_fd_settled(fd, wait=wait)
     finally:
         os.close(fd)
 
@@ -245,7 +245,7 @@ def read_settled(path: Path, *, wait: float = SETTLE_S) -> tuple[bytes, os.stat_
 def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtime_ns=None) -> Written | None:
     """One read-check-write under the lock; ``None`` when the file moved under us (try again)."""
     try:
-        raw, st = read_fd_settled(fd, path)
+        raw, st = read_fd_settled(fd)
         if os.stat(path).st_ino != st.st_ino:
             return None
         check_writable(path)
