@@ -54,7 +54,8 @@ def help_sections(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
         for node in focused.ancestors_with_self:
             if node is screen:
                 break
-            own.extend(_bindings(node))
+            if type(node).__module__.startswith("trainer."):  # ours (the tag tree); not Textual's scrolling keys
+                own.extend(_bindings(node))
     own.extend(_bindings(screen))
     title = getattr(screen, "HELP_TITLE", "")
     app_rows = help_rows(screen, [*_bindings(screen.app), Binding("ctrl+p", "command_palette", "Command palette: every action by name")])
