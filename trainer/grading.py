@@ -15,7 +15,7 @@ from trainer.notes.model import MEMORY_KEYS, SCHEDULING_KEYS, Note, Schedule
 from trainer.notes.parse import NoteError
 from trainer.notes.store import Conflict, NoteGone, update_note
 from trainer.notes.write import REMOVE, Raw
-from trainer.reviewlog import LogRow, ReviewLog, schedule_from_json, schedule_to_json
+from trainer.reviewlog import LoggedSchedule, LogRow, ReviewLog, schedule_to_json
 
 try:
     import fcntl
@@ -105,8 +105,8 @@ def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_t
         grade=q,
         duration_ms=duration_ms,
         was_new=first_today and before.is_new,
-        before=schedule_to_json(before, note.present),
-        after=schedule_to_json(after),
+        before=LoggedSchedule.of(before, note.present),
+        after=LoggedSchedule.of(after),
     )
     reapplied = False
     notice = ""
@@ -117,10 +117,9 @@ def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_t
                 note.path, _updates(after), expect=before, read_mtime_ns=note.mtime_ns or None, read_size=note.size or None, root=root
             )
             reapplied, notice = written.reapplied, written.notice
-            before_json = schedule_to_json(before, note.present)
-            before_json["_raw"] = written.old_raw
-            before_json["_created_frontmatter"] = written.created_frontmatter
-            before_json["_added"] = list(written.added)  # lines appended (a merge key's value too)
+            before_json = replace(LoggedSchedule.of(before, note.present), raw=dict(written.old_raw),
+                                  created_frontmatter=bool(written.created_frontmatter),
+                                  added=tuple(written.added))  # lines appended (a merge key's value too)
     except BaseException:
         try:
             log.abandon(row)
@@ -157,12 +156,12 @@ def _undo_row(deck: Deck, log: ReviewLog, row: LogRow, today: dt.date) -> Undone
     try:
         if row.kind == "review" and row.before and row.after:
             current = deck.load(row.note, today)
-            expect = schedule_from_json(row.after, current.schedule)
+            expect = row.after.schedule(current.schedule)
             update_note(
                 current.path,
                 _restoring(row.before, current.schedule),
                 expect=expect,
-                drop_empty=bool(row.before.get("_created_frontmatter")),
+                drop_empty=row.before.created_frontmatter,
                 root=deck.root,
             )
             note = deck.load(row.note, today)
@@ -181,11 +180,11 @@ def _undo_row(deck: Deck, log: ReviewLog, row: LogRow, today: dt.date) -> Undone
     return Undone(row, note)
 
 
-def _restoring(before: dict, base: Schedule) -> dict[str, object]:
+def _restoring(before: LoggedSchedule, base: Schedule) -> dict[str, object]:
     """Updates that put back the note's values as they were: exact source text where logged."""
-    absent = set(before.get("_absent", ())) | set(before.get("_added", ()))
-    raw = before.get("_raw")
-    restored = schedule_from_json(before, base)
+    absent = set(before.absent) | set(before.added)
+    raw = before.raw
+    restored = before.schedule(base)
     updates: dict[str, object] = {}
     for key in SCHEDULING_KEYS:
         if key in absent:
@@ -254,7 +253,7 @@ def _settle(deck: Deck, log: ReviewLog, today: dt.date) -> list[str]:
             log.finish(row.id)
             continue
         target = row.after
-        if target is not None and _matches(current, target):
+        if target is not None and _matches(current, target.values):
             if row.kind == "undo" and row.undo_of is not None:
                 log.mark_undone(row.undo_of, row.id)
             else:

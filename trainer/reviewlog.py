@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import sqlite3
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Iterator
@@ -104,8 +104,8 @@ class LogRow:
     grade: int | None
     duration_ms: int | None
     was_new: bool
-    before: dict | None
-    after: dict | None
+    before: LoggedSchedule | None
+    after: LoggedSchedule | None
     state: str
     undone: bool
     undo_of: int | None
@@ -114,14 +114,84 @@ class LogRow:
 
 
 def schedule_to_json(s: Schedule, present: frozenset[str] | None = None) -> dict:
-    """The scheduling values; keys absent from the note are listed so undo can take them out again."""
-    out: dict[str, object] = {}
-    for key in SCHEDULING_KEYS:
-        v = getattr(s, key)
-        out[key] = v.isoformat() if isinstance(v, dt.date) else v
-    if present is not None:
-        out["_absent"] = [k for k in SCHEDULING_KEYS if k not in present]
-    return out
+    """The scheduling values as JSON; with ``present``, the keys the note lacks as ``restore.absent``."""
+    return LoggedSchedule.of(s, present).to_json()
+
+
+_LEGACY_RESTORE = {"_absent": "absent", "_added": "added", "_raw": "raw", "_created_frontmatter": "created_frontmatter"}
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedSchedule:
+    """A schedule as a log row keeps it, and what undo needs to put the note back exactly.
+
+    Stored as the scheduling values (ISO dates), a ``restore`` object when there is something to
+    restore, and any other value the row carries (an import's ``source``); rows written before
+    this shape (``_absent``, ``_raw``… beside the values) are read the same way.
+    """
+
+    values: dict[str, object]
+    """Scheduling key -> value as JSON (dates ISO)."""
+    absent: tuple[str, ...] = ()
+    """Keys the note did not have: undo takes them out again."""
+    added: tuple[str, ...] = ()
+    """Lines the write appended (a merge key's value too): undo takes them out."""
+    raw: dict[str, str] | None = None
+    """Each key's source text before the write, for a byte-exact undo."""
+    created_frontmatter: bool = False
+    """The write gave the note its frontmatter: undo drops it when it is empty again."""
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, s: Schedule, present: frozenset[str] | None = None) -> LoggedSchedule:
+        values = {key: (v.isoformat() if isinstance(v := getattr(s, key), dt.date) else v) for key in SCHEDULING_KEYS}
+        absent = tuple(k for k in SCHEDULING_KEYS if k not in present) if present is not None else ()
+        return cls(values, absent)
+
+    def schedule(self, base: Schedule) -> Schedule:
+        """``base`` with the logged values."""
+        return schedule_from_json(self.values, base)
+
+    def __getitem__(self, key: str) -> object:
+        return self.values[key]
+
+    def get(self, key: str, default: object = None) -> object:
+        return self.values.get(key, default)
+
+    def to_json(self) -> dict:
+        out: dict[str, object] = {**self.extra, **self.values}
+        restore: dict[str, object] = {}
+        if self.absent:
+            restore["absent"] = list(self.absent)
+        if self.added:
+            restore["added"] = list(self.added)
+        if self.raw is not None:
+            restore["raw"] = self.raw
+        if self.created_frontmatter:
+            restore["created_frontmatter"] = True
+        if restore:
+            out["restore"] = restore
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict) -> LoggedSchedule:
+        d = dict(d)
+        restore = d.pop("restore", None)
+        restore = dict(restore) if isinstance(restore, dict) else {}
+        for old, new in _LEGACY_RESTORE.items():
+            if old in d:
+                restore.setdefault(new, d.pop(old))
+        values = {k: d.pop(k) for k in SCHEDULING_KEYS if k in d}
+        raw = restore.get("raw")
+        return cls(values, tuple(restore.get("absent") or ()), tuple(restore.get("added") or ()),
+                   raw if isinstance(raw, dict) else None, bool(restore.get("created_frontmatter")), d)
+
+
+def _logged_json(v: LoggedSchedule | dict | None) -> str | None:
+    if v is None:
+        return None
+    logged = v if isinstance(v, LoggedSchedule) else LoggedSchedule.from_json(v)
+    return json.dumps(logged.to_json(), ensure_ascii=False)
 
 
 def schedule_from_json(d: dict, base: Schedule) -> Schedule:
@@ -200,8 +270,8 @@ class ReviewLog:
         grade: int | None = None,
         duration_ms: int | None = None,
         was_new: bool = False,
-        before: dict | None = None,
-        after: dict | None = None,
+        before: LoggedSchedule | dict | None = None,
+        after: LoggedSchedule | dict | None = None,
         undo_of: int | None = None,
         pending: bool = True,
     ) -> int:
@@ -216,19 +286,19 @@ class ReviewLog:
                 grade,
                 duration_ms,
                 int(was_new),
-                json.dumps(before, ensure_ascii=False) if before is not None else None,
-                json.dumps(after, ensure_ascii=False) if after is not None else None,
+                _logged_json(before),
+                _logged_json(after),
                 "pending" if pending else "done",
                 undo_of,
             ),
         )
         return int(cur.lastrowid)  # type: ignore[arg-type]
 
-    def finish(self, row_id: int, *, before: dict | None = None) -> None:
+    def finish(self, row_id: int, *, before: LoggedSchedule | dict | None = None) -> None:
         if before is not None:
             self.conn.execute(
                 "UPDATE reviews SET state = 'done', before = ? WHERE id = ?",
-                (json.dumps(before, ensure_ascii=False), row_id),
+                (_logged_json(before), row_id),
             )
         else:
             self.conn.execute("UPDATE reviews SET state = 'done' WHERE id = ?", (row_id,))
@@ -321,8 +391,8 @@ def _row(r: tuple) -> LogRow:
     v["day"] = dt.date.fromisoformat(v["day"])
     v["kind"] = LogKind(v["kind"])
     v["was_new"] = bool(v["was_new"])
-    v["before"] = json.loads(v["before"]) if v["before"] else None
-    v["after"] = json.loads(v["after"]) if v["after"] else None
+    v["before"] = LoggedSchedule.from_json(json.loads(v["before"])) if v["before"] else None
+    v["after"] = LoggedSchedule.from_json(json.loads(v["after"])) if v["after"] else None
     v["undone"] = bool(v["undone"])
     v["imported"] = bool(v["imported"])
     return LogRow(**v)

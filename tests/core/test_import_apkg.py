@@ -400,7 +400,7 @@ def test_history_goes_into_the_review_log_once(deck: Deck, apkg: Path):
         assert [r.grade for r in basic] == [1, 4, 4, 3, 5]  # Again, Good, Good, Hard, Easy; the reschedule left out
         assert [r.day.isoformat() for r in basic] == ["2024-04-01"] * 3 + ["2024-04-06", "2024-05-21"]
         assert basic[0].was_new and not basic[1].was_new
-        assert basic[0].duration_ms == 8000 and basic[0].after == {"rating": 1, "interval": 0, "anki_type": 0}
+        assert basic[0].duration_ms == 8000 and basic[0].after.to_json() == {"rating": 1, "interval": 0, "anki_type": 0}
         assert log.last_undoable() is None  # imported reviews are not ours to undo
         assert sum(1 for r in rows if r.kind == "review") == 5  # what stats and eval count as scheduling reviews
     finally:

@@ -183,3 +183,32 @@ def test_three_racing_graders_of_one_note_never_drop_or_double(deck):
         conn.close()
     assert kinds.count("review") == 1 and pending == 0
     assert set(kinds) <= {"review", "redrill"}
+
+
+def test_logged_schedule_is_typed_and_its_json_has_no_private_keys(deck):
+    """A grade's before/after are LoggedSchedule values; the JSON keeps the scheduling values and
+    one ``restore`` object (no ``_raw``/``_absent`` keys), and rows written the old way still undo."""
+    import json
+
+    from trainer.reviewlog import LogKind, LoggedSchedule
+
+    log = ReviewLog.open(deck.root)
+    try:
+        original = (deck.root / "n00.md").read_bytes()
+        grading.grade(deck, log, deck.load("n00.md", TODAY), 4, TODAY)
+        [row] = list(log.rows())
+        assert row.kind is LogKind.REVIEW
+        assert isinstance(row.before, LoggedSchedule) and isinstance(row.after, LoggedSchedule)
+        assert row.after["review_count"] == 1 and "ease_factor" in row.before.absent and row.before.raw is not None
+        stored = json.loads(log.conn.execute("SELECT before FROM reviews WHERE id = ?", (row.id,)).fetchone()[0])
+        assert not [k for k in stored if k.startswith("_")] and set(stored["restore"]) >= {"absent", "raw"}
+        # a row as older versions wrote it: private keys beside the values
+        legacy = {k: v for k, v in stored.items() if k != "restore"}
+        legacy.update({"_absent": stored["restore"]["absent"], "_raw": stored["restore"]["raw"],
+                       "_added": stored["restore"].get("added", [])})
+        log.conn.execute("UPDATE reviews SET before = ? WHERE id = ?", (json.dumps(legacy), row.id))
+        assert LoggedSchedule.from_json(legacy) == row.before
+        grading.undo_last(deck, log, TODAY)
+        assert (deck.root / "n00.md").read_bytes() == original
+    finally:
+        log.close()
