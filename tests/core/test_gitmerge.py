@@ -202,6 +202,30 @@ def test_edits_on_different_body_lines_merge_cleanly(machines, cli):
     assert b"# a comment the user wrote\n" in merged and b"2026-03-09   # bare date" not in merged
 
 
+def test_undo_after_a_pull_that_took_the_other_review_keeps_the_merged_note(machines, cli):
+    """Each machine's log is its own: undoing this machine's grade after the merge took the
+    other machine's later review must not put the old schedule back over it."""
+    from trainer import grading
+    from trainer.deck import Deck
+
+    laptop, desktop = machines(note_text())
+    grade(cli, desktop, 4, "2026-04-01")
+    git(desktop, "commit", "-q", "-am", "desktop")
+    grade(cli, laptop, 2, "2026-04-03")
+    commit_push(laptop, "laptop")
+    assert pull(desktop).returncode == 0
+    merged = (desktop / "n.md").read_bytes()
+    assert merged == (laptop / "n.md").read_bytes()
+    deck = Deck(desktop)
+    log, _ = grading.open_log(deck, dt.date(2026, 4, 3))
+    try:
+        with pytest.raises(grading.Conflict):
+            grading.undo_last(deck, log, dt.date(2026, 4, 3))
+    finally:
+        log.close()
+    assert (desktop / "n.md").read_bytes() == merged
+
+
 def test_the_same_note_added_on_both_machines(machines, cli):
     """add/add (the same note imported on each machine, then graded): git's base is empty."""
     laptop, desktop = machines(note_text())
