@@ -14,8 +14,7 @@ import argparse
 import math
 from pathlib import Path
 
-from trainer.interview.select import DEFAULT_QUESTIONS
-from trainer.interview.session import DEFAULT_MINUTES
+from trainer.interview import DEFAULT_MINUTES, DEFAULT_QUESTIONS
 
 
 def _count(text: str) -> int:

@@ -4,3 +4,6 @@ against them, a suggested grade, the choice of cards, transcripts kept in the re
 Core only: no Textual, no rich. The TUI screen (``trainer.tui.screens.interview``) drives
 :class:`trainer.interview.session.InterviewSession`.
 """
+
+DEFAULT_QUESTIONS = 5  # questions per mock interview
+DEFAULT_MINUTES = 3.0  # minutes per question

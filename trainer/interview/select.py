@@ -11,8 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from trainer.notes.model import Note
-
-DEFAULT_QUESTIONS = 5
+from trainer.interview import DEFAULT_QUESTIONS  # noqa: F401 - re-exported
 
 
 def mastery(note: Note) -> float:

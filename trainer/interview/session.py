@@ -20,8 +20,7 @@ from trainer.interview.transcript import PointRecord, QuestionRecord, Transcript
 from trainer.notes.model import Body, Note
 from trainer.notes.parse import NoteError, read_body
 from trainer.reviewlog import ReviewLog
-
-DEFAULT_MINUTES = 3.0
+from trainer.interview import DEFAULT_MINUTES  # noqa: F401 - re-exported
 
 
 @dataclass(frozen=True, slots=True)
