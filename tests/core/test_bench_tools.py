@@ -1,0 +1,92 @@
+"""The benchmark tools of #17: seed-shaped decks, the split stat walks, the Anki comparison's skip.
+
+Speed itself is measured in benchmarks/, never here: these check that the tools measure the
+right thing (same notes on every path, the deck shape they claim, a clean skip without anki).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import bench_stat_walk  # noqa: E402
+import bench_vs_anki  # noqa: E402
+import gen_deck  # noqa: E402
+
+from trainer.deck import Deck  # noqa: E402
+
+TODAY = dt.date(2026, 11, 25)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.md"))}
+
+
+def test_seed_shape_gives_each_note_its_own_nested_tag_named_after_its_question(tmp_path):
+    gen_deck.generate(tmp_path, 120, seed=3, shape="seed")
+    scan = Deck(tmp_path).scan(TODAY, use_cache=False, save_cache=False)
+    assert len(scan.notes) == 120 and not scan.problems
+    second = []
+    for note in scan.notes:
+        assert len(note.tags) == 2
+        top, nested = note.tags
+        assert nested == f"{top}/{note.question}.md"
+        second.append(nested)
+    assert len(set(second)) == 120
+    names = [Path(n.rel).name for n in scan.notes]
+    assert all(len(n) == len("000000_0123456789abcdef.md") and n[6] == "_" for n in names)
+
+
+def test_mixed_shape_shares_few_tags_and_both_shapes_are_deterministic(tmp_path):
+    for shape in gen_deck.SHAPES:
+        a, b = tmp_path / f"{shape}-a", tmp_path / f"{shape}-b"
+        gen_deck.generate(a, 60, seed=5, shape=shape)
+        gen_deck.generate(b, 60, seed=5, shape=shape)
+        assert _files(a) == _files(b)
+    scan = Deck(tmp_path / "mixed-a").scan(TODAY, use_cache=False, save_cache=False)
+    tags = {t for n in scan.notes for t in n.tags}
+    assert len(tags) <= 20 and not any(t.endswith(".md") for t in tags)
+    with pytest.raises(ValueError):
+        gen_deck.generate(tmp_path / "bad", 1, shape="square")
+
+
+def test_split_walks_stamp_exactly_the_notes_one_thread_stamps(tmp_path):
+    gen_deck.generate(tmp_path, 700, seed=1)  # 7 leaf folders over nested areas
+    (tmp_path / ".trainer").mkdir()
+    (tmp_path / ".trainer" / "hidden.md").write_text("not a note")
+    (tmp_path / "readme.txt").write_text("not a note")
+    one = sorted(bench_stat_walk.stamps_one(str(tmp_path)))
+    assert len(one) == 700
+    assert sorted(bench_stat_walk.stamps_one_fd(str(tmp_path))) == one
+    assert sorted(bench_stat_walk.stamps_threads(str(tmp_path), 2)) == one
+    assert sorted(bench_stat_walk.stamps_processes(str(tmp_path), 2)) == one
+    assert bench_stat_walk.sum_one(str(tmp_path)) == sum(s[1] for s in one)
+    assert bench_stat_walk.list_one(str(tmp_path)) == 700
+    digest = bench_stat_walk.stamps_processes(str(tmp_path), 2, digest_only=True)
+    assert digest == bench_stat_walk.stamps_processes(str(tmp_path), 2, digest_only=True)
+    (tmp_path / sorted(_files(tmp_path))[-1]).write_text("changed")  # a change moves the digest
+    assert bench_stat_walk.stamps_processes(str(tmp_path), 2, digest_only=True) != digest
+
+
+def test_anki_tags_keep_the_nesting_without_spaces():
+    assert bench_vs_anki.anki_tag("Transformer/Why three matrices? (#1).md") == "Transformer::Why_three_matrices?_(#1).md"
+    assert bench_vs_anki.anki_tag("/A//B/") == "A::B"
+
+
+def test_vs_anki_skips_cleanly_without_the_anki_package():
+    probe = subprocess.run([sys.executable, "-c", "import anki.collection"], capture_output=True)
+    if probe.returncode == 0:
+        pytest.skip("anki is importable here: the skip path cannot be seen")
+    for cmd in (["benchmarks/bench_vs_anki.py", "--anki-python", sys.executable],
+                ["benchmarks/bench_core.py", "--vs-anki", "--anki-python", str(REPO / "no-such-python")]):
+        p = subprocess.run([sys.executable, *cmd], cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.startswith("skipped: no `anki` package") and "not a dependency of trainer" in p.stdout
+        assert "Traceback" not in p.stderr
