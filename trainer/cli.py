@@ -69,6 +69,14 @@ def _positive(text: str) -> int:
     return n
 
 
+def _at_least_one(text: str) -> int:
+    """A per-day cap: 0 would promise days with no cards and then place one a day anyway."""
+    n = _positive(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {n}")
+    return n
+
+
 def _grade(text: str) -> int:
     t = text.strip()
     n = int(t) if len(t) == 1 and t in "012345" else -1  # ASCII only: int() would take '５' or '٣'
@@ -120,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print JSON for scripts")
 
     sc = cmd("schedule", "fill missing keys and spread new and overdue cards over days under a per-day cap")
-    sc.add_argument("--per-day", type=_positive, default=50, metavar="N", help="most cards due on one day (default 50)")
+    sc.add_argument("--per-day", type=_at_least_one, default=50, metavar="N", help="most cards due on one day (default 50)")
     sc.add_argument("--new-per-day", type=_positive, default=20, metavar="N", help="most new cards on one day (default 20)")
     sc.add_argument("--days", type=_days, default=14, metavar="N", help="forecast length (default 14)")
     sc.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
@@ -175,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     de = cmd("demo", "list the live demos, or open one in the app")
     de.add_argument("demo_id", nargs="?", metavar="ID", help="demo to open (omit to list them)")
     de.add_argument("--json", action="store_true", help="print the demo's figures instead of opening it")
-    de.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    de.add_argument("--seed", type=_positive, default=0, metavar="N", help="random seed, 0 or more (default 0)")
     from trainer.cli_interview import add_parser as add_interview_parser  # the mock interview
 
     add_interview_parser(cmd)
