@@ -648,7 +648,7 @@ def cmd_stats(ctx: Context) -> int:
               [[f.total, f.to_study, f.due, f.overdue, f"{f.new_today}/{f.new_per_day}", f.broken, f"{f.mastery:.2f}",
                 "–" if h.retention is None else f"{h.retention:.0%}", h.reviews_total]],
               right=set(range(9)))
-        print(f"to study = due (studied, due by today) + new today ({f.new} unseen, {f.new_per_day} a day)")
+        print(f"to study = due (studied, due by today) + new today ({f.new} unseen and due by today, {f.new_per_day} a day)")
         if f.tags:
             print("\nMastery by tag")
             table(["tag", "cards", "to study", "mastery", ""],

@@ -234,6 +234,15 @@ def test_stats_json(bundled_deck, cli):
     assert cli(bundled_deck, "stats").returncode == 0
 
 
+def test_stats_counts_only_new_cards_due_by_today(tmp_path, cli, seed, write_note):
+    """A new card `schedule` moved to a later day is not in today's new count, and the text says so."""
+    write_note(tmp_path / "d" / "now.md", seed("Now?", next_review="2026-01-01"))
+    write_note(tmp_path / "d" / "later.md", seed("Later?", next_review="2099-01-01"))
+    r = cli(tmp_path / "d", "stats")
+    assert r.returncode == 0, r.stderr
+    assert "new today (1 unseen and due by today, 20 a day)" in r.stdout.decode()
+
+
 COMMAND_OPTIONS = {
     "due": [b"--json", b"--csv", b"--limit", b"--tag", b"--difficulty"],
     "review": [b"--grade", b"--from"],
