@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import io
+import itertools
 import marshal
 import os
 import pickle
@@ -77,7 +78,14 @@ class Scan:
             notes = self._notes if keep is None else [n for n in self._notes if keep(n.tags, n.difficulty)]
             return scheduler.due_queue(notes, self.today, new_limit=new_limit, new_seen_today=new_seen_today)
         with _collector_paused():
-            return self._due_queue(new_limit, new_seen_today, keep)
+            try:
+                queue = self._due_queue(new_limit, new_seen_today, keep)
+            except (TypeError, AttributeError):  # a cache record of the wrong types (the queue's notes are checked)
+                queue = None
+        if queue is None:  # a damaged cache record: build every note (a bad record is read again from disk)
+            notes = self.notes if keep is None else [n for n in self.notes if keep(n.tags, n.difficulty)]
+            return scheduler.due_queue(notes, self.today, new_limit=new_limit, new_seen_today=new_seen_today)
+        return queue
 
     def _due_queue(self, new_limit: int, new_seen_today: int, keep: Callable[[tuple[str, ...], str], bool] | None) -> list[Note]:
         today, root = self.today, self.root
@@ -203,9 +211,13 @@ class Deck:
                 stamps, records = self._load_cache() if use_cache else ([], [])
             parsed = 0
             changed = found != stamps  # one comparison in C
+            cached_problems = _problems_of(records) if not changed else None
+            if cached_problems is None and not changed:  # a record's problems of the wrong shape
+                self.cache_notice = _WRONG_TYPES
+                stamps, records, changed = [], [], True
             if not changed:  # nothing changed, nothing moved: no loop over the notes
                 items = records
-                problems.extend(Problem(*p) for r in records if r[_PROBLEMS] for p in r[_PROBLEMS])
+                problems.extend(cached_problems)
             else:
                 found, items, parsed = self._merge(found, stamps, records, problems)
                 changed = found != stamps  # (an unreadable note is left out of both)
@@ -229,7 +241,7 @@ class Deck:
         root_s = str(root) + os.sep
         for stamp in found:
             hit = cached_get(stamp)
-            if hit is not None:
+            if hit is not None and (not hit[_PROBLEMS] or _problems_of((hit,)) is not None):
                 if hit[_PROBLEMS]:
                     problems.extend(Problem(*p) for p in hit[_PROBLEMS])
                 read.append(stamp)
@@ -323,7 +335,7 @@ class Deck:
             return [], []  # (stamps are compared with the walk's, whole, before any is used)
         if not _plausible(stamps, records):
             # the checksum is right, so this is no flipped byte: say so once, then parse again
-            self.cache_notice = "scan cache holds values of the wrong type; notes read again (the cache is rewritten)"
+            self.cache_notice = _WRONG_TYPES
             return [], []
         return stamps, records
 
@@ -431,8 +443,28 @@ def _record_of(n: Note) -> tuple:
 
 
 def _note_of(stamp: tuple[str, int, int], item: Note | tuple, today: dt.date, root: Path | None) -> Note:
-    """A scan item as a note: a freshly parsed one as it is, a cache record built."""
-    return for_day(item, today) if type(item) is Note else _note_from_record(stamp, item, today, root)
+    """A scan item as a note: a freshly parsed one as it is, a cache record built (one whose
+    values have the wrong types is no record: the note is read from disk instead)."""
+    if type(item) is Note:
+        return for_day(item, today)
+    if _record_ok(item):
+        return _note_from_record(stamp, item, today, root)
+    return _note_read_again(stamp, today, root)
+
+
+def _note_read_again(stamp: tuple, today: dt.date, root: Path | None) -> Note:
+    rel = stamp[0]
+    try:
+        if root is None:
+            raise OSError(0, "no deck folder to read it from")
+        st = os.stat(root / rel)
+        if st.st_size > MAX_NOTE_BYTES:
+            raise OSError(0, f"over the {MAX_NOTE_BYTES // (1024 * 1024)} MB limit for a note; not read")
+        raw = (root / rel).read_bytes()
+    except OSError as exc:
+        note = parse_note(b"", rel, mtime_ns=stamp[2], size=stamp[1], root=root)
+        return for_day(replace(note, fatal=True, problems=(Problem(rel, "file", f"cannot be read: {exc.strerror}"),)), today)
+    return for_day(parse_note(raw, rel, mtime_ns=st.st_mtime_ns, size=st.st_size, root=root), today)
 
 
 def _note_from_record(stamp: tuple[str, int, int], r: tuple, today: dt.date, root: Path | None) -> Note:
@@ -453,9 +485,37 @@ class _CacheUnpickler(pickle.Unpickler):
 _date = dt.date
 _RECORD_TYPES = (
     (str,), (str,), (tuple,), (tuple,), (frozenset,), (tuple,), (bool,), (_date,), (_date, type(None)), (_date,),
-    (int,), (float, int), (float, int), (int,), (int,),
+    (int,), (float, int), (float, int), (int,), (int,), (float, int, type(None)), (float, int, type(None)),
 )
+_RECORD_SIGNATURES = frozenset(itertools.product(*_RECORD_TYPES))
 _STAMP_TYPES = (str, int, int, int, int)
+_WRONG_TYPES = "scan cache holds values of the wrong type; notes read again (the cache is rewritten)"
+_join = "".join
+
+
+def _record_ok(r: tuple) -> bool:
+    """Whether a cache record holds what a parse gives (the load-time check only samples the
+    cache, so a record is checked again where it becomes a note: ~1.4 µs each, a quarter of
+    building it; a whole-cache check on load would cost that for notes never built)."""
+    if tuple(map(type, r)) not in _RECORD_SIGNATURES:
+        return False
+    try:  # tags, demos and present keys: strings only (join refuses anything else, at C speed)
+        _join(r[_TAGS]), _join(r[_DEMOS]), _join(r[_PRESENT])
+    except TypeError:
+        return False
+    return not r[_PROBLEMS] or _problems_of((r,)) is not None
+
+
+def _problems_of(records: list | tuple) -> list[Problem] | None:
+    """The problems the records hold; None if one is not a (path, key, message) of strings."""
+    out = []
+    for r in records:
+        if r[_PROBLEMS]:
+            for p in r[_PROBLEMS]:
+                if type(p) is not tuple or len(p) != 3 or any(type(v) is not str for v in p):
+                    return None
+                out.append(Problem(*p))
+    return out
 
 
 def _plausible(stamps: list, records: list) -> bool:
