@@ -618,7 +618,10 @@ def cmd_import(ctx: Context) -> int:
         emit_json(report.to_dict())
     else:
         for line in report.render_lines():
-            print(clean(line))
+            if not line.startswith("  failed   "):  # failures go to stderr as `path: problem` (SPEC §5)
+                print(clean(line))
+        for e in report.failed:
+            print(clean(f"{e.source}: {e.reason}"), file=sys.stderr)
     return OK if report.ok else PROBLEMS
 
 

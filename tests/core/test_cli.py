@@ -243,6 +243,20 @@ def test_stats_counts_only_new_cards_due_by_today(tmp_path, cli, seed, write_not
     assert "new today (1 unseen and due by today, 20 a day)" in r.stdout.decode()
 
 
+def test_import_failures_on_stderr_as_path_problem(tmp_path, cli, seed, write_note):
+    """A note that cannot be imported is a problem: exit 1, `path: problem` on stderr; the summary stays on stdout."""
+    src = tmp_path / "src"
+    write_note(src / "good.md", seed("Good?"))
+    write_note(src / "bin.md", b"\x00\x01 not text")
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    r = cli(deck, "import", str(src))
+    assert r.returncode == 1
+    out, err = r.stdout.decode(), r.stderr.decode()
+    assert "imported 1, updated 0, skipped 0, failed 1" in out and "bin.md" not in out
+    assert f"{src / 'bin.md'}: binary file" in err
+
+
 COMMAND_OPTIONS = {
     "due": [b"--json", b"--csv", b"--limit", b"--tag", b"--difficulty"],
     "review": [b"--grade", b"--from"],
