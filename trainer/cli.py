@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = d.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON for scripts")
     fmt.add_argument("--csv", action="store_true", help="print CSV")
-    d.add_argument("--limit", type=_positive, metavar="N", help="show at most N cards")
+    d.add_argument("--limit", type=_at_least_one, metavar="N", help="show at most N cards")
     d.add_argument("--tag", action="append", metavar="TAG", help="only cards with this tag (nested tags included); repeatable")
     d.add_argument("--difficulty", choices=("easy", "medium", "hard"), action="append", help="only this difficulty; repeatable")
     d.add_argument("--new-limit", type=_positive, default=None, metavar="N", help="new cards per day (default 20)")
