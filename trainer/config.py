@@ -7,6 +7,7 @@ write is ``trainer optimize`` replacing ``parameters``, done on the text so comm
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import tomllib
@@ -128,12 +129,12 @@ def parse(raw: bytes, *, source: Path | None = None) -> Settings:
     if "algorithm" in sch:
         a = sch["algorithm"]
         if a not in ALGORITHMS:
-            raise ConfigError(f"{FILE_NAME}: scheduler.algorithm: expected \"sm2\" or \"fsrs\", got {a!r}")
+            raise ConfigError(f"{FILE_NAME}: scheduler.algorithm: expected \"sm2\" or \"fsrs\", got {_toml(a)}")
         out["algorithm"] = a
     if "desired_retention" in sch:
         r = sch["desired_retention"]
         if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0.7 <= r <= 0.99:
-            raise ConfigError(f"{FILE_NAME}: scheduler.desired_retention: expected a number from 0.7 to 0.99, got {r!r}")
+            raise ConfigError(f"{FILE_NAME}: scheduler.desired_retention: expected a number from 0.7 to 0.99, got {_toml(r)}")
         out["desired_retention"] = float(r)
     if "parameters" in sch:
         out["parameters"] = check_parameters(sch["parameters"])
@@ -141,7 +142,7 @@ def parse(raw: bytes, *, source: Path | None = None) -> Settings:
         if key in sch:
             n = sch[key]
             if isinstance(n, bool) or not isinstance(n, int) or not low <= n <= high:
-                raise ConfigError(f"{FILE_NAME}: scheduler.{key}: expected a whole number from {low} to {high}, got {n!r}")
+                raise ConfigError(f"{FILE_NAME}: scheduler.{key}: expected a whole number from {low} to {high}, got {_toml(n)}")
             out[key] = n
     interview = data.get("interview", {})
     if "date" in interview:
@@ -150,11 +151,26 @@ def parse(raw: bytes, *, source: Path | None = None) -> Settings:
             try:
                 d = dt.date.fromisoformat(d)
             except ValueError:
-                raise ConfigError(f"{FILE_NAME}: interview.date: expected a date like 2026-12-15, got {d!r}") from None
+                raise ConfigError(f"{FILE_NAME}: interview.date: expected a date like 2026-12-15, got {_toml(d)}") from None
         if isinstance(d, dt.datetime) or not isinstance(d, dt.date):
-            raise ConfigError(f"{FILE_NAME}: interview.date: expected a date like 2026-12-15, got {d!r}")
+            raise ConfigError(f"{FILE_NAME}: interview.date: expected a date like 2026-12-15, got {_toml(d)}")
         out["interview"] = d
     return Settings(**out, source=source)  # type: ignore[arg-type]
+
+
+def _toml(value: object) -> str:
+    """A value as it is written in trainer.toml (true, "text", 2026-12-15T10:00:00), not as Python's repr."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string; control characters escaped
+    if isinstance(value, (dt.date, dt.time)):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
+    return repr(value)  # int, float (nan, inf read as TOML writes them)
 
 
 def check_parameters(value: object) -> tuple[float, ...]:

@@ -59,6 +59,23 @@ def test_bad_values_name_the_key(tmp_path, text, key):
     assert str(e.value).startswith(f"trainer.toml: {key}: ")
 
 
+@pytest.mark.parametrize("text, shown", [
+    ("[scheduler]\nnew_per_day = true\n", "got true"),
+    ('[scheduler]\nalgorithm = "anki"\n', 'got "anki"'),
+    ('[scheduler]\ndesired_retention = "0.9"\n', 'got "0.9"'),
+    ("[scheduler]\nmax_interval = [1]\n", "got [1]"),
+    ("[interview]\ndate = 2026-12-15T10:00:00\n", "got 2026-12-15T10:00:00"),
+    ("[interview]\ndate = 10:00:00\n", "got 10:00:00"),
+    ('[interview]\ndate = "\\u001b[31m"\n', 'got "\\u001b[31m"'),
+])
+def test_bad_value_shown_as_toml_writes_it(tmp_path, text, shown):
+    """The value in the message is what the user typed in TOML, not Python's repr (True, datetime.datetime(...))."""
+    (tmp_path / "trainer.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(config.ConfigError) as e:
+        config.load(tmp_path)
+    assert str(e.value).endswith(shown)
+
+
 def test_cli_config_and_bad_file_exit_2(tmp_path, cli, write_note, seed):
     deck = tmp_path / "deck"
     write_note(deck / "a.md", seed())
