@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sc = cmd("schedule", "fill missing keys and spread new and overdue cards over days under a per-day cap")
     sc.add_argument("--per-day", type=_at_least_one, default=50, metavar="N", help="most cards due on one day (default 50)")
-    sc.add_argument("--new-per-day", type=_positive, default=20, metavar="N", help="most new cards on one day (default 20)")
+    sc.add_argument("--new-per-day", type=_at_least_one, default=20, metavar="N", help="most new cards on one day (default 20)")
     sc.add_argument("--days", type=_days, default=14, metavar="N", help="forecast length (default 14)")
     sc.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     sc.add_argument("--json", action="store_true", help="print JSON for scripts")

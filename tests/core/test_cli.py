@@ -163,6 +163,7 @@ def test_review_from_csv_bad_row(bundled_deck, cli, tmp_path, hashes):
     (["nosuchcommand"], b"invalid choice"),
     (["demo", "qkv-symmetry", "--json", "--seed", "-1"], b"must be >= 0"),  # numpy refused it with a traceback
     (["schedule", "--dry-run", "--per-day", "0"], b"must be >= 1"),
+    (["schedule", "--dry-run", "--new-per-day", "0"], b"must be >= 1"),  # "at most 0 of them new", then 1 a day
     (["due", "--limit", "0"], b"must be >= 1"),  # printed "Nothing to study" over a deck with cards to study  # said "no day gets more than 0", placed 1 a day
 ])
 def test_bad_usage_exit_2(bundled_deck, cli, args, needle):
