@@ -202,12 +202,46 @@ _BREAKS = re.compile(r"(?:[ \t]*\\\n[ \t]*){2,}")
 _TRAILING_BREAK = re.compile(r"\\\n(?=\n|\Z)")
 
 
+_ANKI_MATH = re.compile(r"\\\((.+?)\\\)|\[\$\](.+?)\[/\$\]|\\\[(.+?)\\\]|\[\$\$\](.+?)\[/\$\$\]", re.S)
+"""Anki's formulas: MathJax ``\\(x\\)`` and ``\\[x\\]``, and the LaTeX tags ``[$]x[/$]`` and ``[$$]x[/$$]``."""
+_TAG = re.compile(r"<br\s*/?>|<[^>]*>", re.I)
+
+
+def _math_spans(value: str, html: bool) -> tuple[str, list[tuple[str, str]]]:
+    """Anki's formulas cut out as ``$x$`` / ``$$x$$`` (what the app renders), each replaced by a
+    placeholder so that markdownify neither escapes the TeX (``\\pi^*``) nor reads it as HTML."""
+    import html as html_lib
+
+    found: list[tuple[str, str]] = []  # (placeholder, $tex$)
+    mark = "TRAINERMATH"
+    while mark in value:  # a placeholder the field cannot already hold
+        mark += "Q"
+
+    def cut(m: re.Match) -> str:
+        inline = m.group(1) if m.group(1) is not None else m.group(2)
+        tex = inline if inline is not None else (m.group(3) if m.group(3) is not None else m.group(4))
+        if html:
+            tex = html_lib.unescape(_TAG.sub(" ", tex)).replace("\xa0", " ")
+        tex = " ".join(tex.split())
+        found.append((f"{mark}{len(found)}X", f"${tex}$" if inline is not None else f"$${tex}$$"))
+        return found[-1][0]
+
+    return _ANKI_MATH.sub(cut, value), found
+
+
+def _math_back(text: str, found: list[tuple[str, str]]) -> str:
+    for placeholder, tex in reversed(found):  # TRAINERMATH10X before TRAINERMATH1X
+        text = text.replace(placeholder, tex, 1)
+    return text
+
+
 def is_html(value: str, html: bool | None) -> bool:
     return html if html is not None else bool(_HTML_HINT.search(value))
 
 
 def to_markdown(value: str, html: bool | None) -> str:
     """A field as markdown: HTML through markdownify, ``<br>`` as line breaks, entities decoded."""
+    value, maths = _math_spans(value, is_html(value, html))
     if is_html(value, html):
         md = _markdown_converter().convert(value)
         md = _BREAKS.sub("\n\n", md)
@@ -217,11 +251,12 @@ def to_markdown(value: str, html: bool | None) -> str:
     md = md.replace("\xa0", " ")
     lines = [ln.rstrip(" \t") if not ln.endswith("\\") else ln for ln in md.split("\n")]
     md = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
-    return md.strip("\n")
+    return _math_back(md.strip("\n"), maths)
 
 
 def to_line(value: str, html: bool | None) -> str:
     """A field as one line of plain text (for the ``# `` question)."""
+    value, maths = _math_spans(value, is_html(value, html))
     if is_html(value, html):
         from bs4 import BeautifulSoup
 
@@ -234,7 +269,7 @@ def to_line(value: str, html: bool | None) -> str:
             tag.decompose()
         value = soup.get_text()
     value = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value)
-    return " ".join(value.split())
+    return _math_back(" ".join(value.split()), maths)
 
 
 def prepare_row(
