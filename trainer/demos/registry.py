@@ -6,8 +6,8 @@ note only *names* demos through its ``demos:`` frontmatter key, or a demo
 attaches itself through its tag / title patterns.
 
 This module is deliberately cheap to import (no NumPy, no Textual): the heavy
-demo modules are imported lazily the first time a demo's ``compute`` or
-``figures`` is called, so the CLI can list demos instantly.
+demo modules are imported lazily the first time a demo's ``figures`` is
+called, so the CLI can list demos instantly.
 """
 
 from __future__ import annotations
@@ -71,7 +71,6 @@ class Demo:
     tags: tuple[str, ...] = ()
     title_patterns: tuple[str, ...] = ()
     params: tuple[Param, ...] = ()
-    compute: Callable[..., Any] = field(default=lambda **_: None, compare=False)
     figures: Callable[..., dict] = field(default=lambda **_: {}, compare=False)
 
     def matches(self, tags: list[str], question: str) -> bool:
@@ -187,7 +186,6 @@ _DEMOS: list[Demo] = [
             Param("d_k", 8, "query/key width", int),
             Param("sentence", None, "use the words of this sentence as tokens", str),
         ),
-        compute=_lazy("qkv", "compute"),
         figures=_lazy("qkv", "figures"),
     ),
     Demo(
@@ -210,7 +208,6 @@ _DEMOS: list[Demo] = [
             Param("seed", 0, "random seed", int),
             Param("n_scores", 16, "scores per softmax row", int),
         ),
-        compute=_lazy("scaling", "compute"),
         figures=_lazy("scaling", "figures"),
     ),
     Demo(
@@ -234,7 +231,6 @@ _DEMOS: list[Demo] = [
             Param("d_model", 16, "encoding width (even)", int),
             Param("n_pos", 64, "number of positions", int),
         ),
-        compute=_lazy("posenc", "compute"),
         figures=_lazy("posenc", "figures"),
     ),
     Demo(
@@ -252,7 +248,6 @@ _DEMOS: list[Demo] = [
             Param("context", 4096, "tokens of context for the totals", int),
             Param("batch", 1, "sequences in the batch for the totals", int),
         ),
-        compute=_lazy("kvcache", "compute"),
         figures=_lazy("kvcache", "figures"),
     ),
     Demo(
@@ -272,7 +267,6 @@ _DEMOS: list[Demo] = [
             Param("train_len", 4096, "training context length", int),
             Param("scale", 4, "context extension factor", int),
         ),
-        compute=_lazy("rope", "compute"),
         figures=_lazy("rope", "figures"),
     ),
     Demo(
@@ -292,7 +286,6 @@ _DEMOS: list[Demo] = [
             Param("draws", 200000, "sampled tokens", int),
             Param("gamma", 4, "draft tokens per verification", int),
         ),
-        compute=_lazy("speculative", "compute"),
         figures=_lazy("speculative", "figures"),
     ),
     Demo(
@@ -311,7 +304,6 @@ _DEMOS: list[Demo] = [
             Param("steps", 10000, "number of small updates", int),
             Param("loss_scale", 1024, "loss scale for fp16 gradients", int),
         ),
-        compute=_lazy("precision", "compute"),
         figures=_lazy("precision", "figures"),
     ),
     Demo(
@@ -329,7 +321,6 @@ _DEMOS: list[Demo] = [
             Param("arms", 8, "number of arms (responses)", int),
             Param("pairs", 20000, "sampled preference pairs", int),
         ),
-        compute=_lazy("dpo", "compute"),
         figures=_lazy("dpo", "figures"),
     ),
 ]
