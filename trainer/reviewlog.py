@@ -6,6 +6,7 @@ between the two is found on the next start and settled by looking at the note (:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -306,6 +307,20 @@ class ReviewLog:
     def abandon(self, row_id: int) -> None:
         """The note was not written after all: the row never happened."""
         self.conn.execute("DELETE FROM reviews WHERE id = ? AND state = 'pending'", (row_id,))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The writes inside as one: all of them or none (an error rolls back and is raised again)."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            raise
 
     def mark_undone(self, row_id: int, undo_row: int) -> None:
         with self.conn:

@@ -212,3 +212,19 @@ def test_logged_schedule_is_typed_and_its_json_has_no_private_keys(deck):
         assert (deck.root / "n00.md").read_bytes() == original
     finally:
         log.close()
+
+
+def test_transaction_keeps_all_rows_or_none(deck):
+    """The importer logs a batch through ``transaction()``: a failure half-way leaves no row of it."""
+    log = ReviewLog.open(deck.root)
+    with log.transaction():
+        log.begin("n00.md", "import", TODAY, pending=False)
+        log.begin("n01.md", "import", TODAY, pending=False)
+    with pytest.raises(sqlite3.IntegrityError):
+        with log.transaction():
+            log.begin("n02.md", "import", TODAY, pending=False)
+            log.begin("n03.md", "import", TODAY, grade=9, pending=False)  # outside the CHECK: the batch fails
+    log.close()
+    again = ReviewLog.open(deck.root, readonly=True)
+    assert [r.note for r in again.rows(kinds=("import",))] == ["n00.md", "n01.md"]
+    again.close()

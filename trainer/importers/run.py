@@ -353,35 +353,26 @@ class _Writer:
     def _log(self, done: list[tuple[Entry, dict, list]]) -> None:
         if self.log is None or not done:
             return
-        conn = self.log.conn
+        added = 0
         try:
-            conn.execute("BEGIN")
-            for entry, after, history in done:
-                self.log.begin(entry.target or "", "import", self.today, pending=False, after=after)
-                if history:
-                    self.report.reviews_imported += self.log.add_imported(_reviews(entry.target or "", history))
-            conn.execute("COMMIT")
+            with self.log.transaction():
+                for entry, after, history in done:
+                    self.log.begin(entry.target or "", "import", self.today, pending=False, after=after)
+                    if history:
+                        added += self.log.add_imported(_reviews(entry.target or "", history))
+            self.report.reviews_imported += added
         except sqlite3.Error as exc:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
             self.report.warnings.append(Entry("warning", "review log", None, f"imports not logged: {exc}"))
 
     def log_history(self, rel: str, history: list) -> None:
         """An updated note's Anki reviews: only those not in the log yet are added."""
         if self.log is None or not history:
             return
-        conn = self.log.conn
         try:
-            conn.execute("BEGIN")
-            self.report.reviews_imported += self.log.add_imported(_reviews(rel, history))
-            conn.execute("COMMIT")
+            with self.log.transaction():
+                added = self.log.add_imported(_reviews(rel, history))
+            self.report.reviews_imported += added
         except sqlite3.Error as exc:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
             self.report.warnings.append(Entry("warning", "review log", None, f"Anki reviews not logged: {exc}"))
 
     def abort(self) -> None:
@@ -681,8 +672,11 @@ def _update(
         report.add("updated", label, rel, reason)
         return
     try:
-        # re-read under the lock: a key is written only if the note still holds what was read here
-        written = update_note(path, {k: brought[k] for k in changed}, root=root, planned=_planned_from(raw, changed))
+        # re-read under the lock: a key is written only if the note still holds what was read here,
+        # and a schedule only onto the schedule it was planned from (a grade meanwhile: never a mix)
+        carries_schedule = not existing.fatal and any(k in SCHEDULING_KEYS for k in changed)
+        written = update_note(path, {k: brought[k] for k in changed}, root=root, planned=_planned_from(raw, changed),
+                              expect=existing.schedule if carries_schedule else None)
     except (NoteError, WriteError, Conflict, NoteGone, OSError) as exc:
         report.add("failed", label, rel, f"cannot update {rel}: {exc}")
         return
