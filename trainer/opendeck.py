@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from trainer import figures as deck_figures
 from trainer import grading, scheduler
@@ -105,6 +106,8 @@ class OpenDeck:
         self._notes: list[Note] = []
         self._index: dict[str, int] = {}
         self._figures: Figures | None = None
+        self.version = 0
+        """Counts changes to the notes (a result computed from a snapshot is current while it holds)."""
         self.new_started = log.new_cards_on(today) if log is not None else 0
         """New cards already started today (kept current as cards are graded and undone)."""
 
@@ -142,6 +145,7 @@ class OpenDeck:
     def take(self, loaded: Loaded) -> None:
         self.scan = loaded.scan
         self.seconds = loaded.seconds
+        self.version += 1
         self._notes = list(loaded.scan.notes)
         self._index = {n.rel: i for i, n in enumerate(self._notes)}
         self._figures = loaded.figures if loaded.figures.new_started == self.new_started else None
@@ -204,6 +208,7 @@ class OpenDeck:
 
     def _changed(self) -> None:
         self._figures = None
+        self.version += 1
         if self.log is not None:
             self.new_started = self.log.new_cards_on(self.today)
 
@@ -213,11 +218,13 @@ class OpenDeck:
 
     # ------------------------------------------------------------ studying
 
-    def start_session(self, notes: list[Note], *, max_interval: int = scheduler.MAX_INTERVAL) -> StudySession:
-        """A study session over ``notes``: due first, then new cards within today's room."""
+    def start_session(self, notes: list[Note], *, max_interval: int = scheduler.MAX_INTERVAL,
+                      planned: Sequence[str] | None = None) -> StudySession:
+        """A study session over ``notes``: due first, then new cards within today's room (the
+        interview plan's cards of today first; ``planned`` if the caller planned already)."""
         if self.log is None:
             raise LogUnavailable(self.log_error or "the review log cannot be opened")
-        return StudySession.start(self, notes, max_interval=max_interval)
+        return StudySession.start(self, notes, max_interval=max_interval, planned=planned)
 
 
 class LogUnavailable(TrainerError):

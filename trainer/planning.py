@@ -222,6 +222,10 @@ def todays_plan(notes: Sequence[Note], today: dt.date, settings: Settings) -> li
     interview = settings.interview
     if interview is None or interview <= today:
         return []
-    p = plan(notes, today, interview, settings.new_per_day, settings)
+    return first_day_order(plan(notes, today, interview, settings.new_per_day, settings))
+
+
+def first_day_order(p: Plan) -> list[str]:
+    """The notes a plan puts on its first day, the largest gain on the interview day first."""
     gain = {rel: with_ - without for rel, without, with_ in p.cards}
     return sorted(p.days[0][1], key=lambda rel: (-gain.get(rel, 0.0), rel))

@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from trainer import grading, scheduler
 from trainer.notes.model import Note
@@ -25,10 +25,17 @@ if TYPE_CHECKING:
     from trainer.reviewlog import ReviewLog
 
 
-def _plan_first(book: OpenDeck, notes: list[Note], queue: list[Note]) -> list[Note]:
+def _plan_first(book: OpenDeck, notes: list[Note], queue: list[Note], planned: Sequence[str] | None = None) -> list[Note]:
     """On a day of the interview plan (``[interview] date`` in trainer.toml), the plan's cards come
-    first, due or not (trainer.planning); the rest of the queue follows in its order."""
+    first, due or not (trainer.planning); the rest of the queue follows in its order. ``planned``:
+    today's plan already computed for these notes (the app plans in a thread, not here)."""
     from trainer import config, planning
+
+    if planned is not None:
+        by_rel = {n.rel: n for n in notes}
+        first = [by_rel[rel] for rel in planned if rel in by_rel]
+        taken = {n.rel for n in first}
+        return first + [n for n in queue if n.rel not in taken]
 
     try:
         settings = config.load_cached(book.deck.root)
@@ -109,9 +116,11 @@ class StudySession:
     _shown_at: float = field(default_factory=time.monotonic)
 
     @classmethod
-    def start(cls, book: OpenDeck, notes: list[Note], *, max_interval: int = scheduler.MAX_INTERVAL) -> StudySession:
+    def start(cls, book: OpenDeck, notes: list[Note], *, max_interval: int = scheduler.MAX_INTERVAL,
+              planned: Sequence[str] | None = None) -> StudySession:
+        """``planned``: today's interview plan for ``notes`` if already known (else planned here)."""
         queue = scheduler.due_queue(notes, book.today, new_limit=book.new_per_day, new_seen_today=book.new_started)
-        return cls(book, _plan_first(book, notes, queue), max_interval)
+        return cls(book, _plan_first(book, notes, queue, planned), max_interval)
 
     @property
     def deck(self) -> Deck:

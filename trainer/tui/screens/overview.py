@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -16,6 +16,7 @@ from trainer.errors import TrainerError
 from trainer.figures import Figures, TagFigures
 from trainer.notes.model import DIFFICULTIES
 from trainer.opendeck import UNTAGGED, OpenDeck
+from trainer.readiness import Readiness
 from trainer.tui.text import one_line, plural
 from trainer.tui.widgets.forecast import ForecastStrip
 from trainer.tui.widgets.mastery_bar import mastery_bar
@@ -60,6 +61,9 @@ class OverviewScreen(Screen):
         self.difficulty: str | None = None
         """The selected difficulty (``None``: any)."""
         self._tag_nodes: dict[str, TreeNode[str | None]] = {}
+        self._readiness: tuple[int, Readiness] | None = None
+        """The last readiness computed, with the deck version it was computed from (issue #12)."""
+        self._planning = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,6 +82,7 @@ class OverviewScreen(Screen):
             yield tree
             with Vertical(id="side"):
                 yield Button("Difficulty: any  (f)", id="difficulty", classes="compact-button", compact=True)
+                yield Static("", id="readiness")
                 yield Static("", id="selection")
                 yield Button("Study ⏎", id="study", variant="primary")
                 problems = VerticalScroll(Static("", id="problems-text"), id="problems")
@@ -112,6 +117,7 @@ class OverviewScreen(Screen):
         self._build_tree(f)
         self._show_problems()
         self._show_selection()
+        self._show_readiness()
 
     def _set_count(self, key: str, text: str, note: str) -> None:
         box = self.query_one(f"#count-{key}", Static)
@@ -176,6 +182,64 @@ class OverviewScreen(Screen):
         self.query_one("#selection", Static).update(text)
         self.query_one("#study", Button).disabled = f.to_study == 0
 
+    # ------------------------------------------------------------ interview readiness (issue #12)
+
+    def _settings(self):
+        """The deck's trainer.toml (``None`` if it cannot be read: the CLI's ``config`` says why)."""
+        from trainer import config
+
+        try:
+            return config.load_cached(self.book.root)
+        except config.ConfigError:
+            return None
+
+    def _show_readiness(self) -> None:
+        """The countdown at once (from trainer.toml); readiness and recall from a thread when ready."""
+        box = self.query_one("#readiness", Static)
+        settings = self._settings()
+        book = self.book
+        if settings is None or settings.interview is None or settings.interview < book.today:
+            box.display = False
+            return
+        box.display = True
+        cached = self._readiness
+        if cached is not None and cached[0] == book.version and cached[1].interview == settings.interview:
+            box.update(readiness_text(cached[1]))
+            return
+        box.update(readiness_text(Readiness(book.today, settings.algorithm, None, 0, settings.interview), pending=True))
+        self._compute_readiness(list(book.notes), book.today, settings, book.version)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="readiness")
+    def _compute_readiness(self, notes, today, settings, version: int) -> None:
+        """trainer.planning over a snapshot of the notes (~0.5 s at 10k), off the UI thread."""
+        from trainer import readiness
+
+        result = readiness.compute(notes, today, settings)
+        self.app.call_from_thread(self._readiness_ready, version, result)
+
+    def _readiness_ready(self, version: int, result: Readiness) -> None:
+        self._readiness = (version, result)
+        if version == self.book.version and self.is_mounted:
+            self.query_one("#readiness", Static).update(readiness_text(result))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="plan-session")
+    def _plan_then_study(self, notes, settings, version: int, tag, difficulty) -> None:
+        """Today's plan for the selection in a thread; the session starts on the UI thread."""
+        from trainer import planning
+
+        try:
+            planned = tuple(planning.todays_plan(notes, self.book.today, settings))
+        except Exception as exc:  # noqa: BLE001 - the session still starts, in its usual order
+            self.app.call_from_thread(self.notify, f"The interview plan failed: {exc}", severity="error")
+            planned = ()
+        self.app.call_from_thread(self._planned, notes, planned, version, tag, difficulty)
+
+    def _planned(self, notes, planned, version: int, tag, difficulty) -> None:
+        self._planning = False
+        if version != self.book.version:  # the deck changed while planning: the notes as they are now
+            notes = self.book.selection(tag, difficulty)
+        self._study(notes, planned)
+
     # ------------------------------------------------------------ events
 
     @on(Tree.NodeHighlighted, "#tags")
@@ -203,8 +267,25 @@ class OverviewScreen(Screen):
         if not book.loaded:
             self.notify("The deck is still loading.")
             return
+        if self._planning:
+            return
+        notes = book.selection(self.tag, self.difficulty)
+        settings = self._settings()
+        planned: tuple[str, ...] | None = None
+        if settings is not None and settings.interview is not None and settings.interview > book.today:
+            cached = self._readiness
+            if cached is not None and cached[0] == book.version and self.tag is None and self.difficulty is None:
+                planned = cached[1].todays_plan  # the overview's plan covers the whole deck
+            else:
+                self._planning = True
+                self._plan_then_study(notes, settings, book.version, self.tag, self.difficulty)
+                return
+        self._study(notes, planned)
+
+    def _study(self, notes, planned) -> None:
+        book = self.book
         try:
-            session = book.start_session(book.selection(self.tag, self.difficulty))
+            session = book.start_session(notes, planned=planned)
         except TrainerError as exc:
             self.notify(f"Cards cannot be graded: {exc}", severity="error")
             return
@@ -246,3 +327,22 @@ class OverviewScreen(Screen):
                 app.reload_deck()
 
         app.push_screen(ImportScreen(self.book.deck, self.book.today), done)
+
+
+def readiness_text(r: Readiness, *, pending: bool = False) -> Text:
+    """``Interview in 20 days`` / ``ready 41% → 63% planned`` / ``recall today 78%``."""
+    days = r.days_left or 0
+    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+    text = Text(f"Interview {when}", style="bold")
+    if days > 0:
+        text.append("\nready ", style="dim")
+        if pending or r.without_plan is None or r.with_plan is None:
+            text.append("…", style="dim")
+        else:
+            text.append(f"{r.without_plan:.0%}")
+            text.append(" → ", style="dim")
+            text.append(f"{r.with_plan:.0%}", style="bold")
+            text.append(" planned", style="dim")
+    text.append("\nrecall today ", style="dim")
+    text.append("…" if pending else "–" if r.recall is None else f"{r.recall:.0%}")
+    return text
