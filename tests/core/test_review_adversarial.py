@@ -3,12 +3,20 @@ against every write path, on real files and real processes."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import pickle
 import shutil
+import subprocess
+import sys
+import time
 import zlib
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[2]
 
 # one wrong value per record, each in a record the load-time spot check does not sample
 _BAD_VALUES = {
@@ -59,3 +67,45 @@ def test_wrong_typed_cache_records_outside_the_sample_are_read_again(big_deck, c
         assert (big_deck / rel).read_bytes() == (clean / rel).read_bytes(), rel
     r, want = cli(big_deck, "due", "--json"), cli(clean, "--no-cache", "due", "--json")
     assert json.loads(r.stdout) == json.loads(want.stdout)
+
+
+def _waiting_for_lock(path) -> bool:
+    """Whether some process waits for a lock on ``path``'s inode (/proc/locks lists waiters as '->')."""
+    ino = os.stat(path).st_ino
+    with open("/proc/locks") as fh:
+        return any("->" in line and line.split()[-3].endswith(f":{ino}") for line in fh)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/locks"), reason="needs /proc/locks to see the import wait")
+def test_an_import_update_never_mixes_its_schedule_with_a_grade_made_meanwhile(tmp_path, write_note):
+    """The import reads the note (new card), then a grade lands before its locked write: the
+    source's schedule must not be written over part of the grade (ease_factor, which that grade
+    left equal, must stay the deck's)."""
+    deck = tmp_path / "deck"
+    note = write_note(deck / "n.md", "---\nnext_review: '2026-11-20'\nreview_count: 0\nlast_reviewed: null\n"
+                                     "ease_factor: 2.5\n---\n# Same question\n\nlocal body\n")
+    write_note(tmp_path / "src" / "n.md", "---\nnext_review: '2026-12-01'\nreview_count: 4\nlast_reviewed: "
+                                          "'2026-11-01'\nease_factor: 2.3\ninterval: 30\nrepetitions: 4\n---\n"
+                                          "# Same question\n\nsource body\n")
+    graded = note.read_text().replace("next_review: '2026-11-20'\nreview_count: 0\nlast_reviewed: null\n",
+                                      "next_review: '2026-11-26'\nreview_count: 1\nlast_reviewed: '2026-11-25'\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("TRAINER_DECK", "TRAINER_TODAY")}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    fd = os.open(note, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a grader holds the note: the import reads it, then waits here
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "trainer", "--deck", str(deck), "--today", "2026-11-25",
+                                 "import", str(tmp_path / "src"), "--on-conflict", "update"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        deadline = time.monotonic() + 30
+        while not _waiting_for_lock(note):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.01)
+        tmp = deck / ".n.md.grade"
+        tmp.write_text(graded)
+        os.replace(tmp, note)  # the grade lands (a new inode, as every grade writes)
+    finally:
+        os.close(fd)
+    out, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err, err
+    assert note.read_text() == graded, (out + err).decode()
