@@ -12,7 +12,7 @@ import pytest
 
 from trainer.notes.parse import NoteError, parse_note
 from trainer.notes.store import update_note
-from trainer.notes.write import REMOVE, Raw, atomic_write, edit_frontmatter, format_value, is_temp_name
+from trainer.notes.write import REMOVE, Raw, atomic_write, edit_frontmatter, format_value, is_temp_name, new_file_mode
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notes"
 D = dt.date(2026, 11, 25)
@@ -121,6 +121,16 @@ def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path):
     assert p.read_bytes() == b"new"
     assert stat.S_IMODE(p.stat().st_mode) == 0o640
     assert os.listdir(tmp_path) == ["n.md"]
+
+
+def test_atomic_write_a_note_with_a_name_near_the_length_limit(tmp_path):
+    """The temp file beside a 250-byte name is named from its first 40 characters (the whole name
+    with the temp mark would pass NAME_MAX and the save fail); a new file gets the umask's mode."""
+    p = tmp_path / ("長" * 82 + ".md")  # 249 bytes in UTF-8
+    atomic_write(p, b"new")
+    assert p.read_bytes() == b"new"
+    assert stat.S_IMODE(p.stat().st_mode) == new_file_mode()
+    assert os.listdir(tmp_path) == [p.name]
 
 
 def test_atomic_write_through_symlink_keeps_the_link(tmp_path):

@@ -28,7 +28,7 @@ from trainer.importers.apkg_package import Limits, PackageError, TempFolder, con
 from trainer.importers.dedupe import body_key
 from trainer.importers.markdown import Prepared, log_state, new_card_values
 from trainer.notes.parse import NoteError
-from trainer.notes.write import TEMP_MARK, edit_frontmatter, encode
+from trainer.notes.write import edit_frontmatter, encode, temp_path
 
 #: Frontmatter keys an Anki package brings beyond SPEC §1's: FSRS state and the card's identity.
 FSRS_KEYS = ("stability", "fsrs_difficulty")
@@ -174,7 +174,7 @@ class ApkgSource:
             except FileExistsError:
                 raise
             except OSError:  # no hard links here: copy beside it, then move into place
-                tmp = folder / f".{path.name[:40]}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+                tmp = temp_path(folder, path.name)
                 shutil.copyfile(info.staged, tmp)
                 try:
                     if os.path.lexists(path):

@@ -25,7 +25,6 @@ import ctypes
 import datetime as dt
 import errno
 import os
-import secrets
 import sqlite3
 import sys
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from trainer.importers.report import Entry, ImportReport, SourceInfo
 from trainer.notes.model import SCHEDULING_KEYS
 from trainer.notes.parse import NoteError, decode, load_yaml, parse_note, split_frontmatter
 from trainer.notes.store import Conflict, NoteGone, update_note
-from trainer.notes.write import REMOVE, TEMP_MARK, WriteError, edit_frontmatter
+from trainer.notes.write import REMOVE, WriteError, edit_frontmatter, new_file_mode, open_temp, write_all
 from trainer.reviewlog import ImportedReview, ReviewLog
 
 OnConflict = Literal["skip", "update", "rename"]
@@ -258,12 +257,6 @@ def _durable(root: Path, files: list[Path]) -> None:
             os.close(fd)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 class _Dirs:
     """Folders of the deck already checked to resolve inside it (and made, when writing): once per folder."""
 
@@ -298,7 +291,7 @@ class _Writer:
         self.log = log
         self.today = today
         self.report = report
-        self.mode = 0o666 & ~_umask()
+        self.mode = new_file_mode()
         self.pending: list[tuple[Entry, Path, Path, dict, list]] = []
 
     def add(self, entry: Entry, rel: str, data: bytes, after: dict, history: list | None = None) -> None:
@@ -307,12 +300,9 @@ class _Writer:
         if not self.dirs.inside(parent):
             raise ImportRefused(f"{rel}: its folder leads outside the deck (a symlink?); not written")
         self.dirs.make(parent)
-        tmp = parent / f".{path.name[:40]}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        tmp, fd = open_temp(parent, path.name)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, self.mode)
         except BaseException:

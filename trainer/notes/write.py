@@ -361,18 +361,14 @@ def atomic_write(
     if old is not None and not stat.S_ISREG(old.st_mode):
         old = None  # a symlink replaced as such, or something odd: no mode or owner to keep
     if mode is None:
-        mode = stat.S_IMODE(old.st_mode) if old is not None else 0o666 & ~_umask()
-    tmp = folder / f".{target.name}{TEMP_MARK}{os.getpid()}-{os.urandom(4).hex()}"
+        mode = stat.S_IMODE(old.st_mode) if old is not None else new_file_mode()
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp, fd = open_temp(folder, target.name)
     except OSError as exc:
         raise WriteError(exc.errno, f"cannot write in {folder}: {exc.strerror}") from None
     try:
         try:
-            view = memoryview(data)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
+            write_all(fd, data)
             os.fchmod(fd, mode)
             if old is not None and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
                 _keep_owner(fd, old)
@@ -430,10 +426,30 @@ def _keep_user_xattrs(source: Path, fd: int) -> None:
         pass
 
 
-def _umask() -> int:
+def new_file_mode() -> int:
+    """The mode a file made now gets (``0o666`` less the umask), set on a temp file before it takes a note's place."""
     mask = os.umask(0)
     os.umask(mask)
-    return mask
+    return 0o666 & ~mask
+
+
+def temp_path(folder: Path, name: str) -> Path:
+    """A hidden temp name beside ``name``: no scan takes it for a note, and its pid tells a leftover
+    (:func:`temp_owner_alive`). The name is cut to 40 characters so the whole stays under NAME_MAX."""
+    return folder / f".{name[:40]}{TEMP_MARK}{os.getpid()}-{os.urandom(4).hex()}"
+
+
+def open_temp(folder: Path, name: str) -> tuple[Path, int]:
+    """A new temp file (:func:`temp_path`) opened for writing, only by us (``O_EXCL``, mode 0600)."""
+    tmp = temp_path(folder, name)
+    return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` (``os.write`` may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def is_temp_name(name: str) -> bool:
