@@ -109,3 +109,33 @@ def test_an_import_update_never_mixes_its_schedule_with_a_grade_made_meanwhile(t
     out, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err, err
     assert note.read_text() == graded, (out + err).decode()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/locks"), reason="needs /proc/locks to see the grade wait")
+def test_a_note_swapped_for_a_symlink_out_while_a_grade_waits_is_not_written_through(tmp_path, seed, write_note):
+    """A grade checks that it writes a note of the deck; the note is replaced by a symlink to a
+    note outside the deck while the grade waits for the lock: nothing outside may be written."""
+    deck = tmp_path / "deck"
+    note = write_note(deck / "n.md", seed("Q"))
+    outside = write_note(tmp_path / "elsewhere" / "o.md", seed("Outside"))
+    before = outside.read_bytes()
+    env = {k: v for k, v in os.environ.items() if k not in ("TRAINER_DECK", "TRAINER_TODAY")}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    fd = os.open(note, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another grader holds the note
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "trainer", "--deck", str(deck), "--today", "2026-11-25",
+                                 "review", "n.md", "--grade", "4"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        deadline = time.monotonic() + 30
+        while not _waiting_for_lock(note):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.01)
+        link = deck / ".n.md.swap"
+        os.symlink(outside, link)
+        os.replace(link, note)
+    finally:
+        os.close(fd)
+    out, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err, err
+    assert outside.read_bytes() == before, (out + err).decode()
+    assert proc.returncode == 1 and b"not a note of this deck" in err, (out + err).decode()

@@ -251,6 +251,10 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
         check_writable(path)
     except FileNotFoundError:
         raise NoteGone(f"{path} was deleted or renamed") from None
+    # asked again of the file read: it may have been swapped for a symlink out while we waited
+    problem = not_a_note(root, path) if root is not None else None
+    if problem:
+        raise WriteError(errno.EPERM, f"{path}: {problem}")
     if st.st_nlink > 1:
         raise WriteError(
             errno.EMLINK,
