@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from trainer import scheduler
 from trainer.deck import Deck
-from trainer.notes.model import STANDARD_KEYS, Note
+from trainer.notes.model import STANDARD_KEYS, Note, standard_values
 from trainer.notes.store import MISSING
 
 
@@ -55,20 +55,6 @@ class Plan:
             "held": [n.rel for n in self.held],
             "failures": failures,
         }
-
-
-def _defaults(note: Note) -> dict[str, object]:
-    s = note.schedule
-    return {
-        "created": s.created,
-        "last_reviewed": s.last_reviewed,
-        "next_review": s.next_review,
-        "review_count": s.review_count,
-        "difficulty": note.difficulty,
-        "mastery_level": s.mastery_level,
-        "tags": list(note.tags),
-        "related_outlines": [],
-    }
 
 
 def plan_schedule(
@@ -118,7 +104,7 @@ def plan_schedule(
                 plan.held.append(n)
             continue
         updates: dict[str, object] = {}
-        defaults = _defaults(n)
+        defaults = standard_values(n.schedule, n.difficulty, n.tags)
         for key in STANDARD_KEYS:
             if key not in n.present:
                 updates[key] = defaults[key]

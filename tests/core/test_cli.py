@@ -308,3 +308,27 @@ def test_broken_pipe_no_traceback(tmp_path, seed, write_note):
         )
         assert b"Traceback" not in p.stderr and b"Error" not in p.stderr, p.stderr
         assert p.stdout.count(b"\n") == 1
+
+
+def test_schedule_and_import_give_a_bare_note_the_same_lines(tmp_path, cli):
+    """The new-card frontmatter has one source (``model.standard_values``): a note without frontmatter
+    filled in place by ``schedule`` and the same note brought in by ``import`` read the same."""
+    text = "# What does a bare note get?\n\nA body.\n"
+    deck, src = tmp_path / "deck", tmp_path / "src"
+    deck.mkdir()
+    src.mkdir()
+    (deck / "bare.md").write_text(text, encoding="utf-8")
+    (src / "bare.md").write_text(text, encoding="utf-8")
+    stamp = dt.datetime(2026, 11, 20, 12).timestamp()
+    for p in (deck / "bare.md", src / "bare.md"):
+        os.utime(p, (stamp, stamp))
+    r = cli(deck, "schedule")
+    assert r.returncode == 0, r.stderr
+    filled = (deck / "bare.md").read_text(encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    r = cli(other, "import", str(src / "bare.md"))
+    assert r.returncode == 0, r.stderr
+    assert (other / "bare.md").read_text(encoding="utf-8") == filled
+    assert filled.startswith("---\ncreated: '2026-11-20'\nlast_reviewed: null\nnext_review: '2026-11-25'\n"
+                             "review_count: 0\ndifficulty: medium\nmastery_level: 0.0\ntags: []\nrelated_outlines: []\n---\n")

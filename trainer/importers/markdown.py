@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from trainer.importers import foreign, obsidian
 from trainer.importers.dedupe import body_key, question_of
-from trainer.notes.model import SCHEDULING_KEYS, STANDARD_KEYS
+from trainer.notes.model import SCHEDULING_KEYS, STANDARD_KEYS, Schedule, standard_values
 from trainer.notes.parse import NoteError, decode, load_yaml, read_fields, split_frontmatter
 from trainer.notes.write import REMOVE, edit_frontmatter, encode, format_value
 
@@ -52,16 +52,7 @@ def writable(value: object) -> bool:
 
 def new_card_values(data: dict, created: dt.date, today: dt.date, tags: list[str]) -> dict[str, object]:
     """The SPEC §1 keys missing from ``data``, as a new card due on import day."""
-    defaults: dict[str, object] = {
-        "created": created,
-        "last_reviewed": None,
-        "next_review": today,
-        "review_count": 0,
-        "difficulty": "medium",
-        "mastery_level": 0.0,
-        "tags": tags,
-        "related_outlines": [],
-    }
+    defaults = standard_values(Schedule(created=created, last_reviewed=None, next_review=today), tags=tags)
     return {k: v for k, v in defaults.items() if k not in data}
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 DIFFICULTIES = ("easy", "medium", "hard")
+DEFAULT_DIFFICULTY = "medium"
 
 #: The keys a scheduling review may rewrite, in the order they are appended to a note.
 SCHEDULING_KEYS = (
@@ -117,3 +118,18 @@ class Body:
     answer_title: str
     answer: str
     details: str
+
+
+def standard_values(s: Schedule, difficulty: str = DEFAULT_DIFFICULTY, tags: tuple[str, ...] | list[str] = ()) -> dict[str, object]:
+    """The :data:`STANDARD_KEYS` of a card, in that order: the one source of what ``trainer schedule``
+    and every importer write where a note lacks a key (a new card: ``Schedule(created, None, due)``)."""
+    return {
+        "created": s.created,
+        "last_reviewed": s.last_reviewed,
+        "next_review": s.next_review,
+        "review_count": s.review_count,
+        "difficulty": difficulty,
+        "mastery_level": s.mastery_level,
+        "tags": list(tags),
+        "related_outlines": [],
+    }

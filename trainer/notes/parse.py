@@ -13,7 +13,7 @@ from pathlib import Path
 
 from functools import cache
 
-from trainer.notes.model import DIFFICULTIES, Body, Note, Problem, Schedule
+from trainer.notes.model import DEFAULT_DIFFICULTY, DIFFICULTIES, Body, Note, Problem, Schedule
 
 BOM = "\ufeff"
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -321,6 +321,10 @@ def _difficulty(value: object) -> str:
     raise ValueError(f"expected one of easy/medium/hard, got {_show(value)}")
 
 
+_NEW = Schedule(created=dt.date.min, last_reviewed=None, next_review=dt.date.min)
+"""A never-studied card: the defaults of the keys a note leaves out (:class:`Schedule`'s own)."""
+
+
 def read_fields(
     data: dict, rel: str, mtime_date: dt.date, today: dt.date | None = None
 ) -> tuple[dict[str, object], list[Problem]]:
@@ -341,16 +345,16 @@ def read_fields(
     take("created", _as_date, mtime_date)
     take("last_reviewed", lambda v: None if v is None else _as_date(v), None)
     take("next_review", _as_date, today or dt.date.today())
-    take("review_count", _int, 0)
-    take("difficulty", _difficulty, "medium")
-    take("mastery_level", lambda v: _float(v, 0.0, 1.0), 0.0)
+    take("review_count", _int, _NEW.review_count)
+    take("difficulty", _difficulty, DEFAULT_DIFFICULTY)
+    take("mastery_level", lambda v: _float(v, 0.0, 1.0), _NEW.mastery_level)
     take("tags", _str_list, ())
     take("related_outlines", _list, [])
-    take("ease_factor", lambda v: _float(v, 1.3, MAX_EASE), 2.5)
-    take("interval", _int, 0)
-    take("repetitions", _int, 0)
-    take("stability", lambda v: None if v is None else _float(v, 0.001, 36500.0), None)
-    take("fsrs_difficulty", lambda v: None if v is None else _float(v, 1.0, 10.0), None)
+    take("ease_factor", lambda v: _float(v, 1.3, MAX_EASE), _NEW.ease_factor)
+    take("interval", _int, _NEW.interval)
+    take("repetitions", _int, _NEW.repetitions)
+    take("stability", lambda v: None if v is None else _float(v, 0.001, 36500.0), _NEW.stability)
+    take("fsrs_difficulty", lambda v: None if v is None else _float(v, 1.0, 10.0), _NEW.fsrs_difficulty)
     take("demos", _str_list, ())
     return out, problems
 
