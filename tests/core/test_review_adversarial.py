@@ -139,3 +139,28 @@ def test_a_note_swapped_for_a_symlink_out_while_a_grade_waits_is_not_written_thr
     assert b"Traceback" not in err, err
     assert outside.read_bytes() == before, (out + err).decode()
     assert proc.returncode == 1 and b"not a note of this deck" in err, (out + err).decode()
+
+
+def test_an_sm2_grade_that_takes_fsrs_keys_out_is_undone_exactly_or_says_so(tmp_path, cli, write_note):
+    """An SM-2 grade removes the FSRS state lines; where they sat mid-block (with a comment),
+    an undo that appends them again cannot give the exact bytes back: the grade says so."""
+    import datetime as dt
+
+    from trainer import grading
+    from trainer.deck import Deck
+
+    deck = tmp_path / "deck"
+    src = ("---\nnext_review: '2026-11-01'\nstability: 3.0  # from Anki\nfsrs_difficulty: 5.0\nreview_count: 2\n"
+           "last_reviewed: '2026-10-20'\ntags: [x]\n---\nbody\n")
+    note = write_note(deck / "n.md", src)
+    r = cli(deck, "review", "n.md", "--grade", "4")
+    assert r.returncode == 0 and b"stability" not in note.read_bytes()
+    d = Deck(deck)
+    log, _ = grading.open_log(d, dt.date(2026, 11, 25))
+    try:
+        grading.undo_last(d, log, dt.date(2026, 11, 25))
+    finally:
+        log.close()
+    restored = note.read_text()
+    assert "stability: 3.0" in restored and "fsrs_difficulty: 5.0" in restored
+    assert restored == src or b"cannot give back the exact bytes" in r.stderr, (restored, r.stderr)

@@ -277,9 +277,10 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
         return Written(False, edited, edit.old_raw, skipped=skipped)
     data = encode(edit.text, bom)
     ident = _identity(st)
-    inexact = "" if _undo_is_exact(text, edit) else (
-        f"{path}: note: an undo of this write cannot give back the exact bytes (YAML merge keys, anchors or a "
-        "flow mapping); it restores the values")
+    removed = any(updates.get(k) is REMOVE for k in edit.old_raw)
+    inexact = "" if _undo_is_exact(text, edit, removed) else (
+        f"{path}: note: an undo of this write cannot give back the exact bytes (YAML merge keys, anchors, a "
+        "flow mapping, or a line taken out that an undo appends at the end); it restores the values")
 
     def unchanged() -> bool:
         """Last look, after the fsync and just before the replace: an editor that saved
@@ -297,11 +298,12 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
                    "\n".join(m for m in (inexact, notice) if m), edit.added)
 
 
-def _undo_is_exact(text: str, edit) -> bool:
+def _undo_is_exact(text: str, edit, removed: bool = False) -> bool:
     """Whether putting back the replaced source text and removing the appended lines gives
-    ``text`` again byte for byte. Tried (before the write) only where YAML could make it fail."""
+    ``text`` again byte for byte. Tried (before the write) only where it could fail: YAML's
+    merge keys, anchors and flow mappings, and lines taken out (an undo appends them at the end)."""
     split = split_frontmatter(text)
-    if split is None or not any(mark in split.yaml for mark in ("<<", "{", "&")):
+    if split is None or not (removed or any(mark in split.yaml for mark in ("<<", "{", "&"))):
         return True
     undo: dict[str, object] = {k: Raw(v) for k, v in edit.old_raw.items()}
     undo.update({k: REMOVE for k in edit.added})
