@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.app import App
 from textual.widgets import Input, ProgressBar, Static
 
+import trainer.tui
 from trainer.demos import qkv, registry, rope
 from trainer.demos.registry import DemoResult, UnknownDemo
 from trainer.tui.screens.demo import (
@@ -27,7 +30,14 @@ from trainer.tui.widgets.heatmap import Heatmap
 QUESTION = "为什么要用 Q、K、V 三个矩阵？Why not one projection?"
 
 
+DEMO_TCSS = Path(trainer.tui.__file__).parent / "styles" / "demo.tcss"
+
+
 class Host(App[None]):
+    """A bare app with only the demo's stylesheet (TrainerApp and DemoApp list it with their others)."""
+
+    CSS_PATH = DEMO_TCSS
+
     def __init__(self, demo_id: str, seed: int = 0, question: str = QUESTION) -> None:
         super().__init__()
         self.demo_id = demo_id

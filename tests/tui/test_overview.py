@@ -200,6 +200,26 @@ async def test_a_demo_runs_in_an_app_of_its_own_without_a_deck():
     assert app.return_code == 0
 
 
+async def test_the_demo_styles_come_from_the_app_list_in_both_apps(make):
+    """demo.tcss is in TrainerApp's and DemoApp's stylesheet lists (the screen names none): the demo's
+    title bar is one row on the panel colour whichever app opens it."""
+    from textual.color import Color
+
+    from trainer.tui.demo_app import DemoApp
+    from trainer.tui.screens.demo import DemoScreen
+
+    assert DemoScreen.CSS_PATH is None
+    for app in (DemoApp("sqrt-dk-scaling"), make()):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            if not isinstance(app.screen, DemoScreen):
+                await app.push_screen(DemoScreen("sqrt-dk-scaling"))
+                await pilot.pause()
+            title = app.screen.query_one("#demo-title")
+            assert title.styles.height is not None and title.styles.height.value == 1
+            assert title.styles.background == Color.parse(app.current_theme.to_color_system().generate()["panel"])
+
+
 def test_an_unknown_demo_is_bad_usage(capsys):
     from trainer.cli import main
 

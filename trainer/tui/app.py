@@ -30,7 +30,7 @@ DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
 STYLESHEETS = ["styles/app.tcss", "styles/overview.tcss", "styles/study.tcss", "styles/summary.tcss",
-               "styles/stats.tcss", "styles/help.tcss"]
+               "styles/stats.tcss", "styles/help.tcss", "styles/demo.tcss"]
 """Every screen's styles, in one list (widgets keep their own ``DEFAULT_CSS``)."""
 
 

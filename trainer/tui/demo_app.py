@@ -13,7 +13,7 @@ cjk.install()
 class DemoApp(App[int]):
     """Opens the demo's screen and quits when it closes."""
 
-    CSS_PATH = ["styles/app.tcss", "styles/help.tcss"]
+    CSS_PATH = ["styles/app.tcss", "styles/help.tcss", "styles/demo.tcss"]
     TITLE = "trainer demo"
     BINDINGS = [Binding("question_mark", "help", "Help", tooltip="Every key of the demo")]
 

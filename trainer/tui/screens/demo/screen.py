@@ -50,8 +50,6 @@ def view_class(demo: Demo) -> type[DemoView]:
 class DemoScreen(Screen[DemoResult | None]):
     """The live view of one demo; dismisses with a :class:`DemoResult`."""
 
-    CSS_PATH = "../../styles/demo.tcss"
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Back"),
         Binding("g", "leave", "Grade"),
