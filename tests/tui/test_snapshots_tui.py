@@ -75,6 +75,7 @@ class TestOtherScreens:
             await pilot.press("q", "escape")
             await pilot.pause()
             await pilot.press("t")
+            await pilot.app.workers.wait_for_complete()  # expected recall (#12) fills in from a worker
             await pilot.pause()
 
         assert snap_compare(make(), terminal_size=size, run_before=run_before)
@@ -93,6 +94,7 @@ class TestOtherScreens:
         async def run_before(pilot):
             await loaded(pilot)
             await pilot.press("t")
+            await pilot.app.workers.wait_for_complete()  # expected recall (#12) fills in from a worker
             await pilot.pause()
             await pilot.press("3")
             await pilot.pause()

@@ -82,7 +82,6 @@ class OverviewScreen(Screen):
             yield tree
             with Vertical(id="side"):
                 yield Button("Difficulty: any  (f)", id="difficulty", classes="compact-button", compact=True)
-                yield Static("", id="readiness")
                 yield Static("", id="selection")
                 yield Button("Study ⏎", id="study", variant="primary")
                 problems = VerticalScroll(Static("", id="problems-text"), id="problems")
@@ -194,19 +193,19 @@ class OverviewScreen(Screen):
             return None
 
     def _show_readiness(self) -> None:
-        """The countdown at once (from trainer.toml); readiness and recall from a thread when ready."""
-        box = self.query_one("#readiness", Static)
+        """The countdown at once (from trainer.toml); readiness and recall from a thread when ready.
+        Shown under the forecast strip (its bottom border): it costs the screen no row at 60x20."""
+        strip = self.query_one(ForecastStrip)
         settings = self._settings()
         book = self.book
         if settings is None or settings.interview is None or settings.interview < book.today:
-            box.display = False
+            strip.border_subtitle = None
             return
-        box.display = True
         cached = self._readiness
         if cached is not None and cached[0] == book.version and cached[1].interview == settings.interview:
-            box.update(readiness_text(cached[1]))
+            strip.border_subtitle = readiness_text(cached[1])
             return
-        box.update(readiness_text(Readiness(book.today, settings.algorithm, None, 0, settings.interview), pending=True))
+        strip.border_subtitle = readiness_text(Readiness(book.today, settings.algorithm, None, 0, settings.interview), pending=True)
         self._compute_readiness(list(book.notes), book.today, settings, book.version)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="readiness")
@@ -220,7 +219,7 @@ class OverviewScreen(Screen):
     def _readiness_ready(self, version: int, result: Readiness) -> None:
         self._readiness = (version, result)
         if version == self.book.version and self.is_mounted:
-            self.query_one("#readiness", Static).update(readiness_text(result))
+            self.query_one(ForecastStrip).border_subtitle = readiness_text(result)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan-session")
     def _plan_then_study(self, notes, settings, version: int, tag, difficulty) -> None:
@@ -330,19 +329,19 @@ class OverviewScreen(Screen):
 
 
 def readiness_text(r: Readiness, *, pending: bool = False) -> Text:
-    """``Interview in 20 days`` / ``ready 41% → 63% planned`` / ``recall today 78%``."""
+    """``interview in 20 days · ready 41% → 63% · recall 78%``: readiness is the deck's mean
+    predicted recall on the interview day without → with the plan (trainer.planning)."""
     days = r.days_left or 0
     when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
-    text = Text(f"Interview {when}", style="bold")
+    text = Text()
+    text.append(f"interview {when}", style="bold")
     if days > 0:
-        text.append("\nready ", style="dim")
+        text.append(" · ready ")
         if pending or r.without_plan is None or r.with_plan is None:
-            text.append("…", style="dim")
+            text.append("…")
         else:
-            text.append(f"{r.without_plan:.0%}")
-            text.append(" → ", style="dim")
+            text.append(f"{r.without_plan:.0%} → ")
             text.append(f"{r.with_plan:.0%}", style="bold")
-            text.append(" planned", style="dim")
-    text.append("\nrecall today ", style="dim")
+    text.append(" · recall ")
     text.append("…" if pending else "–" if r.recall is None else f"{r.recall:.0%}")
     return text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -72,10 +73,42 @@ class StatsScreen(Screen):
             summary.append(f"{label} ", style="dim")
             summary.append(value, style="bold")
             summary.append("  ")
-        self.query_one("#stats-summary", Static).update(summary)
+        self._summary = summary
+        self.query_one("#stats-summary", Static).update(summary + Text("recall today …", style="dim"))
         self._reviews(data)
         self._forecast(data)
         self._tags(data)
+        self._compute_recall(list(book.notes), book.today)
+
+    # ------------------------------------------------------------ expected recall (issue #12)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="recall")
+    def _compute_recall(self, notes, today) -> None:
+        """trainer.memory's expected recall today, deck and tags (~0.1 s at 10k with FSRS), off the UI thread."""
+        from trainer import config, memory
+
+        try:
+            settings = config.load_cached(self.book.root)
+        except config.ConfigError as exc:
+            self.app.call_from_thread(self._show_recall, None, str(exc))
+            return
+        self.app.call_from_thread(self._show_recall, memory.recall_summary(notes, today, settings), "")
+
+    def _show_recall(self, summary: dict | None, error: str) -> None:
+        text = self._summary.copy()
+        text.append("recall today ", style="dim")
+        if summary is None:
+            text.append(f"– ({one_line(error, 60)})", style="dim")
+        else:
+            model = "FSRS" if summary["model"] == "fsrs" else "SM-2"
+            text.append("–" if summary["deck"] is None else f"{summary['deck']:.0%}", style="bold")
+            text.append(f" ({model})", style="dim")
+        self.query_one("#stats-summary", Static).update(text)
+        table = self.query_one("#tags-table", DataTable)
+        tags = summary["tags"] if summary is not None else {}
+        for tag in self.data.figures.tags:
+            r = tags.get(tag)
+            table.update_cell(tag, "recall", Text("–" if r is None else f"{r['recall']:.0%}", justify="right"))
 
     def _bar_chart(self, plot_id: str, title: str, days: list, values: list[int], color: str) -> None:
         plt = self.query_one(plot_id, PlotextPlot).plt
@@ -120,11 +153,12 @@ class StatsScreen(Screen):
         self.query_one("#tags-chart", Static).update(mastery_chart([(t or "(untagged)", tags[t].mastery) for t in shown]))
         table = self.query_one("#tags-table", DataTable)
         table.add_columns("tag", "cards", "to study", "due", "new", "mastery")
+        table.add_column("recall", key="recall")
         for tag, g in tags.items():
             depth = tag.count("/")
             name = "  " * depth + one_line(tag.rsplit("/", 1)[-1] or "(untagged)", 30)
             table.add_row(Text(name), *(Text(str(v), justify="right") for v in (g.cards, g.to_study, g.due, g.new)),
-                          mastery_bar(g.mastery, 8))
+                          mastery_bar(g.mastery, 8), Text("…", justify="right"), key=tag)
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#stats-tabs", TabbedContent).active = tab

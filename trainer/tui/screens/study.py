@@ -27,6 +27,7 @@ from trainer.tui.math import readable_math
 from trainer.tui.messages import GradeChosen
 from trainer.tui.text import body_text, one_line, plural
 from trainer.tui.widgets.grade_bar import SHORT_LABELS, GradeBar
+from trainer.tui.widgets.recall_curve import RecallCurve
 
 POLL_SECONDS = 1.0
 """How often the current card's file is checked for changes made by another program."""
@@ -102,6 +103,7 @@ class StudyScreen(Screen):
             yield Markdown("", id="question")
             yield Markdown("", id="answer")
             yield Markdown("", id="details")
+            yield RecallCurve(id="recall-curve")
             yield Label("", id="card-hint", markup=False)
         yield Button("Show answer (space)", id="reveal", variant="primary")
         yield GradeBar(id="grades")
@@ -224,6 +226,7 @@ class StudyScreen(Screen):
             await self._render_part("details")
         self.query_one("#answer").display = self.revealed
         self.query_one("#details").display = self.revealed and self.details_shown and bool(self.body and self.body.details)
+        self._show_curve(note)
         hint = ""
         if self.revealed and not self.details_shown and self.body and self.body.details:
             hint = "d: show the detailed explanation"
@@ -240,13 +243,26 @@ class StudyScreen(Screen):
             grades.show(intervals, self.suggested)
         self._refresh_bindings_if_changed()
 
-    def _preview(self, note: Note) -> dict[int, int]:
-        """Each grade's interval, by the deck's scheduler (trainer.toml: SM-2 or FSRS)."""
-        from trainer import config, memory
+    def _show_curve(self, note: Note | None) -> None:
+        """With the details: the card's predicted recall over the coming days (issue #12)."""
+        from trainer import config
 
+        curve = self.query_one(RecallCurve)
+        curve.display = shown = self.revealed and self.details_shown and note is not None
+        if not shown:
+            return
         try:
             settings = config.load_cached(self.book.deck.root)
         except config.ConfigError:
+            settings = None
+        curve.show(note.schedule, self.book.today, settings)
+
+    def _preview(self, note: Note) -> dict[int, int]:
+        """Each grade's interval, by the deck's scheduler (trainer.toml: SM-2 or FSRS)."""
+        from trainer import memory
+
+        settings = self.book.settings
+        if settings is None:
             return scheduler.preview(note.schedule, self.session.max_interval)
         return memory.preview(note.schedule, self.book.today, settings, self.session.max_interval)
 
