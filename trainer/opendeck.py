@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from trainer import config, grading, scheduler
 from trainer import figures as deck_figures
-from trainer import grading, scheduler
+from trainer.config import Settings
 from trainer.deck import Deck, Scan, Walk
 from trainer.errors import TrainerError
 from trainer.figures import Figures
@@ -89,10 +90,21 @@ class OpenDeck:
 
     def __init__(self, deck: Deck, today: dt.date, *, new_per_day: int = scheduler.DEFAULT_NEW_PER_DAY,
                  log: ReviewLog | None = None, log_error: str | None = None,
-                 repaired: tuple[str, ...] = ()) -> None:
+                 repaired: tuple[str, ...] = (), settings: Settings | None = None) -> None:
         self.deck = deck
         self.today = today
         """The study day (``--today`` or the local date), fixed while the deck is open."""
+        self.settings_error: str | None = None
+        """Why ``trainer.toml`` could not be read (then :attr:`settings` is ``None``)."""
+        if settings is None:
+            try:
+                settings = config.load(deck.root)
+            except config.ConfigError as exc:
+                self.settings_error = str(exc)
+        self.settings: Settings | None = settings
+        """The deck's ``trainer.toml``, read once when the deck is opened: the scheduler (SM-2 or
+        FSRS) the previews and the grades use, and the interview plan. ``None`` if it cannot be read
+        (the app then schedules by SM-2's defaults; ``trainer config`` says what is wrong)."""
         self.new_per_day = new_per_day
         self.log = log
         """The review log (``None`` if it cannot be opened: the deck shows but cannot be graded)."""

@@ -29,7 +29,7 @@ def _plan_first(book: OpenDeck, notes: list[Note], queue: list[Note], planned: S
     """On a day of the interview plan (``[interview] date`` in trainer.toml), the plan's cards come
     first, due or not (trainer.planning); the rest of the queue follows in its order. ``planned``:
     today's plan already computed for these notes (the app plans in a thread, not here)."""
-    from trainer import config, planning
+    from trainer import planning
 
     if planned is not None:
         by_rel = {n.rel: n for n in notes}
@@ -37,11 +37,8 @@ def _plan_first(book: OpenDeck, notes: list[Note], queue: list[Note], planned: S
         taken = {n.rel for n in first}
         return first + [n for n in queue if n.rel not in taken]
 
-    try:
-        settings = config.load_cached(book.deck.root)
-    except config.ConfigError:
-        return queue
-    if settings.interview is None or settings.interview <= book.today:
+    settings = book.settings
+    if settings is None or settings.interview is None or settings.interview <= book.today:
         return queue
     by_rel = {n.rel: n for n in notes}
     first = [by_rel[rel] for rel in planning.todays_plan(notes, book.today, settings) if rel in by_rel]
@@ -174,7 +171,8 @@ class StudySession:
         self.first_seen.setdefault(note.rel, note)
         elapsed_ms = int((time.monotonic() - self._shown_at) * 1000)
         result = grading.grade(
-            self.deck, self.log, note, q, self.today, duration_ms=elapsed_ms, max_interval=self.max_interval
+            self.deck, self.log, note, q, self.today, duration_ms=elapsed_ms, max_interval=self.max_interval,
+            settings=self.book.settings,
         )
         self.queue.pop(0)
         self.history.append(result)

@@ -124,10 +124,12 @@ def test_a_session_on_a_plan_day_takes_the_plans_cards_first(deck):
         (deck / "trainer.toml").write_text('[scheduler]\nnew_per_day = 4\n[interview]\ndate = 2026-12-01\n', encoding="utf-8")
         todays = planning.todays_plan(d.scan(TODAY).notes, TODAY, Settings(new_per_day=4, interview=dt.date(2026, 12, 1)))
         assert 0 < len(todays) <= 4
+        book = OpenDeck(d, TODAY, new_per_day=4, log=log)  # trainer.toml is read when the deck opens
         queue = [n.rel for n in StudySession.start(book, d.scan(TODAY).notes).queue]
         assert queue[: len(todays)] == todays
         assert queue[len(todays):] == [rel for rel in plain if rel not in todays]
         (deck / "trainer.toml").write_text('[interview]\ndate = 2026-11-25\n', encoding="utf-8")  # the day itself: no plan
+        book = OpenDeck(d, TODAY, new_per_day=4, log=log)
         assert [n.rel for n in StudySession.start(book, d.scan(TODAY).notes).queue] == plain
     finally:
         log.close()

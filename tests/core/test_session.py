@@ -156,3 +156,19 @@ def test_the_session_settles_a_card_that_changed_on_disk(deck, log):
     event = s.grade_current(5)
     assert event.outcome is Outcome.GRADED and event.graded is not None
     assert list(log.rows())[-1].kind == "review"
+
+
+def test_the_session_grades_with_the_open_decks_settings(deck, log):
+    """trainer.toml is read once, into the open deck; the session's grades use what it holds
+    (FSRS here, with no file on disk), and a broken file is held as an error, not raised."""
+    from trainer.config import Settings
+
+    book = OpenDeck(deck, TODAY, new_per_day=0, log=log, settings=Settings(algorithm="fsrs"))
+    s = StudySession.start(book, deck.scan(TODAY).notes)
+    rel = s.current.rel
+    s.grade(4)
+    assert parse_note((deck.root / rel).read_bytes(), rel).schedule.stability is not None  # FSRS wrote its state
+    assert OpenDeck(deck, TODAY, log=log).settings == Settings()  # no trainer.toml: the defaults
+    (deck.root / "trainer.toml").write_text("[scheduler]\nalgorithm = 3\n", encoding="utf-8")
+    broken = OpenDeck(deck, TODAY, log=log)
+    assert broken.settings is None and "algorithm" in (broken.settings_error or "")

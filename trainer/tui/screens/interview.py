@@ -334,7 +334,6 @@ class InterviewScreen(Screen[Transcript | None]):
 def start_from_overview(overview: Screen, tag: str | None, difficulty: str | None) -> None:
     """The overview's interview key: five questions from its selection, three minutes each,
     the lowest predicted recall first (mastery if the deck's ``trainer.toml`` cannot be read)."""
-    from trainer import config
     from trainer.interview.select import mastery, predicted_recall, select_cards
 
     book = overview.book  # type: ignore[attr-defined]
@@ -344,10 +343,7 @@ def start_from_overview(overview: Screen, tag: str | None, difficulty: str | Non
     if book.log is None:
         overview.notify("The review log cannot be opened, so answers cannot be graded.", severity="error")
         return
-    try:
-        weakness = predicted_recall(book.today, config.load_cached(book.root))
-    except config.ConfigError:
-        weakness = mastery
+    weakness = mastery if book.settings is None else predicted_recall(book.today, book.settings)
     chosen = select_cards(book.selection(tag, difficulty), book.today, tag=tag or None, weakness=weakness)
     if not chosen:
         overview.notify("No cards to ask in this selection.")

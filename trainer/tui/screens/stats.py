@@ -85,12 +85,11 @@ class StatsScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="recall")
     def _compute_recall(self, notes, today) -> None:
         """trainer.memory's expected recall today, deck and tags (~0.1 s at 10k with FSRS), off the UI thread."""
-        from trainer import config, memory
+        from trainer import memory
 
-        try:
-            settings = config.load_cached(self.book.root)
-        except config.ConfigError as exc:
-            self.app.call_from_thread(self._show_recall, None, str(exc))
+        settings = self.book.settings
+        if settings is None:
+            self.app.call_from_thread(self._show_recall, None, self.book.settings_error or "trainer.toml cannot be read")
             return
         self.app.call_from_thread(self._show_recall, memory.recall_summary(notes, today, settings), "")
 

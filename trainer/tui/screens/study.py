@@ -245,17 +245,11 @@ class StudyScreen(Screen):
 
     def _show_curve(self, note: Note | None) -> None:
         """With the details: the card's predicted recall over the coming days (issue #12)."""
-        from trainer import config
-
         curve = self.query_one(RecallCurve)
         curve.display = shown = self.revealed and self.details_shown and note is not None
         if not shown:
             return
-        try:
-            settings = config.load_cached(self.book.deck.root)
-        except config.ConfigError:
-            settings = None
-        curve.show(note.schedule, self.book.today, settings)
+        curve.show(note.schedule, self.book.today, self.book.settings)
 
     def _preview(self, note: Note) -> dict[int, int]:
         """Each grade's interval, by the deck's scheduler (trainer.toml: SM-2 or FSRS)."""
