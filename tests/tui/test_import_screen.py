@@ -131,3 +131,49 @@ async def test_import_from_the_overview_rescans_the_deck(tmp_path: Path):
         await settle(pilot)
         assert not isinstance(app.screen, ImportScreen)
         assert app.book.loaded and len(app.book.notes) == 9
+
+
+def _apkg_builders():
+    """The package builders of tests/core/test_import_apkg.py (real Anki packages, written here)."""
+    import importlib.util
+    import sys
+
+    if "apkg_builders" in sys.modules:
+        return sys.modules["apkg_builders"]
+    path = Path(__file__).resolve().parents[1] / "core" / "test_import_apkg.py"
+    spec = importlib.util.spec_from_file_location("apkg_builders", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["apkg_builders"] = module  # its dataclasses look their module up while being made
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_import_an_anki_package_from_the_screen(tmp_path: Path):
+    """The label names Anki packages, and an .apkg typed into the screen is previewed and imported:
+    its cards become notes with their Anki schedule, their reviews go into the log."""
+    builders = _apkg_builders()
+    apkg = builders.package(tmp_path / "words.apkg", builders.sample(), modern=True)
+    (tmp_path / "deck").mkdir()
+    deck = Deck(tmp_path / "deck")
+    app = Host(deck)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        label = " ".join(str(w.render()) for w in screen.query("#import-box > Label"))
+        assert ".apkg" in label and ".colpkg" in label
+        screen.query_one("#import-path", Input).value = str(apkg)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert files(deck.root) == {}
+        assert "would import 7, update 0, skip 0, fail 0" in summary(app)
+        await pilot.click("#import-run")
+        await settle(pilot)
+        assert "imported 7, updated 0, skipped 0, failed 0" in summary(app)
+    notes = builders.by_id(deck.root)
+    assert len(notes) == 7
+    basic = builders.front(notes[(builders.sample().notes[0][0], 0)])
+    assert basic["next_review"] == "2024-06-10" and basic["interval"] == 20 and basic["stability"] == 21.5
+    log = ReviewLog.open(deck.root)
+    assert len(list(log.rows(kinds=("import",)))) == 7
+    assert any(r.kind == "review" for r in log.rows())  # the package's own reviews came with it
+    log.close()

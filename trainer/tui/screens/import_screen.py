@@ -82,7 +82,8 @@ class ImportScreen(ModalScreen[ImportReport | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-box"):
-            yield Label(Text("Import notes: a folder, an Obsidian vault, a .md file or an Anki .txt export", style="bold"))
+            yield Label(Text("Import notes: a folder, an Obsidian vault, a .md file, an Anki .txt export"
+                             " or an Anki package (.apkg, .colpkg)", style="bold"))
             with Horizontal(id="import-form"):
                 yield Input(placeholder="path to import", id="import-path")
                 yield Input(placeholder="into (optional)", id="import-into")
