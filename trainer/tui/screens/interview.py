@@ -277,6 +277,8 @@ class InterviewScreen(Screen[Transcript | None]):
             return
         if result.reapplied:
             self.notify("The note had changed on disk; the grade was applied to the new version.", timeout=4)
+        if result.notice:
+            self.notify(_line(result.notice), title="Note", severity="warning", timeout=12)
         if self.on_note_changed is not None:
             self.on_note_changed(result.note)
         self.phase = "graded"

@@ -316,6 +316,9 @@ class StudyScreen(Screen):
                        severity="error", timeout=10)
             return
         await self._settle(event)
+        if event.graded is not None and event.graded.notice:
+            # Another program's save kept aside, or an undo that cannot be exact: never silent (#11).
+            self._tell(one_line(event.graded.notice), title="Note", severity="warning", timeout=12)
 
     async def action_undo(self) -> None:
         try:
