@@ -15,7 +15,7 @@ from typing import Sequence
 
 from trainer import __version__, clock, paths
 from trainer.cli_output import (  # noqa: F401 - re-exported: commands and tests use them from here
-    OK, PROBLEMS, USAGE, _fit, _json_default, _need_terminal, _terminal_width, emit_json, report_problems, table,
+    OK, PROBLEMS, USAGE, _json_default, _need_terminal, _terminal_width, emit_json, report_problems, table,
     write_bytes,
 )
 from trainer.errors import TrainerError, UsageError

@@ -12,7 +12,7 @@ import sys
 from typing import Sequence
 
 from trainer.errors import UsageError
-from trainer.textsafe import clean, json_safe_bytes
+from trainer.textsafe import clean, fit_cells, json_safe_bytes
 
 OK, PROBLEMS, USAGE = 0, 1, 2
 
@@ -82,7 +82,7 @@ def table(headers: list[str], rows: list[list[object]], *, right: set[int] = fro
     def line(values: list[str]) -> str:
         out = []
         for i, v in enumerate(values):
-            v = _fit(v, widths[i], cell_len)
+            v = fit_cells(v, widths[i], cell_len)
             pad = " " * (widths[i] - cell_len(v))
             out.append(pad + v if i in right else v + pad)
         return "  ".join(out).rstrip()
@@ -91,19 +91,6 @@ def table(headers: list[str], rows: list[list[object]], *, right: set[int] = fro
     print(line(["─" * w for w in widths]))
     for r in cells:
         print(line(r))
-
-
-def _fit(text: str, width: int, cell_len) -> str:
-    if cell_len(text) <= width:
-        return text
-    out, used = [], 0
-    for ch in text:
-        w = cell_len(ch)
-        if used + w > width - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
 
 
 def _terminal_width() -> int:

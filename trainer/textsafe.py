@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _CONTROL_NO_NL = re.compile("[\x00-\x09\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -45,3 +46,19 @@ def json_safe_bytes(blob: bytes) -> bytes:
         if pattern.search(blob):
             blob = pattern.sub(_escape_utf8, blob)
     return blob
+
+
+def fit_cells(text: str, limit: int, cell_len: Callable[[str], int]) -> str:
+    """``text`` cut to ``limit`` terminal cells with an ellipsis, never half a wide (Chinese) character.
+
+    ``cell_len`` measures a string in cells (rich's, passed in: the core does not import rich)."""
+    if cell_len(text) <= limit:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > limit - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
+from trainer import textsafe
 from trainer.textsafe import strip_controls
 
 
@@ -23,16 +24,7 @@ def one_line(text: str, limit: int | None = None) -> str:
 
 def fit_cells(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` cells with an ellipsis (never half a wide character)."""
-    if cell_len(text) <= limit:
-        return text
-    out, used = [], 0
-    for ch in text:
-        w = cell_len(ch)
-        if used + w > limit - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
+    return textsafe.fit_cells(text, limit, cell_len)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
