@@ -133,6 +133,18 @@ async def test_import_from_the_overview_rescans_the_deck(tmp_path: Path):
         assert app.book.loaded and len(app.book.notes) == 9
 
 
+def _empty_deck(tmp_path: Path) -> Deck:
+    (tmp_path / "deck").mkdir()
+    return Deck(tmp_path / "deck")
+
+
+async def _preview(pilot, path: Path) -> None:
+    """Type ``path`` into the screen and press Enter: a preview (nothing written)."""
+    pilot.app.screen.query_one("#import-path", Input).value = str(path)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 def _apkg_builders():
     """The package builders of tests/core/test_import_apkg.py (real Anki packages, written here)."""
     import importlib.util
@@ -153,18 +165,14 @@ async def test_import_an_anki_package_from_the_screen(tmp_path: Path):
     its cards become notes with their Anki schedule, their reviews go into the log."""
     builders = _apkg_builders()
     apkg = builders.package(tmp_path / "words.apkg", builders.sample(), modern=True)
-    (tmp_path / "deck").mkdir()
-    deck = Deck(tmp_path / "deck")
-    app = Host(deck)
-    async with app.run_test(size=(80, 24)) as pilot:
+    deck = _empty_deck(tmp_path)
+    async with Host(deck).run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        screen = app.screen
-        label = " ".join(str(w.render()) for w in screen.query("#import-box > Label"))
+        label = " ".join(str(w.render()) for w in pilot.app.screen.query("#import-box > Label"))
         assert ".apkg" in label and ".colpkg" in label
-        screen.query_one("#import-path", Input).value = str(apkg)
-        await pilot.press("enter")
-        await settle(pilot)
+        await _preview(pilot, apkg)
         assert files(deck.root) == {}
+        app = pilot.app
         assert "would import 7, update 0, skip 0, fail 0" in summary(app)
         await pilot.click("#import-run")
         await settle(pilot)
