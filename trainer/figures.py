@@ -20,15 +20,19 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from trainer.notes.model import Note
-from trainer.tags import tag_prefixes, tag_sort_key
+from trainer.tags import sort_tags, tag_prefixes
 
 FORECAST_DAYS = 30
 """Days of forecast computed (the overview shows the first 14, the stats screen all)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TagFigures:
-    """The figures of one tag (nested tags included) or of the whole deck."""
+    """The figures of one tag (nested tags included) or of the whole deck.
+
+    Treated as a value, but not ``frozen``: a deck with one distinct tag per note builds 100k of
+    these per figures, and a frozen dataclass is built several times slower (#17).
+    """
 
     cards: int
     """Notes that can be studied (broken ones are not counted)."""
@@ -119,29 +123,63 @@ def compute(notes: Iterable[Note], today: dt.date, *, new_per_day: int, new_star
             per_day[nr] += 1
     new_today = min(new, room)
     per_day[today] = due + new_today
-    agg: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0.0])
+    agg: dict[str, list] = {}
     mastery_sum = 0.0
-    for tags, (cards, g_due, g_new, msum) in groups.items():
-        mastery_sum += msum
-        seen: set[str] = set()
-        for tag in tags:
-            seen.update(tag_prefixes(tag))
-        if not tags:
-            seen.add("")
-        for t in seen:
-            a = agg[t]
-            a[0] += cards
-            a[1] += g_due
-            a[2] += g_new
-            a[3] += msum
+    closure = tag_closure_memo()
+    for tags, g in groups.items():
+        mastery_sum += g[3]
+        for t in closure(tags):
+            a = agg.get(t)
+            if a is None:
+                agg[t] = g.copy()  # 0 + x is x: the same sums as starting from zero
+            else:
+                a[0] += g[0]
+                a[1] += g[1]
+                a[2] += g[2]
+                a[3] += g[3]
     good = total - broken
     return Figures(
         today=today, total=total, broken=broken, due=due, overdue=overdue, new=new, new_today=new_today,
         new_per_day=new_per_day, new_started=new_started,
         mastery=round(mastery_sum / good, 3) if good else 0.0,
         forecast=tuple((today + dt.timedelta(days=i), per_day.get(today + dt.timedelta(days=i), 0)) for i in range(days)),
-        tags={
-            t: TagFigures(a[0], a[1], a[2], min(a[2], room), round(a[3] / a[0], 3) if a[0] else 0.0)
-            for t, a in sorted(agg.items(), key=lambda kv: (kv[0] == "", tag_sort_key(kv[0])))
-        },
+        tags=_tag_figures(agg, room),
     )
+
+
+def _tag_figures(agg: dict[str, list], room: int) -> dict[str, TagFigures]:
+    """Tags in ``tag_sort_key`` order, untagged (``""``) last; equal keys keep their first appearance."""
+    untagged = agg.pop("", None)
+    order = sort_tags(agg)
+    if untagged is not None:
+        agg[""] = untagged
+        order.append("")
+    out = {}
+    for t in order:
+        cards, due, new, msum = agg[t]
+        out[t] = TagFigures(cards, due, new, new if new < room else room, round(msum / cards, 3) if cards else 0.0)
+    return out
+
+
+def tag_closure_memo():
+    """``tags -> every tag and prefix they count for`` (``("",)`` for none), remembering each
+    tag's prefixes: on a deck with one distinct nested tag per note the parents are shared."""
+    memo: dict[str, tuple[str, ...]] = {}
+
+    def prefixes(tag: str) -> tuple[str, ...]:
+        p = memo.get(tag)
+        if p is None:
+            p = memo[tag] = tuple(tag_prefixes(tag))
+        return p
+
+    def closure(tags: tuple[str, ...]):
+        if len(tags) == 1:
+            return prefixes(tags[0])  # distinct already: each prefix is longer than the last
+        if not tags:
+            return ("",)
+        seen: set[str] = set()  # several tags: their prefixes overlap
+        for tag in tags:
+            seen.update(prefixes(tag))
+        return seen
+
+    return closure

@@ -191,27 +191,49 @@ def recall(s: Schedule, day: dt.date, settings: Settings) -> float | None:
 
 
 def recall_summary(notes: Iterable, day: dt.date, settings: Settings) -> dict:
-    """Expected recall on ``day``: the deck's mean over studied cards, and each tag's (parents included)."""
+    """Expected recall on ``day``: the deck's mean over studied cards, and each tag's (parents included).
+
+    One pass; each schedule's recall and each tag's prefixes are computed once (#17: a deck with
+    one distinct nested tag per note shares its parents, and cards share their schedules)."""
     total, count = 0.0, 0
     tags: dict[str, list[float]] = {}
+    recalls: dict[tuple, float | None] = {}
+    prefixes: dict[str, tuple[str, ...]] = {}
+    fsrs = settings.algorithm == "fsrs"
     for n in notes:
         if n.fatal:
             continue
-        r = recall(n.schedule, day, settings)
+        s = n.schedule
+        if s.last_reviewed is None:
+            continue  # never studied (recall() says None)
+        key = (s.last_reviewed, s.interval, s.ease_factor, s.stability, s.fsrs_difficulty) if fsrs \
+            else (s.last_reviewed, s.interval)  # what recall() reads
+        r = recalls.get(key, _UNSET)
+        if r is _UNSET:
+            r = recalls[key] = recall(s, day, settings)
         if r is None:
             continue
         total += r
         count += 1
-        seen: set[str] = set()
-        for tag in n.tags:
-            parts = tag.strip("/").split("/")
-            for k in range(1, len(parts) + 1):
-                prefix = "/".join(parts[:k])
-                if prefix and prefix not in seen:
-                    seen.add(prefix)
-                    acc = tags.setdefault(prefix, [0, 0.0])
-                    acc[0] += 1
-                    acc[1] += r
+        ts = n.tags
+        if len(ts) == 1:
+            found = prefixes.get(ts[0])
+            if found is None:
+                found = prefixes[ts[0]] = _recall_prefixes(ts[0])
+        else:
+            found = set()  # several tags: their prefixes overlap
+            for tag in ts:
+                p = prefixes.get(tag)
+                if p is None:
+                    p = prefixes[tag] = _recall_prefixes(tag)
+                found.update(p)
+        for prefix in found:
+            acc = tags.get(prefix)
+            if acc is None:
+                tags[prefix] = [1, r]  # 0.0 + r is r
+            else:
+                acc[0] += 1
+                acc[1] += r
     return {
         "day": day.isoformat(),
         "model": settings.algorithm,
@@ -219,6 +241,24 @@ def recall_summary(notes: Iterable, day: dt.date, settings: Settings) -> dict:
         "deck": round(total / count, 4) if count else None,
         "tags": {t: {"studied": int(n), "recall": round(s / n, 4)} for t, (n, s) in sorted(tags.items())},
     }
+
+
+_UNSET = object()
+
+
+def _recall_prefixes(tag: str) -> tuple[str, ...]:
+    """The tag and its parents as the recall summary has always counted them (empty parts kept:
+    ``A//B`` counts for ``A``, ``A/`` and ``A//B``); each is longer than the last, so distinct."""
+    t = tag.strip("/")
+    if "/" not in t:
+        return (t,) if t else ()
+    out = []
+    i = t.find("/")
+    while i != -1:
+        out.append(t[:i])
+        i = t.find("/", i + 1)
+    out.append(t)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
