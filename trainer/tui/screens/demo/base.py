@@ -64,6 +64,14 @@ class DemoView(Vertical):
         self.autoplay = autoplay
         self._ready = False  # set once mounted (redraws before that are skipped)
 
+    def on_mount(self) -> None:
+        # Textual calls every class's on_mount: a view with its own (timers, two redraws) runs it too.
+        self._ready = True
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the view from its result; called once mounted and whenever the result or parameter changes."""
+
     # -- predict first ---------------------------------------------------------
     def make_predictions(self) -> list[Prediction]:
         return []

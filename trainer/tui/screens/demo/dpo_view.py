@@ -29,10 +29,6 @@ class DPOView(DemoView):
         yield Static("", id="dpo-summary", markup=False)
         yield Static("", id="dpo-live", markup=False)
 
-    def on_mount(self) -> None:
-        self._ready = True
-        self.redraw()
-
     def make_predictions(self) -> list[Prediction]:
         def kl(beta: float) -> float:
             return next(x.kl_to_ref for x in self.result.rows if x.beta == beta)

@@ -35,10 +35,6 @@ class KVCacheView(DemoView):
         yield Static("", id="kv-live", markup=False)
         yield Static("", id="kv-exact", markup=False)
 
-    def on_mount(self) -> None:
-        self._ready = True
-        self.redraw()
-
     def make_predictions(self) -> list[Prediction]:
         l2, l3 = self.per_token["llama-2-7b"], self.per_token["llama-3-8b"]
         total_4k = l2 * 4096

@@ -33,10 +33,6 @@ class PosEncView(DemoView):
             yield Static("", id="posenc-facts", markup=False)
         yield Static("", id="posenc-live", markup=False)
 
-    def on_mount(self) -> None:
-        self._ready = True
-        self.redraw()
-
     def make_predictions(self) -> list[Prediction]:
         def truth() -> bool:
             return self.result.toeplitz_deviation > 1e-9

@@ -28,10 +28,6 @@ class SpeculativeView(DemoView):
         yield Static("", id="spec-dists", markup=False)
         yield Static("", id="spec-live", markup=False)
 
-    def on_mount(self) -> None:
-        self._ready = True
-        self.redraw()
-
     def make_predictions(self) -> list[Prediction]:
         return [
             Prediction(
