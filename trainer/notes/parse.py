@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -179,6 +180,9 @@ def _alias_expansion(node, budget: int) -> int:
 
 def compose(yaml_text: str):
     """Compose (not construct) the frontmatter; positions are character indices."""
+    hit = _recent.get(yaml_text)
+    if hit is not None:
+        return hit[2]  # read only by its callers (positions and values), never changed
     loader = loader_class()(yaml_text)
     try:
         return loader.get_single_node()
@@ -186,11 +190,52 @@ def compose(yaml_text: str):
         loader.dispose()
 
 
+# ---------------------------------------------------------------- the last few texts parsed
+#
+# A grade reads the note (the caller's load), reads it again under the lock to check its
+# schedule, and edits that text: the same frontmatter text parsed up to three times, composed
+# once more (#17). The last few texts parsed are kept with what parsing gave, keyed by the whole
+# text: a hit is exactly what parsing that text gives (the text is always read again first; no
+# write is ever built from content that was not just read). Only plain frontmatter is kept (a
+# mapping of scalars or lists of scalars, no anchors or merge keys), and each caller gets its own
+# copy of the mapping.
+
+_RECENT_MAX = 4
+_recent: dict[str, tuple[dict, tuple[str, ...], object]] = {}
+_recent_lock = threading.Lock()
+_SCALARS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime, bytes})
+
+
+def _plain(data: object) -> bool:
+    return type(data) is dict and all(
+        type(v) in _SCALARS or (type(v) is list and all(type(i) in _SCALARS for i in v)) for v in data.values())
+
+
+def _copy(data: dict) -> dict:
+    return {k: (v.copy() if type(v) is list else v) for k, v in data.items()}
+
+
+def _remember(yaml_text: str, data: object, duplicates: list[str], node) -> None:
+    if "&" in yaml_text or "<<" in yaml_text or not _plain(data):
+        return
+    with _recent_lock:
+        while len(_recent) >= _RECENT_MAX:
+            del _recent[next(iter(_recent))]
+        _recent[yaml_text] = (_copy(data), tuple(duplicates), node)  # type: ignore[arg-type]
+
+
 def load_yaml(yaml_text: str) -> tuple[object, list[str]]:
     """The frontmatter's data and the top-level keys given more than once.
 
     PyYAML keeps the last of a repeated key silently; SPEC §1 wants it reported.
     """
+    hit = _recent.get(yaml_text)
+    if hit is not None:
+        return _copy(hit[0]), list(hit[1])
+    return _load_yaml(yaml_text)
+
+
+def _load_yaml(yaml_text: str) -> tuple[object, list[str]]:
     import yaml
 
     if len(yaml_text) > _MAX_YAML_CHARS:
@@ -213,7 +258,9 @@ def load_yaml(yaml_text: str) -> tuple[object, list[str]]:
                         if key in seen and key not in duplicates:
                             duplicates.append(key)
                         seen.add(key)
-            return loader.construct_document(node), duplicates
+            data = loader.construct_document(node)
+            _remember(yaml_text, data, duplicates, node)
+            return data, duplicates
         finally:
             loader.dispose()
     except NoteError:

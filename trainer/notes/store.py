@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -98,8 +99,9 @@ def update_note(
     reported as ``reapplied``. Every write reads the note again under the lock whatever the
     caller read (``read_size`` is accepted for callers' sake).
     """
+    top = os.path.realpath(root) if root is not None else None  # once per write: both checks below use it
     if root is not None:
-        problem = not_a_note(root, path)
+        problem = not_a_note(root, path, top=top)
         if problem:
             raise WriteError(errno.EPERM, f"{path}: {problem}")
     reapplied = False
@@ -109,7 +111,7 @@ def update_note(
                 reapplied = True
                 continue
             try:
-                done = _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtime_ns)
+                done = _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtime_ns, top)
             except Moved:
                 done = None
         if done is None:
@@ -120,13 +122,15 @@ def update_note(
     raise Conflict(f"{path} kept changing while it was being written; not changed")
 
 
-def not_a_note(root: Path, path: Path | str) -> str | None:
+def not_a_note(root: Path, path: Path | str, *, top: str | None = None) -> str | None:
     """Why ``path`` is not a note the scan of ``root`` would list (None: it is one).
 
     Only notes are ever written: no hidden folder (``.git``, ``.obsidian``), nothing but
-    ``*.md``, nothing a symlink leads out of the deck to.
+    ``*.md``, nothing a symlink leads out of the deck to. ``top`` is ``os.path.realpath(root)``
+    when the caller has it already.
     """
-    top = os.path.realpath(root)
+    if top is None:
+        top = os.path.realpath(root)
     real = os.path.realpath(path)
     if not real.startswith(top.rstrip(os.sep) + os.sep):
         return "not a note of this deck (outside it)"
@@ -134,8 +138,11 @@ def not_a_note(root: Path, path: Path | str) -> str | None:
     parts = rel.split(os.sep)
     if any(p.startswith(".") for p in parts) or not parts[-1].lower().endswith(".md"):
         return "not a note of this deck"
-    if os.path.lexists(real) and not os.path.isfile(real):
-        return "not a note of this deck (not a regular file)"
+    try:  # one lstat for lexists + isfile (real is resolved: a link left in it is dangling or a loop)
+        if not stat.S_ISREG(os.lstat(real).st_mode):
+            return "not a note of this deck (not a regular file)"
+    except OSError:  # absent (or unreadable), as lexists said
+        pass
     return None
 
 
@@ -242,7 +249,7 @@ def read_settled(path: Path, *, wait: float = SETTLE_S) -> tuple[bytes, os.stat_
 # ---------------------------------------------------------------- one locked update
 
 
-def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtime_ns=None) -> Written | None:
+def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtime_ns=None, top=None) -> Written | None:
     """One read-check-write under the lock; ``None`` when the file moved under us (try again)."""
     try:
         raw, st = read_fd_settled(fd)
@@ -252,7 +259,7 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
     except FileNotFoundError:
         raise NoteGone(f"{path} was deleted or renamed") from None
     # asked again of the file read: it may have been swapped for a symlink out while we waited
-    problem = not_a_note(root, path) if root is not None else None
+    problem = not_a_note(root, path, top=top) if root is not None else None
     if problem:
         raise WriteError(errno.EPERM, f"{path}: {problem}")
     if st.st_nlink > 1:

@@ -1,0 +1,68 @@
+"""The last few frontmatter texts parsed are kept (#17: a grade parsed the same text four times).
+
+A hit must be exactly what parsing the text gives, each caller's mapping its own, and a text
+that differs by one byte (an editor's same-size save) must be parsed afresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from trainer import grading
+from trainer.deck import Deck
+from trainer.notes.parse import compose, load_yaml
+from trainer.reviewlog import ReviewLog
+
+TODAY = dt.date(2026, 11, 25)
+FM = "tags: [a, b]\nnext_review: 2026-11-20\ninterval: 3\n"
+
+
+def test_each_caller_gets_its_own_mapping():
+    first, _ = load_yaml(FM)
+    first["tags"].append("mutated")
+    first["interval"] = 99
+    again, dups = load_yaml(FM)
+    assert again == {"tags": ["a", "b"], "next_review": dt.date(2026, 11, 20), "interval": 3}
+    assert dups == []
+    assert compose(FM).value[0][0].value == "tags"
+
+
+def test_a_same_size_edit_is_parsed_afresh():
+    assert load_yaml(FM)[0]["interval"] == 3
+    assert load_yaml(FM.replace("3", "4"))[0]["interval"] == 4
+    assert load_yaml(FM)[0]["interval"] == 3
+
+
+def test_duplicates_and_anchors_as_before():
+    text = "a: 1\na: 2\n"
+    for _ in range(2):
+        assert load_yaml(text) == ({"a": 2}, ["a"])
+    anchored = "x: &v [1]\ny: *v\n"
+    for _ in range(2):
+        data, _ = load_yaml(anchored)
+        assert data == {"x": [1], "y": [1]}
+
+
+def test_grade_after_a_same_size_save_sees_the_new_schedule(tmp_path, seed, write_note):
+    """Read, then another program rewrites the schedule with the same size: the grade's re-read
+    under the lock parses the new text (not the text parsed at the read) and keeps their version."""
+    root = tmp_path / "d"
+    write_note(root / "a.md", seed("A", next_review="2026-11-20"))
+    deck = Deck(root)
+    log = ReviewLog.open(deck.root)
+    try:
+        note = deck.load("a.md", TODAY)
+        path = root / "a.md"
+        ours = path.read_bytes()
+        theirs = ours.replace(b"review_count: 0", b"review_count: 7")
+        assert theirs != ours and len(theirs) == len(ours)
+        path.write_bytes(theirs)
+        try:
+            grading.grade(deck, log, note, 4, TODAY)
+        except grading.Conflict:
+            pass
+        else:
+            raise AssertionError("a schedule changed on disk must be a conflict")
+        assert path.read_bytes() == theirs
+    finally:
+        log.close()
