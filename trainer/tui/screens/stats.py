@@ -94,6 +94,8 @@ class StatsScreen(Screen):
         self.app.call_from_thread(self._show_recall, memory.recall_summary(notes, today, settings), "")
 
     def _show_recall(self, summary: dict | None, error: str) -> None:
+        if not self.is_mounted:  # closed before the worker finished
+            return
         text = self._summary.copy()
         text.append("recall today ", style="dim")
         if summary is None:
