@@ -59,7 +59,7 @@ class StudyScreen(Screen):
 
     BINDINGS = [
         Binding("space", "reveal", "Reveal", tooltip="Show the short answer (then the details)"),
-        Binding("d", "details", "Details", show=False, tooltip="Show the detailed explanation"),
+        Binding("d", "details", "Details", show=False, tooltip="Show the detailed explanation and the card's predicted-recall curve"),
         *[
             Binding(str(g), f"grade({g})", f"Grade {g}: {SHORT_LABELS[g]}", show=False, tooltip=scheduler.GRADE_LABELS[g])
             for g in range(6)
