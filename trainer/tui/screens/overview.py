@@ -61,6 +61,10 @@ class OverviewScreen(Screen):
         self.difficulty: str | None = None
         """The selected difficulty (``None``: any)."""
         self._tag_nodes: dict[str, TreeNode[str | None]] = {}
+        """The tag nodes built so far (a tag's children are built when it is first expanded)."""
+        self._tag_labels: dict[str, Text] = {}
+        self._tag_kids: dict[str | None, list[str]] = {}
+        """Tags whose nodes are not built yet, by parent tag (``None``: the root)."""
         self._readiness: tuple[int, Readiness] | None = None
         """The last readiness computed, with the deck version it was computed from (issue #12)."""
         self._planning = False
@@ -124,29 +128,46 @@ class OverviewScreen(Screen):
         box.border_subtitle = note
 
     def _build_tree(self, summary: Figures) -> None:
-        """Relabel the tag tree in place (the cursor stays); rebuild it only when the tags changed."""
+        """Relabel the tag tree in place (the cursor stays); rebuild it only when the tags changed.
+
+        A tag's children are built when it is first expanded (#17: a deck shaped like the seed has
+        a tag per note, and building every node up front delayed the first frame)."""
         tree: Tree[str | None] = self.query_one("#tags", Tree)
         labels: dict[str, Text] = {}
         for tag, fig in summary.tags.items():
             labels[tag] = self._label(tag.rpartition("/")[2] if tag else "(untagged)", fig)
         tree.root.set_label(self._label("All cards", summary.all_cards))
-        if list(labels) == list(self._tag_nodes):
-            for tag, label in labels.items():
-                self._tag_nodes[tag].set_label(label)
+        same = list(labels) == list(self._tag_labels)
+        self._tag_labels = labels
+        if same:
+            for tag, node in self._tag_nodes.items():
+                node.set_label(labels[tag])
             return
         tree.clear()
         self.tag = None
-        nodes: dict[str, TreeNode[str | None]] = {}
-        for tag, label in labels.items():
+        kids: dict[str | None, list[str]] = {}
+        for tag in labels:  # a parent sorts before its children
             parent_tag = tag.rpartition("/")[0] if tag else ""
-            parent = nodes.get(parent_tag, tree.root) if parent_tag else tree.root
-            nodes[tag] = parent.add(label, data=tag)
+            kids.setdefault(parent_tag if parent_tag in labels and parent_tag else None, []).append(tag)
+        self._tag_kids = kids
+        self._tag_nodes = {}
+        self._add_tag_nodes(tree.root, None, deep=len(labels) <= 60)
         tree.root.expand()
-        if len(nodes) <= 60:
+        if len(labels) <= 60:
             tree.root.expand_all()
-        for node in nodes.values():
-            node.allow_expand = bool(node.children)
-        self._tag_nodes = nodes
+
+    def _add_tag_nodes(self, node: TreeNode[str | None], tag: str | None, *, deep: bool = False) -> None:
+        for child in self._tag_kids.pop(tag, ()):
+            added = node.add(self._tag_labels[child], data=child)
+            added.allow_expand = child in self._tag_kids
+            self._tag_nodes[child] = added
+            if deep:
+                self._add_tag_nodes(added, child, deep=True)
+
+    @on(Tree.NodeExpanded, "#tags")
+    def _tag_expanded(self, event: Tree.NodeExpanded) -> None:
+        if event.node.data is not None and event.node.data in self._tag_kids:
+            self._add_tag_nodes(event.node, event.node.data)
 
     @staticmethod
     def _label(name: str, fig: TagFigures) -> Text:
