@@ -35,7 +35,7 @@ def has_tag(tags: tuple[str, ...] | list[str], wanted: str, *, casefold: bool = 
 
 def tag_sort_key(text: str) -> tuple:
     """Case-insensitive, numbers in numeric order; CJK stays in Unicode (radical-stroke) order."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in _DIGITS.split(text) if p)
+    return tuple((0, int(p), "") if p.isdecimal() else (1, 0, p.casefold()) for p in _DIGITS.split(text) if p)
 
 
 _LOW = re.compile(r"[\x00-\x02]")
