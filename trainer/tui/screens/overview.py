@@ -205,13 +205,9 @@ class OverviewScreen(Screen):
     # ------------------------------------------------------------ interview readiness (issue #12)
 
     def _settings(self):
-        """The deck's trainer.toml (``None`` if it cannot be read: the CLI's ``config`` says why)."""
-        from trainer import config
-
-        try:
-            return config.load_cached(self.book.root)
-        except config.ConfigError:
-            return None
+        """The deck's trainer.toml as the open deck read it (``None`` if it cannot be read: the CLI's
+        ``config`` says why)."""
+        return self.book.settings
 
     def _show_readiness(self) -> None:
         """The countdown at once (from trainer.toml); readiness and recall from a thread when ready.
