@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 from trainer import scheduler
 from trainer.config import Settings
 from trainer.notes.model import Schedule
+from trainer.tags import tag_prefixes
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATING_NAMES = {AGAIN: "again", HARD: "hard", GOOD: "good", EASY: "easy"}
@@ -247,18 +248,9 @@ _UNSET = object()
 
 
 def _recall_prefixes(tag: str) -> tuple[str, ...]:
-    """The tag and its parents as the recall summary has always counted them (empty parts kept:
-    ``A//B`` counts for ``A``, ``A/`` and ``A//B``); each is longer than the last, so distinct."""
-    t = tag.strip("/")
-    if "/" not in t:
-        return (t,) if t else ()
-    out = []
-    i = t.find("/")
-    while i != -1:
-        out.append(t[:i])
-        i = t.find("/", i + 1)
-    out.append(t)
-    return tuple(out)
+    """The tag and its parents, by the one rule the per-tag figures use (:func:`trainer.tags.tag_prefixes`),
+    so a tag's recall stands beside its counts."""
+    return tuple(tag_prefixes(tag))
 
 
 @dataclass(frozen=True, slots=True)

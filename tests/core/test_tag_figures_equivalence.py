@@ -65,7 +65,8 @@ def _reference_recall_tags(notes, day, settings) -> dict:
             continue
         seen: set[str] = set()
         for tag in n.tags:
-            parts = tag.strip("/").split("/")
+            # One prefix rule for counts and recall: empty parts are ignored (``A//B`` counts for A, A/B).
+            parts = [p for p in tag.strip("/").split("/") if p]
             for k in range(1, len(parts) + 1):
                 prefix = "/".join(parts[:k])
                 if prefix and prefix not in seen:
