@@ -302,3 +302,20 @@ async def test_ending_while_typing_keeps_the_answer(interview):
     [q] = session.transcript.questions
     assert q.answer == "softmax saturation" and q.grade is None and q.seconds == 20
     assert session.transcript.finished is not None
+
+
+async def test_keys_typed_just_before_ctrl_j_are_kept(interview):
+    """A burst of keys (tmux send-keys, a fast typist, a paste without bracketing) followed at once
+    by ctrl+j: every key reaches the answer before it is submitted (a priority binding used to
+    submit while the text area still had keys queued, and the answer was saved cut off)."""
+    app, session, clock = interview(EN)
+    text = "KV cache stores keys and values per layer"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for ch in text:
+            app.post_message(events.Key(ch, ch))
+        app.post_message(events.Key("ctrl+j", None))
+        await pilot.pause()
+        await pilot.pause()
+        assert session.feedback is not None
+        assert session.feedback.answer == text

@@ -75,7 +75,7 @@ class InterviewScreen(Screen[Transcript | None]):
     CSS_PATH = "../styles/interview.tcss"
 
     BINDINGS = [
-        Binding("ctrl+j", "submit", "Submit", priority=True, tooltip="Submit the answer (ctrl+enter is not portable)"),
+        Binding("ctrl+j", "submit", "Submit", tooltip="Submit the answer (ctrl+enter is not portable)"),
         Binding("enter", "accept", "Take grade", tooltip="Take the suggested grade (then: next question)"),
         *[Binding(str(g), f"grade({g})", f"Grade {g}", show=False, tooltip=scheduler.GRADE_LABELS[g]) for g in range(6)],
         Binding("u", "undo", "Undo", tooltip="Undo this question's grade (note and log)"),
