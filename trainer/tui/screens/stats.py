@@ -20,6 +20,30 @@ DAYS = 30
 MAX_TAG_BARS = 12
 
 
+def interview_coverage(log) -> Text:
+    """Key-point coverage over past mock interviews (#13): the last one and the mean, oldest first;
+    nothing when there has been none (``trainer interview`` starts one)."""
+    if log is None:
+        return Text()
+    from trainer.interview import store
+
+    try:
+        covered = [t.coverage for _, t in store.history(log) if t.coverage is not None]
+    except Exception:  # noqa: BLE001 - a damaged interview table must not close the stats screen
+        return Text()
+    if not covered:
+        return Text()
+    text = Text()
+    text.append("interviews ", style="dim")
+    text.append(f"{len(covered)}", style="bold")
+    text.append(" · coverage last ", style="dim")
+    text.append(f"{covered[-1]:.0%}", style="bold")
+    text.append(" mean ", style="dim")
+    text.append(f"{sum(covered) / len(covered):.0%}", style="bold")
+    text.append("  ")
+    return text
+
+
 class StatsScreen(Screen):
     """Three tabs, each a chart over a table of the same numbers."""
 
@@ -73,6 +97,7 @@ class StatsScreen(Screen):
             summary.append(f"{label} ", style="dim")
             summary.append(value, style="bold")
             summary.append("  ")
+        summary.append_text(interview_coverage(book.log))
         self._summary = summary
         self.query_one("#stats-summary", Static).update(summary + Text("recall today …", style="dim"))
         self._reviews(data)
