@@ -1,6 +1,6 @@
 """The bundled interview deck (cards/): one shape for every card, honest numbers, code that runs.
 
-These tests read the repository's own cards/ (never /work/shared) and fail on a card that
+These tests read the repository's own cards/ (never the shared seed notes) and fail on a card that
 drifts from the seed's shape: the mock interview matches answers against the bold terms of
 the short answer's key points, so the shape is part of the product.
 """

@@ -26,8 +26,7 @@ class PrecisionView(DemoView):
         yield Static("", id="prec-grads", markup=False)
         yield Static("", id="prec-live", markup=False)
 
-    def on_mount(self) -> None:
-        self._ready = True
+    def redraw(self) -> None:
         self.redraw_static()
         self.redraw_live()
 

@@ -32,8 +32,7 @@ class RopeView(DemoView):
         yield Static("", id="rope-facts", markup=False)
         yield Static("", id="rope-live", markup=False)
 
-    def on_mount(self) -> None:
-        self._ready = True
+    def redraw(self) -> None:
         self.redraw_static()
         self.redraw_live()
 

@@ -30,8 +30,7 @@ class ScalingView(DemoView):
         yield Static("", id="scaling-table", markup=False)
         yield Static("", id="scaling-live", markup=False)
 
-    def on_mount(self) -> None:
-        self._ready = True
+    def redraw(self) -> None:
         self.redraw_table()
         self.redraw_live()
 
