@@ -98,36 +98,53 @@ def _updates(after: Schedule) -> dict[str, object]:
 
 
 def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_today, root) -> Graded:
-    row = log.begin(
-        note.rel,
-        kind,
-        today,
-        grade=q,
-        duration_ms=duration_ms,
-        was_new=first_today and before.is_new,
-        before=LoggedSchedule.of(before, note.present),
-        after=LoggedSchedule.of(after),
-    )
-    reapplied = False
-    notice = ""
-    before_json = None
+    """Log the grade and, for a review, write the note: the row is committed ``pending`` before the
+    note changes and marked ``done`` after (a crash in between is settled by :func:`repair`).
+
+    The pending row is written under the note's lock, once the edit is made (#17): it already holds
+    the source text an undo puts back, so marking it done changes its state alone, and a grade
+    refused before any write (a conflict, a note gone) never adds a row. A re-drill writes no
+    note: its row is written done at once.
+    """
+    logged_before = LoggedSchedule.of(before, note.present)
+    logged_after = LoggedSchedule.of(after)
+    was_new = first_today and before.is_new
+
+    def add_row(logged: LoggedSchedule, *, pending: bool) -> int:
+        return log.begin(note.rel, kind, today, grade=q, duration_ms=duration_ms, was_new=was_new,
+                         before=logged, after=logged_after, pending=pending)
+
+    if kind != "review":
+        row = add_row(logged_before, pending=False)
+        return Graded(_refreshed(note, after), q, kind, before, after, row, False, "")
+    row: int | None = None
+
+    def restore_of(edit) -> LoggedSchedule:
+        return replace(logged_before, raw=dict(edit.old_raw), created_frontmatter=bool(edit.created_frontmatter),
+                       added=tuple(edit.added))  # lines appended (a merge key's value too)
+
+    def log_pending(edit) -> None:
+        nonlocal row
+        if row is None:
+            row = add_row(restore_of(edit), pending=True)
+        else:  # the note changed meanwhile and the edit was made again: the row follows it
+            log.set_pending_before(row, restore_of(edit))
+
     try:
-        if kind == "review":
-            written = update_note(
-                note.path, _updates(after), expect=before, read_mtime_ns=note.mtime_ns or None, read_size=note.size or None, root=root
-            )
-            reapplied, notice = written.reapplied, written.notice
-            before_json = replace(LoggedSchedule.of(before, note.present), raw=dict(written.old_raw),
-                                  created_frontmatter=bool(written.created_frontmatter),
-                                  added=tuple(written.added))  # lines appended (a merge key's value too)
+        written = update_note(note.path, _updates(after), expect=before, read_mtime_ns=note.mtime_ns or None,
+                              read_size=note.size or None, root=root, before_write=log_pending)
     except BaseException:
-        try:
-            log.abandon(row)
-        except sqlite3.Error:
-            pass  # a full disk: the row stays pending and the next open settles it (the note says what happened)
+        if row is not None:
+            try:
+                log.abandon(row)
+            except sqlite3.Error:
+                pass  # a full disk: the row stays pending and the next open settles it (the note says what happened)
         raise
-    log.finish(row, before=before_json)
-    return Graded(_refreshed(note, after), q, kind, before, after, row, reapplied, notice)
+    if row is None:  # nothing to write (the note already holds these values): the row, done
+        row = add_row(restore_of(written), pending=False)
+    else:
+        log.finish(row)
+    return Graded(_refreshed(note, after), q, kind, before, after, row, written.reapplied, written.notice)
 
 
 def _refreshed(note: Note, schedule: Schedule) -> Note:
@@ -218,12 +235,7 @@ def _in_progress(deck: Deck, *, exclusive: bool = False):
 
     Yields False when ``exclusive`` and some other process holds it.
     """
-    fd = None
-    if fcntl is not None:
-        try:
-            fd = os.open(paths.state_file(deck.root, "grading.lock"), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        except OSError:
-            fd = None  # a read-only deck: nothing to coordinate with
+    fd = _open_grading_lock(deck.root) if fcntl is not None else None
     try:
         if fd is not None:
             if exclusive:
@@ -238,6 +250,38 @@ def _in_progress(deck: Deck, *, exclusive: bool = False):
     finally:
         if fd is not None:
             os.close(fd)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _open_grading_lock(root) -> int | None:
+    """``.trainer/grading.lock``, opened (made if missing) without following a symlink at either
+    step; None on a read-only deck (nothing to coordinate with).
+
+    Through a descriptor on ``.trainer`` opened ``O_NOFOLLOW``: two opens, where
+    :func:`paths.state_file` makes sure of the folder and its ``.gitignore`` each time (a fifth of a
+    grade's own time, #17). The folder exists once the log is open; when it does not, or the
+    system cannot open relative to a folder, :func:`paths.state_file` makes it (or refuses a
+    symlinked ``.trainer``) as before.
+    """
+    flags = os.O_RDWR | os.O_CREAT | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    if _NOFOLLOW and os.open in os.supports_dir_fd:
+        try:
+            dfd = os.open(paths.state_dir(root), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+        except OSError:
+            dfd = -1
+        if dfd >= 0:
+            try:
+                return os.open("grading.lock", flags, 0o644, dir_fd=dfd)
+            except OSError:
+                pass
+            finally:
+                os.close(dfd)
+    try:
+        return os.open(paths.state_file(root, "grading.lock"), flags, 0o644)
+    except OSError:
+        return None
 
 
 def _settle(deck: Deck, log: ReviewLog, today: dt.date) -> list[str]:

@@ -304,6 +304,11 @@ class ReviewLog:
         else:
             self.conn.execute("UPDATE reviews SET state = 'done' WHERE id = ?", (row_id,))
 
+    def set_pending_before(self, row_id: int, before: LoggedSchedule | dict) -> None:
+        """A pending row's ``before`` made again (its note changed before it was written)."""
+        self.conn.execute("UPDATE reviews SET before = ? WHERE id = ? AND state = 'pending'",
+                          (_logged_json(before), row_id))
+
     def abandon(self, row_id: int) -> None:
         """The note was not written after all: the row never happened."""
         self.conn.execute("DELETE FROM reviews WHERE id = ? AND state = 'pending'", (row_id,))

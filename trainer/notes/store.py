@@ -9,6 +9,7 @@ more: bytes an editor wrote into it after we read it are put back and the update
 
 from __future__ import annotations
 
+import _thread
 import errno
 import os
 import stat
@@ -16,11 +17,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from trainer.notes.model import Schedule
-from trainer.notes.parse import NEW_CARD_DUE, NoteError, decode, load_yaml, parse_note, split_frontmatter
+from trainer.notes.model import SCHEDULING_KEYS, Schedule
+from trainer.notes.parse import NEW_CARD_DUE, NoteError, decode, load_yaml, read_fields, split_frontmatter
 from trainer.notes.write import (
-    REMOVE, Moved, Raw, WriteError, _same, atomic_write, check_writable, edit_frontmatter, encode,
+    REMOVE, Edit, Moved, Raw, WriteError, _same, atomic_write, check_writable, edit_frontmatter, encode,
+    refuse_read_only,
 )
 
 SETTLE_S = 0.5
@@ -86,6 +89,7 @@ def update_note(
     root: Path | None = None,
     read_size: int | None = None,
     planned: dict[str, object] | None = None,
+    before_write: Callable[[Edit], None] | None = None,
 ) -> Written:
     """Set ``updates`` in the note at ``path``, surgically and atomically.
 
@@ -97,11 +101,14 @@ def update_note(
     ``root`` is the deck: a path that is not one of its notes (outside it, hidden, not ``.md``)
     is refused. ``read_mtime_ns`` is when the caller read the note: a file changed since is
     reported as ``reapplied``. Every write reads the note again under the lock whatever the
-    caller read (``read_size`` is accepted for callers' sake).
+    caller read (``read_size`` is accepted for callers' sake). ``before_write`` is called under the
+    lock with the edit about to be written, before the file is touched (a grade logs its pending
+    row there, with the source text an undo needs); it may be called again if the note changed
+    meanwhile and the edit is made anew, and what it raises leaves the note unwritten.
     """
     top = os.path.realpath(root) if root is not None else None  # once per write: both checks below use it
     if root is not None:
-        problem = not_a_note(root, path, top=top)
+        problem = _not_a_note_fast(root, path, top)
         if problem:
             raise WriteError(errno.EPERM, f"{path}: {problem}")
     reapplied = False
@@ -111,7 +118,8 @@ def update_note(
                 reapplied = True
                 continue
             try:
-                done = _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtime_ns, top)
+                done = _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtime_ns, top,
+                                    before_write)
             except Moved:
                 done = None
         if done is None:
@@ -132,18 +140,85 @@ def not_a_note(root: Path, path: Path | str, *, top: str | None = None) -> str |
     if top is None:
         top = os.path.realpath(root)
     real = os.path.realpath(path)
+    try:  # one lstat for lexists + isfile (real is resolved: a link left in it is dangling or a loop)
+        mode: int | None = os.lstat(real).st_mode
+    except OSError:  # absent (or unreadable), as lexists said
+        mode = None
+    return _refusal(top, real, mode)
+
+
+def _refusal(top: str, real: str, mode: int | None) -> str | None:
+    """:func:`not_a_note` for a resolved path ``real`` whose file has ``mode`` (None: absent)."""
     if not real.startswith(top.rstrip(os.sep) + os.sep):
         return "not a note of this deck (outside it)"
     rel = real[len(top.rstrip(os.sep)) + 1 :]
     parts = rel.split(os.sep)
     if any(p.startswith(".") for p in parts) or not parts[-1].lower().endswith(".md"):
         return "not a note of this deck"
-    try:  # one lstat for lexists + isfile (real is resolved: a link left in it is dangling or a loop)
-        if not stat.S_ISREG(os.lstat(real).st_mode):
-            return "not a note of this deck (not a regular file)"
-    except OSError:  # absent (or unreadable), as lexists said
-        pass
+    if mode is not None and not stat.S_ISREG(mode):
+        return "not a note of this deck (not a regular file)"
     return None
+
+
+# ---------------------------------------------------------------- the same checks from a descriptor
+#
+# os.path.realpath lstats every folder on the way (~10 calls for a note four folders deep) and a
+# write asked it three times (#17). On Linux the kernel names the file a descriptor is open on
+# (/proc/self/fd/N, one readlink): the same resolved path, for the file actually opened. A
+# descriptor's name is only ever used to *accept* a note; whatever it does not accept is asked
+# again the usual way (realpath), so a refusal and its message are always :func:`not_a_note`'s.
+
+_O_PATH = getattr(os, "O_PATH", 0)
+_PROC_FD = "/proc/self/fd/"
+_proc_fd_works = os.path.isdir(_PROC_FD)
+
+
+def _name_of_fd(fd: int) -> str | None:
+    """The resolved path of the file ``fd`` is open on, or None (no /proc, file deleted, odd answer)."""
+    if not _proc_fd_works:
+        return None
+    try:
+        real = os.readlink(f"{_PROC_FD}{fd}")
+    except OSError:
+        return None
+    if not real.startswith(os.sep) or real.endswith(" (deleted)"):
+        return None
+    return real
+
+
+def _not_a_note_fast(root: Path, path: Path, top: str) -> str | None:
+    """:func:`not_a_note`, from a path-only descriptor (``O_PATH``: nothing is read, a FIFO does not
+    block, a device is not opened) when the system has one; else, or when in doubt, the usual way."""
+    if _O_PATH and _proc_fd_works:
+        try:
+            fd = os.open(path, _O_PATH | os.O_CLOEXEC)
+        except OSError:
+            fd = -1
+        if fd >= 0:
+            try:
+                real, mode = _name_of_fd(fd), os.fstat(fd).st_mode
+            finally:
+                os.close(fd)
+            if real is not None and _refusal(top, real, mode) is None:
+                return None
+    return not_a_note(root, path, top=top)
+
+
+def _real_of_read(root: Path, path: Path, top: str, fd: int, st: os.stat_result, now: os.stat_result) -> str:
+    """The note's resolved path, checked (WriteError when it is not a note): asked again of the file
+    read (``fd``, ``st``), which may have been swapped for a symlink out while we waited for the lock.
+
+    The descriptor's name is the path's only when the path still leads to that file (``now``, the
+    path just looked at: same device and inode) and the file has one name (a hard-linked one is
+    refused after)."""
+    if st.st_nlink == 1 and (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino):
+        real = _name_of_fd(fd)
+        if real is not None and _refusal(top, real, st.st_mode) is None:
+            return real
+    problem = not_a_note(root, path, top=top)
+    if problem:
+        raise WriteError(errno.EPERM, f"{path}: {problem}")
+    return os.path.realpath(path)
 
 
 @contextmanager
@@ -170,7 +245,37 @@ def _locked(path: Path):
             raise NoteGone(f"{path} was deleted or renamed") from None
         yield moved, fd
     finally:
-        os.close(fd)  # releases the lock
+        _release(fd)
+
+
+def _release(fd: int) -> None:
+    """Close the note's descriptor, which releases the lock.
+
+    Once our rename has replaced the file, ours is its last reference and the close frees it:
+    the kernel's work (~0.1 ms here, a third of a grade's own time, #17) is done on a short-lived
+    thread while the grade goes on. Nothing waits on it: the new file is already in place and
+    unlocked, and a grader still waiting for the old file's lock gets it a moment later and sees
+    it moved. A bare ``_thread``, so a process that forks (the deck's background walk) does not
+    take it for a long-lived thread; it holds no lock of ours, only runs ``os.close``.
+    """
+    try:
+        gone = os.fstat(fd).st_nlink == 0
+    except OSError:
+        gone = False
+    if gone:
+        try:
+            _thread.start_new_thread(_close_quietly, (fd,))
+            return
+        except RuntimeError:  # no thread to be had: close it here
+            pass
+    os.close(fd)
+
+
+def _close_quietly(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 # ---------------------------------------------------------------- reading while an editor saves
@@ -249,19 +354,18 @@ def read_settled(path: Path, *, wait: float = SETTLE_S) -> tuple[bytes, os.stat_
 # ---------------------------------------------------------------- one locked update
 
 
-def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtime_ns=None, top=None) -> Written | None:
+def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtime_ns=None, top=None,
+                 before_write=None) -> Written | None:
     """One read-check-write under the lock; ``None`` when the file moved under us (try again)."""
     try:
         raw, st = read_fd_settled(fd)
-        if os.stat(path).st_ino != st.st_ino:
-            return None
-        check_writable(path)
+        now = os.stat(path)
     except FileNotFoundError:
         raise NoteGone(f"{path} was deleted or renamed") from None
-    # asked again of the file read: it may have been swapped for a symlink out while we waited
-    problem = not_a_note(root, path, top=top) if root is not None else None
-    if problem:
-        raise WriteError(errno.EPERM, f"{path}: {problem}")
+    if now.st_ino != st.st_ino:
+        return None
+    refuse_read_only(path, st)  # the file read is the one at the path: its mode is the path's
+    real = _real_of_read(root, path, top, fd, st, now) if root is not None else None
     if st.st_nlink > 1:
         raise WriteError(
             errno.EMLINK,
@@ -269,23 +373,20 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
             "names would keep the old text). Copy it to a file of its own to grade it",
         )
     text, bom = decode(raw)
+    split = split_frontmatter(text)  # NoteError: the note is broken, as parse_note would say
     edited = read_mtime_ns is not None and st.st_mtime_ns != read_mtime_ns
-    if expect is not None:
-        current = parse_note(raw, path.name)
-        if current.fatal:
-            raise NoteError(current.problems[0].message)
-        if not _same_schedule(current.schedule, expect):
-            raise Conflict(f"{path}: scheduling keys were changed by another program; their version is kept")
+    if expect is not None and not _same_schedule(_schedule_in(split), expect):
+        raise Conflict(f"{path}: scheduling keys were changed by another program; their version is kept")
     skipped: tuple[str, ...] = ()
     if planned:
         updates, skipped = _still_planned(text, updates, planned)
-    edit = edit_frontmatter(text, updates, drop_empty=drop_empty)
+    edit = edit_frontmatter(text, updates, drop_empty=drop_empty, split=split)
     if edit.text == text:
         return Written(False, edited, edit.old_raw, skipped=skipped)
     data = encode(edit.text, bom)
     ident = _identity(st)
     removed = any(updates.get(k) is REMOVE for k in edit.old_raw)
-    inexact = "" if _undo_is_exact(text, edit, removed) else (
+    inexact = "" if _undo_is_exact(text, edit, removed, split) else (
         f"{path}: note: an undo of this write cannot give back the exact bytes (YAML merge keys, anchors, a "
         "flow mapping, or a line taken out that an undo appends at the end); it restores the values")
 
@@ -297,7 +398,9 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
         except FileNotFoundError:
             return False
 
-    atomic_write(path, data, mode=st.st_mode & 0o7777, before_replace=unchanged)
+    if before_write is not None:
+        before_write(edit)
+    atomic_write(path, data, mode=st.st_mode & 0o7777, before_replace=unchanged, real=real)
     put_back, notice = _saved_into_replaced(path, fd, raw, st, data, root)
     if put_back:
         return None  # their bytes are back at the path: read them and apply the update on them
@@ -305,11 +408,13 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
                    "\n".join(m for m in (inexact, notice) if m), edit.added)
 
 
-def _undo_is_exact(text: str, edit, removed: bool = False) -> bool:
+def _undo_is_exact(text: str, edit, removed: bool = False, split=False) -> bool:
     """Whether putting back the replaced source text and removing the appended lines gives
     ``text`` again byte for byte. Tried (before the write) only where it could fail: YAML's
-    merge keys, anchors and flow mappings, and lines taken out (an undo appends them at the end)."""
-    split = split_frontmatter(text)
+    merge keys, anchors and flow mappings, and lines taken out (an undo appends them at the end).
+    ``split`` is ``split_frontmatter(text)`` when the caller has it."""
+    if split is False:
+        split = split_frontmatter(text)
     if split is None or not (removed or any(mark in split.yaml for mark in ("<<", "{", "&"))):
         return True
     undo: dict[str, object] = {k: Raw(v) for k, v in edit.old_raw.items()}
@@ -318,6 +423,24 @@ def _undo_is_exact(text: str, edit, removed: bool = False) -> bool:
         return edit_frontmatter(edit.text, undo, drop_empty=edit.created_frontmatter).text == text
     except NoteError:
         return False
+
+
+_SCHEDULE_FIELDS = ("created",) + SCHEDULING_KEYS
+
+
+def _schedule_in(split) -> Schedule:
+    """The schedule :func:`parse_note` reads from a note's frontmatter (``split``), for the check
+    under the lock: the same loader and the same field checks, without building the whole note
+    (question, tags, problems: #17). NoteError where parse_note calls the note broken."""
+    data: object = {}
+    if split is not None:
+        data = load_yaml(split.yaml)[0]
+        if data is None:
+            data = {}
+        elif not isinstance(data, dict):
+            raise NoteError(f"frontmatter must be a mapping of keys to values, not a {type(data).__name__}")
+    values, _ = read_fields(data, "", NEW_CARD_DUE, NEW_CARD_DUE)  # type: ignore[arg-type]
+    return Schedule(**{k: values[k] for k in _SCHEDULE_FIELDS})  # type: ignore[arg-type]
 
 
 def _still_planned(text: str, updates: dict[str, object], planned: dict[str, object]) -> tuple[dict[str, object], tuple[str, ...]]:

@@ -126,15 +126,17 @@ def _source(value: object) -> str:
     return value.text.strip() if isinstance(value, Raw) else format_value(value)
 
 
-def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool = False) -> Edit:
+def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool = False, split=False) -> Edit:
     """``text`` (BOM already removed) with ``updates`` set in its frontmatter.
 
     Keys whose value is already equal are left alone; a missing key is appended at the end
     of the block (inside the braces of a flow mapping); a note without frontmatter gets one.
     ``drop_empty`` removes a frontmatter left empty (undo of the first grade of a bare note).
-    Raises NoteError when the frontmatter cannot be edited safely.
+    Raises NoteError when the frontmatter cannot be edited safely. ``split`` is
+    ``split_frontmatter(text)`` when the caller has it.
     """
-    split = split_frontmatter(text)
+    if split is False:
+        split = split_frontmatter(text)
     if split is None:
         adds = {k: v for k, v in updates.items() if v is not REMOVE}
         if not adds:
@@ -342,6 +344,7 @@ def atomic_write(
     durable: bool = True,
     follow_symlinks: bool = True,
     before_replace: Callable[[], bool] | None = None,
+    real: str | None = None,
 ) -> None:
     """Temp file in the same folder, fsync, ``os.replace``: the note is wholly old or wholly new.
 
@@ -350,8 +353,13 @@ def atomic_write(
     ``follow_symlinks=False`` replaces a symlink itself, never what it points to (state files).
     ``before_replace`` is asked last, after the fsync: False means the file changed meanwhile,
     and :class:`Moved` is raised with nothing written. Owner and group are kept where allowed.
+    ``real`` is ``os.path.realpath(path)`` when the caller has just resolved it (a note's update,
+    from the descriptor it read through): not resolved again, folder by folder.
     """
-    target = Path(os.path.realpath(path)) if follow_symlinks else Path(path)
+    if real is not None and follow_symlinks:
+        target = Path(real)
+    else:
+        target = Path(os.path.realpath(path)) if follow_symlinks else Path(path)
     folder = target.parent
     old: os.stat_result | None
     try:
@@ -480,9 +488,14 @@ def encode(text: str, bom: bool) -> bytes:
 def check_writable(path: Path) -> os.stat_result:
     """Refuse to replace a note the user made read-only (root could, but should not)."""
     st = os.stat(path)
+    refuse_read_only(path, st)
+    return st
+
+
+def refuse_read_only(path: Path, st: os.stat_result) -> None:
+    """:func:`check_writable` for a stat the caller has (of the file at ``path``)."""
     if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise WriteError(errno.EACCES, f"{path} is read-only; not changed")
-    return st
 
 
 def read_text(path: Path) -> tuple[bytes, str, bool]:
