@@ -8,7 +8,7 @@ Figures, each against a limit measured in the same run:
   the spawn to the moment the overview's frame with the deck's card count reaches the
   terminal; against a bare Textual app (header, "hello", footer) timed to its "hello" the same
   way, interleaved run by run. Each process is killed as soon as its marker has arrived.
-  Targets: <= 0.5 s at 10k notes, <= 1.5 s at 100k.
+  Targets (#17): <= 0.5 s at 10k notes, <= 0.6 s at 100k.
 * grade latency: in-process with ``run_test``: key ``4`` pressed -> the next card's question
   rendered (note written, log row added), median over ``--grades`` cards; against the core
   ``grading.grade`` call alone (same write and log row) on the same deck. Target: <= 50 ms.
@@ -226,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--grades", type=int, default=50)
     ap.add_argument("--today", default="2026-11-25")
     ap.add_argument("--against", metavar="REV", help="time the first frame of this git revision too, turn about")
+    ap.add_argument("--frame-only", action="store_true", help="time the first frame only (no grade latency)")
     args = ap.parse_args(argv)
     today = dt.date.fromisoformat(args.today)
     with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
@@ -253,20 +254,18 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(deck, other_deck, ignore=shutil.ignore_patterns(".trainer"))
             against = (other, other_deck)
         ff = first_frame(deck, args.today, args.repeat, against)
+        if args.frame_only:
+            ui = core = []
+        else:
+            ui, core = _grades(deck, tmp_path, today, args.grades)
 
-        copy = tmp_path / "copy"
-        shutil.copytree(deck, copy, ignore=shutil.ignore_patterns(".trainer"))
-        core_copy = tmp_path / "core"
-        shutil.copytree(deck, core_copy, ignore=shutil.ignore_patterns(".trainer"))
-        ui = asyncio.run(_grade_latency(copy, today, args.grades))
-        core = core_grade_latency(core_copy, today, args.grades)
-
-    target_ff = 0.5 if n_notes <= 10_000 else 1.5
-    rows = [
-        ("first frame, overview (warm cache)", ff["frame"], ff["bare_frame"], "bare app's frame", target_ff),
-        (f"grade -> next card shown (median of {len(ui)})", statistics.median(ui), statistics.median(core), "core grade alone", 0.050),
-        (f"grade -> next card shown (p90)", sorted(ui)[int(len(ui) * 0.9) - 1], sorted(core)[int(len(core) * 0.9) - 1], "core grade p90", 0.050),
-    ]
+    target_ff = 0.5 if n_notes <= 10_000 else 0.6
+    rows = [("first frame, overview (warm cache)", ff["frame"], ff["bare_frame"], "bare app's frame", target_ff)]
+    if ui:
+        rows += [
+            (f"grade -> next card shown (median of {len(ui)})", statistics.median(ui), statistics.median(core), "core grade alone", 0.050),
+            (f"grade -> next card shown (p90)", sorted(ui)[int(len(ui) * 0.9) - 1], sorted(core)[int(len(core) * 0.9) - 1], "core grade p90", 0.050),
+        ]
     print()
     print(f"{'figure':<44} {'value':>9} {'limit':>9} {'ratio':>6}  {'limit is':<18} {'target':>7}  ok")
     for name, value, limit, limit_name, target in rows:
@@ -277,6 +276,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nfirst frame against {args.against}: {ff['frame'] * 1000:.0f} ms vs {ff['against_frame'] * 1000:.0f} ms; "
               f"median of the paired ratios {ff['ratio_against']:.2f} (below 1: faster now)")
     return 0
+
+
+def _grades(deck: Path, tmp_path: Path, today: dt.date, grades: int) -> tuple[list[float], list[float]]:
+    """Grade latency in the app and in the core alone, each on its own copy of the deck."""
+    copy = tmp_path / "copy"
+    shutil.copytree(deck, copy, ignore=shutil.ignore_patterns(".trainer"))
+    core_copy = tmp_path / "core"
+    shutil.copytree(deck, core_copy, ignore=shutil.ignore_patterns(".trainer"))
+    ui = asyncio.run(_grade_latency(copy, today, grades))
+    core = core_grade_latency(core_copy, today, grades)
+    return ui, core
 
 
 if __name__ == "__main__":

@@ -298,13 +298,13 @@ class Context:
 
 
 def cmd_study(ctx: Context) -> int:
-    from trainer.opendeck import OpenDeck
-
     deck = ctx.deck
     _need_terminal("the study app")
     walk = deck.walk_in_background()  # the stats of a large deck, on the other core, while Textual loads
+    from trainer.opendeck import OpenDeck  # (after the fork: the child starts walking sooner, #17)
+
     book = OpenDeck.open(deck.root, ctx.today, new_per_day=_new_limit(ctx))
-    first_scan = book.start_scan(walk)  # merged with the cache in a thread while Textual is imported
+    first_scan = book.start_scan(walk, wait=True)  # in a thread while Textual is imported; the notes after the first frame
     from trainer.tui.app import run_app
 
     return run_app(book, first_scan=first_scan)

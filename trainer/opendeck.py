@@ -23,7 +23,7 @@ from trainer import figures as deck_figures
 from trainer.config import Settings
 from trainer.deck import Deck, Scan, Walk
 from trainer.errors import TrainerError
-from trainer.figures import Figures
+from trainer.figures import Figures, TagFigures
 from trainer.notes.model import Note, Problem
 from trainer.reviewlog import ReviewLog
 from trainer.session import StudySession
@@ -42,16 +42,45 @@ class Loaded:
     seconds: float
 
 
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """The deck's figures and problems read from its columns (``trainer.columns``) before any
+    note is built: what the overview's first frame shows (#17). The notes follow as ``Loaded``."""
+
+    figures: Figures
+    problems: list[Problem]
+
+
+class _Walked:
+    """A walk already finished, handed to :meth:`Deck.scan` as its ``walked``."""
+
+    def __init__(self, deck: Deck, result: tuple) -> None:
+        self.deck = deck
+        self._result = result
+
+    def result(self) -> tuple:
+        return self._result
+
+
 class ScanJob:
     """One scan of the deck running in a thread (its walk in a forked child where that pays).
 
     The walk is a stat per note; the GIL lets a thread do those only while the main thread
     sleeps, so :class:`trainer.deck.Walk` does them in a child process on the other core while
-    the app starts. The thread then merges the walk with the scan cache and computes the figures.
+    the app starts. If the deck's columns (``trainer.columns``) were built from this very walk,
+    its figures come from them first (:meth:`counted`), and the notes are built only once
+    :meth:`proceed` is called (after the first frame: unpickling 100k notes holds the GIL for a
+    third of a second). Otherwise the thread merges the walk with the scan cache and computes
+    the figures from the notes.
     """
 
-    def __init__(self, open_deck: OpenDeck, walk: Walk | None) -> None:
+    def __init__(self, open_deck: OpenDeck, walk: Walk | None, *, wait: bool = False) -> None:
         self._done = threading.Event()
+        self._counted_done = threading.Event()
+        self._go = threading.Event()
+        if not wait:
+            self._go.set()
+        self._counted: Counted | None = None
         self._loaded: Loaded | None = None
         self._error: BaseException | None = None
         deck, today = open_deck.deck, open_deck.today
@@ -59,30 +88,82 @@ class ScanJob:
 
         def run() -> None:
             start = time.perf_counter()
+            figs = None
             try:
-                scan = deck.scan(today, walked=walk)
-                figs = deck_figures.compute(scan.notes, today, new_per_day=per_day, new_started=started)
+                # while the child walks: the columns' figures, used if the walk finds them current
+                early = _figures_from_columns(deck, per_day, started, today)
+                walked = walk.result() if walk is not None and walk.deck.root == deck.root else deck.walk()
+                figs = early[1:] if early is not None and _current(early[0], walked[0]) else None
+                if figs is not None:
+                    self._counted = Counted(figs[0], walked[1] + figs[1])
+                    self._counted_done.set()
+                    self._go.wait()
+                    figs = figs[0]
+                scan = deck.scan(today, walked=_Walked(deck, walked))
+                if figs is None:
+                    figs = deck_figures.compute(scan.notes, today, new_per_day=per_day, new_started=started)
+                else:
+                    scan.notes  # built here, off the UI thread
                 self._loaded = Loaded(scan, figs, time.perf_counter() - start)
             except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
                 self._error = exc
             finally:
                 self._done.set()
+                self._counted_done.set()
 
         threading.Thread(target=run, name="trainer-scan", daemon=True).start()
 
-    def done(self) -> bool:
-        return self._done.is_set()
+    def counted(self) -> Counted | None:
+        """Wait for the figures from the columns; ``None`` if there were none (then :meth:`result`)."""
+        self._counted_done.wait()
+        return self._counted
+
+    def proceed(self) -> None:
+        """Build the notes now (a job started with ``wait=True`` waits for this after :meth:`counted`)."""
+        self._go.set()
+
+    def counted_ready(self, timeout: float | None = 0) -> bool:
+        """Whether :meth:`counted` would answer at once (waiting up to ``timeout`` seconds for it)."""
+        return self._counted_done.wait(timeout) if timeout else self._counted_done.is_set()
+
+    def done(self, timeout: float | None = 0) -> bool:
+        return self._done.wait(timeout) if timeout else self._done.is_set()
 
     def wait(self) -> None:
         self._done.wait()
 
     def result(self) -> Loaded:
         """Wait for the scan; raises what the scan raised (``OSError``, ``DeckError``)."""
+        self._go.set()
         self._done.wait()
         if self._error is not None:
             raise self._error
         assert self._loaded is not None
         return self._loaded
+
+
+def _figures_from_columns(deck: Deck, new_per_day: int, new_started: int,
+                          today: dt.date) -> tuple[bytes, Figures, list[Problem]] | None:
+    """The digest of the walk the deck's columns were built from, their figures and the notes'
+    problems; ``None`` if there are no usable columns."""
+    try:
+        from trainer import columns
+
+        cols = columns.load(deck.root, None)
+        if cols is None:
+            return None
+        figs = columns.figures(cols, today, new_per_day=new_per_day, new_started=new_started)
+    except Exception:  # noqa: BLE001 - the columns are only a short cut: the notes give the same
+        return None
+    return cols.digest, figs, [Problem(*p) for p in cols.problems]
+
+
+def _current(digest: bytes, found: list) -> bool:
+    """Whether columns with this digest were built from exactly these stamps (an edit in any
+    editor changes one)."""
+    from trainer import columns
+
+    return digest == columns.stamp_digest(found)
 
 
 class OpenDeck:
@@ -118,6 +199,7 @@ class OpenDeck:
         self._notes: list[Note] = []
         self._index: dict[str, int] = {}
         self._figures: Figures | None = None
+        self._early_problems: list[Problem] | None = None
         self.version = 0
         """Counts changes to the notes (a result computed from a snapshot is current while it holds)."""
         self.new_started = log.new_cards_on(today) if log is not None else 0
@@ -144,9 +226,10 @@ class OpenDeck:
 
     # ------------------------------------------------------------ scanning
 
-    def start_scan(self, walk: Walk | None = None) -> ScanJob:
-        """Scan in a thread; give its :meth:`ScanJob.result` to :meth:`take` on this thread."""
-        return ScanJob(self, walk)
+    def start_scan(self, walk: Walk | None = None, *, wait: bool = False) -> ScanJob:
+        """Scan in a thread; give its :meth:`ScanJob.counted` to :meth:`take_counted` and its
+        :meth:`ScanJob.result` to :meth:`take` on this thread (``wait``: see :class:`ScanJob`)."""
+        return ScanJob(self, walk, wait=wait)
 
     def load(self) -> Loaded:
         """Scan now, on this thread, and take the result."""
@@ -154,7 +237,19 @@ class OpenDeck:
         self.take(loaded)
         return loaded
 
+    def take_counted(self, counted: Counted) -> None:
+        """The figures before the notes (:attr:`loaded` stays false until :meth:`take`)."""
+        if counted.figures.new_started == self.new_started:
+            self._figures = counted.figures
+            self._early_problems = counted.problems
+
+    @property
+    def counted(self) -> bool:
+        """Whether the deck's figures are known (from its columns or its notes)."""
+        return self.scan is not None or self._early_problems is not None
+
     def take(self, loaded: Loaded) -> None:
+        self._early_problems = None
         self.scan = loaded.scan
         self.seconds = loaded.seconds
         self.version += 1
@@ -173,6 +268,8 @@ class OpenDeck:
 
     @property
     def problems(self) -> list[Problem]:
+        if self.scan is None and self._early_problems is not None:
+            return self._early_problems
         return self.scan.problems if self.scan is not None else []
 
     # ------------------------------------------------------------ figures
@@ -197,6 +294,21 @@ class OpenDeck:
     def selection_figures(self, tag: str | None = None, difficulty: str | None = None) -> Figures:
         return deck_figures.compute(self.selection(tag, difficulty), self.today, new_per_day=self.new_per_day,
                                     new_started=self.new_started, days=1)
+
+    def selection_counts(self, tag: str | None = None, difficulty: str | None = None) -> TagFigures | None:
+        """What :meth:`selection_figures` counts (cards, due, new, new today), read from the deck's
+        figures when no difficulty is chosen: a tag's figures count the same notes by the same
+        rules, and recounting 100k notes at every move of the tree's cursor is what they save (#17).
+        ``None`` while only the figures are known and a difficulty needs the notes."""
+        if difficulty is None and self.counted:
+            f = self.figures()
+            fig = f.all_cards if tag is None else f.tags.get(tag)
+            if fig is not None:
+                return fig
+        if not self.loaded:
+            return None
+        f = self.selection_figures(tag, difficulty)
+        return TagFigures(f.total, f.due, f.new, f.new_today, f.mastery)
 
     # ------------------------------------------------------------ changes
 

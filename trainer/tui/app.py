@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from pathlib import Path
 from typing import Iterable
 
@@ -21,13 +22,16 @@ from textual.worker import Worker, WorkerState
 
 from trainer.errors import TrainerError
 from trainer.opendeck import OpenDeck, ScanJob
-from trainer.tui.messages import DeckFailed, DeckLoaded
+from trainer.tui.messages import DeckCounted, DeckFailed, DeckLoaded
 from trainer.tui import cjk
 
 cjk.install()  # Chinese wraps at any character, in every widget of the app
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
+
+FIRST_FRAME_WAIT = 1.0
+"""Seconds the app waits for the deck's figures before it draws a loading screen instead."""
 
 STYLESHEETS = ["styles/app.tcss", "styles/overview.tcss", "styles/study.tcss", "styles/summary.tcss",
                "styles/stats.tcss", "styles/help.tcss", "styles/demo.tcss"]
@@ -80,9 +84,17 @@ class TrainerApp(App[int]):
             self.notify(message, title="Review log", severity="warning")
         if book.log is None:
             self.notify(f"The review log cannot be opened: {book.log_error}", severity="error", timeout=10)
-        self.push_screen(OverviewScreen(book, id="overview"))
         job, self._first_scan = self._first_scan, None
-        self._deliver(job if job is not None else book.start_scan())
+        if job is None:
+            job = book.start_scan(wait=True)
+        # Taken before the overview is pushed if it comes soon: then the first frame shows the deck
+        # (#17). Waiting here leaves the GIL to the scanning thread; a loading screen drawn and
+        # redrawn meanwhile would only slow it.
+        deadline = time.monotonic() + FIRST_FRAME_WAIT
+        if job.counted_ready(FIRST_FRAME_WAIT) and job.counted() is None:
+            job.done(max(0.0, deadline - time.monotonic()))
+        self._deliver(job)
+        self.push_screen(OverviewScreen(book, id="overview"))
 
     def on_unmount(self) -> None:
         self.book.close()
@@ -94,12 +106,28 @@ class TrainerApp(App[int]):
         self._deliver(self.book.start_scan())
 
     def _deliver(self, job: ScanJob) -> None:
-        """The scan's result as one ``DeckLoaded`` message: at once if it is ready (the first scan,
-        started by the CLI, usually is: the overview's first frame shows it), else from a worker."""
-        if job.done():
-            self._collect_now(job)
-        else:
-            self._collect(job)
+        """The scan's figures, then its notes: taken at once if ready (the first scan, started by
+        the CLI, often is: the overview's first frame shows it), else posted from a worker as
+        ``DeckCounted`` (figures from the deck's columns, before any note is built) and
+        ``DeckLoaded`` (the notes; their figures are the same)."""
+        if job.counted_ready():
+            counted = job.counted()
+            if counted is not None:
+                self.book.take_counted(counted)
+                self._redraw_overview()
+                self.call_after_refresh(job.proceed)  # the notes after the frame with the figures
+            elif job.done():
+                self._take_loaded(job)
+                return
+        self._collect(job)
+
+    def _take_loaded(self, job: ScanJob) -> None:
+        try:
+            loaded = job.result()
+        except Exception as exc:  # noqa: BLE001 - an unreadable deck is shown as a message, never a traceback
+            self._deck_failed(DeckFailed(str(exc) if isinstance(exc, (OSError, TrainerError)) else f"{type(exc).__name__}: {exc}"))
+            return
+        self._deck_loaded(DeckLoaded(loaded))
 
     def _collect_now(self, job: ScanJob) -> None:
         try:
@@ -111,9 +139,19 @@ class TrainerApp(App[int]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
     def _collect(self, job: ScanJob) -> None:
-        """Wait for a scan in a thread; its result comes back as one message."""
+        """Wait for a scan in a thread; its figures and its notes come back as messages."""
+        if not job.counted_ready():
+            counted = job.counted()
+            if counted is not None:
+                self.post_message(DeckCounted(counted, job))
         job.wait()
         self._collect_now(job)
+
+    @on(DeckCounted)
+    def _deck_counted(self, message: DeckCounted) -> None:
+        self.book.take_counted(message.counted)
+        self._redraw_overview()
+        self.call_after_refresh(message.job.proceed)
 
     @on(DeckLoaded)
     def _deck_loaded(self, message: DeckLoaded) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from trainer.opendeck import Loaded
+from trainer.opendeck import Counted, Loaded, ScanJob
 
 
 @dataclass
@@ -14,6 +14,15 @@ class DeckLoaded(Message):
     """A scan of the deck finished (the first one or a reload), its figures computed with it."""
 
     loaded: Loaded
+
+
+@dataclass
+class DeckCounted(Message):
+    """A scan's figures are known before its notes (from the deck's columns, #17); the notes
+    are built once ``job.proceed()`` is called, and arrive as ``DeckLoaded``."""
+
+    counted: Counted
+    job: ScanJob
 
 
 @dataclass

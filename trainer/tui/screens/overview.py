@@ -62,7 +62,9 @@ class OverviewScreen(Screen):
         """The selected difficulty (``None``: any)."""
         self._tag_nodes: dict[str, TreeNode[str | None]] = {}
         """The tag nodes built so far (a tag's children are built when it is first expanded)."""
-        self._tag_labels: dict[str, Text] = {}
+        self._tag_order: list[str] = []
+        """The tags of the tree as last built, in order (a change of tags rebuilds the tree)."""
+        self._tag_figures: dict[str, TagFigures] = {}
         self._tag_kids: dict[str | None, list[str]] = {}
         """Tags whose nodes are not built yet, by parent tag (``None``: the root)."""
         self._readiness: tuple[int, Readiness] | None = None
@@ -91,7 +93,7 @@ class OverviewScreen(Screen):
                 problems = VerticalScroll(Static("", id="problems-text"), id="problems")
                 problems.border_title = "Problems"
                 yield problems
-            if not self.book.loaded:
+            if not self.book.counted:
                 yield LoadingIndicator(id="loading")
         yield Footer()
 
@@ -100,16 +102,17 @@ class OverviewScreen(Screen):
 
     def on_screen_resume(self) -> None:
         """Drawn here, not in on_mount: a screen is resumed when first pushed too."""
-        if self.book.loaded:
+        if self.book.counted:
             self.show_deck()
 
     # ------------------------------------------------------------ drawing
 
     def show_deck(self) -> None:
-        """Draw counts, forecast, tags and problems from the open deck's figures."""
+        """Draw counts, forecast, tags and problems from the open deck's figures (called again
+        when the notes arrive after the figures: the same counts, and readiness then)."""
         for loading in self.query("#loading"):
             loading.remove()
-        if not self.book.loaded:
+        if not self.book.counted:
             return
         f = self.book.figures()
         self._set_count("study", str(f.to_study), "due + new")
@@ -130,35 +133,39 @@ class OverviewScreen(Screen):
     def _build_tree(self, summary: Figures) -> None:
         """Relabel the tag tree in place (the cursor stays); rebuild it only when the tags changed.
 
-        A tag's children are built when it is first expanded (#17: a deck shaped like the seed has
-        a tag per note, and building every node up front delayed the first frame)."""
+        A tag's children are built when it is first expanded, and a label only for a node built
+        (#17: a deck shaped like the seed has a tag per note, and building every node or label up
+        front delayed the first frame)."""
         tree: Tree[str | None] = self.query_one("#tags", Tree)
-        labels: dict[str, Text] = {}
-        for tag, fig in summary.tags.items():
-            labels[tag] = self._label(tag.rpartition("/")[2] if tag else "(untagged)", fig)
+        tags = summary.tags
         tree.root.set_label(self._label("All cards", summary.all_cards))
-        same = list(labels) == list(self._tag_labels)
-        self._tag_labels = labels
+        order = list(tags)
+        same = order == self._tag_order
+        self._tag_figures = tags
         if same:
             for tag, node in self._tag_nodes.items():
-                node.set_label(labels[tag])
+                node.set_label(self._tag_label(tag))
             return
+        self._tag_order = order
         tree.clear()
         self.tag = None
         kids: dict[str | None, list[str]] = {}
-        for tag in labels:  # a parent sorts before its children
+        for tag in order:  # a parent sorts before its children
             parent_tag = tag.rpartition("/")[0] if tag else ""
-            kids.setdefault(parent_tag if parent_tag in labels and parent_tag else None, []).append(tag)
+            kids.setdefault(parent_tag if parent_tag and parent_tag in tags else None, []).append(tag)
         self._tag_kids = kids
         self._tag_nodes = {}
-        self._add_tag_nodes(tree.root, None, deep=len(labels) <= 60)
+        self._add_tag_nodes(tree.root, None, deep=len(order) <= 60)
         tree.root.expand()
-        if len(labels) <= 60:
+        if len(order) <= 60:
             tree.root.expand_all()
+
+    def _tag_label(self, tag: str) -> Text:
+        return self._label(tag.rpartition("/")[2] if tag else "(untagged)", self._tag_figures[tag])
 
     def _add_tag_nodes(self, node: TreeNode[str | None], tag: str | None, *, deep: bool = False) -> None:
         for child in self._tag_kids.pop(tag, ()):
-            added = node.add(self._tag_labels[child], data=child)
+            added = node.add(self._tag_label(child), data=child)
             added.allow_expand = child in self._tag_kids
             self._tag_nodes[child] = added
             if deep:
@@ -193,12 +200,15 @@ class OverviewScreen(Screen):
         return f"{tag} · {self.difficulty or 'any difficulty'}"
 
     def _show_selection(self) -> None:
-        if not self.book.loaded:
+        if not self.book.counted:
             return
-        f = self.book.selection_figures(self.tag, self.difficulty)
+        f = self.book.selection_counts(self.tag, self.difficulty)
         text = Text(self._selection_name(), style="bold")
+        if f is None:  # a difficulty is chosen while the notes are still being built
+            self.query_one("#selection", Static).update(text + Text("\ncounting …"))
+            return
         text.append(f"\n{f.to_study} to study: {f.due} due + {f.new_today} new")
-        text.append(f"\n{plural(f.total, 'card')}", style="dim")
+        text.append(f"\n{plural(f.cards, 'card')}", style="dim")
         self.query_one("#selection", Static).update(text)
         self.query_one("#study", Button).disabled = f.to_study == 0
 
@@ -223,6 +233,8 @@ class OverviewScreen(Screen):
             strip.border_subtitle = readiness_text(cached[1])
             return
         strip.border_subtitle = readiness_text(Readiness(book.today, settings.algorithm, None, 0, settings.interview), pending=True)
+        if not book.loaded:  # the figures came first: readiness when the notes arrive (show_deck again)
+            return
         # After the frame is drawn: the planning thread holds the GIL most of its half second, and
         # started at once it would slow the first frame (bench_tui measured +0.4 s at 10k notes).
         self.call_after_refresh(self._compute_readiness, list(book.notes), book.today, settings, book.version)

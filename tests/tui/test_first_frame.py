@@ -1,0 +1,149 @@
+"""The overview's first frame (#17): the figures come from the deck's columns before any note is
+built, the notes follow; the selection box reads a tag's figures instead of recounting the notes.
+What the user sees once it settles is what the notes give."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static, Tree
+from tuihelp import TODAY, loaded
+
+from trainer import figures
+from trainer.deck import Deck
+from trainer.opendeck import UNTAGGED, OpenDeck
+from trainer.tui.app import make_app, open_deck
+
+
+def _studied(text: str, mastery: float) -> str:
+    return (text.replace("last_reviewed: null", "last_reviewed: '2026-03-01'").replace("review_count: 0", "review_count: 3")
+            .replace("mastery_level: 0.0", f"mastery_level: {mastery}"))
+
+
+def _varied_deck(root: Path, seed, write_note) -> Path:
+    """Nested tags, one tag per note under a topic, untagged and broken notes, more new cards than
+    a day's room, studied cards due and not due, three difficulties."""
+    for t in range(3):
+        for q in range(9):
+            difficulty = ("easy", "medium", "hard")[(t + q) % 3]
+            text = seed(f"Q {t} {q}", tags=(f"Topic{t}", f"Topic{t}/Question {q}.md"), difficulty=difficulty,
+                        next_review="2026-12-20" if q % 3 == 0 else "2026-03-09")
+            write_note(root / f"t{t}" / f"q{q}.md", _studied(text, q / 10) if q % 4 else text)
+    for q in range(25):
+        write_note(root / "new" / f"n{q}.md", seed(f"N {q}", tags=("Fresh/Batch",), difficulty="hard"))
+    write_note(root / "loose.md", _studied(seed("untagged", tags=()), 0.5))
+    write_note(root / "broken.md", "---\nthis: [is not yaml\n---\n# x\n")
+    return root
+
+
+def test_selection_counts_are_the_selection_figures(tmp_path, seed, write_note):
+    root = _varied_deck(tmp_path / "deck", seed, write_note)
+    book = OpenDeck.open(root, TODAY, new_per_day=20)
+    book.load()
+    tags = [None, UNTAGGED, *book.figures().tags]
+    assert len(tags) > 30
+    for difficulty in (None, "medium", "hard"):
+        for tag in tags:
+            want = book.selection_figures(tag, difficulty)
+            got = book.selection_counts(tag, difficulty)
+            assert (got.cards, got.due, got.new_today, got.to_study) == (want.total, want.due, want.new_today, want.to_study), (tag, difficulty)
+    book.close()
+
+
+columns = pytest.importorskip("trainer.columns")
+
+
+def _with_columns(root: Path) -> None:
+    """What `trainer due` / `trainer stats` leave behind: the deck's columns, current."""
+    fresh = columns.fresh(Deck(root), TODAY)
+    assert fresh.columns is not None
+
+
+def test_figures_come_first_then_the_notes(tmp_path, seed, write_note):
+    root = _varied_deck(tmp_path / "deck", seed, write_note)
+    _with_columns(root)
+    book = OpenDeck.open(root, TODAY, new_per_day=20)
+    job = book.start_scan(wait=True)
+    counted = job.counted()
+    assert counted is not None
+    assert not job.done(0.3)  # the notes wait for proceed(): after the first frame
+    scan = Deck(root).scan(TODAY)
+    assert counted.figures == figures.compute(scan.notes, TODAY, new_per_day=20)
+    assert counted.problems == scan.problems
+    book.take_counted(counted)
+    assert book.counted and not book.loaded and book.problems == scan.problems
+    assert book.selection_counts(None, "hard") is None  # a difficulty needs the notes
+    job.proceed()
+    loaded_ = job.result()
+    book.take(loaded_)
+    assert book.loaded and book.figures() == counted.figures and len(book.notes) == len(scan.notes)
+    book.close()
+
+
+def test_an_edit_in_place_is_counted_from_the_notes(tmp_path, seed, write_note):
+    """Same size, same mtime: the columns built before it are not used."""
+    root = _varied_deck(tmp_path / "deck", seed, write_note)
+    _with_columns(root)
+    note = root / "t0" / "q1.md"
+    st = note.stat()
+    text = note.read_text(encoding="utf-8")
+    edited = text.replace("next_review: '2026-03-09'", "next_review: '2026-12-09'")
+    assert edited != text and len(edited) == len(text)
+    note.write_text(edited, encoding="utf-8")
+    os.utime(note, ns=(st.st_atime_ns, st.st_mtime_ns))
+    book = OpenDeck.open(root, TODAY, new_per_day=20)
+    job = book.start_scan(wait=True)
+    assert job.counted() is None
+    loaded_ = job.result()
+    want = figures.compute(Deck(root).scan(TODAY).notes, TODAY, new_per_day=20)
+    assert loaded_.figures == want and want.due == counted_due(root) - 1
+    book.close()
+
+
+def counted_due(root: Path) -> int:
+    """Due cards with the edited note put back as it was (one more due)."""
+    note = root / "t0" / "q1.md"
+    text = note.read_text(encoding="utf-8")
+    note.write_text(text.replace("next_review: '2026-12-09'", "next_review: '2026-03-09'"), encoding="utf-8")
+    try:
+        return figures.compute(Deck(root).scan(TODAY, use_cache=False).notes, TODAY, new_per_day=20).due
+    finally:
+        note.write_text(text, encoding="utf-8")
+
+
+def _screen_text(app) -> dict:
+    screen = app.screen
+    out = {key: (str(screen.query_one(f"#count-{key}", Static).render()), screen.query_one(f"#count-{key}").border_subtitle)
+           for key in ("study", "due", "new", "total")}
+    tree = screen.query_one("#tags", Tree)
+    out["tree"] = [str(tree.root.label)] + [str(n.label) for n in tree.root.children]
+    out["selection"] = str(screen.query_one("#selection", Static).render())
+    out["problems"] = str(screen.query_one("#problems-text", Static).render())
+    out["forecast"] = screen.query_one("#forecast").days
+    return out
+
+
+async def test_the_overview_with_columns_shows_what_the_notes_show(tmp_path, seed, write_note):
+    """The first frame already has the counts; once the notes arrive nothing on screen changes,
+    and it is what a deck without columns shows."""
+    plain = _varied_deck(tmp_path / "plain", seed, write_note)
+    fast = tmp_path / "fast"
+    shutil.copytree(plain, fast)
+    _with_columns(fast)
+    seen = {}
+    for name, root in (("plain", plain), ("fast", fast)):
+        app = make_app(open_deck(root, TODAY, None))
+        async with app.run_test(size=(80, 24)) as pilot:
+            if name == "fast":
+                assert app.book.counted  # the figures were taken before the overview's first frame
+                first = _screen_text(app)
+            await loaded(pilot)
+            assert app.book.loaded
+            seen[name] = _screen_text(app)
+            if name == "fast":
+                assert first == seen[name]
+    assert seen["plain"] == seen["fast"]
+    assert seen["fast"]["total"] == ("54", "1 broken")
