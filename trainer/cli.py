@@ -329,9 +329,56 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else word + 's'}"
 
 
+def _columns(ctx: Context, answer, *, rows: bool = False):
+    """``answer(columns)`` from the deck's columns (trainer/columns.py), computed from the saved
+    columns while a forked child walks the deck, and again only if the walk finds them stale.
+    (None, None) with --no-cache or when they cannot be built: the command then uses the notes."""
+    if not ctx.use_cache:
+        return None, None
+    import gc
+
+    from trainer import columns
+
+    gc.disable()  # as Context.scan: a short process whose objects all live to its end
+    pending = columns.Pending(ctx.deck, rows=rows)
+    early = answer(pending.columns) if pending.columns is not None else None
+    fresh = pending.finish(ctx.today)
+    if fresh.notice:
+        print(f"trainer: {fresh.notice}", file=sys.stderr)
+    if fresh.columns is None:
+        ctx._scan = fresh.scan
+        return None, None
+    return fresh, (early if fresh.columns is pending.columns else answer(fresh.columns))
+
+
+def _due_json_bytes(ctx: Context, cols) -> bytes:
+    """`trainer due --json` from the columns: the same bytes as the rows built from notes."""
+    from trainer import columns
+    from trainer.textsafe import json_safe_bytes
+
+    log = ctx.log(readonly=True)
+    try:
+        seen = log.new_cards_on(ctx.today)
+    finally:
+        log.close()
+    reviews, new = cols.due_indices(ctx.today, max(0, _new_limit(ctx) - seen))
+    order = reviews + new
+    if ctx.args.limit is not None:
+        order = order[: ctx.args.limit]
+    return json_safe_bytes(columns.due_json(cols, ctx.today, ctx.settings, order))
+
+
 def cmd_due(ctx: Context) -> int:
-    scan = ctx.scan()
     a = ctx.args
+    if a.json and not a.tag and not a.difficulty:
+        fresh, blob = _columns(ctx, lambda cols: _due_json_bytes(ctx, cols), rows=True)
+        if fresh is not None:
+            from trainer.cli_output import write_bytes
+
+            write_bytes(blob)
+            report_problems(fresh.problems)
+            return PROBLEMS if fresh.problems else OK
+    scan = getattr(ctx, "_scan", None) or ctx.scan()
 
     def keep(tags: tuple[str, ...], difficulty: str) -> bool:
         return (not a.tag or _tags_match(tags, a.tag)) and (not a.difficulty or difficulty in a.difficulty)
@@ -625,25 +672,59 @@ def cmd_import(ctx: Context) -> int:
     return OK if report.ok else PROBLEMS
 
 
+def _stats_from_columns(ctx: Context, cols):
+    """(figures, difficulty counts, recall summary, JSON bytes or None) from the columns: what
+    stats computes from the notes. For --json the per-tag parts are written by the columns."""
+    from trainer import columns, stats
+
+    log = ctx.log(readonly=True)
+    try:
+        started = log.new_cards_on(ctx.today)
+        history = stats.history(log, ctx.today, max(1, ctx.args.days))
+    finally:
+        log.close()
+    days, as_json = max(1, ctx.args.days), ctx.args.json
+    figs = columns.figures(cols, ctx.today, new_per_day=_new_limit(ctx), new_started=started, days=days, tags=not as_json)
+    s = stats.DeckStats(figs, columns.difficulty_counts(cols), history)
+    recall = columns.recall_summary(cols, ctx.today, ctx.settings, tags=not as_json)
+    if not as_json:
+        return s, recall, None
+    from trainer.cli_interview import coverage_history
+
+    doc = {**s.to_json(), "interviews": coverage_history(ctx), "recall": recall}
+    return s, recall, columns.stats_json(cols, doc, ctx.today, ctx.settings, new_per_day=_new_limit(ctx), new_started=started)
+
+
 def cmd_stats(ctx: Context) -> int:
     from trainer import figures, stats
 
-    scan = ctx.scan()
+    fresh, computed = _columns(ctx, lambda cols: _stats_from_columns(ctx, cols))
+    if fresh is not None and ctx.args.json:
+        from trainer.cli_output import write_bytes
+
+        write_bytes(computed[2])
+        report_problems(fresh.problems)
+        return PROBLEMS if fresh.problems else OK
     log = ctx.log(readonly=True)
     try:
-        notes = scan.notes
-        figs = figures.compute(notes, ctx.today, new_per_day=_new_limit(ctx), new_started=log.new_cards_on(ctx.today),
-                               days=max(1, ctx.args.days))
-        s = stats.compute(notes, figs, log, history_days=max(1, ctx.args.days))
+        if fresh is not None:  # the counts from the columns (trainer/columns.py): no note built
+            s, recall, _ = computed
+            problems = fresh.problems
+        else:
+            scan = getattr(ctx, "_scan", None) or ctx.scan()
+            notes, problems = scan.notes, scan.problems
+            figs = figures.compute(notes, ctx.today, new_per_day=_new_limit(ctx), new_started=log.new_cards_on(ctx.today),
+                                   days=max(1, ctx.args.days))
+            s = stats.compute(notes, figs, log, history_days=max(1, ctx.args.days))
+            from trainer.memory import recall_summary
+
+            recall = recall_summary(notes, ctx.today, ctx.settings)
     finally:
         log.close()
     if ctx.args.json:
         from trainer.cli_interview import coverage_history
 
-        from trainer.memory import recall_summary
-
-        emit_json({**s.to_json(), "interviews": coverage_history(ctx),
-                   "recall": recall_summary(notes, ctx.today, ctx.settings)})
+        emit_json({**s.to_json(), "interviews": coverage_history(ctx), "recall": recall})
     else:
         f, h = s.figures, s.history
         print(f"Deck {ctx.deck.root} on {ctx.today}")
@@ -658,7 +739,7 @@ def cmd_stats(ctx: Context) -> int:
                   [["  " * t.count("/") + (t.rsplit("/", 1)[-1] or "(untagged)"), g.cards, g.to_study, f"{g.mastery:.2f}",
                     "█" * round(g.mastery * 20) + "·" * (20 - round(g.mastery * 20))] for t, g in f.tags.items()],
                   right={1, 2, 3}, give_way=(0,))
-        _print_recall(ctx, notes)
+        _print_recall(recall)
         active = [(d, n) for d, n in h.reviews_per_day if n]
         print(f"\nGrades per day, re-drills included (last {_plural(ctx.args.days, 'day')}): " +
               (", ".join(f"{d.isoformat()} {n}" for d, n in active) if active else "none yet"))
@@ -667,15 +748,12 @@ def cmd_stats(ctx: Context) -> int:
         from trainer.cli_interview import print_coverage_history
 
         print_coverage_history(ctx)
-    report_problems(scan.problems)
-    return PROBLEMS if scan.problems else OK
+    report_problems(problems)
+    return PROBLEMS if problems else OK
 
 
-def _print_recall(ctx: Context, notes) -> None:
+def _print_recall(r: dict) -> None:
     """Expected recall today (trainer.memory: FSRS's curve or SM-2's 0.9^(elapsed/interval))."""
-    from trainer.memory import recall_summary
-
-    r = recall_summary(notes, ctx.today, ctx.settings)
     if r["deck"] is None:
         return
     model = "FSRS" if r["model"] == "fsrs" else "SM-2"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import io
 import itertools
 import marshal
@@ -13,6 +14,7 @@ import signal
 import threading
 import time
 import zlib
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -198,12 +200,16 @@ class Deck:
     # ------------------------------------------------------------ scanning
 
     def scan(self, today: dt.date, *, use_cache: bool = True, clean_temp: bool = True, save_cache: bool = True,
-             walked: Walk | None = None) -> Scan:
-        """Every note, parsed or from the cache, with due dates resolved for ``today``."""
+             walked: Walk | None = None, prewalked: tuple | None = None) -> Scan:
+        """Every note, parsed or from the cache, with due dates resolved for ``today``
+        (``prewalked``: what :meth:`walk` just returned, not walked again)."""
         # Tens of thousands of long-lived objects are made here and none of them is garbage:
         # the cyclic collector's passes over them would only cost time (up to a third of a scan).
         with _collector_paused():
-            if walked is not None and walked.deck.root == self.root:
+            if prewalked is not None:
+                found, problems, removed = prewalked[0], list(prewalked[1]), prewalked[2]
+                stamps, records = self._load_cache() if use_cache else ([], [])
+            elif walked is not None and walked.deck.root == self.root:
                 stamps, records = self._load_cache() if use_cache else ([], [])  # while the child walks
                 found, problems, removed = walked.result()
             else:
@@ -353,8 +359,11 @@ class Deck:
 class Walk:
     """A deck walk running in a forked child; :meth:`result` is :meth:`Deck.walk`'s."""
 
-    def __init__(self, deck: Deck) -> None:
+    def __init__(self, deck: Deck, expect: bytes | None = None) -> None:
+        """``expect``: a stamp digest (``columns.stamp_digest``); when the walk's equals it the child
+        sends back only "unchanged" (and the walk's problems), not the 100k stamps."""
         self.deck = deck
+        self.expect = expect
         self._pid = 0
         self._out = None
         if not hasattr(os, "fork") or threading.active_count() > 1:  # forking a threaded process is unsafe
@@ -373,6 +382,9 @@ class Walk:
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's to handle
                 found, problems, removed = deck.walk()
+                if expect is not None:
+                    if stamp_digest(found) == expect:
+                        found = None
                 out.write(marshal.dumps((found, [(p.path, p.key, p.message) for p in problems], removed)))
                 out.flush()
                 code = 0
@@ -383,6 +395,13 @@ class Walk:
         self._pid, self._out = pid, out
 
     def result(self) -> tuple[list[tuple[str, int, int]], list[Problem], int]:
+        found, problems, removed = self.result_or_unchanged()
+        if found is None:
+            raise RuntimeError("the walk matched the expected digest: ask result_or_unchanged()")
+        return found, problems, removed
+
+    def result_or_unchanged(self) -> tuple[list[tuple[str, int, int]] | None, list[Problem], int]:
+        """:meth:`Deck.walk`'s result, with ``None`` for the stamps when they match ``expect``."""
         if self._pid:
             pid, out = self._pid, self._out
             self._pid, self._out = 0, None
@@ -396,6 +415,23 @@ class Walk:
             except (OSError, ValueError, EOFError, TypeError):
                 pass
         return self.deck.walk()  # no fork here, or the child failed: walk in this process
+
+
+def stamp_digest(found: list[tuple]) -> bytes:
+    """A digest of the walk's stamps: equal exactly when the walk found the same notes unchanged.
+
+    Made of the values only (the paths joined, the numbers as 64-bit integers): marshal's bytes
+    also say whether a string is interned, which a scan may change."""
+    from operator import itemgetter
+
+    h = hashlib.sha256("\0".join([s[0] for s in found]).encode("utf-8", "surrogateescape"))
+    h.update(len(found).to_bytes(8, "little"))
+    try:
+        for col, code in ((1, "q"), (2, "q"), (3, "q"), (4, "Q")):  # size, mtime, ctime; inode unsigned
+            h.update(array(code, map(itemgetter(col), found)).tobytes())
+    except OverflowError:  # a value beyond 64 bits (a strange file system): their text instead
+        h.update(repr([s[1:] for s in found]).encode())
+    return h.digest()
 
 
 @contextmanager
@@ -432,6 +468,15 @@ _QUESTION, _DIFFICULTY, _TAGS, _DEMOS, _PRESENT, _PROBLEMS, _FATAL = range(7)
 _LAST_REVIEWED, _NEXT_REVIEW, _REVIEW_COUNT = 8, 9, 10
 _CACHE_MAGIC = "trainer scan cache"
 _CACHE_HEADER = b"trainer scan cache %d crc32 " % CACHE_VERSION
+
+
+def record_of_item(item: Note | tuple) -> tuple:
+    """A scan item as a cache record; a record of the wrong types is refused (ValueError)."""
+    if type(item) is Note:
+        return _record_of(item)
+    if not _record_ok(item):
+        raise ValueError("a scan cache record of the wrong types")
+    return item
 
 
 def _record_of(n: Note) -> tuple:

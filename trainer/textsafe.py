@@ -33,7 +33,9 @@ def clean(text: str, *, keep_newlines: bool = False) -> str:
 # bytes: in valid UTF-8 these lead bytes never occur inside another character. One pattern per
 # lead sequence: a literal prefix lets the regex engine skip ahead (4 searches of a 16 MB
 # output take a third of the time of one alternation).
-_JSON_UNSAFE_UTF8 = [re.compile(p) for p in (rb"\x7f", rb"\xc2[\x80-\x9f]", rb"\xe2\x80[\xa8-\xae]", rb"\xe2\x81[\xa6-\xa9]")]
+_JSON_UNSAFE_UTF8 = [(lead, re.compile(p)) for lead, p in (
+    (b"\x7f", rb"\x7f"), (b"\xc2", rb"\xc2[\x80-\x9f]"), (b"\xe2\x80", rb"\xe2\x80[\xa8-\xae]"),
+    (b"\xe2\x81", rb"\xe2\x81[\xa6-\xa9]"))]
 
 
 def _escape_utf8(m: re.Match[bytes]) -> bytes:
@@ -42,8 +44,8 @@ def _escape_utf8(m: re.Match[bytes]) -> bytes:
 
 def json_safe_bytes(blob: bytes) -> bytes:
     """UTF-8 JSON (control characters already escaped by the encoder) minus raw C1/bidi characters."""
-    for pattern in _JSON_UNSAFE_UTF8:
-        if pattern.search(blob):
+    for lead, pattern in _JSON_UNSAFE_UTF8:  # bytes.find (memchr) rules most out before the regex runs
+        if lead in blob and pattern.search(blob):
             blob = pattern.sub(_escape_utf8, blob)
     return blob
 

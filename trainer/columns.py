@@ -1,0 +1,717 @@
+"""A compact columnar copy of the scan cache: what `due`, `stats` and the overview need, with no
+Note built per card (#17).
+
+The scan cache (``deck.py``) keeps a pickled record per note, and building 100k notes from it
+costs more than walking the deck. This file keeps, beside it, only what the counts, the queue
+and the JSON need: the due day, kind, last review, interval, ease, FSRS state and mastery per
+note as flat arrays; the review and new queues pre-sorted by their static order (so the cards due
+on a day are a prefix found by bisection); each note's tag closure as ids into one tag table with
+the static per-tag figures; and each card's ``due --json`` row as JSON fragments around the parts
+that depend on the day. It is used only when the digest of the walk's stamps (path, size,
+mtime, ctime, inode of every note) equals the one it was built from, so an edit in any editor is
+seen exactly as by the scan cache; anything else about it — a flipped byte, another version, a
+shape that does not add up — and it is not used (the notes are scanned as before and it is
+rebuilt). It is read with ``array.frombytes`` and UTF-8 decoding only: nothing in it is unpickled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import zlib
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import chain, islice
+from pathlib import Path
+
+from trainer import paths
+from trainer.deck import stamp_digest
+
+VERSION = 5
+FILE_NAME = "scan-columns.bin"
+_HEADER = b"trainer scan columns %d" % VERSION
+_UNDATED = 1  # dt.date.min.toordinal(): the scan's NEW_CARD_DUE, "due the day asked"
+BROKEN, NEW, STUDIED = 0, 1, 2
+
+_SECTIONS = (  # name, array typecode ("" for bytes): per note unless said; the rows of `due --json` last
+    ("kind", ""), ("day", "i"), ("last", "i"), ("interval", "d"), ("ease", "d"), ("stability", "d"),
+    ("fsrs_d", "d"), ("mastery", "d"), ("sortkey", "q"), ("difficulty", "i"),
+    ("review_dated", "i"), ("review_dated_days", "i"), ("review_undated", "i"),
+    ("new_dated", "i"), ("new_dated_days", "i"), ("new_undated", "i"),
+    ("tag_ptr", "i"), ("tag_ids", "i"),  # each note's tag closure (figures: "" for untagged)
+    ("tag_cards", "i"), ("tag_mastery", "d"), ("recall_order", "i"),  # per tag
+    ("tag_names", ""), ("difficulty_names", ""), ("problems", ""), ("meta", ""), ("tag_json_off", "q"), ("tag_json", ""),
+    ("frag_a_off", "q"), ("frag_b_off", "q"), ("frag_a", ""), ("frag_b", ""),
+)
+_FIRST_ROW_SECTION = 27
+
+
+@dataclass(slots=True)
+class Columns:
+    n: int
+    kind: bytes
+    """Per note: BROKEN (frontmatter unreadable), NEW (never studied) or STUDIED."""
+    digest: bytes
+    """:func:`stamp_digest` of the walk this was built from."""
+    day: array
+    """``next_review`` as a proleptic ordinal; 1 (``date.min``) when the note has none: due the day asked."""
+    last: array
+    """``last_reviewed`` as an ordinal, 0 for never."""
+    interval: array
+    ease: array
+    stability: array
+    """NaN where the note has no FSRS state (nor ``fsrs_d``)."""
+    fsrs_d: array
+    mastery: array
+    sortkey: array
+    """Difficulty rank and path as one integer: ``scheduler.study_key`` after the day."""
+    difficulty: array
+    """Index into ``difficulty_names``; -1 for a broken note."""
+    review_dated: array
+    """Studied notes with a ``next_review``, in ``study_key`` order; their days beside them."""
+    review_dated_days: array
+    review_undated: array
+    new_dated: array
+    new_dated_days: array
+    new_undated: array
+    tag_ptr: array
+    tag_ids: array
+    tag_names: list[str]
+    """Every tag and prefix in the figures' order (``""`` last, for untagged notes)."""
+    tag_cards: array
+    tag_mastery: array
+    recall_order: array
+    """Tag ids in plain string order, ``""`` left out (``memory.recall_summary``'s order)."""
+    difficulty_names: list[str]
+    problems: list[tuple[str, str, str]]
+    """The notes' problems, in walk order (the walk's own are not kept here)."""
+    mastery_sum: float
+    """Summed as ``figures.compute`` sums it (by tag set), so the mean is the same to the last bit."""
+    frag_a: bytes | memoryview
+    frag_a_off: array
+    frag_b: bytes | memoryview
+    frag_b_off: array
+    tag_json: bytes | memoryview = b""
+    """Each tag as a JSON string (terminal-safe), for :func:`stats_json`."""
+    tag_json_off: array = None  # type: ignore[assignment]
+    has_rows: bool = True
+    """False when loaded without the rows of ``due --json`` (the four ``frag`` fields are empty)."""
+
+    def due_indices(self, today: dt.date, new_room: int) -> tuple[list[int], list[int]]:
+        """(due reviews, the first ``new_room`` new cards): ``scheduler.due_queue``'s order."""
+        t = today.toordinal()
+        reviews = _on_or_before(self.review_dated, self.review_dated_days, self.review_undated, t, self.sortkey)
+        new = _on_or_before(self.new_dated, self.new_dated_days, self.new_undated, t, self.sortkey)
+        return list(reviews), list(islice(new, max(0, new_room)))
+
+    def studied_good(self) -> int:
+        return self.n - self.kind.count(BROKEN)
+
+
+def _on_or_before(dated: array, days: array, undated: array, t: int, sortkey: array):
+    """Notes due on day ``t`` or before: the dated ones before it, then those of that day merged
+    with the undated ones (due the day asked) by difficulty and path."""
+    k = bisect_left(days, t)
+    j = bisect_right(days, t, k)
+    head = dated[:k]
+    if not len(undated):
+        return chain(head, dated[k:j])
+    if j == k:
+        return chain(head, undated)
+    return chain(head, heapq.merge(dated[k:j], undated, key=sortkey.__getitem__))
+
+
+# ---------------------------------------------------------------- building
+
+
+def build(found: list[tuple], items: list, previous: "Columns | None" = None) -> Columns:
+    """Columns for a scan's stamps and items (notes or cache records, as ``Deck.scan`` keeps them)."""
+    import orjson
+
+    from trainer.deck import record_of_item
+    from trainer.figures import tag_closure_memo
+    from trainer.notes.parse import NEW_CARD_DUE
+    from trainer.scheduler import DIFFICULTY_RANK
+    from trainer.tags import sort_tags
+
+    n = len(found)
+    records = [record_of_item(it) for it in items]
+    kind = bytearray(n)
+    day = array("i", bytes(4 * n))
+    last = array("i", bytes(4 * n))
+    interval, ease, stability, fsrs_d, mastery = (array("d", bytes(8 * n)) for _ in range(5))
+    difficulty = array("i", bytes(4 * n))
+    nan = float("nan")
+    difficulty_ids: dict[str, int] = {}
+    problems: list[tuple[str, str, str]] = []
+    groups: dict[tuple[str, ...], list] = {}  # tag set -> [cards, mastery sum], as figures.compute groups
+    rank_of = DIFFICULTY_RANK.get
+    for i, r in enumerate(records):
+        (question, diff, tags, _demos, _present, probs, fatal, _created, lr, nr, rc, ml, ef, ivl, _reps, st, fd) = r
+        if probs:
+            problems.extend(probs)
+        day[i] = nr.toordinal() if nr != NEW_CARD_DUE else _UNDATED
+        if fatal:
+            kind[i] = BROKEN
+            difficulty[i] = -1
+            continue
+        kind[i] = NEW if rc == 0 and lr is None else STUDIED
+        last[i] = 0 if lr is None else lr.toordinal()
+        interval[i] = ivl
+        ease[i] = ef
+        stability[i] = nan if st is None else st
+        fsrs_d[i] = nan if fd is None else fd
+        mastery[i] = ml
+        d = difficulty_ids.get(diff)
+        if d is None:
+            d = difficulty_ids[diff] = len(difficulty_ids)
+        difficulty[i] = d
+        g = groups.get(tags)
+        if g is None:
+            groups[tags] = [1, ml]  # 0.0 + x is x: figures.compute's sums
+        else:
+            g[0] += 1
+            g[1] += ml
+
+    # the static per-tag figures, summed exactly as figures.compute sums them
+    closure = tag_closure_memo()
+    agg: dict[str, list] = {}
+    mastery_sum = 0.0
+    for tags, g in groups.items():
+        mastery_sum += g[1]
+        for t in closure(tags):
+            a = agg.get(t)
+            if a is None:
+                agg[t] = g.copy()
+            else:
+                a[0] += g[0]
+                a[1] += g[1]
+    untagged = agg.pop("", None)
+    if previous is not None and len(previous.tag_names) == len(agg) + (untagged is not None) \
+            and set(previous.tag_names) == set(agg) | ({""} if untagged is not None else set()):
+        names = previous.tag_names  # the same tags as last time: their order too (sorting 100k tags is the cost)
+    else:
+        names = sort_tags(agg)
+        if untagged is not None:
+            names.append("")
+    if untagged is not None:
+        agg[""] = untagged
+    tag_id = {t: i for i, t in enumerate(names)}
+    tag_cards = array("i", (agg[t][0] for t in names))
+    tag_mastery = array("d", (round(agg[t][1] / agg[t][0], 3) if agg[t][0] else 0.0 for t in names))
+    recall_order = array("i", sorted((tag_id[t] for t in names if t), key=names.__getitem__))
+
+    # each note's closure, as tag ids (broken notes: none)
+    tag_ptr = array("i", [0])
+    tag_ids = array("i")
+    closure_ids: dict[tuple[str, ...], tuple[int, ...]] = {}
+    for i, r in enumerate(records):
+        if kind[i] != BROKEN:
+            tags = r[2]
+            ids = closure_ids.get(tags)
+            if ids is None:
+                ids = closure_ids[tags] = tuple(tag_id[t] for t in _ordered_closure(closure(tags)))
+            tag_ids.extend(ids)
+        tag_ptr.append(len(tag_ids))
+
+    # the queues' static order: scheduler.study_key is (day, difficulty rank, path)
+    rels = [s[0] for s in found]
+    by_path = sorted(range(n), key=rels.__getitem__)
+    sortkey = array("q", bytes(8 * n))
+    for pos, i in enumerate(by_path):
+        sortkey[i] = rank_of(records[i][1], 1) * (n + 1) + pos
+    queues = {}
+    for name, want in (("review", STUDIED), ("new", NEW)):
+        members = [i for i in range(n) if kind[i] == want]
+        dated = sorted((i for i in members if day[i] != _UNDATED), key=lambda i: (day[i], sortkey[i]))
+        queues[name + "_dated"] = array("i", dated)
+        queues[name + "_dated_days"] = array("i", (day[i] for i in dated))
+        queues[name + "_undated"] = array("i", sorted((i for i in members if day[i] == _UNDATED), key=sortkey.__getitem__))
+
+    # `due --json` rows around their day-dependent parts (trainer.cli.cmd_due writes the same keys)
+    frag_a, frag_b = [], []
+    opt = orjson.OPT_INDENT_2
+    for i, r in enumerate(records):
+        if kind[i] == BROKEN:
+            frag_a.append(b"")
+            frag_b.append(b"")
+            continue
+        row = orjson.dumps([{
+            "path": rels[i], "question": r[0], "next_review": None, "overdue_days": 0, "new": kind[i] == NEW,
+            "difficulty": r[1], "mastery_level": r[11], "review_count": r[10], "interval": r[13], "tags": list(r[2]),
+            "recall": None,
+        }], option=opt)[2:-2]
+        a_end = row.index(b'\n    "next_review": ') + 20
+        b_start = row.index(b',\n    "new": ')
+        b_end = row.rindex(b'\n    "recall": ') + 15
+        # the day is written in when the note has one; "overdue_days" (and a new card's day) is the day's
+        dated = day[i] != _UNDATED
+        frag_a.append(row[:a_end] + (b'"%s",\n    "overdue_days": ' % r[9].isoformat().encode() if dated else b""))
+        frag_b.append(row[b_start:b_end])
+    from trainer.textsafe import json_safe_bytes
+
+    tag_json = [json_safe_bytes(orjson.dumps(t)) for t in names]
+    return Columns(
+        tag_json=b"".join(tag_json), tag_json_off=_offsets(tag_json),
+        n=n, kind=bytes(kind), digest=stamp_digest(found), day=day, last=last, interval=interval, ease=ease,
+        stability=stability, fsrs_d=fsrs_d, mastery=mastery, sortkey=sortkey, difficulty=difficulty,
+        review_dated=queues["review_dated"], review_dated_days=queues["review_dated_days"],
+        review_undated=queues["review_undated"], new_dated=queues["new_dated"],
+        new_dated_days=queues["new_dated_days"], new_undated=queues["new_undated"],
+        tag_ptr=tag_ptr, tag_ids=tag_ids, tag_names=names, tag_cards=tag_cards, tag_mastery=tag_mastery,
+        recall_order=recall_order, difficulty_names=list(difficulty_ids), problems=problems,
+        mastery_sum=mastery_sum,
+        frag_a=b"".join(frag_a), frag_a_off=_offsets(frag_a), frag_b=b"".join(frag_b), frag_b_off=_offsets(frag_b),
+    )
+
+
+def _ordered_closure(tags) -> list[str]:
+    return tags if isinstance(tags, tuple) else sorted(tags)  # a set (several tags): a fixed order
+
+
+def _offsets(parts: list[bytes]) -> array:
+    out = array("q", [0])
+    total = 0
+    for p in parts:
+        total += len(p)
+        out.append(total)
+    return out
+
+
+# ---------------------------------------------------------------- the file
+
+
+def _path(root: Path) -> Path:
+    return paths.state_dir(root) / FILE_NAME
+
+
+def save_columns(root: Path, cols: Columns) -> None:
+    """Written atomically beside the scan cache; a read-only deck simply has none.
+
+    The first line names the stamp digest and the crc32 of the index that follows (each
+    section's length and crc32); the sections come after it, the rows' fragments last, so a
+    command that needs no rows reads only the part before them."""
+    import orjson
+
+    from trainer.notes.write import atomic_write
+
+    texts = {
+        "kind": cols.kind, "frag_a": cols.frag_a, "frag_b": cols.frag_b, "tag_json": cols.tag_json,
+        "tag_names": orjson.dumps(cols.tag_names), "difficulty_names": orjson.dumps(cols.difficulty_names),
+        "problems": orjson.dumps(cols.problems), "meta": orjson.dumps({"n": cols.n, "mastery_sum": cols.mastery_sum}),
+    }
+    sections = [getattr(cols, name).tobytes() if code else texts[name] for name, code in _SECTIONS]
+    index = array("q", map(len, sections)).tobytes() + array("I", map(zlib.crc32, sections)).tobytes()
+    blob = b"%s digest %s index %08x\n" % (_HEADER, cols.digest.hex().encode(), zlib.crc32(index)) + index + b"".join(sections)
+    try:
+        paths.ensure_state_dir(root)
+        atomic_write(paths.state_file(root, FILE_NAME), blob, mode=0o644, durable=False, follow_symlinks=False)
+    except OSError:
+        pass
+
+
+def peek_digest(root: Path) -> bytes | None:
+    """The stamp digest the columns were built from, from their first line (not checked yet)."""
+    try:
+        with open(_path(root), "rb") as fh:
+            line = fh.readline(300)
+        return _digest_of(line)
+    except (OSError, ValueError):
+        return None
+
+
+def _digest_of(line: bytes) -> bytes | None:
+    words = line.split()
+    if not line.startswith(_HEADER + b" digest ") or len(words) != 8:
+        return None
+    return bytes.fromhex(words[5].decode("ascii"))
+
+
+def load(root: Path, digest: bytes | None, *, rows: bool = True) -> Columns | None:
+    """The columns if they were built from a walk with this digest (None: any) and are whole; else None.
+    ``rows=False`` leaves out the rows of ``due --json`` (most of the file)."""
+    import orjson
+
+    count = len(_SECTIONS)
+    try:
+        with open(_path(root), "rb") as fh:
+            line = fh.readline(300)
+            found = _digest_of(line)
+            if found is None or (digest is not None and found != digest):
+                return None
+            index = fh.read(12 * count)
+            if len(index) != 12 * count or line.split()[7] != b"%08x" % zlib.crc32(index):
+                return None
+            lengths, crcs = array("q"), array("I")
+            lengths.frombytes(index[:8 * count])
+            crcs.frombytes(index[8 * count:])
+            wanted = count if rows else _FIRST_ROW_SECTION
+            body = fh.read(sum(lengths[:wanted]))
+            if rows and fh.read(1):
+                return None
+        view = memoryview(body)  # no copies of the 100k rows' fragments: views into the bytes read
+        values: dict[str, object] = {}
+        pos = 0
+        for (name, code), size, crc in zip(_SECTIONS[:wanted], lengths, crcs):
+            part = view[pos:pos + size]
+            pos += size
+            if len(part) != size or zlib.crc32(part) != crc:
+                return None
+            if code:
+                a = array(code)
+                a.frombytes(part)
+                values[name] = a
+            else:
+                values[name] = part
+        for name, code in _SECTIONS[wanted:]:  # rows not asked for
+            values[name] = array(code) if code else b""
+        meta = orjson.loads(values.pop("meta"))
+        cols = Columns(
+            n=meta["n"], mastery_sum=float(meta["mastery_sum"]), digest=found, kind=bytes(values.pop("kind")),
+            tag_names=orjson.loads(values.pop("tag_names")), difficulty_names=orjson.loads(values.pop("difficulty_names")),
+            problems=[tuple(p) for p in orjson.loads(values.pop("problems"))], has_rows=rows, **values,  # type: ignore[arg-type]
+        )
+    except (OSError, ValueError, TypeError, KeyError, IndexError):
+        return None
+    return cols if _consistent(cols) else None
+
+
+def _consistent(c: Columns) -> bool:
+    """The shapes add up (a file with the right checksum but not written by this code is refused)."""
+    n, t = c.n, len(c.tag_names)
+    try:
+        return (
+            type(n) is int and len(c.kind) == n
+            and all(len(getattr(c, a)) == n for a in ("day", "last", "interval", "ease", "stability", "fsrs_d",
+                                                       "mastery", "sortkey", "difficulty"))
+            and len(c.tag_ptr) == n + 1 and c.tag_ptr[-1] == len(c.tag_ids)
+            and (not c.has_rows or (len(c.frag_a_off) == n + 1 == len(c.frag_b_off)
+                                    and c.frag_a_off[-1] == len(c.frag_a) and c.frag_b_off[-1] == len(c.frag_b)))
+            and len(c.tag_cards) == t == len(c.tag_mastery) and len(c.tag_json_off) == t + 1
+            and c.tag_json_off[-1] == len(c.tag_json)
+            and (not c.tag_ids or 0 <= min(c.tag_ids) and max(c.tag_ids) < t)
+            and all(type(x) is str for x in c.tag_names) and all(type(x) is str for x in c.difficulty_names)
+            and (not c.difficulty or max(c.difficulty) < len(c.difficulty_names))
+            and all(len(p) == 3 and all(type(v) is str for v in p) for p in c.problems)
+            and len(c.review_dated) == len(c.review_dated_days) and len(c.new_dated) == len(c.new_dated_days)
+            and set(c.kind) <= {BROKEN, NEW, STUDIED}
+            and all(not len(q) or (0 <= min(q) and max(q) < n) for q in (
+                c.review_dated, c.review_undated, c.new_dated, c.new_undated))
+            and (not len(c.recall_order) or (0 <= min(c.recall_order) and max(c.recall_order) < t))
+        )
+    except (TypeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- what the commands ask
+
+
+def tag_counts(cols: Columns, today: dt.date) -> tuple[list[int], list[int]]:
+    """(due, new) per tag on ``today``: one ``bincount`` over every note's closure each."""
+    np = _numpy()
+    t = today.toordinal()
+    kind = np.frombuffer(cols.kind, dtype=np.uint8)
+    day = np.frombuffer(cols.day, dtype=np.int32)
+    available = (day <= t) | (day == _UNDATED)
+    entry_note = _entry_notes(cols)
+    tag_ids = np.frombuffer(cols.tag_ids, dtype=np.int32)
+    size = len(cols.tag_names)
+    due = np.bincount(tag_ids, weights=((kind == STUDIED) & available)[entry_note], minlength=size)
+    new = np.bincount(tag_ids, weights=((kind == NEW) & available)[entry_note], minlength=size)
+    return due.astype(np.int64).tolist(), new.astype(np.int64).tolist()
+
+
+def figures(cols: Columns, today: dt.date, *, new_per_day: int, new_started: int = 0, days: int | None = None,
+            tags: bool = True):
+    """``figures.compute`` over the notes these columns were built from: the same values
+    (``tags=False``: without the per-tag figures, which :func:`stats_json` writes itself)."""
+    from trainer import figures as fig
+
+    days = fig.FORECAST_DAYS if days is None else days
+    room = fig.new_room(new_per_day, new_started)
+    t = today.toordinal()
+    days = max(1, min(days, dt.date.max.toordinal() - t + 1))
+    rd, nd = cols.review_dated_days, cols.new_dated_days
+    due_n = bisect_right(rd, t) + len(cols.review_undated)
+    new_n = bisect_right(nd, t) + len(cols.new_undated)
+    overdue = bisect_left(rd, t)
+    forecast = [(today, due_n + min(new_n, room))]
+    for i in range(1, days):
+        d = t + i
+        forecast.append((dt.date.fromordinal(d), bisect_right(rd, d) - bisect_left(rd, d) + bisect_right(nd, d) - bisect_left(nd, d)))
+    good = cols.studied_good()
+    per_tag = {}
+    if tags:
+        per_tag_due, per_tag_new = tag_counts(cols, today)
+        TagFigures = fig.TagFigures
+        per_tag = {name: TagFigures(cards, due, nw, nw if nw < room else room, mastery) for name, cards, due, nw, mastery
+                   in zip(cols.tag_names, cols.tag_cards.tolist(), per_tag_due, per_tag_new, cols.tag_mastery.tolist())}
+    return fig.Figures(
+        today=today, total=cols.n, broken=cols.n - good, due=due_n, overdue=overdue, new=new_n,
+        new_today=min(new_n, room), new_per_day=new_per_day, new_started=new_started,
+        mastery=round(cols.mastery_sum / good, 3) if good else 0.0, forecast=tuple(forecast), tags=per_tag,
+    )
+
+
+def _numpy():
+    """numpy, imported when first asked for: ``due`` never needs it (its import costs ~0.1 s)."""
+    import numpy
+
+    return numpy
+
+
+def _entry_notes(cols: Columns):
+    """For each entry of ``tag_ids``, the note it belongs to (entries are in note order)."""
+    np = _numpy()
+    ptr = np.frombuffer(cols.tag_ptr, dtype=np.int32)
+    return np.repeat(np.arange(cols.n, dtype=np.int32), np.diff(ptr))
+
+
+def difficulty_counts(cols: Columns) -> dict[str, int]:
+    """``Counter(n.difficulty for n in notes if not n.fatal)``, in the same order."""
+    counts = [0] * len(cols.difficulty_names)
+    for d in cols.difficulty:
+        if d >= 0:
+            counts[d] += 1
+    return dict(zip(cols.difficulty_names, counts))
+
+
+def recalls(cols: Columns, today: dt.date, settings, notes: list[int]) -> list[float | None]:
+    """``memory.recall`` of each of these notes on ``today`` (one computation per distinct schedule)."""
+    from trainer import memory
+
+    t = today.toordinal()
+    kind, last, interval = cols.kind, cols.last, cols.interval
+    out: list[float | None] = []
+    memo: dict[tuple, float] = {}
+    if settings.algorithm == "fsrs":
+        decay = settings.weights[20]
+        stability, fsrs_d, ease = cols.stability, cols.fsrs_d, cols.ease
+        for i in notes:
+            lr = last[i]
+            if not lr or kind[i] != STUDIED:
+                out.append(None)
+                continue
+            st, fd = stability[i], fsrs_d[i]
+            if st != st or fd != fd:  # no stored state (NaN): fsrs-rs's conversion from SM-2
+                key = (lr, interval[i], ease[i])
+                r = memo.get(key)
+                if r is None:
+                    m = memory.engine(tuple(settings.weights)).memory_state_from_sm2(
+                        ease[i], float(max(1.0, interval[i])), memory.SM2_RECALL_AT_INTERVAL)
+                    r = memo[key] = memory.fsrs_curve(t - lr, m.stability, decay)
+            else:
+                r = memory.fsrs_curve(t - lr, st, decay)
+            out.append(r)
+        return out
+    p = memory.SM2_RECALL_AT_INTERVAL
+    for i in notes:
+        lr = last[i]
+        if not lr:  # never studied: recall() says None
+            out.append(None)
+            continue
+        key = (lr, interval[i])
+        r = memo.get(key)
+        if r is None:
+            e = t - lr
+            iv = interval[i]
+            r = memo[key] = p ** ((e if e > 0 else 0.0) / (iv if iv > 1.0 else 1.0))
+        out.append(r)
+    return out
+
+
+def _recall_sums(cols: Columns, today: dt.date, settings) -> tuple[int, float, list[int], list[float]]:
+    """(studied cards, their summed recall, per tag: studied cards, summed recall).
+
+    The same sums as ``memory.recall_summary``, added in the same order (``bincount`` adds its
+    weights in order), of recalls computed by Python's own ``pow``: numpy's vectorised ``pow``
+    may differ in the last bit, and a mean rounded to 4 places could then differ."""
+    np = _numpy()
+    n = cols.n
+    kind = np.frombuffer(cols.kind, dtype=np.uint8)
+    last = np.frombuffer(cols.last, dtype=np.int32)
+    studied = (kind != BROKEN) & (last != 0)
+    idx = np.flatnonzero(studied)
+    r = np.zeros(n)
+    if settings.algorithm == "fsrs":
+        r[idx] = recalls(cols, today, settings, idx.tolist())
+    elif len(idx):  # SM-2: 0.9 ** (elapsed / interval), elapsed and interval as recall() takes them
+        elapsed = np.maximum(today.toordinal() - last[idx], 0).astype(np.float64)
+        interval = np.maximum(np.frombuffer(cols.interval, dtype=np.float64)[idx], 1.0)
+        r[idx] = _python_pow(memory_sm2_base(), elapsed / interval)
+    count = int(len(idx))
+    total = float(np.bincount(np.zeros(n, dtype=np.int32), weights=r, minlength=1)[0]) if count else 0.0
+    entry_note = _entry_notes(cols)
+    tag_ids = np.frombuffer(cols.tag_ids, dtype=np.int32)
+    size = len(cols.tag_names)
+    counts = np.bincount(tag_ids, weights=studied[entry_note], minlength=size).astype(np.int64).tolist()
+    sums = np.bincount(tag_ids, weights=r[entry_note], minlength=size).tolist()
+    return count, total, counts, sums
+
+
+def memory_sm2_base() -> float:
+    from trainer.memory import SM2_RECALL_AT_INTERVAL
+
+    return SM2_RECALL_AT_INTERVAL
+
+
+def _python_pow(base: float, exponents):
+    """``base ** x`` for each x by Python's float power (the C library's ``pow``), as an array."""
+    np = _numpy()
+    return np.frompyfunc(base.__pow__, 1, 1)(exponents).astype(np.float64)
+
+
+def recall_summary(cols: Columns, today: dt.date, settings, *, tags: bool = True) -> dict:
+    """``memory.recall_summary`` over the notes these columns were built from (``tags=False``:
+    without the per-tag part, which :func:`stats_json` writes itself)."""
+    count, total, counts, sums = _recall_sums(cols, today, settings)
+    names = cols.tag_names
+    return {
+        "day": today.isoformat(),
+        "model": settings.algorithm,
+        "studied": count,
+        "deck": round(total / count, 4) if count else None,
+        "tags": {names[i]: {"studied": counts[i], "recall": round(sums[i] / counts[i], 4)}
+                 for i in cols.recall_order.tolist() if counts[i]} if tags else {},
+    }
+
+
+def stats_json(cols: Columns, doc: dict, today: dt.date, settings, *, new_per_day: int, new_started: int) -> bytes:
+    """``trainer stats --json``'s bytes: ``doc`` (made with the figures and recall of ``tags=False``)
+    with the per-tag figures and recalls written in from the columns, as ``emit_json`` would write
+    them (a 100k-tag deck: 200k objects never built as Python dicts)."""
+    import os
+
+    import orjson
+
+    from trainer.figures import new_room
+    from trainer.textsafe import json_safe_bytes
+
+    room = new_room(new_per_day, new_started)
+    due, new = tag_counts(cols, today)
+    names, offs = cols.tag_json, cols.tag_json_off
+    floats: dict[float, bytes] = {}
+    dumps = orjson.dumps
+    rows = []
+    for i, (cards, d, nw, mastery) in enumerate(zip(cols.tag_cards.tolist(), due, new, cols.tag_mastery.tolist())):
+        m = floats.get(mastery)
+        if m is None:
+            m = floats[mastery] = dumps(mastery)
+        nt = nw if nw < room else room
+        rows.append(b'    {\n      "tag": %s,\n      "cards": %d,\n      "due": %d,\n      "new": %d,\n'
+                    b'      "new_today": %d,\n      "to_study": %d,\n      "mastery": %s\n    }'
+                    % (names[offs[i]:offs[i + 1]], cards, d, nw, nt, d + nt, m))
+    tags = b"[\n" + b",\n".join(rows) + b"\n  ]" if rows else b"[]"
+    _, _, counts, sums = _recall_sums(cols, today, settings)
+    rows = []
+    for i in cols.recall_order.tolist():
+        c = counts[i]
+        if c:
+            rows.append(b'      %s: {\n        "studied": %d,\n        "recall": %s\n      }'
+                        % (names[offs[i]:offs[i + 1]], c, dumps(round(sums[i] / c, 4))))
+    recall_tags = b"{\n" + b",\n".join(rows) + b"\n    }" if rows else b"{}"
+    # the rest through orjson, each part's place held by a marker no note can contain (a fresh nonce)
+    nonce = os.urandom(12).hex()
+    doc = {**doc, "tags": nonce + "t", "recall": {**doc["recall"], "tags": nonce + "r"}}
+    blob = json_safe_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n")
+    return blob.replace(b'"%st"' % nonce.encode(), tags, 1).replace(b'"%sr"' % nonce.encode(), recall_tags, 1)
+
+
+def due_json(cols: Columns, today: dt.date, settings, order: list[int]) -> bytes:
+    """``trainer due --json``'s bytes for these notes, in this order (as ``emit_json`` writes the rows)."""
+    import orjson
+
+    if not order:
+        return b"[]\n"
+    t = today.toordinal()
+    undated_part = b'"%s",\n    "overdue_days": 0' % today.isoformat().encode()
+    late: dict[int, bytes] = {}
+    recall_bytes: dict[float | None, bytes] = {None: b"null"}
+    fa, fa_off, fb, fb_off = cols.frag_a, cols.frag_a_off, cols.frag_b, cols.frag_b_off
+    day = cols.day
+    dumps = orjson.dumps
+    parts = [b"[\n"]
+    add = parts.extend
+    end = b"\n  },\n"
+    for i, r in zip(order, recalls(cols, today, settings, order)):
+        d = day[i]
+        if d == _UNDATED:
+            od = undated_part
+        else:
+            od = late.get(d)
+            if od is None:
+                od = late[d] = b"%d" % (t - d)
+        rb = recall_bytes.get(r)
+        if rb is None:
+            rb = recall_bytes[r] = dumps(round(r, 4))
+        add((fa[fa_off[i]:fa_off[i + 1]], od, fb[fb_off[i]:fb_off[i + 1]], rb, end))
+    parts[-1] = b"\n  }\n]\n"
+    return b"".join(parts)
+
+
+# ---------------------------------------------------------------- a deck's columns, fresh
+
+
+@dataclass(slots=True)
+class Fresh:
+    """The deck as the columns see it now: ``columns`` is None only when they cannot be built
+    (then ``scan`` holds the notes, and the caller falls back to them)."""
+
+    columns: Columns | None
+    problems: list
+    """The walk's problems, then the notes' (as ``Scan.problems`` lists them)."""
+    scan: object | None = None
+    notice: str | None = None
+    rebuilt: bool = False
+
+
+class Pending:
+    """The columns as last saved, loaded while the deck is walked in a forked child on the other
+    core (``deck.Walk``, sent back as "unchanged" when its stamps' digest is theirs): a command
+    can compute its answer from them meanwhile, and :meth:`finish` says whether it stands."""
+
+    def __init__(self, deck, *, clean_temp: bool = True, rows: bool = True) -> None:
+        from trainer.deck import Walk
+
+        self.deck = deck
+        self.clean_temp = clean_temp
+        expect = peek_digest(deck.root)
+        self._walk = Walk(deck, expect) if expect is not None and clean_temp else None
+        self.columns = load(deck.root, expect, rows=rows) if expect is not None else None
+
+    def finish(self, today: dt.date, *, save: bool = True) -> Fresh:
+        """The columns if the walk found the notes they were built from, else a scan (parsing what
+        changed, as every command does) and columns built again and kept for next time."""
+        from trainer.deck import _collector_paused
+        from trainer.notes.model import Problem
+
+        deck, cols = self.deck, self.columns
+        with _collector_paused():
+            if self._walk is not None:
+                found, walk_problems, removed = self._walk.result_or_unchanged()
+                if found is None and cols is not None:  # the child's digest is the one the columns hold
+                    return Fresh(cols, walk_problems + [Problem(*p) for p in cols.problems])
+                if found is None:  # the file changed under us after the child compared: walk here
+                    found, walk_problems, removed = deck.walk(clean_temp=self.clean_temp)
+            else:
+                found, walk_problems, removed = deck.walk(clean_temp=self.clean_temp)
+            if cols is not None and cols.digest == stamp_digest(found):  # (walked here: no fork)
+                return Fresh(cols, walk_problems + [Problem(*p) for p in cols.problems])
+            scan = deck.scan(today, save_cache=save, clean_temp=self.clean_temp,
+                             prewalked=(found, walk_problems, removed))
+            notice = getattr(deck, "cache_notice", None)
+            deck.cache_notice = None
+            try:
+                new = build(scan._stamps, scan._items, previous=cols or load(deck.root, None, rows=False))
+            except (ValueError, TypeError, OverflowError, KeyError, AttributeError):  # a value the columns cannot hold
+                return Fresh(None, scan.problems, scan, notice)
+            if save and scan._stamps == found:  # (an unreadable note is in the walk but not the scan)
+                save_columns(deck.root, new)
+            return Fresh(new, scan.problems, scan, notice, rebuilt=True)
+
+
+def fresh(deck, today: dt.date, *, save: bool = True, clean_temp: bool = True, rows: bool = True) -> Fresh:
+    """The deck's columns, matching its notes now (see :class:`Pending`)."""
+    return Pending(deck, clean_temp=clean_temp, rows=rows).finish(today, save=save)
