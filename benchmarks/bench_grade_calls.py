@@ -1,6 +1,6 @@
 """One grade in process, with what it costs beside the write it cannot avoid (issue #17).
 
-    python benchmarks/bench_grade_calls.py DECK [--grades 200] [--in-place] [--profile OUT]
+    python benchmarks/bench_grade_calls.py DECK [--grades 200] [--in-place] [--floor] [--profile OUT]
 
 DECK is copied to a temp dir first (grading changes notes); with ``--in-place`` it is graded
 where it is (a scratch copy you made, ``cp -a``: a 100k deck is then not copied and scanned cold
@@ -10,6 +10,14 @@ an atomic write of a 3 KB file with its two fsyncs (file and folder). Printed: m
 median CPU time (fsync waits excluded), the write limit, and per grade the YAML loaders built,
 ``os.lstat`` and ``os.stat`` calls (counted by wrapping them). Run it with ``PYTHONPATH=OLD`` (a
 ``git archive COMMIT trainer`` tree) to measure older code the same way.
+
+``--floor`` adds a second limit to the same loop, on other notes of the deck: what a grade cannot
+do without while keeping its guarantees, and nothing else. Read the note, parse its frontmatter
+(our loader, cache emptied), commit a pending log row, parse the edited frontmatter (the check of
+the edit), write the note atomically (temp file in its folder, fsync, rename, fsync of the
+folder: the same bytes back), commit the row done (a scratch log, same schema and settings).
+Left out: the lock, the read again under it, the looks for an editor's save (#11), the path
+checks, SM-2 and the log's JSON.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ def main() -> int:
     ap.add_argument("--grades", type=int, default=200)
     ap.add_argument("--in-place", action="store_true", help="grade in DECK itself (a scratch copy), not in a temp copy")
     ap.add_argument("--profile", metavar="OUT", help="also write a cProfile of the timed grades to OUT")
+    ap.add_argument("--floor", action="store_true", help="also time the floor: the unavoidable steps alone")
     a = ap.parse_args()
     import trainer.notes.parse as parse
     from trainer import grading
@@ -64,11 +73,14 @@ def main() -> int:
         log = ReviewLog.open(d.root)
         # notes not graded today yet: a second grade the same day is a re-drill (no write)
         rels = [n.rel for n in d.scan(today).notes if n.schedule.last_reviewed != today]
-        picked = rels[:: max(1, len(rels) // a.grades)][: a.grades]
+        step = max(1, len(rels) // a.grades)
+        picked = rels[::step][: a.grades]
+        floor_rels = rels[max(1, step // 2) :: step][: len(picked)] if a.floor else []
+        floor_log = _scratch_log(os.path.join(tmp, "floor.db")) if a.floor else None
         limit_dir = os.path.join(tmp, "limit")
         os.mkdir(limit_dir)
         payload = b"x" * 3100
-        wall, cpu, write, per = [], [], [], {}
+        wall, cpu, write, floor, per = [], [], [], [], {}
         profile = None
         if a.profile:
             import cProfile
@@ -98,6 +110,8 @@ def main() -> int:
                 os.fsync(dfd)
                 os.close(dfd)
                 write.append(time.perf_counter() - t0)
+                if floor_log is not None and i < len(floor_rels):
+                    floor.append(_floor_once(os.path.join(root, floor_rels[i]), floor_log, today))
         finally:
             os.lstat, os.stat = real_lstat, real_stat
             log.close()
@@ -107,8 +121,61 @@ def main() -> int:
     p90 = lambda xs: round(statistics.quantiles(xs, n=10)[-1] * 1000, 3)  # noqa: E731
     print(json.dumps({"grades": len(wall), "wall_ms": ms(wall), "wall_p90_ms": p90(wall), "cpu_ms": ms(cpu),
                       "atomic_write_fsync_ms": ms(write), "atomic_write_fsync_p90_ms": p90(write),
+                      **({"floor_ms": ms(floor), "floor_p90_ms": p90(floor)} if floor else {}),
                       "per_grade": per, "load": round(os.getloadavg()[0], 1)}))
     return 0
+
+
+def _scratch_log(path: str):
+    import sqlite3
+
+    from trainer.reviewlog import SCHEMA, _migrate_imported
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.executescript(SCHEMA)
+    _migrate_imported(conn)
+    return conn
+
+
+def _floor_once(path: str, conn, today: dt.date) -> float:
+    """The unavoidable steps of one grade (see the module's docstring), timed."""
+    import trainer.notes.parse as parse
+
+    recent = getattr(parse, "_recent", None)
+    if recent is not None:
+        recent.clear()
+    folder = os.path.dirname(path)
+    t0 = time.perf_counter()
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        raw = os.read(fd, 1 << 22)
+    finally:
+        os.close(fd)
+    text = raw.decode("utf-8")
+    yaml_text = parse.split_frontmatter(text).yaml
+    parse.load_yaml(yaml_text)
+    row = conn.execute(
+        "INSERT INTO reviews (note, ts, day, kind, grade, before, after, state) VALUES (?, ?, ?, 'review', 4, ?, ?, 'pending')",
+        (path, dt.datetime.now().isoformat(timespec="milliseconds"), today.isoformat(), yaml_text[:300], yaml_text[:200]),
+    ).lastrowid
+    parse.load_yaml(yaml_text + " ")  # the edited frontmatter, read back (a text not parsed before)
+    tmp = os.path.join(folder, f".floor.trainer-tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(fd, raw)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dfd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+    conn.execute("UPDATE reviews SET state = 'done' WHERE id = ?", (row,))
+    return time.perf_counter() - t0
 
 
 if __name__ == "__main__":

@@ -144,15 +144,18 @@ def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_t
         row = add_row(restore_of(written), pending=False)
     else:
         log.finish(row)
-    return Graded(_refreshed(note, after), q, kind, before, after, row, written.reapplied, written.notice)
+    return Graded(_refreshed(note, after, written.stat), q, kind, before, after, row, written.reapplied, written.notice)
 
 
-def _refreshed(note: Note, schedule: Schedule) -> Note:
-    try:
-        st = os.stat(note.path)
-        size, mtime = st.st_size, st.st_mtime_ns
-    except OSError:
-        size, mtime = note.size, note.mtime_ns
+def _refreshed(note: Note, schedule: Schedule, st: os.stat_result | None = None) -> Note:
+    """``note`` with ``schedule``, and the size and time of the file as written (``st``, from the
+    write itself: a save by another program right after ours is then still seen as a change)."""
+    if st is None:
+        try:
+            st = os.stat(note.path)
+        except OSError:
+            st = None
+    size, mtime = (st.st_size, st.st_mtime_ns) if st is not None else (note.size, note.mtime_ns)
     written = frozenset(k for k in SCHEDULING_KEYS if getattr(schedule, k) is not None or k not in MEMORY_KEYS)
     present = (note.present - frozenset(MEMORY_KEYS)) | written
     return replace(note, schedule=schedule, present=present, size=size, mtime_ns=mtime)

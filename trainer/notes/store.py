@@ -9,7 +9,6 @@ more: bytes an editor wrote into it after we read it are put back and the update
 
 from __future__ import annotations
 
-import _thread
 import errno
 import os
 import stat
@@ -76,6 +75,8 @@ class Written:
     """Said to the user after a write that went through: where bytes we could not put back were kept."""
     added: tuple[str, ...] = ()
     """Keys whose lines the write appended (an undo removes them)."""
+    stat: os.stat_result | None = None
+    """The written file's stat (size, times) as the write left it; None when nothing was written."""
 
 
 def update_note(
@@ -126,7 +127,7 @@ def update_note(
             reapplied = True
             continue
         return done if not reapplied else Written(done.changed, True, done.old_raw, done.created_frontmatter,
-                                                  done.skipped, done.notice, done.added)
+                                                  done.skipped, done.notice, done.added, done.stat)
     raise Conflict(f"{path} kept changing while it was being written; not changed")
 
 
@@ -245,44 +246,23 @@ def _locked(path: Path):
             raise NoteGone(f"{path} was deleted or renamed") from None
         yield moved, fd
     finally:
-        _release(fd)
-
-
-def _release(fd: int) -> None:
-    """Close the note's descriptor, which releases the lock.
-
-    Once our rename has replaced the file, ours is its last reference and the close frees it:
-    the kernel's work (~0.1 ms here, a third of a grade's own time, #17) is done on a short-lived
-    thread while the grade goes on. Nothing waits on it: the new file is already in place and
-    unlocked, and a grader still waiting for the old file's lock gets it a moment later and sees
-    it moved. A bare ``_thread``, so a process that forks (the deck's background walk) does not
-    take it for a long-lived thread; it holds no lock of ours, only runs ``os.close``.
-    """
-    try:
-        gone = os.fstat(fd).st_nlink == 0
-    except OSError:
-        gone = False
-    if gone:
-        try:
-            _thread.start_new_thread(_close_quietly, (fd,))
-            return
-        except RuntimeError:  # no thread to be had: close it here
-            pass
-    os.close(fd)
-
-
-def _close_quietly(fd: int) -> None:
-    try:
-        os.close(fd)
-    except OSError:
-        pass
+        os.close(fd)  # releases the lock
 
 
 # ---------------------------------------------------------------- reading while an editor saves
 
 
-def _pread_all(fd: int, limit: int = MAX_NOTE_BYTES) -> bytes:
-    chunks, offset = [], 0
+def _pread_all(fd: int, limit: int = MAX_NOTE_BYTES, *, size: int | None = None) -> bytes:
+    """The whole file. ``size`` is what a stat just said: one read of a byte more than that, and a
+    shorter answer is the end of the file (the callers compare what they got with a stat or with
+    bytes read before, so a file that changed meanwhile is seen either way)."""
+    chunks: list[bytes] = []
+    offset = 0
+    if size is not None and size < limit:
+        first = os.pread(fd, size + 1, 0)
+        if len(first) <= size:
+            return first
+        chunks, offset = [first], len(first)
     while True:
         chunk = os.pread(fd, 1 << 20, offset)
         if not chunk:
@@ -332,7 +312,7 @@ def read_fd_settled(fd: int, *, wait: float = SETTLE_S) -> tuple[bytes, os.stat_
         st = os.fstat(fd)
         if st.st_size > MAX_NOTE_BYTES:
             raise NoteError(f"note is {st.st_size / 1e6:.0f} MB, over the {MAX_NOTE_BYTES // (1024 * 1024)} MB limit; not read")
-        raw = _pread_all(fd)
+        raw = _pread_all(fd, size=st.st_size)
         after = os.fstat(fd)
         why = "it changed while it was read" if _identity(st) != _identity(after) or len(raw) != after.st_size else unsettled(raw)
         if why is None:
@@ -394,18 +374,18 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
         """Last look, after the fsync and just before the replace: an editor that saved
         meanwhile (without taking our lock) makes us read again and re-apply."""
         try:
-            return _identity(os.stat(path)) == ident and _pread_all(fd) == raw
+            return _identity(os.stat(path)) == ident and _pread_all(fd, size=len(raw)) == raw
         except FileNotFoundError:
             return False
 
     if before_write is not None:
         before_write(edit)
-    atomic_write(path, data, mode=st.st_mode & 0o7777, before_replace=unchanged, real=real)
+    new_st = atomic_write(path, data, mode=st.st_mode & 0o7777, before_replace=unchanged, real=real, old_stat=st)
     put_back, notice = _saved_into_replaced(path, fd, raw, st, data, root)
     if put_back:
         return None  # their bytes are back at the path: read them and apply the update on them
     return Written(True, edited, edit.old_raw, edit.created_frontmatter, skipped,
-                   "\n".join(m for m in (inexact, notice) if m), edit.added)
+                   "\n".join(m for m in (inexact, notice) if m), edit.added, new_st)
 
 
 def _undo_is_exact(text: str, edit, removed: bool = False, split=False) -> bool:

@@ -345,7 +345,8 @@ def atomic_write(
     follow_symlinks: bool = True,
     before_replace: Callable[[], bool] | None = None,
     real: str | None = None,
-) -> None:
+    old_stat: os.stat_result | None = None,
+) -> os.stat_result | None:
     """Temp file in the same folder, fsync, ``os.replace``: the note is wholly old or wholly new.
 
     The temp name is hidden and does not end in ``.md`` so no scan takes it for a note.
@@ -354,7 +355,9 @@ def atomic_write(
     ``before_replace`` is asked last, after the fsync: False means the file changed meanwhile,
     and :class:`Moved` is raised with nothing written. Owner and group are kept where allowed.
     ``real`` is ``os.path.realpath(path)`` when the caller has just resolved it (a note's update,
-    from the descriptor it read through): not resolved again, folder by folder.
+    from the descriptor it read through): not resolved again, folder by folder; ``old_stat`` the
+    stat of the file there, when the caller has it (its owner and mode are kept). Returns the
+    written file's stat as the write left it (None when ``durable=False``).
     """
     if real is not None and follow_symlinks:
         target = Path(real)
@@ -362,10 +365,13 @@ def atomic_write(
         target = Path(os.path.realpath(path)) if follow_symlinks else Path(path)
     folder = target.parent
     old: os.stat_result | None
-    try:
-        old = os.stat(target, follow_symlinks=follow_symlinks)
-    except FileNotFoundError:
-        old = None
+    if old_stat is not None:
+        old = old_stat
+    else:
+        try:
+            old = os.stat(target, follow_symlinks=follow_symlinks)
+        except FileNotFoundError:
+            old = None
     if old is not None and not stat.S_ISREG(old.st_mode):
         old = None  # a symlink replaced as such, or something odd: no mode or owner to keep
     if mode is None:
@@ -384,6 +390,7 @@ def atomic_write(
                 _keep_user_xattrs(target, fd)
             if durable:
                 os.fsync(fd)
+                written = os.fstat(fd)
         finally:
             os.close(fd)
         if before_replace is not None and not before_replace():
@@ -398,7 +405,7 @@ def atomic_write(
         reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror
         raise WriteError(exc.errno, f"cannot write {path}: {reason}") from None
     if not durable:
-        return
+        return None
     try:
         dfd = os.open(folder, os.O_RDONLY)
         try:
@@ -407,6 +414,7 @@ def atomic_write(
             os.close(dfd)
     except OSError:
         pass
+    return written
 
 
 def _keep_owner(fd: int, old: os.stat_result) -> None:
