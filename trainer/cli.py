@@ -329,7 +329,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else word + 's'}"
 
 
-def _columns(ctx: Context, answer, *, rows: bool = False):
+def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True):
     """``answer(columns)`` from the deck's columns (trainer/columns.py), computed from the saved
     columns while a forked child walks the deck, and again only if the walk finds them stale.
     (None, None) with --no-cache or when they cannot be built: the command then uses the notes."""
@@ -340,7 +340,7 @@ def _columns(ctx: Context, answer, *, rows: bool = False):
     from trainer import columns
 
     gc.disable()  # as Context.scan: a short process whose objects all live to its end
-    pending = columns.Pending(ctx.deck, rows=rows)
+    pending = columns.Pending(ctx.deck, rows=rows, tags=tags)
     early = answer(pending.columns) if pending.columns is not None else None
     fresh = pending.finish(ctx.today)
     if fresh.notice:
@@ -371,7 +371,7 @@ def _due_json_bytes(ctx: Context, cols) -> bytes:
 def cmd_due(ctx: Context) -> int:
     a = ctx.args
     if a.json and not a.tag and not a.difficulty:
-        fresh, blob = _columns(ctx, lambda cols: _due_json_bytes(ctx, cols), rows=True)
+        fresh, blob = _columns(ctx, lambda cols: _due_json_bytes(ctx, cols), rows=True, tags=False)
         if fresh is not None:
             from trainer.cli_output import write_bytes
 

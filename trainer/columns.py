@@ -17,7 +17,9 @@ rebuilt). It is read with ``array.frombytes`` and UTF-8 decoding only: nothing i
 from __future__ import annotations
 
 import datetime as dt
+import os
 import heapq
+import re
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
@@ -29,23 +31,27 @@ from pathlib import Path
 from trainer import paths
 from trainer.deck import stamp_digest
 
-VERSION = 5
+VERSION = 6
 FILE_NAME = "scan-columns.bin"
 _HEADER = b"trainer scan columns %d" % VERSION
 _UNDATED = 1  # dt.date.min.toordinal(): the scan's NEW_CARD_DUE, "due the day asked"
 BROKEN, NEW, STUDIED = 0, 1, 2
 
-_SECTIONS = (  # name, array typecode ("" for bytes): per note unless said; the rows of `due --json` last
+_SECTIONS = (  # name, array typecode ("" for bytes): per note unless said. Three groups, each read only when asked for:
+    # the core: counts and queues
     ("kind", ""), ("day", "i"), ("last", "i"), ("interval", "d"), ("ease", "d"), ("stability", "d"),
-    ("fsrs_d", "d"), ("mastery", "d"), ("sortkey", "q"), ("difficulty", "i"),
+    ("fsrs_d", "d"), ("mastery", "d"), ("sortkey", "q"),
     ("review_dated", "i"), ("review_dated_days", "i"), ("review_undated", "i"),
-    ("new_dated", "i"), ("new_dated_days", "i"), ("new_undated", "i"),
+    ("new_dated", "i"), ("new_dated_days", "i"), ("new_undated", "i"), ("problems", ""), ("meta", ""),
+    # tags and difficulties: per-tag figures and recall (stats, the overview)
+    ("difficulty", "i"), ("difficulty_names", ""),
     ("tag_ptr", "i"), ("tag_ids", "i"),  # each note's tag closure (figures: "" for untagged)
     ("tag_cards", "i"), ("tag_mastery", "d"), ("recall_order", "i"),  # per tag
-    ("tag_names", ""), ("difficulty_names", ""), ("problems", ""), ("meta", ""), ("tag_json_off", "q"), ("tag_json", ""),
+    ("tag_names", ""), ("tag_json_off", "q"), ("tag_json", ""),
+    # the rows of `due --json`
     ("frag_a_off", "q"), ("frag_b_off", "q"), ("frag_a", ""), ("frag_b", ""),
 )
-_FIRST_ROW_SECTION = 27
+_GROUPS = {"core": (0, 17), "tags": (17, 27), "rows": (27, 31)}
 
 
 @dataclass(slots=True)
@@ -98,6 +104,8 @@ class Columns:
     tag_json_off: array = None  # type: ignore[assignment]
     has_rows: bool = True
     """False when loaded without the rows of ``due --json`` (the four ``frag`` fields are empty)."""
+    has_tags: bool = True
+    """False when loaded without tags and difficulties (their fields are empty)."""
 
     def due_indices(self, today: dt.date, new_room: int) -> tuple[list[int], list[int]]:
         """(due reviews, the first ``new_room`` new cards): ``scheduler.due_queue``'s order."""
@@ -170,7 +178,7 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
         difficulty[i] = d
         g = groups.get(tags)
         if g is None:
-            groups[tags] = [1, ml]  # 0.0 + x is x: figures.compute's sums
+            groups[tags] = [1, 0.0 + ml]  # figures.compute's sums start at 0.0 (so -0.0 counts as 0.0)
         else:
             g[0] += 1
             g[1] += ml
@@ -179,9 +187,11 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
     closure = tag_closure_memo()
     agg: dict[str, list] = {}
     mastery_sum = 0.0
+    closures: dict[tuple[str, ...], object] = {}
     for tags, g in groups.items():
         mastery_sum += g[1]
-        for t in closure(tags):
+        closures[tags] = cl = closure(tags)
+        for t in cl:
             a = agg.get(t)
             if a is None:
                 agg[t] = g.copy()
@@ -190,7 +200,8 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
                 a[1] += g[1]
     untagged = agg.pop("", None)
     if previous is not None and len(previous.tag_names) == len(agg) + (untagged is not None) \
-            and set(previous.tag_names) == set(agg) | ({""} if untagged is not None else set()):
+            and set(previous.tag_names) == set(agg) | ({""} if untagged is not None else set()) \
+            and _order_still_holds(previous.tag_names, agg):
         names = previous.tag_names  # the same tags as last time: their order too (sorting 100k tags is the cost)
     else:
         names = sort_tags(agg)
@@ -212,7 +223,7 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
             tags = r[2]
             ids = closure_ids.get(tags)
             if ids is None:
-                ids = closure_ids[tags] = tuple(tag_id[t] for t in _ordered_closure(closure(tags)))
+                ids = closure_ids[tags] = tuple(tag_id[t] for t in _ordered_closure(closures[tags]))
             tag_ids.extend(ids)
         tag_ptr.append(len(tag_ids))
 
@@ -252,7 +263,9 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
         frag_b.append(row[b_start:b_end])
     from trainer.textsafe import json_safe_bytes
 
-    tag_json = [json_safe_bytes(orjson.dumps(t)) for t in names]
+    tag_json = [orjson.dumps(t) for t in names]
+    if json_safe_bytes(b"".join(tag_json)) != b"".join(tag_json):  # a raw C1/bidi character in a tag: escaped
+        tag_json = [json_safe_bytes(t) for t in tag_json]
     return Columns(
         tag_json=b"".join(tag_json), tag_json_off=_offsets(tag_json),
         n=n, kind=bytes(kind), digest=stamp_digest(found), day=day, last=last, interval=interval, ease=ease,
@@ -267,17 +280,37 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
     )
 
 
+_ODD_NUMBER = re.compile(r"(?<!\d)0\d|[^\D0-9]")  # a number with a leading zero, or in other digits than 0-9
+
+
+def _order_still_holds(names: list[str], agg: dict) -> bool:
+    """Whether the last build's order of these same tags is still ``sort_tags(agg)``'s: tags that sort
+    as equals (``A/b`` and ``a/B``) keep their first appearance in ``agg``, which a renamed, moved or
+    swapped note changes. Without numbers written two ways, sorting as equals is casefolding equal."""
+    joined = "\0".join(names)
+    if _ODD_NUMBER.search(joined):  # `7` and `07` sort as equals: sort again
+        return False
+    folded = joined.casefold().split("\0")
+    if len(folded) != len(names):  # a tag with a NUL in it
+        return False
+    pos = None
+    for i, same in enumerate(map(str.__eq__, folded, islice(folded, 1, None))):
+        if same:
+            if pos is None:
+                pos = {t: k for k, t in enumerate(agg)}
+            if pos.get(names[i], -1) > pos.get(names[i + 1], -1):
+                return False
+    return True
+
+
 def _ordered_closure(tags) -> list[str]:
     return tags if isinstance(tags, tuple) else sorted(tags)  # a set (several tags): a fixed order
 
 
 def _offsets(parts: list[bytes]) -> array:
-    out = array("q", [0])
-    total = 0
-    for p in parts:
-        total += len(p)
-        out.append(total)
-    return out
+    from itertools import accumulate
+
+    return array("q", accumulate(map(len, parts), initial=0))
 
 
 # ---------------------------------------------------------------- the file
@@ -329,12 +362,14 @@ def _digest_of(line: bytes) -> bytes | None:
     return bytes.fromhex(words[5].decode("ascii"))
 
 
-def load(root: Path, digest: bytes | None, *, rows: bool = True) -> Columns | None:
+def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = True) -> Columns | None:
     """The columns if they were built from a walk with this digest (None: any) and are whole; else None.
-    ``rows=False`` leaves out the rows of ``due --json`` (most of the file)."""
+    ``rows=False`` leaves out the rows of ``due --json`` (most of the file), ``tags=False`` the
+    tags and difficulties (a seed-shaped deck's 100k tags)."""
     import orjson
 
     count = len(_SECTIONS)
+    groups = ["core"] + (["tags"] if tags else []) + (["rows"] if rows else [])
     try:
         with open(_path(root), "rb") as fh:
             line = fh.readline(300)
@@ -347,31 +382,34 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True) -> Columns | No
             lengths, crcs = array("q"), array("I")
             lengths.frombytes(index[:8 * count])
             crcs.frombytes(index[8 * count:])
-            wanted = count if rows else _FIRST_ROW_SECTION
-            body = fh.read(sum(lengths[:wanted]))
-            if rows and fh.read(1):
+            start = len(line) + 12 * count
+            if os.fstat(fh.fileno()).st_size != start + sum(lengths):
                 return None
-        view = memoryview(body)  # no copies of the 100k rows' fragments: views into the bytes read
-        values: dict[str, object] = {}
-        pos = 0
-        for (name, code), size, crc in zip(_SECTIONS[:wanted], lengths, crcs):
-            part = view[pos:pos + size]
-            pos += size
-            if len(part) != size or zlib.crc32(part) != crc:
-                return None
-            if code:
-                a = array(code)
-                a.frombytes(part)
-                values[name] = a
-            else:
-                values[name] = part
-        for name, code in _SECTIONS[wanted:]:  # rows not asked for
-            values[name] = array(code) if code else b""
+            values: dict[str, object] = {}
+            for group in groups:
+                first, end = _GROUPS[group]
+                fh.seek(start + sum(lengths[:first]))
+                view = memoryview(fh.read(sum(lengths[first:end])))  # views, not copies, of the rows
+                pos = 0
+                for (name, code), size, crc in zip(_SECTIONS[first:end], lengths[first:end], crcs[first:end]):
+                    part = view[pos:pos + size]
+                    pos += size
+                    if len(part) != size or zlib.crc32(part) != crc:
+                        return None
+                    if code:
+                        a = array(code)
+                        a.frombytes(part)
+                        values[name] = a
+                    else:
+                        values[name] = part
+        for name, code in _SECTIONS:  # the groups not asked for: empty
+            values.setdefault(name, array(code) if code else b"[]" if name in ("tag_names", "difficulty_names") else b"")
         meta = orjson.loads(values.pop("meta"))
         cols = Columns(
             n=meta["n"], mastery_sum=float(meta["mastery_sum"]), digest=found, kind=bytes(values.pop("kind")),
             tag_names=orjson.loads(values.pop("tag_names")), difficulty_names=orjson.loads(values.pop("difficulty_names")),
-            problems=[tuple(p) for p in orjson.loads(values.pop("problems"))], has_rows=rows, **values,  # type: ignore[arg-type]
+            problems=[tuple(p) for p in orjson.loads(values.pop("problems"))], has_rows=rows, has_tags=tags,
+            **values,  # type: ignore[arg-type]
         )
     except (OSError, ValueError, TypeError, KeyError, IndexError):
         return None
@@ -379,27 +417,28 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True) -> Columns | No
 
 
 def _consistent(c: Columns) -> bool:
-    """The shapes add up (a file with the right checksum but not written by this code is refused)."""
+    """The shapes add up (a file with the right checksums but not written by this code is refused)."""
     n, t = c.n, len(c.tag_names)
     try:
         return (
             type(n) is int and len(c.kind) == n
             and all(len(getattr(c, a)) == n for a in ("day", "last", "interval", "ease", "stability", "fsrs_d",
-                                                       "mastery", "sortkey", "difficulty"))
-            and len(c.tag_ptr) == n + 1 and c.tag_ptr[-1] == len(c.tag_ids)
-            and (not c.has_rows or (len(c.frag_a_off) == n + 1 == len(c.frag_b_off)
-                                    and c.frag_a_off[-1] == len(c.frag_a) and c.frag_b_off[-1] == len(c.frag_b)))
-            and len(c.tag_cards) == t == len(c.tag_mastery) and len(c.tag_json_off) == t + 1
-            and c.tag_json_off[-1] == len(c.tag_json)
-            and (not c.tag_ids or 0 <= min(c.tag_ids) and max(c.tag_ids) < t)
-            and all(type(x) is str for x in c.tag_names) and all(type(x) is str for x in c.difficulty_names)
-            and (not c.difficulty or max(c.difficulty) < len(c.difficulty_names))
+                                                       "mastery", "sortkey"))
+            and set(c.kind) <= {BROKEN, NEW, STUDIED}
             and all(len(p) == 3 and all(type(v) is str for v in p) for p in c.problems)
             and len(c.review_dated) == len(c.review_dated_days) and len(c.new_dated) == len(c.new_dated_days)
-            and set(c.kind) <= {BROKEN, NEW, STUDIED}
             and all(not len(q) or (0 <= min(q) and max(q) < n) for q in (
                 c.review_dated, c.review_undated, c.new_dated, c.new_undated))
-            and (not len(c.recall_order) or (0 <= min(c.recall_order) and max(c.recall_order) < t))
+            and (not c.has_tags or (
+                len(c.difficulty) == n and len(c.tag_ptr) == n + 1 and c.tag_ptr[-1] == len(c.tag_ids)
+                and len(c.tag_cards) == t == len(c.tag_mastery) and len(c.tag_json_off) == t + 1
+                and c.tag_json_off[-1] == len(c.tag_json)
+                and (not c.tag_ids or 0 <= min(c.tag_ids) and max(c.tag_ids) < t)
+                and all(type(x) is str for x in c.tag_names) and all(type(x) is str for x in c.difficulty_names)
+                and (not c.difficulty or max(c.difficulty) < len(c.difficulty_names))
+                and (not len(c.recall_order) or (0 <= min(c.recall_order) and max(c.recall_order) < t))))
+            and (not c.has_rows or (len(c.frag_a_off) == n + 1 == len(c.frag_b_off)
+                                    and c.frag_a_off[-1] == len(c.frag_a) and c.frag_b_off[-1] == len(c.frag_b)))
         )
     except (TypeError, ValueError):
         return False
@@ -672,14 +711,14 @@ class Pending:
     core (``deck.Walk``, sent back as "unchanged" when its stamps' digest is theirs): a command
     can compute its answer from them meanwhile, and :meth:`finish` says whether it stands."""
 
-    def __init__(self, deck, *, clean_temp: bool = True, rows: bool = True) -> None:
+    def __init__(self, deck, *, clean_temp: bool = True, rows: bool = True, tags: bool = True) -> None:
         from trainer.deck import Walk
 
         self.deck = deck
         self.clean_temp = clean_temp
         expect = peek_digest(deck.root)
         self._walk = Walk(deck, expect) if expect is not None and clean_temp else None
-        self.columns = load(deck.root, expect, rows=rows) if expect is not None else None
+        self.columns = load(deck.root, expect, rows=rows, tags=tags) if expect is not None else None
 
     def finish(self, today: dt.date, *, save: bool = True) -> Fresh:
         """The columns if the walk found the notes they were built from, else a scan (parsing what
@@ -704,7 +743,8 @@ class Pending:
             notice = getattr(deck, "cache_notice", None)
             deck.cache_notice = None
             try:
-                new = build(scan._stamps, scan._items, previous=cols or load(deck.root, None, rows=False))
+                new = build(scan._stamps, scan._items, previous=cols if cols is not None and cols.has_tags
+                            else load(deck.root, None, rows=False))
             except (ValueError, TypeError, OverflowError, KeyError, AttributeError):  # a value the columns cannot hold
                 return Fresh(None, scan.problems, scan, notice)
             if save and scan._stamps == found:  # (an unreadable note is in the walk but not the scan)
@@ -712,6 +752,7 @@ class Pending:
             return Fresh(new, scan.problems, scan, notice, rebuilt=True)
 
 
-def fresh(deck, today: dt.date, *, save: bool = True, clean_temp: bool = True, rows: bool = True) -> Fresh:
+def fresh(deck, today: dt.date, *, save: bool = True, clean_temp: bool = True, rows: bool = True,
+          tags: bool = True) -> Fresh:
     """The deck's columns, matching its notes now (see :class:`Pending`)."""
-    return Pending(deck, clean_temp=clean_temp, rows=rows).finish(today, save=save)
+    return Pending(deck, clean_temp=clean_temp, rows=rows, tags=tags).finish(today, save=save)
