@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from trainer import config, grading, scheduler
 from trainer import figures as deck_figures
@@ -26,8 +26,10 @@ from trainer.errors import TrainerError
 from trainer.figures import Figures, TagFigures
 from trainer.notes.model import Note, Problem
 from trainer.reviewlog import ReviewLog
-from trainer.session import StudySession
 from trainer.tags import has_tag
+
+if TYPE_CHECKING:
+    from trainer.session import StudySession
 
 UNTAGGED = ""
 """The selection of notes without tags."""
@@ -40,6 +42,8 @@ class Loaded:
     scan: Scan
     figures: Figures
     seconds: float
+    columns_current: bool = False
+    """Whether the deck's columns matched this scan (else :func:`refresh_columns` pays, later)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,23 +92,22 @@ class ScanJob:
 
         def run() -> None:
             start = time.perf_counter()
-            figs = None
             try:
                 # while the child walks: the columns' figures, used if the walk finds them current
                 early = _figures_from_columns(deck, per_day, started, today)
                 walked = walk.result() if walk is not None and walk.deck.root == deck.root else deck.walk()
-                figs = early[1:] if early is not None and _current(early[0], walked[0]) else None
-                if figs is not None:
-                    self._counted = Counted(figs[0], walked[1] + figs[1])
+                current = early is not None and _current(early[0], walked[0])
+                if current:
+                    self._counted = Counted(early[1], walked[1] + early[2])
                     self._counted_done.set()
                     self._go.wait()
-                    figs = figs[0]
                 scan = deck.scan(today, walked=_Walked(deck, walked))
-                if figs is None:
-                    figs = deck_figures.compute(scan.notes, today, new_per_day=per_day, new_started=started)
-                else:
+                if current:
+                    figs = early[1]
                     scan.notes  # built here, off the UI thread
-                self._loaded = Loaded(scan, figs, time.perf_counter() - start)
+                else:
+                    figs = deck_figures.compute(scan.notes, today, new_per_day=per_day, new_started=started)
+                self._loaded = Loaded(scan, figs, time.perf_counter() - start, columns_current=current)
             except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
                 self._error = exc
             finally:
@@ -156,6 +159,17 @@ def _figures_from_columns(deck: Deck, new_per_day: int, new_started: int,
     except Exception:  # noqa: BLE001 - the columns are only a short cut: the notes give the same
         return None
     return cols.digest, figs, [Problem(*p) for p in cols.problems]
+
+
+def refresh_columns(deck: Deck, today: dt.date) -> None:
+    """Build the deck's columns again and keep them (after a change: the next start's first frame
+    reads its figures from them). A walk and a scan of their own, off the UI thread."""
+    try:
+        from trainer import columns
+
+        columns.fresh(deck, today)
+    except Exception:  # noqa: BLE001 - the columns are only a short cut: without them the notes are read
+        pass
 
 
 def _current(digest: bytes, found: list) -> bool:
@@ -348,6 +362,8 @@ class OpenDeck:
         interview plan's cards of today first; ``planned`` if the caller planned already)."""
         if self.log is None:
             raise LogUnavailable(self.log_error or "the review log cannot be opened")
+        from trainer.session import StudySession
+
         return StudySession.start(self, notes, max_interval=max_interval, planned=planned)
 
 

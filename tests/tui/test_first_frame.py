@@ -147,3 +147,23 @@ async def test_the_overview_with_columns_shows_what_the_notes_show(tmp_path, see
                 assert first == seen[name]
     assert seen["plain"] == seen["fast"]
     assert seen["fast"]["total"] == ("54", "1 broken")
+
+
+async def test_the_app_keeps_the_columns_current(tmp_path, seed, write_note):
+    """A deck whose columns are missing (or stale) gets them from the app once its notes are in:
+    the next start's first frame reads its figures from them."""
+    root = _varied_deck(tmp_path / "deck", seed, write_note)
+    deck = Deck(root)
+    assert columns.load(deck.root, None) is None
+    app = make_app(open_deck(root, TODAY, None))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await app.workers.wait_for_complete()
+    cols = columns.load(deck.root, None)
+    assert cols is not None and cols.digest == columns.stamp_digest(deck.walk()[0])
+    book = OpenDeck.open(root, TODAY, new_per_day=20)
+    job = book.start_scan(wait=True)
+    assert job.counted() is not None and job.counted().figures == figures.compute(deck.scan(TODAY).notes, TODAY, new_per_day=20)
+    job.proceed()
+    assert job.result().columns_current
+    book.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,10 +18,12 @@ from trainer.errors import TrainerError
 from trainer.figures import Figures, TagFigures
 from trainer.notes.model import DIFFICULTIES
 from trainer.opendeck import UNTAGGED, OpenDeck
-from trainer.readiness import Readiness
 from trainer.tui.text import one_line, plural
 from trainer.tui.widgets.forecast import ForecastStrip
 from trainer.tui.widgets.mastery_bar import mastery_bar
+
+if TYPE_CHECKING:
+    from trainer.readiness import Readiness  # (imported when first shown: planning is not needed for the first frame)
 
 FORECAST_DAYS = 14
 """Days the overview's forecast shows."""
@@ -232,6 +236,8 @@ class OverviewScreen(Screen):
         if cached is not None and cached[0] == book.version and cached[1].interview == settings.interview:
             strip.border_subtitle = readiness_text(cached[1])
             return
+        from trainer.readiness import Readiness
+
         strip.border_subtitle = readiness_text(Readiness(book.today, settings.algorithm, None, 0, settings.interview), pending=True)
         if not book.loaded:  # the figures came first: readiness when the notes arrive (show_deck again)
             return
