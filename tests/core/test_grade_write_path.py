@@ -1,0 +1,135 @@
+"""Issue #17, one grade in process: the pending row written under the note's lock, the note's path
+checked from the descriptor it was read through. Real files, the real log, a real crash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trainer import grading
+from trainer.deck import Deck
+from trainer.notes.store import update_note
+from trainer.reviewlog import ReviewLog
+
+TODAY = dt.date(2026, 11, 25)
+
+# bare and quoted dates, a comment, a float written with a trailing zero: only the exact source
+# text gives these bytes back (values alone would come back as '2026-11-20', 2.5)
+ODD = (
+    "---\n"
+    "created: 2026-03-09\n"
+    "last_reviewed: 2026-11-10   # by hand\n"
+    "next_review: 2026-11-20\n"
+    "review_count: 3\n"
+    "ease_factor: 2.50\n"
+    "interval: 10\n"
+    "repetitions: 3\n"
+    "---\n"
+    "# 为什么要缩放点积？\n\nBody.\n"
+)
+
+
+@pytest.fixture
+def deck(tmp_path, write_note):
+    root = tmp_path / "deck"
+    write_note(root / "odd.md", ODD)
+    return Deck(root)
+
+
+def test_before_write_is_asked_under_the_lock_before_the_file_changes(deck):
+    path = deck.root / "odd.md"
+    seen = []
+
+    def look(edit):
+        seen.append((path.read_bytes(), dict(edit.old_raw)))
+
+    update_note(path, {"interval": 11}, root=deck.root, before_write=look)
+    assert seen == [(ODD.encode(), {"interval": " 10"})]
+    assert b"interval: 11\n" in path.read_bytes()
+
+
+def test_what_before_write_raises_leaves_the_note_and_its_folder_as_they_were(deck):
+    path = deck.root / "odd.md"
+
+    def refuse(edit):
+        raise RuntimeError("the log cannot be written")
+
+    with pytest.raises(RuntimeError):
+        update_note(path, {"interval": 11}, root=deck.root, before_write=refuse)
+    assert path.read_bytes() == ODD.encode()
+    assert sorted(p.name for p in deck.root.iterdir()) == ["odd.md"]
+
+
+def test_a_refused_grade_adds_no_row(deck, log):
+    note = deck.load("odd.md", TODAY)
+    path = deck.root / "odd.md"
+    path.write_text(ODD.replace("interval: 10", "interval: 12"))  # rescheduled by someone else
+    with pytest.raises(grading.Conflict):
+        grading.grade(deck, log, note, 4, TODAY)
+    assert log.conn.execute("SELECT COUNT(*) FROM reviews").fetchone() == (0,)
+
+
+# The child grades and dies (os._exit, no cleanup) the moment the row is to be marked done: the
+# note is written, its row is still pending. A profile hook finds that moment; nothing is mocked.
+CRASH_BEFORE_DONE = """
+import datetime as dt, os, sys
+from trainer import grading
+from trainer.deck import Deck
+from trainer.reviewlog import ReviewLog
+
+def die_at_finish(frame, event, arg):
+    if event == "call" and frame.f_code.co_name == "finish" and "reviewlog" in frame.f_code.co_filename:
+        os._exit(9)
+
+deck = Deck(sys.argv[1])
+today = dt.date(2026, 11, 25)
+log = ReviewLog.open(deck.root)
+note = deck.load("odd.md", today)
+sys.setprofile(die_at_finish)
+grading.grade(deck, log, note, 4, today)
+os._exit(0)
+"""
+
+
+def test_a_grade_cut_off_after_its_write_is_completed_and_undone_to_the_exact_bytes(deck):
+    env = {**os.environ, "PYTHONPATH": str(Path(grading.__file__).parents[1])}
+    child = subprocess.run([sys.executable, "-c", CRASH_BEFORE_DONE, str(deck.root)], env=env, timeout=60)
+    assert child.returncode == 9
+    path = deck.root / "odd.md"
+    assert b"review_count: 4\n" in path.read_bytes()  # the note was written
+    log = ReviewLog.open(deck.root)
+    try:
+        assert [r.note for r in log.pending()] == ["odd.md"]
+        assert grading.repair(deck, log, TODAY) == ["odd.md: log: completed an interrupted review"]
+        undone = grading.undo_last(deck, log, TODAY)
+        assert undone is not None and undone.row.note == "odd.md"
+        assert path.read_bytes() == ODD.encode()  # the pending row held the source text
+    finally:
+        log.close()
+
+
+def test_a_note_reached_through_a_folder_link_inside_the_deck_is_written_where_it_lives(tmp_path, write_note):
+    root = tmp_path / "deck"
+    real = write_note(root / "real" / "n.md", ODD)
+    os.symlink(root / "real", root / "alias")
+    deck = Deck(root)
+    log = ReviewLog.open(root)
+    try:
+        g = grading.grade(deck, log, deck.load("alias/n.md", TODAY), 4, TODAY)
+    finally:
+        log.close()
+    assert (root / "alias").is_symlink() and not real.is_symlink()
+    assert b"review_count: 4\n" in real.read_bytes()
+    assert g.note.size == real.stat().st_size and g.note.mtime_ns == real.stat().st_mtime_ns
+
+
+def test_a_hard_linked_note_is_still_refused(deck, log, tmp_path):
+    os.link(deck.root / "odd.md", tmp_path / "elsewhere.md")
+    with pytest.raises(OSError, match="hard links"):
+        grading.grade(deck, log, deck.load("odd.md", TODAY), 4, TODAY)
+    assert (deck.root / "odd.md").read_bytes() == ODD.encode()
