@@ -300,7 +300,12 @@ class Context:
 def cmd_study(ctx: Context) -> int:
     deck = ctx.deck
     _need_terminal("the study app")
-    walk = deck.walk_in_background()  # the stats of a large deck, on the other core, while Textual loads
+    from trainer.columns import peek_digest
+    from trainer.deck import Walk
+
+    # the stats of a large deck on the other core while Textual loads; "unchanged" if the deck's
+    # columns were built from the very same stamps (their figures then draw the first frame)
+    walk = Walk(deck, peek_digest(deck.root))
     from trainer.opendeck import OpenDeck  # (after the fork: the child starts walking sooner, #17)
 
     book = OpenDeck.open(deck.root, ctx.today, new_per_day=_new_limit(ctx))

@@ -55,17 +55,6 @@ class Counted:
     problems: list[Problem]
 
 
-class _Walked:
-    """A walk already finished, handed to :meth:`Deck.scan` as its ``walked``."""
-
-    def __init__(self, deck: Deck, result: tuple) -> None:
-        self.deck = deck
-        self._result = result
-
-    def result(self) -> tuple:
-        return self._result
-
-
 class ScanJob:
     """One scan of the deck running in a thread (its walk in a forked child where that pays).
 
@@ -93,15 +82,21 @@ class ScanJob:
         def run() -> None:
             start = time.perf_counter()
             try:
+                forked = walk is not None and walk.deck.root == deck.root
                 # while the child walks: the columns' figures, used if the walk finds them current
-                early = _figures_from_columns(deck, per_day, started, today)
-                walked = walk.result() if walk is not None and walk.deck.root == deck.root else deck.walk()
-                current = early is not None and _current(early[0], walked[0])
+                early = _figures_from_columns(deck, walk.expect if forked else None, per_day, started, today)
+                walked = walk.result_or_unchanged() if forked else deck.walk()
+                if walked[0] is None and early is None:  # unchanged, but the columns went meanwhile
+                    walked = deck.walk()
+                current = early is not None and (walked[0] is None or _current(early[0], walked[0]))
                 if current:
                     self._counted = Counted(early[1], walked[1] + early[2])
                     self._counted_done.set()
                     self._go.wait()
-                scan = deck.scan(today, walked=_Walked(deck, walked))
+                    if walked[0] is None:  # the child only said "unchanged": the stamps, for the scan
+                        walked = deck.walk()
+                        current = _current(early[0], walked[0])  # (an edit since: the notes' figures)
+                scan = deck.scan(today, prewalked=walked)
                 if current:
                     figs = early[1]
                     scan.notes  # built here, off the UI thread
@@ -145,14 +140,15 @@ class ScanJob:
         return self._loaded
 
 
-def _figures_from_columns(deck: Deck, new_per_day: int, new_started: int,
+def _figures_from_columns(deck: Deck, digest: bytes | None, new_per_day: int, new_started: int,
                           today: dt.date) -> tuple[bytes, Figures, list[Problem]] | None:
-    """The digest of the walk the deck's columns were built from, their figures and the notes'
-    problems; ``None`` if there are no usable columns."""
+    """The digest of the walk the deck's columns were built from (``digest``, if given: only
+    columns built from that walk), their figures and the notes' problems; ``None`` if there are
+    no usable columns."""
     try:
         from trainer import columns
 
-        cols = columns.load(deck.root, None)
+        cols = columns.load(deck.root, digest, rows=False)
         if cols is None:
             return None
         figs = columns.figures(cols, today, new_per_day=new_per_day, new_started=new_started)
