@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import heapq
-import re
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
@@ -106,6 +105,8 @@ class Columns:
     """False when loaded without the rows of ``due --json`` (the four ``frag`` fields are empty)."""
     has_tags: bool = True
     """False when loaded without tags and difficulties (their fields are empty)."""
+    appearance: str = ""
+    """:func:`_appearance` of the tags: the next build keeps ``tag_names``' order only if it is the same."""
 
     def due_indices(self, today: dt.date, new_room: int) -> tuple[list[int], list[int]]:
         """(due reviews, the first ``new_room`` new cards): ``scheduler.due_queue``'s order."""
@@ -199,9 +200,10 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
                 a[0] += g[0]
                 a[1] += g[1]
     untagged = agg.pop("", None)
+    appearance = _appearance(agg)
     if previous is not None and len(previous.tag_names) == len(agg) + (untagged is not None) \
             and set(previous.tag_names) == set(agg) | ({""} if untagged is not None else set()) \
-            and _order_still_holds(previous.tag_names, agg):
+            and previous.appearance == appearance:
         names = previous.tag_names  # the same tags as last time: their order too (sorting 100k tags is the cost)
     else:
         names = sort_tags(agg)
@@ -275,32 +277,19 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
         new_dated_days=queues["new_dated_days"], new_undated=queues["new_undated"],
         tag_ptr=tag_ptr, tag_ids=tag_ids, tag_names=names, tag_cards=tag_cards, tag_mastery=tag_mastery,
         recall_order=recall_order, difficulty_names=list(difficulty_ids), problems=problems,
-        mastery_sum=mastery_sum,
+        mastery_sum=mastery_sum, appearance=appearance,
         frag_a=b"".join(frag_a), frag_a_off=_offsets(frag_a), frag_b=b"".join(frag_b), frag_b_off=_offsets(frag_b),
     )
 
 
-_ODD_NUMBER = re.compile(r"(?<!\d)0\d|[^\D0-9]")  # a number with a leading zero, or in other digits than 0-9
+def _appearance(agg: dict) -> str:
+    """A digest of the tags in order of first appearance: ``sort_tags`` keeps that order among tags
+    that sort as equals (``A/b`` and ``a/B``), so the last build's order holds only while it is the same."""
+    import hashlib
 
+    import orjson
 
-def _order_still_holds(names: list[str], agg: dict) -> bool:
-    """Whether the last build's order of these same tags is still ``sort_tags(agg)``'s: tags that sort
-    as equals (``A/b`` and ``a/B``) keep their first appearance in ``agg``, which a renamed, moved or
-    swapped note changes. Without numbers written two ways, sorting as equals is casefolding equal."""
-    joined = "\0".join(names)
-    if _ODD_NUMBER.search(joined):  # `7` and `07` sort as equals: sort again
-        return False
-    folded = joined.casefold().split("\0")
-    if len(folded) != len(names):  # a tag with a NUL in it
-        return False
-    pos = None
-    for i, same in enumerate(map(str.__eq__, folded, islice(folded, 1, None))):
-        if same:
-            if pos is None:
-                pos = {t: k for k, t in enumerate(agg)}
-            if pos.get(names[i], -1) > pos.get(names[i + 1], -1):
-                return False
-    return True
+    return hashlib.blake2b(orjson.dumps(list(agg)), digest_size=16).hexdigest()
 
 
 def _ordered_closure(tags) -> list[str]:
@@ -333,7 +322,8 @@ def save_columns(root: Path, cols: Columns) -> None:
     texts = {
         "kind": cols.kind, "frag_a": cols.frag_a, "frag_b": cols.frag_b, "tag_json": cols.tag_json,
         "tag_names": orjson.dumps(cols.tag_names), "difficulty_names": orjson.dumps(cols.difficulty_names),
-        "problems": orjson.dumps(cols.problems), "meta": orjson.dumps({"n": cols.n, "mastery_sum": cols.mastery_sum}),
+        "problems": orjson.dumps(cols.problems), "meta": orjson.dumps({"n": cols.n, "mastery_sum": cols.mastery_sum,
+                                                                      "appearance": cols.appearance}),
     }
     sections = [getattr(cols, name).tobytes() if code else texts[name] for name, code in _SECTIONS]
     index = array("q", map(len, sections)).tobytes() + array("I", map(zlib.crc32, sections)).tobytes()
@@ -406,7 +396,7 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = Tr
             values.setdefault(name, array(code) if code else b"[]" if name in ("tag_names", "difficulty_names") else b"")
         meta = orjson.loads(values.pop("meta"))
         cols = Columns(
-            n=meta["n"], mastery_sum=float(meta["mastery_sum"]), digest=found, kind=bytes(values.pop("kind")),
+            n=meta["n"], mastery_sum=float(meta["mastery_sum"]), appearance=str(meta.get("appearance", "")), digest=found, kind=bytes(values.pop("kind")),
             tag_names=orjson.loads(values.pop("tag_names")), difficulty_names=orjson.loads(values.pop("difficulty_names")),
             problems=[tuple(p) for p in orjson.loads(values.pop("problems"))], has_rows=rows, has_tags=tags,
             **values,  # type: ignore[arg-type]
