@@ -177,9 +177,9 @@ def tag_closure_memo():
             return prefixes(tags[0])  # distinct already: each prefix is longer than the last
         if not tags:
             return ("",)
-        seen: set[str] = set()  # several tags: their prefixes overlap
-        for tag in tags:
-            seen.update(prefixes(tag))
+        seen: dict[str, None] = {}  # several tags: their prefixes overlap (a dict, not a set: its order is
+        for tag in tags:            # the tags' own, where a set's follows the process's string hashing, and
+            seen.update(dict.fromkeys(prefixes(tag)))  # tags that sort as equals keep their first appearance)
         return seen
 
     return closure

@@ -344,3 +344,17 @@ def test_walk_problems_reported_the_same_from_the_forked_walk(tmp_path):
         for _ in range(2):
             assert _proc(deck, *args, today=TODAY) == ref
     assert (deck / COL).is_file()
+
+
+def test_tag_order_is_the_same_in_every_process(tmp_path):
+    """A note with several tags that sort as equals (``B`` and ``b``): their order must not depend
+    on the process's string hashing (a set's order), or columns built by one command print another
+    order than ``--no-cache`` in the next."""
+    deck = tmp_path / "deck"
+    write(deck / "a.md", note_text(studied(tags=("x/A", "x/a", "B", "b", "c", "C", "d/E", "D/e")), "A"))
+    write(deck / "b.md", note_text(studied(tags=("b",)), "B"))
+    for args in (("stats", "--json"), ("stats",)):
+        outs = {_proc(deck, *args, "--no-cache", today=TODAY, env={"PYTHONHASHSEED": str(seed)}) for seed in range(6)}
+        assert len(outs) == 1, args
+        for seed in range(3):  # built by one process, read by the next
+            assert _proc(deck, *args, today=TODAY, env={"PYTHONHASHSEED": str(seed)}) in outs

@@ -38,11 +38,11 @@ def _reference_tags(notes, today, new_per_day, new_started=0) -> dict[str, figur
                 new = 1
             else:
                 due = 1
-        seen: set[str] = set()
+        seen: dict[str, None] = {}  # in the tags' order (tags that sort as equals keep their first appearance)
         for tag in n.tags:
-            seen.update(tag_prefixes(tag))
+            seen.update(dict.fromkeys(tag_prefixes(tag)))
         if not n.tags:
-            seen.add("")
+            seen[""] = None
         for t in seen:
             a = agg[t]
             a[0] += 1
