@@ -22,17 +22,16 @@ import heapq
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
 
 from trainer import paths
-from trainer.deck import stamp_digest
+from trainer.walk import stamp_digest
 
-VERSION = 6
-FILE_NAME = "scan-columns.bin"
-_HEADER = b"trainer scan columns %d" % VERSION
+from trainer.walk import COLUMNS_FILE as FILE_NAME
+from trainer.walk import COLUMNS_HEADER as _HEADER
+from trainer.walk import columns_digest as _digest_of
 _UNDATED = 1  # dt.date.min.toordinal(): the scan's NEW_CARD_DUE, "due the day asked"
 BROKEN, NEW, STUDIED = 0, 1, 2
 
@@ -337,19 +336,9 @@ def save_columns(root: Path, cols: Columns) -> None:
 
 def peek_digest(root: Path) -> bytes | None:
     """The stamp digest the columns were built from, from their first line (not checked yet)."""
-    try:
-        with open(_path(root), "rb") as fh:
-            line = fh.readline(300)
-        return _digest_of(line)
-    except (OSError, ValueError):
-        return None
+    from trainer.walk import peek_digest as peek
 
-
-def _digest_of(line: bytes) -> bytes | None:
-    words = line.split()
-    if not line.startswith(_HEADER + b" digest ") or len(words) != 8:
-        return None
-    return bytes.fromhex(words[5].decode("ascii"))
+    return peek(str(root))
 
 
 def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = True) -> Columns | None:
@@ -706,8 +695,11 @@ class Pending:
 
         self.deck = deck
         self.clean_temp = clean_temp
+        from trainer.walk import take_early
+
         expect = peek_digest(deck.root)
-        self._walk = Walk(deck, expect) if expect is not None and clean_temp else None
+        early = take_early(str(deck.root), expect)  # the `trainer` command may have started it already
+        self._walk = Walk(deck, expect, started=early) if expect is not None and clean_temp else None
         self.columns = load(deck.root, expect, rows=rows, tags=tags) if expect is not None else None
 
     def finish(self, today: dt.date, *, save: bool = True) -> Fresh:

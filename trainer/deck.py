@@ -4,34 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import io
 import itertools
-import marshal
 import os
 import pickle
-import signal
-import threading
-import time
 import zlib
-from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from stat import S_IFREG as _S_IFREG
-from stat import S_ISLNK
 
 from trainer import paths, scheduler
 from trainer.errors import UsageError
 from trainer.notes.model import Note, Problem, Schedule
 from trainer.notes.parse import NEW_CARD_DUE, NoteError, parse_note, resolve_today
 from trainer.notes.store import MAX_NOTE_BYTES
-from trainer.notes.write import atomic_write, is_temp_name, temp_owner_alive
+from trainer.notes.write import atomic_write
+from trainer.walk import BackgroundWalk, stamp_digest, walk_tree  # noqa: F401 - stamp_digest: the deck's
 
 CACHE_VERSION = 7
-_S_IFMT = 0o170000  # stat.S_IFMT as a mask: the file-type bits of st_mode
-_TEMP_GRACE_S = 3600
 
 
 class DeckError(UsageError):
@@ -132,60 +123,10 @@ class Deck:
 
     def walk(self, *, clean_temp: bool = True) -> tuple[list[tuple[str, int, int]], list[Problem], int]:
         """(rel, size, mtime_ns, ctime_ns, inode) of every note; hidden folders skipped, a symlink to a
-        note of the deck skipped too (the note is listed itself), one pointing elsewhere reported."""
-        root = str(self.root)
-        root_sep = root + os.sep
-        found: list[tuple[str, int, int]] = []
-        problems: list[Problem] = []
-        removed = 0
-        stack = [(root, "")]  # (folder, its deck-relative prefix)
-        now = time.time()
-        while stack:
-            folder, prefix = stack.pop()
-            try:
-                it = os.scandir(folder)
-            except OSError as exc:
-                problems.append(Problem(prefix.rstrip("/") or ".", "folder", f"cannot be read: {exc.strerror}"))
-                continue
-            with it:
-                for entry in it:
-                    name = entry.name
-                    if name[0] == ".":
-                        if clean_temp and is_temp_name(name):
-                            removed += _remove_leftover(entry, now)
-                        continue
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append((entry.path, prefix + name + "/"))
-                            continue
-                        if not name.endswith(".md") and name[-3:].lower() != ".md":
-                            continue
-                        st = entry.stat(follow_symlinks=False)
-                        if st.st_mode & _S_IFMT != _S_IFREG:
-                            if not S_ISLNK(st.st_mode):
-                                continue
-                            real = os.path.realpath(entry.path)
-                            if not (real.startswith(root_sep)) or not os.path.isfile(real):
-                                problems.append(Problem(prefix + name, "file", "symlink points outside the deck; skipped"))
-                                continue
-                            if not _is_note_rel(real[len(root_sep):]):
-                                problems.append(Problem(prefix + name, "file", "symlink points to a file that is not a note of this deck; skipped"))
-                            continue  # an alias of a note the walk lists itself: one card, not two
-                    except OSError as exc:
-                        problems.append(Problem(prefix + name, "file", f"cannot be read: {exc.strerror}"))
-                        continue
-                    # ctime and inode too: an edit that keeps size and mtime (a tool restoring the
-                    # mtime, two same-size saves in one tick) still changes one of them
-                    found.append((prefix + name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-        if clean_temp:  # a crash while the cache was being written leaves its temp file here
-            try:
-                with os.scandir(self.state_dir) as it:
-                    for entry in it:
-                        if is_temp_name(entry.name):
-                            removed += _remove_leftover(entry, now)
-            except OSError:
-                pass
-        return found, problems, removed
+        note of the deck skipped too (the note is listed itself), one pointing elsewhere reported
+        (``trainer.walk.walk_tree``)."""
+        found, problems, removed = walk_tree(str(self.root), clean_temp=clean_temp)
+        return found, [Problem(*p) for p in problems], removed
 
     def walk_in_background(self) -> Walk:
         """Start :meth:`walk` in a forked child, as git's ``core.preloadIndex`` stats in parallel.
@@ -357,42 +298,21 @@ class Deck:
 
 
 class Walk:
-    """A deck walk running in a forked child; :meth:`result` is :meth:`Deck.walk`'s."""
+    """A deck walk running in a forked child (``trainer.walk.BackgroundWalk``); :meth:`result` is
+    :meth:`Deck.walk`'s."""
 
-    def __init__(self, deck: Deck, expect: bytes | None = None) -> None:
-        """``expect``: a stamp digest (``columns.stamp_digest``); when the walk's equals it the child
-        sends back only "unchanged" (and the walk's problems), not the 100k stamps."""
+    def __init__(self, deck: Deck, expect: bytes | None = None, started: BackgroundWalk | None = None) -> None:
+        """``expect``: a stamp digest (:func:`stamp_digest`); when the walk's equals it the child
+        sends back only "unchanged" (and the walk's problems), not the 100k stamps. ``started``:
+        that child, already forked (``trainer.walk.start_early``)."""
         self.deck = deck
         self.expect = expect
-        self._pid = 0
-        self._out = None
-        if not hasattr(os, "fork") or threading.active_count() > 1:  # forking a threaded process is unsafe
-            return
-        try:
-            # the result goes through an unlinked temp file: read back in one call (a pipe would
-            # take one read per 64 KB, each giving up the GIL to the app's start-up)
-            import tempfile  # here: the commands that never walk in the background skip its import
+        self._child = started if started is not None else BackgroundWalk(str(deck.root), expect)
 
-            out = tempfile.TemporaryFile(prefix=".trainer-walk-")
-            pid = os.fork()
-        except OSError:
-            return
-        if pid == 0:  # the child: walk, hand the result over, leave without running any cleanup
-            code = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's to handle
-                found, problems, removed = deck.walk()
-                if expect is not None:
-                    if stamp_digest(found) == expect:
-                        found = None
-                out.write(marshal.dumps((found, [(p.path, p.key, p.message) for p in problems], removed)))
-                out.flush()
-                code = 0
-            except BaseException:  # noqa: BLE001 - the parent walks again itself
-                pass
-            finally:
-                os._exit(code)
-        self._pid, self._out = pid, out
+    @property
+    def pid(self) -> int:
+        """The child's process id; 0 when none was forked (the walk then runs when asked for)."""
+        return self._child._pid  # noqa: SLF001
 
     def result(self) -> tuple[list[tuple[str, int, int]], list[Problem], int]:
         found, problems, removed = self.result_or_unchanged()
@@ -402,36 +322,11 @@ class Walk:
 
     def result_or_unchanged(self) -> tuple[list[tuple[str, int, int]] | None, list[Problem], int]:
         """:meth:`Deck.walk`'s result, with ``None`` for the stamps when they match ``expect``."""
-        if self._pid:
-            pid, out = self._pid, self._out
-            self._pid, self._out = 0, None
-            try:
-                with out:
-                    _, status = os.waitpid(pid, 0)
-                    if os.waitstatus_to_exitcode(status) == 0:
-                        out.seek(0)
-                        found, problems, removed = marshal.loads(out.read())
-                        return found, [Problem(*p) for p in problems], removed
-            except (OSError, ValueError, EOFError, TypeError):
-                pass
-        return self.deck.walk()  # no fork here, or the child failed: walk in this process
-
-
-def stamp_digest(found: list[tuple]) -> bytes:
-    """A digest of the walk's stamps: equal exactly when the walk found the same notes unchanged.
-
-    Made of the values only (the paths joined, the numbers as 64-bit integers): marshal's bytes
-    also say whether a string is interned, which a scan may change."""
-    from operator import itemgetter
-
-    h = hashlib.sha256("\0".join([s[0] for s in found]).encode("utf-8", "surrogateescape"))
-    h.update(len(found).to_bytes(8, "little"))
-    try:
-        for col, code in ((1, "q"), (2, "q"), (3, "q"), (4, "Q")):  # size, mtime, ctime; inode unsigned
-            h.update(array(code, map(itemgetter(col), found)).tobytes())
-    except OverflowError:  # a value beyond 64 bits (a strange file system): their text instead
-        h.update(repr([s[1:] for s in found]).encode())
-    return h.digest()
+        got = self._child.result()
+        if got is None:  # no fork here, or the child failed: walk in this process
+            return self.deck.walk()
+        found, problems, removed = got
+        return found, [Problem(*p) for p in problems], removed
 
 
 @contextmanager
@@ -578,20 +473,3 @@ def _plausible(stamps: list, records: list) -> bool:
         if any(type(t) is not str for t in record[_TAGS]) or any(type(t) is not str for t in record[_DEMOS]):
             return False
     return True
-
-
-def _is_note_rel(rel: str) -> bool:
-    """The walk's rule for a note: ``*.md``, in no hidden folder."""
-    parts = rel.split(os.sep)
-    return parts[-1].lower().endswith(".md") and not any(p.startswith(".") for p in parts)
-
-
-def _remove_leftover(entry: os.DirEntry, now: float) -> int:
-    """A temp file from a crashed write: remove it unless its writer is still running."""
-    try:
-        if temp_owner_alive(entry.name) and now - entry.stat(follow_symlinks=False).st_mtime < _TEMP_GRACE_S:
-            return 0
-        os.unlink(entry.path)
-        return 1
-    except OSError:
-        return 0

@@ -165,7 +165,7 @@ def test_walk_in_background_with_threads_running_walks_in_process(root):
     t.start()
     try:
         walk = Deck(root).walk_in_background()
-        assert walk._pid == 0  # noqa: SLF001 - no child was forked
+        assert walk.pid == 0  # no child was forked
         assert walk.result() == Deck(root).walk()
     finally:
         stop.set()
@@ -181,5 +181,5 @@ def test_walk_in_background_child_killed_falls_back(tmp_path, seed, write_note):
     deck = Deck(r)
     expected = deck.walk()
     walk = deck.walk_in_background()
-    os.kill(walk._pid, signal.SIGKILL)  # noqa: SLF001 - an OOM kill, say: the parent walks itself
+    os.kill(walk.pid, signal.SIGKILL)  # an OOM kill, say: the parent walks itself
     assert walk.result() == expected
