@@ -23,15 +23,16 @@ import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, islice, repeat
+from operator import truediv
 from pathlib import Path
 
 from trainer import paths
-from trainer.walk import stamp_digest
-
 from trainer.walk import COLUMNS_FILE as FILE_NAME
 from trainer.walk import COLUMNS_HEADER as _HEADER
 from trainer.walk import columns_digest as _digest_of
+from trainer.walk import stamp_digest
+
 _UNDATED = 1  # dt.date.min.toordinal(): the scan's NEW_CARD_DUE, "due the day asked"
 BROKEN, NEW, STUDIED = 0, 1, 2
 
@@ -45,11 +46,13 @@ _SECTIONS = (  # name, array typecode ("" for bytes): per note unless said. Thre
     ("difficulty", "i"), ("difficulty_names", ""),
     ("tag_ptr", "i"), ("tag_ids", "i"),  # each note's tag closure (figures: "" for untagged)
     ("tag_cards", "i"), ("tag_mastery", "d"), ("recall_order", "i"),  # per tag
-    ("tag_names", ""), ("tag_json_off", "q"), ("tag_json", ""),
+    ("tag_names", ""), ("tag_a", ""), ("tag_b", ""), ("tag_r", ""),
     # the rows of `due --json`
     ("frag_a_off", "q"), ("frag_b_off", "q"), ("frag_a", ""), ("frag_b", ""),
 )
-_GROUPS = {"core": (0, 17), "tags": (17, 27), "rows": (27, 31)}
+_NAMES = [name for name, _ in _SECTIONS]
+_GROUPS = {"core": (0, _NAMES.index("difficulty")), "tags": (_NAMES.index("difficulty"), _NAMES.index("frag_a_off")),
+           "rows": (_NAMES.index("frag_a_off"), len(_SECTIONS))}
 
 
 @dataclass(slots=True)
@@ -97,9 +100,12 @@ class Columns:
     frag_a_off: array
     frag_b: bytes | memoryview
     frag_b_off: array
-    tag_json: bytes | memoryview = b""
-    """Each tag as a JSON string (terminal-safe), for :func:`stats_json`."""
-    tag_json_off: array = None  # type: ignore[assignment]
+    tag_a: bytes | memoryview = b""
+    """Per tag, NUL-separated: its row of ``stats --json``'s tags up to ``"due": `` (:func:`stats_json`)…"""
+    tag_b: bytes | memoryview = b""
+    """…its row from ``"mastery"`` on…"""
+    tag_r: bytes | memoryview = b""
+    """…and its key in the recall's tags, up to ``"studied": ``."""
     has_rows: bool = True
     """False when loaded without the rows of ``due --json`` (the four ``frag`` fields are empty)."""
     has_tags: bool = True
@@ -267,8 +273,14 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
     tag_json = [orjson.dumps(t) for t in names]
     if json_safe_bytes(b"".join(tag_json)) != b"".join(tag_json):  # a raw C1/bidi character in a tag: escaped
         tag_json = [json_safe_bytes(t) for t in tag_json]
+    # each tag's rows of `stats --json` around their day-dependent parts, NUL-separated (no JSON holds a raw NUL)
+    m_text = {m: orjson.dumps(m) for m in set(tag_mastery.tolist())}
+    tag_a = b"\0".join([b'    {\n      "tag": %s,\n      "cards": %d,\n      "due": ' % (name, cards)
+                         for name, cards in zip(tag_json, tag_cards.tolist())])
+    tag_b = b"\0".join([b',\n      "mastery": %s\n    }' % m_text[m] for m in tag_mastery.tolist()])
+    tag_r = b"\0".join([b'      %s: {\n        "studied": ' % name for name in tag_json])
     return Columns(
-        tag_json=b"".join(tag_json), tag_json_off=_offsets(tag_json),
+        tag_a=tag_a, tag_b=tag_b, tag_r=tag_r,
         n=n, kind=bytes(kind), digest=stamp_digest(found), day=day, last=last, interval=interval, ease=ease,
         stability=stability, fsrs_d=fsrs_d, mastery=mastery, sortkey=sortkey, difficulty=difficulty,
         review_dated=queues["review_dated"], review_dated_days=queues["review_dated_days"],
@@ -319,7 +331,8 @@ def save_columns(root: Path, cols: Columns) -> None:
     from trainer.notes.write import atomic_write
 
     texts = {
-        "kind": cols.kind, "frag_a": cols.frag_a, "frag_b": cols.frag_b, "tag_json": cols.tag_json,
+        "kind": cols.kind, "frag_a": cols.frag_a, "frag_b": cols.frag_b,
+        "tag_a": cols.tag_a, "tag_b": cols.tag_b, "tag_r": cols.tag_r,
         "tag_names": orjson.dumps(cols.tag_names), "difficulty_names": orjson.dumps(cols.difficulty_names),
         "problems": orjson.dumps(cols.problems), "meta": orjson.dumps({"n": cols.n, "mastery_sum": cols.mastery_sum,
                                                                       "appearance": cols.appearance}),
@@ -410,8 +423,8 @@ def _consistent(c: Columns) -> bool:
                 c.review_dated, c.review_undated, c.new_dated, c.new_undated))
             and (not c.has_tags or (
                 len(c.difficulty) == n and len(c.tag_ptr) == n + 1 and c.tag_ptr[-1] == len(c.tag_ids)
-                and len(c.tag_cards) == t == len(c.tag_mastery) and len(c.tag_json_off) == t + 1
-                and c.tag_json_off[-1] == len(c.tag_json)
+                and len(c.tag_cards) == t == len(c.tag_mastery)
+                and all(bytes(b).count(b"\0") == max(0, t - 1) and (t or not len(b)) for b in (c.tag_a, c.tag_b, c.tag_r))
                 and (not c.tag_ids or 0 <= min(c.tag_ids) and max(c.tag_ids) < t)
                 and all(type(x) is str for x in c.tag_names) and all(type(x) is str for x in c.difficulty_names)
                 and (not c.difficulty or max(c.difficulty) < len(c.difficulty_names))
@@ -609,27 +622,25 @@ def stats_json(cols: Columns, doc: dict, today: dt.date, settings, *, new_per_da
 
     room = new_room(new_per_day, new_started)
     due, new = tag_counts(cols, today)
-    names, offs = cols.tag_json, cols.tag_json_off
-    floats: dict[float, bytes] = {}
     dumps = orjson.dumps
-    rows = []
-    for i, (cards, d, nw, mastery) in enumerate(zip(cols.tag_cards.tolist(), due, new, cols.tag_mastery.tolist())):
-        m = floats.get(mastery)
-        if m is None:
-            m = floats[mastery] = dumps(mastery)
-        nt = nw if nw < room else room
-        rows.append(b'    {\n      "tag": %s,\n      "cards": %d,\n      "due": %d,\n      "new": %d,\n'
-                    b'      "new_today": %d,\n      "to_study": %d,\n      "mastery": %s\n    }'
-                    % (names[offs[i]:offs[i + 1]], cards, d, nw, nt, d + nt, m))
-    tags = b"[\n" + b",\n".join(rows) + b"\n  ]" if rows else b"[]"
+    num = b"%d".__mod__
+    # the rows: static pieces cut from the columns, day-dependent ones from a few distinct values,
+    # joined in C (zip, map, join): no Python statement runs per tag
+    middle = {(d, nw): b'%d,\n      "new": %d,\n      "new_today": %d,\n      "to_study": %d' % (
+        d, nw, min(nw, room), d + min(nw, room)) for d, nw in set(zip(due, new))}
+    tags = b"".join(chain.from_iterable(zip(
+        bytes(cols.tag_a).split(b"\0"), map(middle.__getitem__, zip(due, new)), bytes(cols.tag_b).split(b"\0"),
+        repeat(b",\n")))) if cols.tag_names else b""
+    tags = b"[\n" + tags[:-2] + b"\n  ]" if tags else b"[]"
     _, _, counts, sums = _recall_sums(cols, today, settings)
-    rows = []
-    for i in cols.recall_order.tolist():
-        c = counts[i]
-        if c:
-            rows.append(b'      %s: {\n        "studied": %d,\n        "recall": %s\n      }'
-                        % (names[offs[i]:offs[i + 1]], c, dumps(round(sums[i] / c, 4))))
-    recall_tags = b"{\n" + b",\n".join(rows) + b"\n    }" if rows else b"{}"
+    shown = [i for i in cols.recall_order.tolist() if counts[i]]
+    studied = [counts[i] for i in shown]
+    recall_texts = dumps(list(map(round, map(truediv, [sums[i] for i in shown], studied), repeat(4))))[1:-1].split(b",")
+    keys = bytes(cols.tag_r).split(b"\0")
+    recall_tags = b"".join(chain.from_iterable(zip(
+        map(keys.__getitem__, shown), map(num, studied), repeat(b',\n        "recall": '), recall_texts,
+        repeat(b"\n      },\n"))))
+    recall_tags = b"{\n" + recall_tags[:-2] + b"\n    }" if shown else b"{}"
     # the rest through orjson, each part's place held by a marker no note can contain (a fresh nonce)
     nonce = os.urandom(12).hex()
     doc = {**doc, "tags": nonce + "t", "recall": {**doc["recall"], "tags": nonce + "r"}}

@@ -23,7 +23,7 @@ _S_IFMT = 0o170000  # stat.S_IFMT as a mask: the file-type bits of st_mode
 _TEMP_GRACE_S = 3600
 STATE_DIR = ".trainer"
 COLUMNS_FILE = "scan-columns.bin"
-COLUMNS_VERSION = 6
+COLUMNS_VERSION = 7
 """The format of ``trainer.columns``' file (kept here so a walk started early can read its first line)."""
 COLUMNS_HEADER = b"trainer scan columns %d" % COLUMNS_VERSION
 
