@@ -192,7 +192,11 @@ def _logged_json(v: LoggedSchedule | dict | None) -> str | None:
     if v is None:
         return None
     logged = v if isinstance(v, LoggedSchedule) else LoggedSchedule.from_json(v)
-    return json.dumps(logged.to_json(), ensure_ascii=False)
+    return _ENCODER.encode(logged.to_json())
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""``json.dumps(..., ensure_ascii=False)`` makes an encoder per call; a grade writes two of these."""
 
 
 def schedule_from_json(d: dict, base: Schedule) -> Schedule:

@@ -275,21 +275,28 @@ def _pread_all(fd: int, limit: int = MAX_NOTE_BYTES, *, size: int | None = None)
 
 def unsettled(raw: bytes) -> str | None:
     """Why these bytes look like a save caught half-way (None: they look whole)."""
+    return _looked(raw)[0]
+
+
+def _looked(raw: bytes) -> tuple[str | None, tuple | None]:
+    """:func:`unsettled`, and the text, BOM and frontmatter split it decoded on the way (None
+    when it could not): the update under the lock goes on from them instead of decoding again."""
     if not raw.strip():
-        return "it is empty"
+        return "it is empty", None
     try:
-        text, _ = decode(raw)
+        text, bom = decode(raw)
     except NoteError as exc:
         # a multi-byte character cut at the very end: the rest is still being written
         if "UTF-8" in str(exc) and _cut_utf8(raw):
-            return "it ends inside a character"
-        return None
+            return "it ends inside a character", None
+        return None, None
     try:
-        split_frontmatter(text)
+        split = split_frontmatter(text)
     except NoteError as exc:
         if "not closed" in str(exc):
-            return "its frontmatter has no closing '---'"
-    return None
+            return "its frontmatter has no closing '---'", None
+        return None, None
+    return None, (text, bom, split)
 
 
 def _cut_utf8(raw: bytes) -> bool:
@@ -307,6 +314,12 @@ def read_fd_settled(fd: int, *, wait: float = SETTLE_S) -> tuple[bytes, os.stat_
     file or a frontmatter without its closing line mean an editor is mid-save; we wait briefly
     and read again, else :class:`BeingSaved` (nothing is written on such a read).
     """
+    raw, st, _ = _read_fd_settled(fd, wait)
+    return raw, st
+
+
+def _read_fd_settled(fd: int, wait: float = SETTLE_S) -> tuple[bytes, os.stat_result, tuple | None]:
+    """:func:`read_fd_settled`, with the decoded parts of :func:`_looked`."""
     deadline = time.monotonic() + wait
     while True:
         st = os.fstat(fd)
@@ -314,9 +327,13 @@ def read_fd_settled(fd: int, *, wait: float = SETTLE_S) -> tuple[bytes, os.stat_
             raise NoteError(f"note is {st.st_size / 1e6:.0f} MB, over the {MAX_NOTE_BYTES // (1024 * 1024)} MB limit; not read")
         raw = _pread_all(fd, size=st.st_size)
         after = os.fstat(fd)
-        why = "it changed while it was read" if _identity(st) != _identity(after) or len(raw) != after.st_size else unsettled(raw)
+        parts = None
+        if _identity(st) != _identity(after) or len(raw) != after.st_size:
+            why: str | None = "it changed while it was read"
+        else:
+            why, parts = _looked(raw)
         if why is None:
-            return raw, after
+            return raw, after, parts
         if time.monotonic() >= deadline:
             raise BeingSaved(f"{why}: being saved by another program? not graded, nothing written")
         time.sleep(POLL_S)
@@ -338,7 +355,7 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
                  before_write=None) -> Written | None:
     """One read-check-write under the lock; ``None`` when the file moved under us (try again)."""
     try:
-        raw, st = read_fd_settled(fd)
+        raw, st, parts = _read_fd_settled(fd)
         now = os.stat(path)
     except FileNotFoundError:
         raise NoteGone(f"{path} was deleted or renamed") from None
@@ -352,8 +369,11 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
             f"{path}: has {st.st_nlink} hard links; not changed (replacing it would split them: the other "
             "names would keep the old text). Copy it to a file of its own to grade it",
         )
-    text, bom = decode(raw)
-    split = split_frontmatter(text)  # NoteError: the note is broken, as parse_note would say
+    if parts is not None:
+        text, bom, split = parts
+    else:
+        text, bom = decode(raw)
+        split = split_frontmatter(text)  # NoteError: the note is broken, as parse_note would say
     edited = read_mtime_ns is not None and st.st_mtime_ns != read_mtime_ns
     if expect is not None and not _same_schedule(_schedule_in(split), expect):
         raise Conflict(f"{path}: scheduling keys were changed by another program; their version is kept")
