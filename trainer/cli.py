@@ -300,12 +300,14 @@ class Context:
 def cmd_study(ctx: Context) -> int:
     deck = ctx.deck
     _need_terminal("the study app")
-    from trainer.columns import peek_digest
     from trainer.deck import Walk
+    from trainer.walk import peek_digest, take_early
 
-    # the stats of a large deck on the other core while Textual loads; "unchanged" if the deck's
-    # columns were built from the very same stamps (their figures then draw the first frame)
-    walk = Walk(deck, peek_digest(deck.root))
+    # the stats of a large deck on the other core while Textual loads (forked at start-up if
+    # trainer.walk.start_early did); "unchanged" if the deck's columns were built from the very
+    # same stamps: their figures then draw the first frame
+    expect = peek_digest(str(deck.root))
+    walk = Walk(deck, expect, take_early(str(deck.root), expect))
     from trainer.opendeck import OpenDeck  # (after the fork: the child starts walking sooner, #17)
 
     book = OpenDeck.open(deck.root, ctx.today, new_per_day=_new_limit(ctx))
