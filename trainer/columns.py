@@ -240,13 +240,18 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
     sortkey = array("q", bytes(8 * n))
     for pos, i in enumerate(by_path):
         sortkey[i] = rank_of(records[i][1], 1) * (n + 1) + pos
+    import numpy as np
+
     queues = {}
+    kinds, days, keys = np.frombuffer(bytes(kind), dtype=np.uint8), np.frombuffer(day, dtype=np.int32), np.frombuffer(sortkey, dtype=np.int64)
     for name, want in (("review", STUDIED), ("new", NEW)):
-        members = [i for i in range(n) if kind[i] == want]
-        dated = sorted((i for i in members if day[i] != _UNDATED), key=lambda i: (day[i], sortkey[i]))
-        queues[name + "_dated"] = array("i", dated)
-        queues[name + "_dated_days"] = array("i", (day[i] for i in dated))
-        queues[name + "_undated"] = array("i", sorted((i for i in members if day[i] == _UNDATED), key=sortkey.__getitem__))
+        dated = np.flatnonzero((kinds == want) & (days != _UNDATED))
+        dated = dated[np.lexsort((keys[dated], days[dated]))]  # by day, then difficulty and path (keys are unique)
+        undated = np.flatnonzero((kinds == want) & (days == _UNDATED))
+        undated = undated[np.argsort(keys[undated], kind="stable")]
+        queues[name + "_dated"] = array("i", dated.astype(np.int32).tobytes())
+        queues[name + "_dated_days"] = array("i", days[dated].astype(np.int32).tobytes())
+        queues[name + "_undated"] = array("i", undated.astype(np.int32).tobytes())
 
     # `due --json` rows around their day-dependent parts (trainer.cli.cmd_due writes the same keys)
     frag_a, frag_b = [], []
