@@ -31,7 +31,7 @@ from trainer import paths
 from trainer.walk import COLUMNS_FILE as FILE_NAME
 from trainer.walk import COLUMNS_HEADER as _HEADER
 from trainer.walk import columns_digest as _digest_of
-from trainer.walk import stamp_digest
+from trainer.walk import open_state_file, stamp_digest
 
 _UNDATED = 1  # dt.date.min.toordinal(): the scan's NEW_CARD_DUE, "due the day asked"
 BROKEN, NEW, STUDIED = 0, 1, 2
@@ -189,13 +189,11 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
             g[0] += 1
             g[1] += ml
 
-    # the static per-tag figures, summed exactly as figures.compute sums them
+    # the static per-tag figures (mastery: below, note by note as figures.compute sums it)
     closure = tag_closure_memo()
     agg: dict[str, list] = {}
-    mastery_sum = 0.0
     closures: dict[tuple[str, ...], object] = {}
     for tags, g in groups.items():
-        mastery_sum += g[1]
         closures[tags] = cl = closure(tags)
         for t in cl:
             a = agg.get(t)
@@ -218,7 +216,6 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
         agg[""] = untagged
     tag_id = {t: i for i, t in enumerate(names)}
     tag_cards = array("i", (agg[t][0] for t in names))
-    tag_mastery = array("d", (round(agg[t][1] / agg[t][0], 3) if agg[t][0] else 0.0 for t in names))
     recall_order = array("i", sorted((tag_id[t] for t in names if t), key=names.__getitem__))
 
     # each note's closure, as tag ids (broken notes: none)
@@ -233,6 +230,8 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
                 ids = closure_ids[tags] = tuple(tag_id[t] for t in _ordered_closure(closures[tags]))
             tag_ids.extend(ids)
         tag_ptr.append(len(tag_ids))
+
+    tag_mastery, mastery_sum = _static_mastery(kind, mastery, tag_ptr, tag_ids, tag_cards)
 
     # the queues' static order: scheduler.study_key is (day, difficulty rank, path)
     rels = [s[0] for s in found]
@@ -308,6 +307,20 @@ def _appearance(agg: dict) -> str:
     return hashlib.blake2b(orjson.dumps(list(agg)), digest_size=16).hexdigest()
 
 
+def _static_mastery(kind, mastery: array, tag_ptr: array, tag_ids: array, tag_cards: array) -> tuple[array, float]:
+    """(each tag's mean mastery, the deck's mastery sum), added note by note in the deck's order as
+    ``figures.compute`` adds them (``bincount`` adds its weights in order; 0.0 + x for the first)."""
+    import numpy as np
+
+    kinds = np.frombuffer(bytes(kind), dtype=np.uint8)
+    m = np.where(kinds != BROKEN, np.frombuffer(mastery, dtype=np.float64), 0.0)
+    total = float(np.bincount(np.zeros(len(m), dtype=np.int32), weights=m, minlength=1)[0]) if len(m) else 0.0
+    ptr = np.frombuffer(tag_ptr, dtype=np.int32)
+    entry_note = np.repeat(np.arange(len(m), dtype=np.int32), np.diff(ptr))
+    sums = np.bincount(np.frombuffer(tag_ids, dtype=np.int32), weights=m[entry_note], minlength=len(tag_cards)).tolist()
+    return array("d", (round(s / c, 3) if c else 0.0 for s, c in zip(sums, tag_cards.tolist()))), total
+
+
 def _ordered_closure(tags) -> list[str]:
     return tags if isinstance(tags, tuple) else sorted(tags)  # a set (several tags): a fixed order
 
@@ -368,7 +381,7 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = Tr
     count = len(_SECTIONS)
     groups = ["core"] + (["tags"] if tags else []) + (["rows"] if rows else [])
     try:
-        with open(_path(root), "rb") as fh:
+        with open_state_file(str(_path(root))) as fh:  # (a FIFO in its place: refused, not waited on)
             line = fh.readline(300)
             found = _digest_of(line)
             if found is None or (digest is not None and found != digest):
@@ -428,6 +441,7 @@ def _consistent(c: Columns) -> bool:
                 c.review_dated, c.review_undated, c.new_dated, c.new_undated))
             and (not c.has_tags or (
                 len(c.difficulty) == n and len(c.tag_ptr) == n + 1 and c.tag_ptr[-1] == len(c.tag_ids)
+                and c.tag_ptr[0] == 0 and _rising(c.tag_ptr)
                 and len(c.tag_cards) == t == len(c.tag_mastery)
                 and all(bytes(b).count(b"\0") == max(0, t - 1) and (t or not len(b)) for b in (c.tag_a, c.tag_b, c.tag_r))
                 and (not c.tag_ids or 0 <= min(c.tag_ids) and max(c.tag_ids) < t)
@@ -439,6 +453,12 @@ def _consistent(c: Columns) -> bool:
         )
     except (TypeError, ValueError):
         return False
+
+
+def _rising(a: array) -> bool:
+    """Never falling (each note's tags start where the last note's end); ~2 ms for 100k notes."""
+    values = a.tolist()
+    return values == sorted(values)
 
 
 # ---------------------------------------------------------------- what the commands ask

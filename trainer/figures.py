@@ -100,7 +100,14 @@ def compute(notes: Iterable[Note], today: dt.date, *, new_per_day: int, new_star
     days = max(1, min(days, (dt.date.max - today).days + 1))  # clamped to the calendar's end (issue #11)
     last = today + dt.timedelta(days=days - 1)
     per_day: dict[dt.date, int] = defaultdict(int)
-    groups: dict[tuple[str, ...], list] = defaultdict(lambda: [0, 0, 0, 0.0])  # cards, due, new, mastery sum
+    groups: dict[tuple[str, ...], list] = defaultdict(lambda: [0, 0, 0, 0.0])  # cards, due, new, (unused)
+    # mastery is summed per tag note by note, in the deck's order (not by tag set): the order in
+    # which trainer.columns adds it too, so every path prints the same rounded means (#17)
+    closure = tag_closure_memo()
+    closures: dict[tuple[str, ...], tuple[str, ...]] = {}
+    msums: dict[str, float] = {}
+    msum_get = msums.get
+    mastery_sum = 0.0
     for n in notes:
         total += 1
         if n.fatal:
@@ -108,9 +115,16 @@ def compute(notes: Iterable[Note], today: dt.date, *, new_per_day: int, new_star
             continue
         s = n.schedule
         nr = s.next_review
-        g = groups[n.tags]
+        tags = n.tags
+        g = groups[tags]
         g[0] += 1
-        g[3] += s.mastery_level
+        ml = s.mastery_level
+        mastery_sum += ml
+        cl = closures.get(tags)
+        if cl is None:
+            cl = closures[tags] = tuple(closure(tags))
+        for t in cl:
+            msums[t] = msum_get(t, 0.0) + ml
         if nr <= today:
             if s.review_count == 0 and s.last_reviewed is None:
                 new += 1
@@ -124,19 +138,17 @@ def compute(notes: Iterable[Note], today: dt.date, *, new_per_day: int, new_star
     new_today = min(new, room)
     per_day[today] = due + new_today
     agg: dict[str, list] = {}
-    mastery_sum = 0.0
-    closure = tag_closure_memo()
     for tags, g in groups.items():
-        mastery_sum += g[3]
-        for t in closure(tags):
+        for t in closures[tags]:
             a = agg.get(t)
             if a is None:
-                agg[t] = g.copy()  # 0 + x is x: the same sums as starting from zero
+                agg[t] = g.copy()
             else:
                 a[0] += g[0]
                 a[1] += g[1]
                 a[2] += g[2]
-                a[3] += g[3]
+    for t, a in agg.items():
+        a[3] = msums[t]
     good = total - broken
     return Figures(
         today=today, total=total, broken=broken, due=due, overdue=overdue, new=new, new_today=new_today,
