@@ -20,7 +20,7 @@ from trainer.notes.model import Note, Problem, Schedule
 from trainer.notes.parse import NEW_CARD_DUE, NoteError, parse_note, resolve_today
 from trainer.notes.store import MAX_NOTE_BYTES
 from trainer.notes.write import atomic_write
-from trainer.walk import BackgroundWalk, stamp_digest, walk_tree  # noqa: F401 - stamp_digest: the deck's
+from trainer.walk import BackgroundWalk, open_state_file, stamp_digest, walk_tree  # noqa: F401 - stamp_digest: the deck's
 
 CACHE_VERSION = 7
 
@@ -262,7 +262,7 @@ class Deck:
         try:
             # read whole, then unpickle: one read instead of one per 64 KB frame, each of which
             # gives up the GIL (and waits to get it back while the app starts on the main thread)
-            with open(self._cache_path(), "rb") as fh:
+            with open_state_file(str(self._cache_path())) as fh:
                 blob = fh.read()
             header, _, payload = blob.partition(b"\n")
             # a checksum first: a damaged file (a flipped byte, a torn copy) is thrown away

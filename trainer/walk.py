@@ -116,10 +116,23 @@ def columns_digest(line: bytes) -> bytes | None:
 
 def peek_digest(root: str) -> bytes | None:
     try:
-        with open(os.path.join(root, STATE_DIR, COLUMNS_FILE), "rb") as fh:
+        with open_state_file(os.path.join(root, STATE_DIR, COLUMNS_FILE)) as fh:
             return columns_digest(fh.readline(300))
     except OSError:
         return None
+
+
+def open_state_file(path: str):
+    """``open(path, "rb")`` of a cache in ``.trainer/``, refusing (OSError) what is no regular file:
+    a FIFO planted there would block the command for ever, a device never end."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # (no effect on a regular file's reads)
+    try:
+        if os.fstat(fd).st_mode & _S_IFMT != _S_IFREG:
+            raise OSError(f"{path}: not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class BackgroundWalk:
