@@ -1,6 +1,6 @@
 """One grade in process, with what it costs beside the write it cannot avoid (issue #17).
 
-    python benchmarks/bench_grade_calls.py DECK [--grades 200] [--in-place] [--floor] [--profile OUT]
+    python benchmarks/bench_grade_calls.py DECK [--grades 200] [--in-place] [--floor] [--phases] [--profile OUT]
 
 DECK is copied to a temp dir first (grading changes notes); with ``--in-place`` it is graded
 where it is (a scratch copy you made, ``cp -a``: a 100k deck is then not copied and scanned cold
@@ -18,6 +18,9 @@ the edit), write the note atomically (temp file in its folder, fsync, rename, fs
 folder: the same bytes back), commit the row done (a scratch log, same schema and settings).
 Left out: the lock, the read again under it, the looks for an editor's save (#11), the path
 checks, SM-2 and the log's JSON.
+
+``--phases`` times the parts of each grade (wall clock, by wrapping the functions that do them;
+a part missing from the code measured is left out) and prints each part's median per grade.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ def main() -> int:
     ap.add_argument("--in-place", action="store_true", help="grade in DECK itself (a scratch copy), not in a temp copy")
     ap.add_argument("--profile", metavar="OUT", help="also write a cProfile of the timed grades to OUT")
     ap.add_argument("--floor", action="store_true", help="also time the floor: the unavoidable steps alone")
+    ap.add_argument("--phases", action="store_true", help="also print the median wall time of each part of a grade")
     a = ap.parse_args()
     import trainer.notes.parse as parse
     from trainer import grading
@@ -81,6 +85,8 @@ def main() -> int:
         os.mkdir(limit_dir)
         payload = b"x" * 3100
         wall, cpu, write, floor, per = [], [], [], [], {}
+        phase_times: dict[str, list[float]] = {}
+        spent = _time_phases() if a.phases else None
         profile = None
         if a.profile:
             import cProfile
@@ -90,6 +96,8 @@ def main() -> int:
         try:
             for i, rel in enumerate(picked):
                 before = dict(counts)
+                if spent is not None:
+                    spent.clear()
                 if profile is not None:
                     profile.enable()
                 t0, c0 = time.perf_counter(), time.process_time()
@@ -99,6 +107,9 @@ def main() -> int:
                 if profile is not None:
                     profile.disable()
                 per = {k: counts[k] - before[k] for k in counts}
+                if spent is not None:
+                    for label in _PHASES:
+                        phase_times.setdefault(label[2], []).append(spent.get(label[2], 0.0))
                 t0 = time.perf_counter()
                 tmp_file = os.path.join(limit_dir, "t.tmp")
                 fd = os.open(tmp_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -122,8 +133,52 @@ def main() -> int:
     print(json.dumps({"grades": len(wall), "wall_ms": ms(wall), "wall_p90_ms": p90(wall), "cpu_ms": ms(cpu),
                       "atomic_write_fsync_ms": ms(write), "atomic_write_fsync_p90_ms": p90(write),
                       **({"floor_ms": ms(floor), "floor_p90_ms": p90(floor)} if floor else {}),
+                      **({"phases_ms": {k: ms(v) for k, v in phase_times.items() if any(v)}} if phase_times else {}),
                       "per_grade": per, "load": round(os.getloadavg()[0], 1)}))
     return 0
+
+
+_PHASES = (
+    ("trainer.deck", "Deck.load", "load: read + parse (the caller's)"),
+    ("trainer.grading", "_scheduled", "SM-2 + settings"),
+    ("trainer.grading", "_open_grading_lock", "grading lock: open"),
+    ("trainer.notes.store", "_not_a_note_fast", "path check before the note's lock"),
+    ("trainer.notes.store", "not_a_note", "path checks by realpath (the code before)"),
+    ("trainer.notes.store", "_update_once", "under the note's lock, all: read, checks, edit, write, look"),
+    ("trainer.notes.store", "_real_of_read", "  path check from the descriptor"),
+    ("trainer.notes.store", "_schedule_in", "  schedule check"),
+    ("trainer.notes.store", "edit_frontmatter", "  edit + its check (2nd YAML parse)"),
+    ("trainer.notes.store", "atomic_write", "  atomic write (temp, 2 fsyncs, rename)"),
+    ("os", "fsync", "    of which the 2 fsyncs"),
+    ("trainer.notes.store", "_saved_into_replaced", "  look after the rename (#11)"),
+    ("trainer.reviewlog", "ReviewLog.begin", "log: pending row (commit 1)"),
+    ("trainer.reviewlog", "ReviewLog.finish", "log: done (commit 2)"),
+    ("os", "close", "closes (the replaced file's last frees it)"),
+)
+
+
+def _time_phases() -> dict[str, float]:
+    """Wrap the functions of :data:`_PHASES` so each adds its wall time to the dict returned."""
+    import importlib
+
+    spent: dict[str, float] = {}
+    for module_name, attr, label in _PHASES:
+        module = importlib.import_module(module_name)
+        owner_name, _, name = attr.rpartition(".")
+        owner = getattr(module, owner_name) if owner_name else module
+        f = getattr(owner, name, None)
+        if f is None:
+            continue
+
+        def timed(*args, _f=f, _label=label, **kw):
+            t0 = time.perf_counter()
+            try:
+                return _f(*args, **kw)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - t0
+
+        setattr(owner, name, timed)
+    return spent
 
 
 def _scratch_log(path: str):
