@@ -348,7 +348,11 @@ def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True):
 
     gc.disable()  # as Context.scan: a short process whose objects all live to its end
     pending = columns.Pending(ctx.deck, rows=rows, tags=tags)
-    early = answer(pending.columns) if pending.columns is not None else None
+    try:
+        early = answer(pending.columns) if pending.columns is not None else None
+    except BaseException:  # a bad trainer.toml, Ctrl-C: the forked walk is not left behind
+        pending.abandon()
+        raise
     fresh = pending.finish(ctx.today)
     if fresh.notice:
         print(f"trainer: {fresh.notice}", file=sys.stderr)

@@ -740,6 +740,13 @@ class Pending:
         self._walk = Walk(deck, expect, started=early) if expect is not None and clean_temp else None
         self.columns = load(deck.root, expect, rows=rows, tags=tags) if expect is not None else None
 
+    def abandon(self) -> None:
+        """The command stops before :meth:`finish` (a usage error while answering from the columns):
+        the forked walk is reaped and its file closed."""
+        if self._walk is not None:
+            self._walk.result_or_unchanged()
+            self._walk = None
+
     def finish(self, today: dt.date, *, save: bool = True) -> Fresh:
         """The columns if the walk found the notes they were built from, else a scan (parsing what
         changed, as every command does) and columns built again and kept for next time."""

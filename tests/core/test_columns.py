@@ -325,7 +325,9 @@ def _proc(deck: Path, *args: str, env: dict | None = None, today: str | None = N
     full["PYTHONPATH"] = str(REPO) + os.pathsep + full.get("PYTHONPATH", "")
     full["PYTHONHASHSEED"] = "0"  # (a multi-tag note's tags are a set: one order for every run)
     full.update(env or {})
-    cmd = [sys.executable, "-m", "trainer", "--deck", str(deck), *(["--today", today] if today else []), *args]
+    # the command first, as people type it: then `trainer` forks the walk before the CLI is imported
+    # (trainer.walk.start_early)
+    cmd = [sys.executable, "-m", "trainer", args[0], "--deck", str(deck), *(["--today", today] if today else []), *args[1:]]
     p = subprocess.run(cmd, capture_output=True, env=full, timeout=60)
     assert b"Traceback" not in p.stderr, p.stderr.decode("utf-8", "replace")
     return p.returncode, p.stdout, p.stderr
@@ -693,3 +695,18 @@ def test_no_cache_never_writes_the_columns(tmp_path, run):
     for args in VARIANTS:
         run(deck, *args, "--no-cache")
     assert (deck / COL).read_bytes() == good  # stale, and left alone by --no-cache
+
+
+@pytest.mark.parametrize("toml", ['[scheduler]\nalgorithm = "anki"\n', "[scheduler\n", '[scheduler]\nnew_per_day = -1\n'])
+def test_a_bad_trainer_toml_is_the_same_usage_error(tmp_path, run, toml):
+    """The fast path reads trainer.toml while the columns give the answer: the same message, exit 2."""
+    deck = _deck_for_edits(tmp_path / "deck")
+    _built(run, deck)
+    (deck / "trainer.toml").write_text(toml)
+    for args in VARIANTS:
+        ref = run(deck, *args, "--no-cache")
+        assert ref[0] == 2 and b"trainer.toml" in ref[2]
+        assert run(deck, *args) == ref
+    _same_size_edit(deck / "a.md", b"difficulty: easy", b"difficulty: hard", keep_mtime=True)  # and stale columns
+    for args in VARIANTS:
+        assert run(deck, *args) == run(deck, *args, "--no-cache")
