@@ -1,6 +1,7 @@
 """One grade in process, with what it costs beside the write it cannot avoid (issue #17).
 
-    python benchmarks/bench_grade_calls.py DECK [--grades 200] [--in-place] [--floor] [--phases] [--profile OUT]
+    python benchmarks/bench_grade_calls.py DECK [--grades 200] [--in-place] [--floor] [--phases] [--settings-once]
+                                                [--profile OUT]
 
 DECK is copied to a temp dir first (grading changes notes); with ``--in-place`` it is graded
 where it is (a scratch copy you made, ``cp -a``: a 100k deck is then not copied and scanned cold
@@ -18,6 +19,10 @@ the edit), write the note atomically (temp file in its folder, fsync, rename, fs
 folder: the same bytes back), commit the row done (a scratch log, same schema and settings).
 Left out: the lock, the read again under it, the looks for an editor's save (#11), the path
 checks, SM-2 and the log's JSON.
+
+``--settings-once`` passes the deck's settings, read once, to every grade, as the study session
+and ``trainer review`` do (without it each grade checks ``trainer.toml`` for changes, as
+``bench_core.py`` has it).
 
 ``--phases`` times the parts of each grade (wall clock, by wrapping the functions that do them;
 a part missing from the code measured is left out) and prints each part's median per grade.
@@ -44,6 +49,8 @@ def main() -> int:
     ap.add_argument("--profile", metavar="OUT", help="also write a cProfile of the timed grades to OUT")
     ap.add_argument("--floor", action="store_true", help="also time the floor: the unavoidable steps alone")
     ap.add_argument("--phases", action="store_true", help="also print the median wall time of each part of a grade")
+    ap.add_argument("--settings-once", action="store_true",
+                    help="read the deck's settings once and pass them to every grade (as the app does)")
     a = ap.parse_args()
     import trainer.notes.parse as parse
     from trainer import grading
@@ -75,6 +82,11 @@ def main() -> int:
                                                           ignore=shutil.ignore_patterns(".trainer*"))
         d = Deck(root)
         log = ReviewLog.open(d.root)
+        settings = None
+        if a.settings_once:
+            from trainer import config
+
+            settings = config.load_cached(d.root)
         # notes not graded today yet: a second grade the same day is a re-drill (no write)
         rels = [n.rel for n in d.scan(today).notes if n.schedule.last_reviewed != today]
         step = max(1, len(rels) // a.grades)
@@ -101,7 +113,7 @@ def main() -> int:
                 if profile is not None:
                     profile.enable()
                 t0, c0 = time.perf_counter(), time.process_time()
-                grading.grade(d, log, d.load(rel, today), 3 + i % 3, today)
+                grading.grade(d, log, d.load(rel, today), 3 + i % 3, today, settings=settings)
                 wall.append(time.perf_counter() - t0)
                 cpu.append(time.process_time() - c0)
                 if profile is not None:
