@@ -365,7 +365,6 @@ def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True):
 def _due_json_bytes(ctx: Context, cols) -> bytes:
     """`trainer due --json` from the columns: the same bytes as the rows built from notes."""
     from trainer import columns
-    from trainer.textsafe import json_safe_bytes
 
     log = ctx.log(readonly=True)
     try:
@@ -376,7 +375,7 @@ def _due_json_bytes(ctx: Context, cols) -> bytes:
     order = reviews + new
     if ctx.args.limit is not None:
         order = order[: ctx.args.limit]
-    return json_safe_bytes(columns.due_json(cols, ctx.today, ctx.settings, order))
+    return columns.due_json(cols, ctx.today, ctx.settings, order)  # (its fragments are terminal-safe already)
 
 
 def cmd_due(ctx: Context) -> int:

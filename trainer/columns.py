@@ -31,7 +31,7 @@ from trainer import paths
 from trainer.walk import COLUMNS_FILE as FILE_NAME
 from trainer.walk import COLUMNS_HEADER as _HEADER
 from trainer.walk import columns_digest as _digest_of
-from trainer.walk import open_state_file, stamp_digest
+from trainer.walk import open_state_file, stamp_digest, stamp_parts
 
 _UNDATED = 1  # dt.date.min.toordinal(): the scan's NEW_CARD_DUE, "due the day asked"
 BROKEN, NEW, STUDIED = 0, 1, 2
@@ -49,10 +49,12 @@ _SECTIONS = (  # name, array typecode ("" for bytes): per note unless said. Thre
     ("tag_names", ""), ("tag_a", ""), ("tag_b", ""), ("tag_r", ""),
     # the rows of `due --json`
     ("frag_a_off", "q"), ("frag_b_off", "q"), ("frag_a", ""), ("frag_b", ""),
+    # the stamps they were built from: to update them note by note (:func:`patch`)
+    ("rels", ""), ("stamp_nums", "q"),
 )
 _NAMES = [name for name, _ in _SECTIONS]
 _GROUPS = {"core": (0, _NAMES.index("difficulty")), "tags": (_NAMES.index("difficulty"), _NAMES.index("frag_a_off")),
-           "rows": (_NAMES.index("frag_a_off"), len(_SECTIONS))}
+           "rows": (_NAMES.index("frag_a_off"), _NAMES.index("rels")), "stamps": (_NAMES.index("rels"), len(_SECTIONS))}
 
 
 @dataclass(slots=True)
@@ -108,6 +110,11 @@ class Columns:
     """…and its key in the recall's tags, up to ``"studied": ``."""
     has_rows: bool = True
     """False when loaded without the rows of ``due --json`` (the four ``frag`` fields are empty)."""
+    rels: bytes | memoryview = b""
+    """The notes' paths, NUL-separated (``stamps`` group)."""
+    stamp_nums: array = None  # type: ignore[assignment]
+    """Their sizes, then mtimes, ctimes and inodes (``walk.stamp_parts``)."""
+    has_stamps: bool = True
     has_tags: bool = True
     """False when loaded without tags and difficulties (their fields are empty)."""
     appearance: str = ""
@@ -151,6 +158,7 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
     from trainer.tags import sort_tags
 
     n = len(found)
+    parts = stamp_parts(found)  # (OverflowError: a stamp past 64 bits, no columns)
     records = [record_of_item(it) for it in items]
     kind = bytearray(n)
     day = array("i", bytes(4 * n))
@@ -239,62 +247,65 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
     sortkey = array("q", bytes(8 * n))
     for pos, i in enumerate(by_path):
         sortkey[i] = rank_of(records[i][1], 1) * (n + 1) + pos
-    import numpy as np
-
-    queues = {}
-    kinds, days, keys = np.frombuffer(bytes(kind), dtype=np.uint8), np.frombuffer(day, dtype=np.int32), np.frombuffer(sortkey, dtype=np.int64)
-    for name, want in (("review", STUDIED), ("new", NEW)):
-        dated = np.flatnonzero((kinds == want) & (days != _UNDATED))
-        dated = dated[np.lexsort((keys[dated], days[dated]))]  # by day, then difficulty and path (keys are unique)
-        undated = np.flatnonzero((kinds == want) & (days == _UNDATED))
-        undated = undated[np.argsort(keys[undated], kind="stable")]
-        queues[name + "_dated"] = array("i", dated.astype(np.int32).tobytes())
-        queues[name + "_dated_days"] = array("i", days[dated].astype(np.int32).tobytes())
-        queues[name + "_undated"] = array("i", undated.astype(np.int32).tobytes())
+    queues = _queues(kind, day, sortkey)
 
     # `due --json` rows around their day-dependent parts (trainer.cli.cmd_due writes the same keys)
     frag_a, frag_b = [], []
-    opt = orjson.OPT_INDENT_2
     for i, r in enumerate(records):
-        if kind[i] == BROKEN:
-            frag_a.append(b"")
-            frag_b.append(b"")
-            continue
-        row = orjson.dumps([{
-            "path": rels[i], "question": r[0], "next_review": None, "overdue_days": 0, "new": kind[i] == NEW,
-            "difficulty": r[1], "mastery_level": r[11], "review_count": r[10], "interval": r[13], "tags": list(r[2]),
-            "recall": None,
-        }], option=opt)[2:-2]
-        a_end = row.index(b'\n    "next_review": ') + 20
-        b_start = row.index(b',\n    "new": ')
-        b_end = row.rindex(b'\n    "recall": ') + 15
-        # the day is written in when the note has one; "overdue_days" (and a new card's day) is the day's
-        dated = day[i] != _UNDATED
-        frag_a.append(row[:a_end] + (b'"%s",\n    "overdue_days": ' % r[9].isoformat().encode() if dated else b""))
-        frag_b.append(row[b_start:b_end])
+        a, b = _row_frags(rels[i], r, kind[i]) if kind[i] != BROKEN else (b"", b"")
+        frag_a.append(a)
+        frag_b.append(b)
     from trainer.textsafe import json_safe_bytes
 
     tag_json = [orjson.dumps(t) for t in names]
     if json_safe_bytes(b"".join(tag_json)) != b"".join(tag_json):  # a raw C1/bidi character in a tag: escaped
         tag_json = [json_safe_bytes(t) for t in tag_json]
     # each tag's rows of `stats --json` around their day-dependent parts, NUL-separated (no JSON holds a raw NUL)
-    m_text = {m: orjson.dumps(m) for m in set(tag_mastery.tolist())}
     tag_a = b"\0".join([b'    {\n      "tag": %s,\n      "cards": %d,\n      "due": ' % (name, cards)
                          for name, cards in zip(tag_json, tag_cards.tolist())])
-    tag_b = b"\0".join([b',\n      "mastery": %s\n    }' % m_text[m] for m in tag_mastery.tolist()])
+    tag_b = _tag_b(tag_mastery)
     tag_r = b"\0".join([b'      %s: {\n        "studied": ' % name for name in tag_json])
     return Columns(
         tag_a=tag_a, tag_b=tag_b, tag_r=tag_r,
-        n=n, kind=bytes(kind), digest=stamp_digest(found), day=day, last=last, interval=interval, ease=ease,
+        n=n, kind=bytes(kind), digest=stamp_digest(found, parts), day=day, last=last, interval=interval, ease=ease,
         stability=stability, fsrs_d=fsrs_d, mastery=mastery, sortkey=sortkey, difficulty=difficulty,
-        review_dated=queues["review_dated"], review_dated_days=queues["review_dated_days"],
-        review_undated=queues["review_undated"], new_dated=queues["new_dated"],
-        new_dated_days=queues["new_dated_days"], new_undated=queues["new_undated"],
+        **queues,
         tag_ptr=tag_ptr, tag_ids=tag_ids, tag_names=names, tag_cards=tag_cards, tag_mastery=tag_mastery,
         recall_order=recall_order, difficulty_names=list(difficulty_ids), problems=problems,
         mastery_sum=mastery_sum, appearance=appearance,
         frag_a=b"".join(frag_a), frag_a_off=_offsets(frag_a), frag_b=b"".join(frag_b), frag_b_off=_offsets(frag_b),
+        rels=parts[0], stamp_nums=parts[1],
     )
+
+
+def _row_frags(rel: str, r: tuple, kind: int) -> tuple[bytes, bytes]:
+    """A card's row of ``due --json`` (as ``emit_json`` indents it in the list) around its day-dependent
+    parts: up to ``"next_review": `` (its day, when the note has one, and ``"overdue_days": ``), and
+    from ``, "new": `` to ``"recall": ``."""
+    import orjson
+
+    row = orjson.dumps([{
+        "path": rel, "question": r[0], "next_review": None, "overdue_days": 0, "new": kind == NEW,
+        "difficulty": r[1], "mastery_level": r[11], "review_count": r[10], "interval": r[13], "tags": list(r[2]),
+        "recall": None,
+    }], option=orjson.OPT_INDENT_2)[2:-2]
+    a_end = row.index(b'\n    "next_review": ') + 20
+    b_start = row.index(b',\n    "new": ')
+    b_end = row.rindex(b'\n    "recall": ') + 15
+    from trainer.notes.parse import NEW_CARD_DUE
+
+    dated = r[9] != NEW_CARD_DUE
+    from trainer.textsafe import json_safe_bytes  # here, not over the 17 MB of a 100k deck's answer
+
+    return (json_safe_bytes(row[:a_end] + (b'"%s",\n    "overdue_days": ' % r[9].isoformat().encode() if dated else b"")),
+            json_safe_bytes(row[b_start:b_end]))
+
+
+def _tag_b(tag_mastery: array) -> bytes:
+    import orjson
+
+    m_text = {m: orjson.dumps(m) for m in set(tag_mastery.tolist())}
+    return b"\0".join([b',\n      "mastery": %s\n    }' % m_text[m] for m in tag_mastery.tolist()])
 
 
 def _appearance(agg: dict) -> str:
@@ -319,6 +330,24 @@ def _static_mastery(kind, mastery: array, tag_ptr: array, tag_ids: array, tag_ca
     entry_note = np.repeat(np.arange(len(m), dtype=np.int32), np.diff(ptr))
     sums = np.bincount(np.frombuffer(tag_ids, dtype=np.int32), weights=m[entry_note], minlength=len(tag_cards)).tolist()
     return array("d", (round(s / c, 3) if c else 0.0 for s, c in zip(sums, tag_cards.tolist()))), total
+
+
+def _queues(kind, day: array, sortkey: array) -> dict[str, array]:
+    """The review and new queues in ``scheduler.study_key`` order: dated ones by day, then
+    difficulty and path; undated ones (due the day asked) by difficulty and path."""
+    import numpy as np
+
+    queues = {}
+    kinds, days, keys = np.frombuffer(bytes(kind), dtype=np.uint8), np.frombuffer(day, dtype=np.int32), np.frombuffer(sortkey, dtype=np.int64)
+    for name, want in (("review", STUDIED), ("new", NEW)):
+        dated = np.flatnonzero((kinds == want) & (days != _UNDATED))
+        dated = dated[np.lexsort((keys[dated], days[dated]))]  # (keys are unique)
+        undated = np.flatnonzero((kinds == want) & (days == _UNDATED))
+        undated = undated[np.argsort(keys[undated], kind="stable")]
+        queues[name + "_dated"] = array("i", dated.astype(np.int32).tobytes())
+        queues[name + "_dated_days"] = array("i", days[dated].astype(np.int32).tobytes())
+        queues[name + "_undated"] = array("i", undated.astype(np.int32).tobytes())
+    return queues
 
 
 def _ordered_closure(tags) -> list[str]:
@@ -349,7 +378,7 @@ def save_columns(root: Path, cols: Columns) -> None:
     from trainer.notes.write import atomic_write
 
     texts = {
-        "kind": cols.kind, "frag_a": cols.frag_a, "frag_b": cols.frag_b,
+        "kind": cols.kind, "frag_a": cols.frag_a, "frag_b": cols.frag_b, "rels": cols.rels,
         "tag_a": cols.tag_a, "tag_b": cols.tag_b, "tag_r": cols.tag_r,
         "tag_names": orjson.dumps(cols.tag_names), "difficulty_names": orjson.dumps(cols.difficulty_names),
         "problems": orjson.dumps(cols.problems), "meta": orjson.dumps({"n": cols.n, "mastery_sum": cols.mastery_sum,
@@ -372,14 +401,14 @@ def peek_digest(root: Path) -> bytes | None:
     return peek(str(root))
 
 
-def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = True) -> Columns | None:
+def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = True, stamps: bool = False) -> Columns | None:
     """The columns if they were built from a walk with this digest (None: any) and are whole; else None.
     ``rows=False`` leaves out the rows of ``due --json`` (most of the file), ``tags=False`` the
     tags and difficulties (a seed-shaped deck's 100k tags)."""
     import orjson
 
     count = len(_SECTIONS)
-    groups = ["core"] + (["tags"] if tags else []) + (["rows"] if rows else [])
+    groups = ["core"] + (["tags"] if tags else []) + (["rows"] if rows else []) + (["stamps"] if stamps else [])
     try:
         with open_state_file(str(_path(root))) as fh:  # (a FIFO in its place: refused, not waited on)
             line = fh.readline(300)
@@ -418,7 +447,7 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = Tr
         cols = Columns(
             n=meta["n"], mastery_sum=float(meta["mastery_sum"]), appearance=str(meta.get("appearance", "")), digest=found, kind=bytes(values.pop("kind")),
             tag_names=orjson.loads(values.pop("tag_names")), difficulty_names=orjson.loads(values.pop("difficulty_names")),
-            problems=[tuple(p) for p in orjson.loads(values.pop("problems"))], has_rows=rows, has_tags=tags,
+            problems=[tuple(p) for p in orjson.loads(values.pop("problems"))], has_rows=rows, has_tags=tags, has_stamps=stamps,
             **values,  # type: ignore[arg-type]
         )
     except (OSError, ValueError, TypeError, KeyError, IndexError):
@@ -448,6 +477,7 @@ def _consistent(c: Columns) -> bool:
                 and all(type(x) is str for x in c.tag_names) and all(type(x) is str for x in c.difficulty_names)
                 and (not c.difficulty or max(c.difficulty) < len(c.difficulty_names))
                 and (not len(c.recall_order) or (0 <= min(c.recall_order) and max(c.recall_order) < t))))
+            and (not c.has_stamps or (len(c.stamp_nums) == 4 * n and bytes(c.rels).count(b"\0") == max(0, n - 1)))
             and (not c.has_rows or (len(c.frag_a_off) == n + 1 == len(c.frag_b_off)
                                     and c.frag_a_off[-1] == len(c.frag_a) and c.frag_b_off[-1] == len(c.frag_b)))
         )
@@ -710,6 +740,104 @@ def due_json(cols: Columns, today: dt.date, settings, order: list[int]) -> bytes
 # ---------------------------------------------------------------- a deck's columns, fresh
 
 
+# ---------------------------------------------------------------- a few notes changed: updated in place
+
+PATCH_LIMIT = 256
+"""More changed notes than this (or than 1 % of the deck), and the columns are built again."""
+
+
+def patch(prev: Columns, found: list[tuple], deck) -> Columns | None:
+    """The columns for a walk in which only a few notes were edited (same paths, in the same
+    order), from ``prev`` and those notes read again; None when a full build is needed: a note
+    added, removed or renamed, one that is or was broken or has problems, one whose tags or
+    difficulty name changed (the tag table and its order would change), or too many edits.
+
+    Every value that depends on more than one note is computed again from the updated arrays
+    (the queues' order, each tag's mastery), as :func:`build` computes it: the result is what a
+    build from scratch gives."""
+    import dataclasses
+
+    import numpy as np
+
+    from trainer.deck import record_of_item
+    from trainer.scheduler import DIFFICULTY_RANK
+
+    n = prev.n
+    if not (prev.has_rows and prev.has_tags and prev.has_stamps) or len(found) != n or not n:
+        return None
+    parts = stamp_parts(found)
+    if parts[0] != bytes(prev.rels):
+        return None
+    nums = parts[1]
+    changed = np.flatnonzero((np.frombuffer(nums, dtype=np.int64).reshape(4, n)
+                              != np.frombuffer(prev.stamp_nums, dtype=np.int64).reshape(4, n)).any(axis=0)).tolist()
+    if not changed or len(changed) > min(PATCH_LIMIT, max(1, n // 100)):
+        return None
+    with_problems = {p[0] for p in prev.problems}
+    problems: list = []
+    read, items, _ = deck._merge([found[i] for i in changed], [], [], problems)  # noqa: SLF001 - the scan's reader
+    if problems or len(read) != len(changed):
+        return None
+    kind, day, last = bytearray(prev.kind), array("i", prev.day), array("i", prev.last)
+    interval, ease, stability, fsrs_d, mastery = (array("d", getattr(prev, a)) for a in
+                                                  ("interval", "ease", "stability", "fsrs_d", "mastery"))
+    sortkey, difficulty = array("q", prev.sortkey), array("i", prev.difficulty)
+    difficulty_ids = {name: i for i, name in enumerate(prev.difficulty_names)}
+    fa_off, fb_off = prev.frag_a_off, prev.frag_b_off
+    new_frags: dict[int, tuple[bytes, bytes]] = {}
+    nan = float("nan")
+    from trainer.notes.parse import NEW_CARD_DUE
+
+    for i, item in zip(changed, items):
+        r = record_of_item(item)
+        (_q, diff, _tags, _demos, _present, probs, fatal, _created, lr, nr, rc, ml, ef, ivl, _reps, st, fd) = r
+        rel = found[i][0]
+        if fatal or probs or prev.kind[i] == BROKEN or rel in with_problems or diff not in difficulty_ids:
+            return None
+        k = NEW if rc == 0 and lr is None else STUDIED
+        a, b = _row_frags(rel, r, k)
+        old_b = bytes(prev.frag_b[fb_off[i]:fb_off[i + 1]])
+        if b[b.index(b'"tags": '):] != old_b[old_b.index(b'"tags": '):]:  # tags changed: the tag table may
+            return None
+        kind[i] = k
+        day[i] = nr.toordinal() if nr != NEW_CARD_DUE else _UNDATED
+        last[i] = 0 if lr is None else lr.toordinal()
+        interval[i], ease[i], mastery[i] = ivl, ef, ml
+        stability[i] = nan if st is None else st
+        fsrs_d[i] = nan if fd is None else fd
+        sortkey[i] = DIFFICULTY_RANK.get(diff, 1) * (n + 1) + sortkey[i] % (n + 1)  # the path's place stays
+        difficulty[i] = difficulty_ids[diff]
+        new_frags[i] = (a, b)
+    codes = np.frombuffer(difficulty, dtype=np.int32)
+    used, first = np.unique(codes[codes >= 0], return_index=True)
+    if used.tolist() != list(range(len(difficulty_ids))) or np.argsort(first, kind="stable").tolist() != used.tolist():
+        return None  # a difficulty gone, or another first: the stats' difficulty counts would change order
+    frag_a, frag_a_off = _splice(prev.frag_a, fa_off, {i: ab[0] for i, ab in new_frags.items()})
+    frag_b, frag_b_off = _splice(prev.frag_b, fb_off, {i: ab[1] for i, ab in new_frags.items()})
+    tag_mastery, mastery_sum = _static_mastery(kind, mastery, prev.tag_ptr, prev.tag_ids, prev.tag_cards)
+    return dataclasses.replace(
+        prev, kind=bytes(kind), day=day, last=last, interval=interval, ease=ease, stability=stability, fsrs_d=fsrs_d,
+        mastery=mastery, sortkey=sortkey, difficulty=difficulty, **_queues(kind, day, sortkey),
+        tag_mastery=tag_mastery, mastery_sum=mastery_sum, tag_b=_tag_b(tag_mastery),
+        frag_a=frag_a, frag_a_off=frag_a_off, frag_b=frag_b, frag_b_off=frag_b_off,
+        digest=stamp_digest(found, parts), stamp_nums=nums,
+    )
+
+
+def _splice(blob, offsets: array, parts: dict[int, bytes]) -> tuple[bytes, array]:
+    """``blob`` (parts cut at ``offsets``) with the parts at these indices replaced."""
+    from itertools import accumulate
+
+    pieces, lengths, at = [], array("q", (b - a for a, b in zip(offsets, offsets[1:]))), 0
+    for i in sorted(parts):
+        pieces.append(blob[at:offsets[i]])
+        pieces.append(parts[i])
+        lengths[i] = len(parts[i])
+        at = offsets[i + 1]
+    pieces.append(blob[at:])
+    return b"".join(pieces), array("q", accumulate(lengths, initial=0))
+
+
 @dataclass(slots=True)
 class Fresh:
     """The deck as the columns see it now: ``columns`` is None only when they cannot be built
@@ -765,13 +893,22 @@ class Pending:
                 found, walk_problems, removed = deck.walk(clean_temp=self.clean_temp)
             if cols is not None and cols.digest == stamp_digest(found):  # (walked here: no fork)
                 return Fresh(cols, walk_problems + [Problem(*p) for p in cols.problems])
+            whole = load(deck.root, None, stamps=True)
+            try:
+                patched = patch(whole, found, deck) if whole is not None else None
+            except (ValueError, TypeError, OverflowError, KeyError, AttributeError, IndexError):
+                patched = None
+            if patched is not None:  # a few notes edited: their rows updated, the rest kept
+                if save:
+                    save_columns(deck.root, patched)
+                return Fresh(patched, walk_problems + [Problem(*p) for p in patched.problems], None, None, rebuilt=True)
             scan = deck.scan(today, save_cache=save, clean_temp=self.clean_temp,
                              prewalked=(found, walk_problems, removed))
             notice = getattr(deck, "cache_notice", None)
             deck.cache_notice = None
             try:
-                new = build(scan._stamps, scan._items, previous=cols if cols is not None and cols.has_tags
-                            else load(deck.root, None, rows=False))
+                new = build(scan._stamps, scan._items, previous=whole if whole is not None
+                            else cols if cols is not None and cols.has_tags else load(deck.root, None, rows=False))
             except (ValueError, TypeError, OverflowError, KeyError, AttributeError):  # a value the columns cannot hold
                 return Fresh(None, scan.problems, scan, notice)
             if save and scan._stamps == found:  # (an unreadable note is in the walk but not the scan)

@@ -23,7 +23,7 @@ _S_IFMT = 0o170000  # stat.S_IFMT as a mask: the file-type bits of st_mode
 _TEMP_GRACE_S = 3600
 STATE_DIR = ".trainer"
 COLUMNS_FILE = "scan-columns.bin"
-COLUMNS_VERSION = 7
+COLUMNS_VERSION = 9
 """The format of ``trainer.columns``' file (kept here so a walk started early can read its first line)."""
 COLUMNS_HEADER = b"trainer scan columns %d" % COLUMNS_VERSION
 
@@ -86,20 +86,36 @@ def walk_tree(root: str, *, clean_temp: bool = True) -> tuple[list[Stamp], list[
     return found, problems, removed
 
 
-def stamp_digest(found: list[Stamp]) -> bytes:
-    """A digest of the walk's stamps: equal exactly when the walk found the same notes unchanged.
-
-    Made of the values only (the paths joined, the numbers as 64-bit integers): marshal's bytes
-    also say whether a string is interned, which a scan may change."""
+def stamp_parts(found: list[Stamp]) -> tuple[bytes, array]:
+    """The walk's stamps as two flat values: the paths NUL-joined, and the sizes, then mtimes,
+    ctimes and inodes as 64-bit integers (an inode past 2^63 wrapped as two's complement: the
+    same bits); OverflowError for a value past 64 bits."""
     from operator import itemgetter
 
-    h = hashlib.sha256("\0".join([s[0] for s in found]).encode("utf-8", "surrogateescape"))
-    h.update(len(found).to_bytes(8, "little"))
+    rels = "\0".join([s[0] for s in found]).encode("utf-8", "surrogateescape")
+    nums = array("q")
+    for col in (1, 2, 3):
+        nums.extend(map(itemgetter(col), found))
     try:
-        for col, code in ((1, "q"), (2, "q"), (3, "q"), (4, "Q")):  # size, mtime, ctime; inode unsigned
-            h.update(array(code, map(itemgetter(col), found)).tobytes())
+        nums.extend(map(itemgetter(4), found))
+    except OverflowError:  # (extend keeps what it took before the error: start the column again)
+        del nums[3 * len(found):]
+        nums.extend(i - 2**64 if i >= 2**63 else i for i in map(itemgetter(4), found))
+    return rels, nums
+
+
+def stamp_digest(found: list[Stamp], parts: tuple[bytes, array] | None = None) -> bytes:
+    """A digest of the walk's stamps: equal exactly when the walk found the same notes unchanged.
+
+    Made of the values only (``stamp_parts``): marshal's bytes also say whether a string is
+    interned, which a scan may change."""
+    try:
+        rels, nums = parts if parts is not None else stamp_parts(found)
     except OverflowError:  # a value beyond 64 bits (a strange file system): their text instead
-        h.update(repr([s[1:] for s in found]).encode())
+        return hashlib.sha256(repr(found).encode("utf-8", "surrogateescape")).digest()
+    h = hashlib.sha256(rels)
+    h.update(len(found).to_bytes(8, "little"))
+    h.update(nums.tobytes())
     return h.digest()
 
 
