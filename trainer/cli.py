@@ -362,8 +362,9 @@ def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True):
     return fresh, (early if fresh.columns is pending.columns else answer(fresh.columns))
 
 
-def _due_json_bytes(ctx: Context, cols) -> bytes:
-    """`trainer due --json` from the columns: the same bytes as the rows built from notes."""
+def _due_from_columns(ctx: Context, cols) -> tuple[int, int, int, bytes]:
+    """(new cards started today, cards to study, new ones among them, `due --json`'s bytes for the
+    rows shown) from the columns: the same bytes as the rows built from notes."""
     from trainer import columns
 
     log = ctx.log(readonly=True)
@@ -375,19 +376,27 @@ def _due_json_bytes(ctx: Context, cols) -> bytes:
     order = reviews + new
     if ctx.args.limit is not None:
         order = order[: ctx.args.limit]
-    return columns.due_json(cols, ctx.today, ctx.settings, order)  # (its fragments are terminal-safe already)
+    # (its fragments are terminal-safe already)
+    return seen, len(reviews) + len(new), len(new), columns.due_json(cols, ctx.today, ctx.settings, order)
 
 
 def cmd_due(ctx: Context) -> int:
     a = ctx.args
-    if a.json and not a.tag and not a.difficulty:
-        fresh, blob = _columns(ctx, lambda cols: _due_json_bytes(ctx, cols), rows=True, tags=False)
+    if not a.tag and not a.difficulty:  # the whole deck's queue: from the columns, no note built
+        fresh, answer = _columns(ctx, lambda cols: _due_from_columns(ctx, cols), rows=True, tags=False)
         if fresh is not None:
-            from trainer.cli_output import write_bytes
+            seen, total_due, total_new, blob = answer
+            if a.json:
+                from trainer.cli_output import write_bytes
 
-            write_bytes(blob)
-            report_problems(fresh.problems)
-            return PROBLEMS if fresh.problems else OK
+                write_bytes(blob)
+                report_problems(fresh.problems)
+                return PROBLEMS if fresh.problems else OK
+            import orjson
+
+            rows = orjson.loads(blob)  # the rows as the notes' path builds them (a day as ISO text prints the same)
+            return _print_due(ctx, rows, total_due, total_new, seen, fresh.problems,
+                              lambda: (fresh.columns.n, fresh.columns.n))
     scan = getattr(ctx, "_scan", None) or ctx.scan()
 
     def keep(tags: tuple[str, ...], difficulty: str) -> bool:
@@ -426,6 +435,13 @@ def cmd_due(ctx: Context) -> int:
             "tags": n.tags,
             "recall": None if r_today is None else round(r_today, 4),
         })
+    return _print_due(ctx, rows, total_due, total_new, seen, scan.problems,
+                      lambda: (sum(1 for n in scan.notes if keep(n.tags, n.difficulty)), len(scan)))
+
+
+def _print_due(ctx: Context, rows: list[dict], total_due: int, total_new: int, seen: int, problems, counts) -> int:
+    """`trainer due`'s output; ``counts()``: (cards matching the filters, cards in the deck)."""
+    a = ctx.args
     if a.json:
         emit_json(rows)
     elif a.csv:
@@ -438,8 +454,8 @@ def cmd_due(ctx: Context) -> int:
                         "true" if r["new"] else "false", r["difficulty"], r["mastery_level"]])
     else:
         if not rows:
-            matching = [n for n in scan.notes if keep(n.tags, n.difficulty)]
-            print(f"Nothing to study on {ctx.today}. {len(matching)} of {_plural(len(scan), 'card')} in {ctx.deck.root} match.")
+            matching, total = counts()
+            print(f"Nothing to study on {ctx.today}. {matching} of {_plural(total, 'card')} in {ctx.deck.root} match.")
         else:
             table(
                 ["due", "late", "diff", "mastery", "path", "question"],
@@ -451,8 +467,8 @@ def cmd_due(ctx: Context) -> int:
             shown = f"{len(rows)} of {total_due}" if len(rows) < total_due else f"{len(rows)}"
             print(f"\n{shown} to study on {ctx.today}: {total_due - total_new} due + {total_new} new "
                   f"({_new_limit(ctx)} new a day, {seen} started today)")
-    report_problems(scan.problems)
-    return PROBLEMS if scan.problems else OK
+    report_problems(problems)
+    return PROBLEMS if problems else OK
 
 
 def _read_grades(ctx: Context) -> list[tuple[str, int, int]]:

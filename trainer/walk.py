@@ -212,11 +212,11 @@ _early: BackgroundWalk | None = None
 
 
 def start_early(argv: list[str]) -> None:
-    """For ``trainer due --json`` and ``trainer stats``: fork the walk of the deck now, at start-up,
+    """For ``trainer due`` and ``trainer stats`` (without --tag/--difficulty): fork the walk of the deck now, at start-up,
     when its columns exist (``trainer.columns`` takes it up, or walks again if the deck it finds
     from the parsed arguments is another one). A guess from argv: wrong, it only costs a fork."""
     global _early
-    if not argv or argv[0] not in ("due", "stats") or (argv[0] == "due" and "--json" not in argv):
+    if not argv or argv[0] not in ("due", "stats"):
         return
     if any(a in ("-h", "--help", "--no-cache", "--tag", "--difficulty") or a.startswith(("--tag=", "--difficulty="))
            for a in argv):

@@ -33,7 +33,7 @@ def test_start_early_only_for_due_json_and_stats_with_columns(tmp_path, monkeypa
                    capture_output=True, env=env)
     assert walk.peek_digest(str(root)) is not None  # the columns were written
     monkeypatch.setattr(walk, "_early", None)
-    for argv in (["due", "--deck", str(root)], ["due", "--json", "--tag", "a", "--deck", str(root)],
+    for argv in (["due", "--json", "--tag", "a", "--deck", str(root)], ["due", "--difficulty=easy", "--deck", str(root)],
                  ["stats", "--no-cache", "--deck", str(root)], ["review", "--deck", str(root)],
                  ["stats", "-h", "--deck", str(root)], []):
         walk.start_early(argv)
