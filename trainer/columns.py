@@ -743,7 +743,7 @@ def due_json(cols: Columns, today: dt.date, settings, order: list[int]) -> bytes
 # ---------------------------------------------------------------- a few notes changed: updated in place
 
 PATCH_LIMIT = 256
-"""More changed notes than this (or than 1 % of the deck), and the columns are built again."""
+"""More changed notes than this (or than 16 and 1 % of the deck), and the columns are built again."""
 
 
 def patch(prev: Columns, found: list[tuple], deck) -> Columns | None:
@@ -771,7 +771,7 @@ def patch(prev: Columns, found: list[tuple], deck) -> Columns | None:
     nums = parts[1]
     changed = np.flatnonzero((np.frombuffer(nums, dtype=np.int64).reshape(4, n)
                               != np.frombuffer(prev.stamp_nums, dtype=np.int64).reshape(4, n)).any(axis=0)).tolist()
-    if not changed or len(changed) > min(PATCH_LIMIT, max(1, n // 100)):
+    if not changed or len(changed) > min(PATCH_LIMIT, max(16, n // 100)):
         return None
     with_problems = {p[0] for p in prev.problems}
     problems: list = []
