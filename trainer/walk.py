@@ -216,15 +216,27 @@ def start_early(argv: list[str]) -> None:
     when its columns exist (``trainer.columns`` takes it up, or walks again if the deck it finds
     from the parsed arguments is another one). A guess from argv: wrong, it only costs a fork."""
     global _early
-    if not argv or argv[0] not in ("due", "stats"):
+    command, deck, rest = None, None, list(argv)
+    while rest:  # the global options come before the command: --deck D --today T --no-cache
+        a = rest.pop(0)
+        if a in ("--deck", "--today") and rest:
+            value = rest.pop(0)
+            deck = value if a == "--deck" else deck
+        elif a.startswith("--deck="):
+            deck = a[len("--deck="):]
+        elif not a.startswith("-"):
+            command = a
+            break
+        elif a in ("-h", "--help", "--version", "--no-cache"):
+            return
+    if command not in ("due", "stats"):
         return
     if any(a in ("-h", "--help", "--no-cache", "--tag", "--difficulty") or a.startswith(("--tag=", "--difficulty="))
-           for a in argv):
+           for a in rest):
         return
-    deck = None
-    for i, a in enumerate(argv):
-        if a == "--deck" and i + 1 < len(argv):
-            deck = argv[i + 1]
+    for i, a in enumerate(rest):
+        if a == "--deck" and i + 1 < len(rest):
+            deck = rest[i + 1]
         elif a.startswith("--deck="):
             deck = a[len("--deck="):]
     if deck is None:

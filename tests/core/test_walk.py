@@ -38,6 +38,10 @@ def test_start_early_only_for_due_json_and_stats_with_columns(tmp_path, monkeypa
                  ["stats", "-h", "--deck", str(root)], []):
         walk.start_early(argv)
         assert walk._early is None, argv  # noqa: SLF001
+    for argv in (["--deck", str(root), "--today", "2026-01-02", "due", "--json"], ["--today", "2026-01-02", f"--deck={root}", "stats"]):
+        walk.start_early(argv)  # the global options first, as the benchmarks and scripts write them
+        assert walk._early is not None and walk._early.root == os.path.realpath(root), argv  # noqa: SLF001
+        walk.take_early("/nowhere", None)
     walk.start_early(["stats", f"--deck={root}"])
     early = walk._early  # noqa: SLF001
     assert early is not None and early.root == os.path.realpath(root)
