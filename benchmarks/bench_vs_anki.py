@@ -27,6 +27,8 @@ in a rotating order (turn about, so a slow spell of the machine hits every figur
   collection, asks ``col.sched.counts()`` and ``col.sched.deck_due_tree()``, and closes it;
 * ``trainer stats --json`` and Anki's statistics: the same, asking the Rust engine for the stats
   screen's data (``graphs``, 30 days);
+* ``trainer due --json`` right after one note's body was edited (a space appended, another note
+  each round): the columns updated for that note (``trainer.columns.patch``);
 
 each figure a median over rounds, each ratio the median of the per-round ratios. Then one grade
 in process, median and p90 over ~200 grades, each side taking the next card of its own due queue
@@ -293,8 +295,19 @@ def bench_deck(deck: Path, work: Path, anki_py: str, n: int, rounds: int, grades
         print(f"  warning: counts differ: trainer {t_counts}, Anki new/learn/review {a_new}/{a_lrn}/{a_rev}",
               file=sys.stderr)
 
+    edited = iter(sorted(deck.rglob("*.md"))[::97])
+
+    def due_after_edit() -> float:
+        """One note's body edited (a character added at its end, as an editor saves it), then
+        `trainer due --json`: the columns are updated in place for that note (#17)."""
+        note = next(edited)
+        with open(note, "a", encoding="utf-8") as fh:
+            fh.write(" ")
+        return bench_core.run_child(bench_core.trainer_cmd(root, "due", "--json"))[0]
+
     tasks = {
         "stat_walk": lambda: _timed(lambda: stamps(root)),
+        "trainer_due_edited": due_after_edit,
         "stat_proc": lambda: bench_core.run_child(stat_proc)[0],
         "trainer_due": lambda: bench_core.run_child(bench_core.trainer_cmd(root, "due", "--json"))[0],
         "anki_due": lambda: bench_core.run_child([anki_py, "-c", ANKI_DUE_SRC, str(col)])[0],
@@ -363,6 +376,7 @@ ROWS = [
     ("anki_due", "Anki due counts, process: open + counts + due tree [ms]", "ms"),
     ("ratio:trainer_due/anki_due", "due: trainer / Anki", "x"),
     ("ratio:trainer_due/stat_proc", "due: trainer / stat process", "x"),
+    ("trainer_due_edited", "`trainer due --json` after one note was edited [ms]", "ms"),
     ("trainer_stats", "`trainer stats --json`, warm, process [ms]", "ms"),
     ("anki_stats", "Anki statistics, process: open + graphs (30 days) [ms]", "ms"),
     ("ratio:trainer_stats/anki_stats", "stats: trainer / Anki", "x"),
