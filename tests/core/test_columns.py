@@ -176,7 +176,11 @@ def note_bytes(draw) -> bytes:
     if fields and draw(st.integers(0, 6)) == 0:  # a key given twice (the last counts, a problem reported)
         k, _ = draw(st.sampled_from(fields))
         fields.append((k, draw(FIELDS[k].filter(lambda v: v is not None))))
-    return note_text(fields, draw(QUESTION), crlf=draw(st.booleans()))
+    shape = draw(st.integers(0, 9))
+    if shape == 0:  # no frontmatter at all: a new card
+        return ("# " + draw(QUESTION) + "\n\nbody\n").encode("utf-8")
+    text = note_text(fields, draw(QUESTION), crlf=draw(st.booleans()))
+    return b"\xef\xbb\xbf" + text if shape == 1 else text  # a BOM
 
 
 NAMES = st.sampled_from(["n{}.md", "sub/n{}.md", "sub/deeper/问题{}.md", "Ünï{}.MD", "z/{}.md"])
@@ -191,7 +195,8 @@ def decks(draw) -> dict:
     return {"notes": {name: draw(note_bytes()) for name in names}, "toml": draw(st.sampled_from(TOML)),
             "today": draw(st.sampled_from(["2026-11-25", "2026-11-20", "2027-01-01", "0001-01-03", "9999-12-30"])),
             "new_limit": draw(st.sampled_from([None, "0", "1", "3"])), "limit": draw(st.sampled_from([None, "1", "5"])),
-            "days": draw(st.sampled_from([None, "0", "1", "7", "45"]))}
+            "days": draw(st.sampled_from([None, "0", "1", "7", "45"])),
+            "graded": draw(st.sampled_from([None, None, None, "0", "3", "5"]))}
 
 
 def make_deck(root: Path, spec: dict) -> Path:
@@ -213,6 +218,9 @@ def variants_of(spec: dict) -> list[tuple[str, ...]]:
 def _check_random_deck(run, spec: dict) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         deck = make_deck(Path(tmp) / "deck", spec)
+        if spec["graded"] is not None:  # a card graded today first (a new one: the day's room shrinks)
+            first = next(iter(spec["notes"]))
+            assert run(deck, "review", first, "--grade", spec["graded"], today=spec["today"])[0] in (0, 1, 2)
         ref = {v: run(deck, *v, "--no-cache", today=spec["today"]) for v in variants_of(spec)}
         assert not (deck / COL).exists(), "--no-cache wrote the columns"
         for _ in range(2):  # built, then used
@@ -710,3 +718,23 @@ def test_a_bad_trainer_toml_is_the_same_usage_error(tmp_path, run, toml):
     _same_size_edit(deck / "a.md", b"difficulty: easy", b"difficulty: hard", keep_mtime=True)  # and stale columns
     for args in VARIANTS:
         assert run(deck, *args) == run(deck, *args, "--no-cache")
+
+
+@pytest.mark.parametrize("state", ["file", "symlink"])
+def test_a_state_folder_that_cannot_be_written_leaves_the_answers_right(tmp_path, run, state):
+    """``.trainer`` a file (nothing can be kept) or a symlink out of the deck (refused): every
+    answer still the same as --no-cache, and nothing written through the link (root too)."""
+    deck = _deck_for_edits(tmp_path / "deck")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    if state == "file":
+        (deck / ".trainer").write_bytes(b"not a folder")
+    else:
+        (deck / ".trainer").symlink_to(outside, target_is_directory=True)
+    for _ in range(2):
+        for args in VARIANTS:
+            ref = run(deck, *args, "--no-cache")
+            assert run(deck, *args) == ref
+    assert list(outside.iterdir()) == []
+    if state == "file":
+        assert (deck / ".trainer").read_bytes() == b"not a folder"
