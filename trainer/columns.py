@@ -496,6 +496,8 @@ def _rising(a: array) -> bool:
 
 def tag_counts(cols: Columns, today: dt.date) -> tuple[list[int], list[int]]:
     """(due, new) per tag on ``today``: one ``bincount`` over every note's closure each."""
+    if cols.n < NUMPY_FROM:
+        return _tag_counts_python(cols, today)
     np = _numpy()
     t = today.toordinal()
     kind = np.frombuffer(cols.kind, dtype=np.uint8)
@@ -507,6 +509,23 @@ def tag_counts(cols: Columns, today: dt.date) -> tuple[list[int], list[int]]:
     due = np.bincount(tag_ids, weights=((kind == STUDIED) & available)[entry_note], minlength=size)
     new = np.bincount(tag_ids, weights=((kind == NEW) & available)[entry_note], minlength=size)
     return due.astype(np.int64).tolist(), new.astype(np.int64).tolist()
+
+
+NUMPY_FROM = 25_000
+"""Decks of fewer notes are counted in plain Python: numpy's import (~0.06-0.1 s) costs more there."""
+
+
+def _tag_counts_python(cols: Columns, today: dt.date) -> tuple[list[int], list[int]]:
+    t = today.toordinal()
+    size = len(cols.tag_names)
+    due, new = [0] * size, [0] * size
+    kind, day, ptr, ids = cols.kind, cols.day, cols.tag_ptr.tolist(), cols.tag_ids.tolist()
+    for i, k in enumerate(kind):
+        if k != BROKEN and (day[i] <= t or day[i] == _UNDATED):
+            target = due if k == STUDIED else new
+            for x in ids[ptr[i]:ptr[i + 1]]:
+                target[x] += 1
+    return due, new
 
 
 def figures(cols: Columns, today: dt.date, *, new_per_day: int, new_started: int = 0, days: int | None = None,
@@ -614,6 +633,8 @@ def _recall_sums(cols: Columns, today: dt.date, settings) -> tuple[int, float, l
     The same sums as ``memory.recall_summary``, added in the same order (``bincount`` adds its
     weights in order), of recalls computed by Python's own ``pow``: numpy's vectorised ``pow``
     may differ in the last bit, and a mean rounded to 4 places could then differ."""
+    if cols.n < NUMPY_FROM:
+        return _recall_sums_python(cols, today, settings)
     np = _numpy()
     n = cols.n
     kind = np.frombuffer(cols.kind, dtype=np.uint8)
@@ -635,6 +656,22 @@ def _recall_sums(cols: Columns, today: dt.date, settings) -> tuple[int, float, l
     counts = np.bincount(tag_ids, weights=studied[entry_note], minlength=size).astype(np.int64).tolist()
     sums = np.bincount(tag_ids, weights=r[entry_note], minlength=size).tolist()
     return count, total, counts, sums
+
+
+def _recall_sums_python(cols: Columns, today: dt.date, settings) -> tuple[int, float, list[int], list[float]]:
+    """:func:`_recall_sums` in plain Python: the same recalls, added in the same order."""
+    kind, last = cols.kind, cols.last
+    studied_notes = [i for i, k in enumerate(kind) if k != BROKEN and last[i]]
+    size = len(cols.tag_names)
+    counts, sums = [0] * size, [0.0] * size
+    total = 0.0
+    ptr, ids = cols.tag_ptr.tolist(), cols.tag_ids.tolist()
+    for i, r in zip(studied_notes, recalls(cols, today, settings, studied_notes)):
+        total += r
+        for x in ids[ptr[i]:ptr[i + 1]]:
+            counts[x] += 1
+            sums[x] += r
+    return len(studied_notes), total, counts, sums
 
 
 def memory_sm2_base() -> float:
