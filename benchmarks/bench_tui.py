@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--grades", type=int, default=50)
     ap.add_argument("--today", default="2026-11-25")
-    ap.add_argument("--against", metavar="REV", help="time the first frame of this git revision too, turn about")
+    ap.add_argument("--against", metavar="REV", help="time the first frame of this git revision (or of the checkout "
+                    "in this folder) too, turn about")
     ap.add_argument("--frame-only", action="store_true", help="time the first frame only (no grade latency)")
     ap.add_argument("--stale", action="store_true",
                     help="before each run one note's mtime moves (the first frame after a change; the deck is touched)")
@@ -263,10 +264,12 @@ def main(argv: list[str] | None = None) -> int:
 
         against = None
         if args.against:
-            other = tmp_path / "against"
-            other.mkdir()
-            archive = subprocess.run(["git", "-C", str(HERE), "archive", args.against], capture_output=True, check=True)
-            subprocess.run(["tar", "-x", "-C", str(other)], input=archive.stdout, check=True)
+            other = Path(args.against).resolve()
+            if not other.is_dir():  # a revision of this repository, unpacked
+                other = tmp_path / "against"
+                other.mkdir()
+                archive = subprocess.run(["git", "-C", str(HERE), "archive", args.against], capture_output=True, check=True)
+                subprocess.run(["tar", "-x", "-C", str(other)], input=archive.stdout, check=True)
             other_deck = tmp_path / "against-deck"  # its own copy: the two scan caches must not take turns
             shutil.copytree(deck, other_deck, ignore=shutil.ignore_patterns(".trainer"))
             against = (other, other_deck)
