@@ -152,7 +152,7 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
     import orjson
 
     from trainer.deck import record_of_item
-    from trainer.figures import tag_closure_memo
+    from trainer.figures import sum_by_tag, tag_closure_memo
     from trainer.notes.parse import NEW_CARD_DUE
     from trainer.scheduler import DIFFICULTY_RANK
     from trainer.tags import sort_tags
@@ -168,7 +168,7 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
     nan = float("nan")
     difficulty_ids: dict[str, int] = {}
     problems: list[tuple[str, str, str]] = []
-    groups: dict[tuple[str, ...], list] = {}  # tag set -> [cards, mastery sum], as figures.compute groups
+    groups: dict[tuple[str, ...], list] = {}  # tag set -> [cards], as figures.compute groups
     rank_of = DIFFICULTY_RANK.get
     for i, r in enumerate(records):
         (question, diff, tags, _demos, _present, probs, fatal, _created, lr, nr, rc, ml, ef, ivl, _reps, st, fd) = r
@@ -192,24 +192,14 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
         difficulty[i] = d
         g = groups.get(tags)
         if g is None:
-            groups[tags] = [1, 0.0 + ml]  # figures.compute's sums start at 0.0 (so -0.0 counts as 0.0)
+            groups[tags] = [1]
         else:
             g[0] += 1
-            g[1] += ml
 
-    # the static per-tag figures (mastery: below, note by note as figures.compute sums it)
+    # the static per-tag figures: cards (mastery: below, note by note as figures.compute sums it)
     closure = tag_closure_memo()
-    agg: dict[str, list] = {}
-    closures: dict[tuple[str, ...], object] = {}
-    for tags, g in groups.items():
-        closures[tags] = cl = closure(tags)
-        for t in cl:
-            a = agg.get(t)
-            if a is None:
-                agg[t] = g.copy()
-            else:
-                a[0] += g[0]
-                a[1] += g[1]
+    closures = {tags: closure(tags) for tags in groups}
+    agg = sum_by_tag(groups, closures)
     untagged = agg.pop("", None)
     appearance = _appearance(agg)
     if previous is not None and len(previous.tag_names) == len(agg) + (untagged is not None) \

@@ -137,16 +137,7 @@ def compute(notes: Iterable[Note], today: dt.date, *, new_per_day: int, new_star
             per_day[nr] += 1
     new_today = min(new, room)
     per_day[today] = due + new_today
-    agg: dict[str, list] = {}
-    for tags, g in groups.items():
-        for t in closures[tags]:
-            a = agg.get(t)
-            if a is None:
-                agg[t] = g.copy()
-            else:
-                a[0] += g[0]
-                a[1] += g[1]
-                a[2] += g[2]
+    agg = sum_by_tag(groups, closures)
     for t, a in agg.items():
         a[3] = msums[t]
     good = total - broken
@@ -171,6 +162,21 @@ def _tag_figures(agg: dict[str, list], room: int) -> dict[str, TagFigures]:
         cards, due, new, msum = agg[t]
         out[t] = TagFigures(cards, due, new, new if new < room else room, round(msum / cards, 3) if cards else 0.0)
     return out
+
+
+def sum_by_tag(groups: dict[tuple[str, ...], list], closures: dict) -> dict[str, list]:
+    """Each tag's sums (element by element) over the tag sets that count for it, in the groups'
+    order: ``closures[tags]`` is every tag and prefix a tag set counts for (:func:`tag_closure_memo`)."""
+    agg: dict[str, list] = {}
+    for tags, g in groups.items():
+        for t in closures[tags]:
+            a = agg.get(t)
+            if a is None:
+                agg[t] = g.copy()
+            else:
+                for k, v in enumerate(g):
+                    a[k] += v
+    return agg
 
 
 def tag_closure_memo():
