@@ -756,3 +756,15 @@ def test_a_state_folder_that_cannot_be_written_leaves_the_answers_right(tmp_path
     assert list(outside.iterdir()) == []
     if state == "file":
         assert (deck / ".trainer").read_bytes() == b"not a folder"
+
+
+def test_an_empty_deck_and_a_deck_of_broken_notes(tmp_path, run):
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    all_same(run, deck)
+    write(deck / "x.md", BROKEN[0])
+    write(deck / "y.md", BROKEN[3])
+    all_same(run, deck)
+    (deck / "x.md").unlink()
+    (deck / "y.md").unlink()
+    all_same(run, deck)
