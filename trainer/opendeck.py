@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from bisect import bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -152,29 +151,10 @@ def _figures_from_columns(deck: Deck, digest: bytes | None, new_per_day: int, ne
         cols = columns.load(deck.root, digest, rows=False)
         if cols is None:
             return None
-        figs = columns.figures(cols, today, new_per_day=new_per_day, new_started=new_started, tags=False)
-        figs = replace(figs, tags=_tag_figures(cols, today, deck_figures.new_room(new_per_day, new_started)))
+        figs = columns.figures(cols, today, new_per_day=new_per_day, new_started=new_started)
     except Exception:  # noqa: BLE001 - the columns are only a short cut: the notes give the same
         return None
     return cols.digest, figs, [Problem(*p) for p in cols.problems]
-
-
-def _tag_figures(cols, today: dt.date, room: int) -> dict[str, TagFigures]:
-    """``columns.figures``' per-tag figures, counted in plain Python at every size: numpy's import
-    (0.1-0.2 s here, under the GIL) would cost the first frame more than this loop over 100k notes."""
-    t = today.toordinal()
-    reviews = cols.review_dated[:bisect_right(cols.review_dated_days, t)].tolist() + cols.review_undated.tolist()
-    new = cols.new_dated[:bisect_right(cols.new_dated_days, t)].tolist() + cols.new_undated.tolist()
-    ptr, ids = cols.tag_ptr, cols.tag_ids
-    counts = []
-    for notes in (reviews, new):  # the notes due on the day, and the new ones available: as columns.figures counts
-        per_tag = [0] * len(cols.tag_names)
-        for i in notes:
-            for tag in ids[ptr[i]:ptr[i + 1]]:
-                per_tag[tag] += 1
-        counts.append(per_tag)
-    return {name: TagFigures(cards, due, nw, nw if nw < room else room, mastery) for name, cards, due, nw, mastery
-            in zip(cols.tag_names, cols.tag_cards.tolist(), counts[0], counts[1], cols.tag_mastery.tolist())}
 
 
 def refresh_columns(deck: Deck, today: dt.date) -> None:
