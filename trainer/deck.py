@@ -14,12 +14,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from trainer import paths, scheduler
+from trainer import paths
 from trainer.errors import UsageError
-from trainer.notes.model import Note, Problem, Schedule
-from trainer.notes.parse import NEW_CARD_DUE, NoteError, parse_note, resolve_today
-from trainer.notes.store import MAX_NOTE_BYTES
-from trainer.notes.write import atomic_write
+from trainer.notes.model import NEW_CARD_DUE, Note, Problem, Schedule
 from trainer.walk import BackgroundWalk, open_state_file, stamp_digest, walk_tree  # noqa: F401 - stamp_digest: the deck's
 
 CACHE_VERSION = 7
@@ -67,6 +64,7 @@ class Scan:
                   keep: Callable[[tuple[str, ...], str], bool] | None = None) -> list[Note]:
         """``scheduler.due_queue`` over this scan (``keep(tags, difficulty)`` filters first),
         building only the notes it returns: most of a large deck stays a cache record."""
+        from trainer import scheduler
         if self._notes is not None:
             notes = self._notes if keep is None else [n for n in self._notes if keep(n.tags, n.difficulty)]
             return scheduler.due_queue(notes, self.today, new_limit=new_limit, new_seen_today=new_seen_today)
@@ -81,6 +79,8 @@ class Scan:
         return queue
 
     def _due_queue(self, new_limit: int, new_seen_today: int, keep: Callable[[tuple[str, ...], str], bool] | None) -> list[Note]:
+        from trainer import scheduler
+
         today, root = self.today, self.root
         study_key = scheduler.study_key
         reviews: list[tuple] = []
@@ -176,6 +176,9 @@ class Deck:
     def _merge(self, found: list[tuple[str, int, int]], stamps: list[tuple[str, int, int]], records: list[tuple],
                problems: list[Problem]) -> tuple[list[tuple[str, int, int]], list, int]:
         """Cached records for unchanged notes, the others parsed: (stamps read, items, parsed)."""
+        from trainer.notes.parse import parse_note
+        from trainer.notes.store import MAX_NOTE_BYTES
+
         try:
             cached = dict(zip(stamps, records))
         except TypeError:  # a damaged cache
@@ -219,6 +222,7 @@ class Deck:
 
     def load(self, rel: str, today: dt.date) -> Note:
         """One note, read fresh from disk (after an edit, before a grade)."""
+        from trainer.notes.parse import NoteError, parse_note
         from trainer.notes.store import read_settled
 
         path = self.root / rel
@@ -287,6 +291,8 @@ class Deck:
         return stamps, records
 
     def _save_cache(self, stamps: list[tuple[str, int, int]], records: list[tuple]) -> None:
+        from trainer.notes.write import atomic_write
+
         try:
             paths.ensure_state_dir(self.root)
             payload = pickle.dumps((_CACHE_MAGIC, CACHE_VERSION, stamps, records), protocol=pickle.HIGHEST_PROTOCOL)
@@ -349,6 +355,8 @@ def for_day(note: Note, today: dt.date) -> Note:
     """A note with no ``next_review`` is a new card due on the day asked about (SPEC §1)."""
     if note.schedule.next_review != NEW_CARD_DUE:
         return note
+    from trainer.notes.parse import resolve_today
+
     return replace(note, schedule=resolve_today(note.schedule, today))
 
 
@@ -393,6 +401,9 @@ def _note_of(stamp: tuple[str, int, int], item: Note | tuple, today: dt.date, ro
 
 
 def _note_read_again(stamp: tuple, today: dt.date, root: Path | None) -> Note:
+    from trainer.notes.parse import parse_note
+    from trainer.notes.store import MAX_NOTE_BYTES
+
     rel = stamp[0]
     try:
         if root is None:

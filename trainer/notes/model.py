@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+#: ``next_review`` left out of a note means "due today"; the scan stores this marker instead
+#: of a date so a cached note stays right on later days.
+NEW_CARD_DUE = date.min
+
 DIFFICULTIES = ("easy", "medium", "hard")
 DEFAULT_DIFFICULTY = "medium"
 

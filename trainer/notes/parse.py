@@ -406,9 +406,7 @@ def read_fields(
     return out, problems
 
 
-#: ``next_review`` left out of a note means "due today"; the scan stores this marker instead
-#: of a date so a cached note stays right on later days.
-NEW_CARD_DUE = dt.date.min
+from trainer.notes.model import NEW_CARD_DUE  # noqa: E402,F401 - here too, where it was first defined
 
 
 _interned: dict = {}
