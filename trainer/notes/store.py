@@ -222,6 +222,15 @@ def _real_of_read(root: Path, path: Path, top: str, fd: int, st: os.stat_result,
     return os.path.realpath(path)
 
 
+def _still_named(fd: int, path: Path, real: str | None) -> bool:
+    """Whether the file read is still where its path was checked (``real``): a folder on the way
+    renamed, or swapped for a link out of the deck, since the check would put the write elsewhere
+    (one readlink; realpath where the descriptor cannot be named)."""
+    if real is None:
+        return True
+    return (_name_of_fd(fd) or os.path.realpath(path)) == real
+
+
 @contextmanager
 def _locked(path: Path):
     """Hold an exclusive lock on the note from the read to the replace, so two graders (two
@@ -394,7 +403,8 @@ def _update_once(path, fd, updates, expect, drop_empty, planned, root, read_mtim
         """Last look, after the fsync and just before the replace: an editor that saved
         meanwhile (without taking our lock) makes us read again and re-apply."""
         try:
-            return _identity(os.stat(path)) == ident and _pread_all(fd, size=len(raw)) == raw
+            return (_identity(os.stat(path)) == ident and _pread_all(fd, size=len(raw)) == raw
+                    and _still_named(fd, path, real))
         except FileNotFoundError:
             return False
 
