@@ -300,18 +300,15 @@ class Context:
 def cmd_study(ctx: Context) -> int:
     deck = ctx.deck
     _need_terminal("the study app")
-    from trainer.deck import Walk
-    from trainer.walk import peek_digest, take_early
+    from trainer.columns import Pending
 
-    # the stats of a large deck on the other core while Textual loads (forked at start-up if
-    # trainer.walk.start_early did); "unchanged" if the deck's columns were built from the very
-    # same stamps: their figures then draw the first frame
-    expect = peek_digest(str(deck.root))
-    walk = Walk(deck, expect, take_early(str(deck.root), expect))
+    # the walk of a large deck on the other core while Textual loads, the deck's columns loaded
+    # meanwhile: if the walk finds them current (or patches them), their figures draw the first frame
+    pending = Pending(deck, rows=False)
     from trainer.opendeck import OpenDeck  # (after the fork: the child starts walking sooner, #17)
 
     book = OpenDeck.open(deck.root, ctx.today, new_per_day=_new_limit(ctx))
-    first_scan = book.start_scan(walk, wait=True)  # in a thread while Textual is imported; the notes after the first frame
+    first_scan = book.start_scan(pending, wait=True)  # in a thread while Textual is imported; the notes after the first frame
     from trainer.tui.app import run_app
 
     return run_app(book, first_scan=first_scan)

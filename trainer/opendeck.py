@@ -6,7 +6,9 @@ through it: a grade or a re-read note goes through :meth:`OpenDeck.update`, a va
 through :meth:`OpenDeck.forget`, and the figures are computed again from the notes as they are.
 
 The first scan is started with :meth:`OpenDeck.start_scan` as early as possible (the CLI does it
-before Textual is imported) and collected with :meth:`ScanJob.result`.
+before Textual is imported); its figures arrive first, from the deck's columns
+(:meth:`ScanJob.counted`, taken with :meth:`OpenDeck.take_counted`: the overview's first frame),
+its notes after (:meth:`ScanJob.result`, taken with :meth:`OpenDeck.take`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Sequence
 from trainer import config, grading, scheduler
 from trainer import figures as deck_figures
 from trainer.config import Settings
-from trainer.deck import Deck, Scan, Walk
+from trainer.deck import Deck, Scan
 from trainer.errors import TrainerError
 from trainer.figures import Figures, TagFigures
 from trainer.notes.model import Note, Problem
@@ -29,6 +31,7 @@ from trainer.reviewlog import ReviewLog
 from trainer.tags import has_tag
 
 if TYPE_CHECKING:
+    from trainer.columns import Pending
     from trainer.session import StudySession
 
 UNTAGGED = ""
@@ -42,8 +45,6 @@ class Loaded:
     scan: Scan
     figures: Figures
     seconds: float
-    columns_current: bool = False
-    """Whether the deck's columns matched this scan (else :func:`refresh_columns` pays, later)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +60,15 @@ class ScanJob:
     """One scan of the deck running in a thread (its walk in a forked child where that pays).
 
     The walk is a stat per note; the GIL lets a thread do those only while the main thread
-    sleeps, so :class:`trainer.deck.Walk` does them in a child process on the other core while
-    the app starts. If the deck's columns (``trainer.columns``) were built from this very walk,
-    its figures come from them first (:meth:`counted`), and the notes are built only once
-    :meth:`proceed` is called (after the first frame: unpickling 100k notes holds the GIL for a
-    third of a second). Otherwise the thread merges the walk with the scan cache and computes
-    the figures from the notes.
+    sleeps, so the walk runs in a child process on the other core while the app starts
+    (:class:`trainer.columns.Pending`, started by the CLI before any thread exists). The deck's
+    figures come first, from its columns (``trainer.columns``: current, patched for a few edited
+    notes, or built again), as :meth:`counted`; the notes are built only once :meth:`proceed` is
+    called (after the first frame: unpickling 100k notes holds the GIL for a third of a second).
+    Where the columns cannot be had, the figures come from the notes.
     """
 
-    def __init__(self, open_deck: OpenDeck, walk: Walk | None, *, wait: bool = False) -> None:
+    def __init__(self, open_deck: OpenDeck, pending: Pending | None, *, wait: bool = False) -> None:
         self._done = threading.Event()
         self._counted_done = threading.Event()
         self._go = threading.Event()
@@ -80,29 +81,28 @@ class ScanJob:
         per_day, started = open_deck.new_per_day, open_deck.new_started
 
         def run() -> None:
+            from trainer import columns
+
             start = time.perf_counter()
             try:
-                forked = walk is not None and walk.deck.root == deck.root
-                # while the child walks: the columns' figures, used if the walk finds them current
-                early = _figures_from_columns(deck, walk.expect if forked else None, per_day, started, today)
-                walked = walk.result_or_unchanged() if forked else deck.walk()
-                if walked[0] is None and early is None:  # unchanged, but the columns went meanwhile
-                    walked = deck.walk()
-                current = early is not None and (walked[0] is None or _current(early[0], walked[0]))
-                if current:
-                    self._counted = Counted(early[1], walked[1] + early[2])
+                mine = pending if pending is not None and pending.deck.root == deck.root else columns.Pending(deck, rows=False)
+                fresh = mine.finish(today)
+                cols, scan, figs = fresh.columns, fresh.scan, None
+                if cols is not None:
+                    figs = columns.figures(cols, today, new_per_day=per_day, new_started=started)
+                    self._counted = Counted(figs, fresh.problems)
                     self._counted_done.set()
                     self._go.wait()
-                    if walked[0] is None:  # the child only said "unchanged": the stamps, for the scan
+                    if scan is None:  # the columns answered alone: the notes, from a walk of their own
                         walked = deck.walk()
-                        current = _current(early[0], walked[0])  # (an edit since: the notes' figures)
-                scan = deck.scan(today, prewalked=walked)
-                if current:
-                    figs = early[1]
-                    scan.notes  # built here, off the UI thread
-                else:
+                        if columns.stamp_digest(walked[0]) != cols.digest:  # an edit since: the notes' figures
+                            figs = None
+                        scan = deck.scan(today, prewalked=walked)
+                if figs is None:
                     figs = deck_figures.compute(scan.notes, today, new_per_day=per_day, new_started=started)
-                self._loaded = Loaded(scan, figs, time.perf_counter() - start, columns_current=current)
+                else:
+                    scan.notes  # built here, off the UI thread
+                self._loaded = Loaded(scan, figs, time.perf_counter() - start)
             except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
                 self._error = exc
             finally:
@@ -138,42 +138,6 @@ class ScanJob:
             raise self._error
         assert self._loaded is not None
         return self._loaded
-
-
-def _figures_from_columns(deck: Deck, digest: bytes | None, new_per_day: int, new_started: int,
-                          today: dt.date) -> tuple[bytes, Figures, list[Problem]] | None:
-    """The digest of the walk the deck's columns were built from (``digest``, if given: only
-    columns built from that walk), their figures and the notes' problems; ``None`` if there are
-    no usable columns."""
-    try:
-        from trainer import columns
-
-        cols = columns.load(deck.root, digest, rows=False)
-        if cols is None:
-            return None
-        figs = columns.figures(cols, today, new_per_day=new_per_day, new_started=new_started)
-    except Exception:  # noqa: BLE001 - the columns are only a short cut: the notes give the same
-        return None
-    return cols.digest, figs, [Problem(*p) for p in cols.problems]
-
-
-def refresh_columns(deck: Deck, today: dt.date) -> None:
-    """Build the deck's columns again and keep them (after a change: the next start's first frame
-    reads its figures from them). A walk and a scan of their own, off the UI thread."""
-    try:
-        from trainer import columns
-
-        columns.fresh(deck, today)
-    except Exception:  # noqa: BLE001 - the columns are only a short cut: without them the notes are read
-        pass
-
-
-def _current(digest: bytes, found: list) -> bool:
-    """Whether columns with this digest were built from exactly these stamps (an edit in any
-    editor changes one)."""
-    from trainer import columns
-
-    return digest == columns.stamp_digest(found)
 
 
 class OpenDeck:
@@ -236,10 +200,10 @@ class OpenDeck:
 
     # ------------------------------------------------------------ scanning
 
-    def start_scan(self, walk: Walk | None = None, *, wait: bool = False) -> ScanJob:
+    def start_scan(self, pending: Pending | None = None, *, wait: bool = False) -> ScanJob:
         """Scan in a thread; give its :meth:`ScanJob.counted` to :meth:`take_counted` and its
         :meth:`ScanJob.result` to :meth:`take` on this thread (``wait``: see :class:`ScanJob`)."""
-        return ScanJob(self, walk, wait=wait)
+        return ScanJob(self, pending, wait=wait)
 
     def load(self) -> Loaded:
         """Scan now, on this thread, and take the result."""

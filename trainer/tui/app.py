@@ -157,16 +157,6 @@ class TrainerApp(App[int]):
     def _deck_loaded(self, message: DeckLoaded) -> None:
         self.book.take(message.loaded)
         self._redraw_overview()
-        if not message.loaded.columns_current:
-            self._refresh_columns()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="columns")
-    def _refresh_columns(self) -> None:
-        """The deck's columns built again after a change, so that the next start's first frame
-        comes from them (#17)."""
-        from trainer.opendeck import refresh_columns
-
-        refresh_columns(self.book.deck, self.book.today)
 
     @on(DeckFailed)
     def _deck_failed(self, message: DeckFailed) -> None:
