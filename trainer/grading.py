@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from trainer import paths, scheduler
 from trainer.config import Settings
-from trainer.deck import Deck
+from trainer.deck import Deck, DeckError
 from trainer.notes.model import MEMORY_KEYS, SCHEDULING_KEYS, Note, Schedule
 from trainer.notes.parse import NoteError
 from trainer.notes.store import Conflict, NoteGone, update_note
@@ -136,7 +136,7 @@ def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_t
     except BaseException:
         if row is not None:
             try:
-                log.abandon(row)
+                _settle_own(root, log, row, note.rel, today, logged_after)
             except sqlite3.Error:
                 pass  # a full disk: the row stays pending and the next open settles it (the note says what happened)
         raise
@@ -145,6 +145,20 @@ def _grade_logged(log, note, q, today, kind, before, after, duration_ms, first_t
     else:
         log.finish(row)
     return Graded(_refreshed(note, after, written.stat), q, kind, before, after, row, written.reapplied, written.notice)
+
+
+def _settle_own(root, log: ReviewLog, row: int, rel: str, today: dt.date, after: LoggedSchedule) -> None:
+    """A grade that raised once its pending row was written: the row goes only if the note does not
+    hold the grade. An error or Ctrl-C after the rename (an editor's save being looked at) leaves
+    the note written: its row is kept, done, so the log knows it and an undo takes it back."""
+    try:
+        held = _matches(Deck(root).load(rel, today).schedule, after.values)
+    except (OSError, NoteError, DeckError):
+        held = False  # gone or unreadable: dropped, as repair() drops it
+    if held:
+        log.finish(row)
+    else:
+        log.abandon(row)
 
 
 def _refreshed(note: Note, schedule: Schedule, st: os.stat_result | None = None) -> Note:
