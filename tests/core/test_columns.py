@@ -348,7 +348,7 @@ def test_trainer_today_from_the_environment(tmp_path):
 def _proc(deck: Path, *args: str, env: dict | None = None, today: str | None = None) -> tuple[int, bytes, bytes]:
     full = {k: v for k, v in os.environ.items() if k not in ("TRAINER_DECK", "TRAINER_TODAY")}
     full["PYTHONPATH"] = str(REPO) + os.pathsep + full.get("PYTHONPATH", "")
-    full["PYTHONHASHSEED"] = "0"  # (a multi-tag note's tags are a set: one order for every run)
+    full["PYTHONHASHSEED"] = "0"  # (one string hashing for every run; a test that wants others sets it)
     full.update(env or {})
     # the command first, as people type it: then `trainer` forks the walk before the CLI is imported
     # (trainer.walk.start_early)
