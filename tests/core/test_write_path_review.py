@@ -480,3 +480,65 @@ def test_many_grades_killed_at_random_moments_are_settled_and_undone_exactly(dec
         finally:
             log.close()
         assert (deck.root / rel).read_bytes() == original, (i, where, rel)
+
+
+# ---------------------------------------------------------------- changes made under the pending row
+
+
+def test_a_hard_link_made_between_the_read_and_the_write_is_not_split(deck, log, tmp_path):
+    root = deck.root
+    path = root / "sub" / "n.md"
+    other = tmp_path / "other-name.md"
+
+    def link(edit):
+        if not other.exists():
+            os.link(path, other)
+
+    with pytest.raises(OSError, match="hard links"):
+        update_note(path, {"interval": 11}, root=root, before_write=link)
+    assert os.path.samefile(path, other) and path.read_bytes() == NOTE.encode()
+
+
+def test_a_schedule_edited_after_the_pending_row_is_kept_and_the_row_dropped(deck, log):
+    """The pending row is written, then another program reschedules the note before our replace:
+    the last look sees it, the re-read finds the conflict, their text stands and no row is left."""
+    root = deck.root
+    path = root / "sub" / "n.md"
+    note = deck.load("sub/n.md", TODAY)
+    theirs = NOTE.replace("review_count: 3", "review_count: 7").encode()
+
+    def reschedule(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "atomic_write" and path.read_bytes() != theirs:
+            assert [s for _, s in rows(log)] == ["pending"]
+            with open(path, "r+b") as f:
+                f.write(theirs)
+
+    sys.setprofile(reschedule)
+    try:
+        with pytest.raises(grading.Conflict):
+            grading.grade(deck, log, note, 4, TODAY)
+    finally:
+        sys.setprofile(None)
+    assert path.read_bytes() == theirs
+    assert rows(log) == []
+    assert [p.name for p in path.parent.iterdir()] == ["n.md"]
+
+
+def test_a_note_renamed_after_the_pending_row_is_not_recreated_and_leaves_no_row(deck, log):
+    root = deck.root
+    path = root / "sub" / "n.md"
+    note = deck.load("sub/n.md", TODAY)
+
+    def rename(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "atomic_write" and path.exists():
+            os.rename(path, root / "sub" / "renamed.md")
+
+    sys.setprofile(rename)
+    try:
+        with pytest.raises(NoteGone):
+            grading.grade(deck, log, note, 4, TODAY)
+    finally:
+        sys.setprofile(None)
+    assert (root / "sub" / "renamed.md").read_bytes() == NOTE.encode()
+    assert sorted(p.name for p in (root / "sub").iterdir()) == ["renamed.md"]
+    assert rows(log) == []
