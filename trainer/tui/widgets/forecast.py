@@ -35,11 +35,22 @@ class ForecastStrip(Widget):
         for i, (day, n) in enumerate(days):
             level = 0 if n == 0 else max(1, round(n / top * 8))
             style = "bold dark_orange" if i == 0 else "dodger_blue2"
-            numbers.append(_center(str(n) if n else "·", width), style="bold" if n else "dim")
+            numbers.append(_center(_count(n, width) if n else "·", width), style="bold" if n else "dim")
             bars.append(_center(_LEVELS[level] * max(1, width - 2), width), style=style)
             label = _label(day, i == 0, width)
             labels.append(_center(label, width), style="dim" if i else "bold")
         return Text("\n").join([numbers, bars, labels])
+
+
+def _count(n: int, width: int) -> str:
+    """The count, shortened (``7.8k``, ``45k``, ``1.2M``) when it would touch the next column's."""
+    text = str(n)
+    for scale, unit in ((1000, "k"), (1_000_000, "M")):
+        if len(text) < width:
+            break
+        short = f"{n / scale:.1f}".rstrip("0").rstrip(".") + unit
+        text = short if len(short) < width else f"{round(n / scale)}{unit}"
+    return text
 
 
 def _label(day: dt.date, today: bool, width: int) -> str:
