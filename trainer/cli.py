@@ -345,18 +345,31 @@ def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True):
 
     gc.disable()  # as Context.scan: a short process whose objects all live to its end
     pending = columns.Pending(ctx.deck, rows=rows, tags=tags)
+    failed = object()
     try:
         early = answer(pending.columns) if pending.columns is not None else None
-    except BaseException:  # a bad trainer.toml, Ctrl-C: the forked walk is not left behind
+    except TrainerError:  # a bad trainer.toml: said as the notes' path says it (the forked walk reaped)
+        pending.abandon()
+        raise
+    except Exception:  # noqa: BLE001 - a value no build writes (a planted file; fsrs-rs refusing it): from the notes
+        early = failed
+    except BaseException:  # Ctrl-C: the forked walk is not left behind
         pending.abandon()
         raise
     fresh = pending.finish(ctx.today)
     if fresh.notice:
         print(f"trainer: {fresh.notice}", file=sys.stderr)
-    if fresh.columns is None:
+    if fresh.columns is not None and fresh.columns is not pending.columns:
+        try:
+            early = answer(fresh.columns)
+        except TrainerError:
+            raise
+        except Exception:  # noqa: BLE001 - as above
+            early = failed
+    if fresh.columns is None or early is failed:
         ctx._scan = fresh.scan
         return None, None
-    return fresh, (early if fresh.columns is pending.columns else answer(fresh.columns))
+    return fresh, early
 
 
 def _due_from_columns(ctx: Context, cols) -> tuple[int, int, int, bytes]:

@@ -151,3 +151,21 @@ def test_numpy_and_plain_python_counts_print_the_same(tmp_path, capsysbinary, mo
     same_as_no_cache(capsysbinary, deck)
     (deck / "trainer.toml").write_text('[scheduler]\nalgorithm = "fsrs"\n', encoding="utf-8")
     same_as_no_cache(capsysbinary, deck)
+
+
+def test_planted_values_no_build_writes_are_answered_from_the_notes(tmp_path, capsysbinary):
+    """A file with right checksums and shapes but values no build writes (a negative FSRS stability,
+    a NaN ease, an interval of zero): the command answers from the notes, no traceback."""
+    import dataclasses
+    from array import array
+
+    deck = make_deck(tmp_path / "deck", n=30)
+    (deck / "trainer.toml").write_text('[scheduler]\nalgorithm = "fsrs"\n', encoding="utf-8")
+    run(capsysbinary, deck, "stats", "--json")
+    cols = columns.load(deck, None, stamps=True)
+    n = cols.n
+    bad = dataclasses.replace(cols, stability=array("d", [-1.0] * n), fsrs_d=array("d", [5.0] * n),
+                              ease=array("d", [float("nan")] * n), interval=array("d", [0.0] * n))
+    columns.save_columns(deck, bad)
+    assert columns.load(deck, cols.digest) is not None  # it passes every check of the file itself
+    same_as_no_cache(capsysbinary, deck)
