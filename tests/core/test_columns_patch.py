@@ -142,7 +142,7 @@ def test_random_edits_print_what_no_cache_prints(tmp_path_factory, capsysbinary,
 @pytest.mark.parametrize("numpy_from", [0, 10**9])
 def test_numpy_and_plain_python_counts_print_the_same(tmp_path, capsysbinary, monkeypatch, numpy_from):
     """Large decks count per tag with numpy, small ones in plain Python: both print --no-cache's bytes."""
-    monkeypatch.setattr(columns, "NUMPY_FROM", numpy_from)
+    monkeypatch.setattr(columns.answers, "NUMPY_FROM", numpy_from)
     deck = make_deck(tmp_path / "deck", n=90)
     (deck / "t0" / "untagged.md").write_text(note_text(500, tags="[]"), encoding="utf-8")
     (deck / "t1" / "fsrs.md").write_text(note_text(501, tags="[t1, x/y/z]").replace(

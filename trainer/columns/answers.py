@@ -1,0 +1,290 @@
+"""What ``due``, ``stats`` and the overview ask of the columns: the same values and bytes as from the notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left, bisect_right
+from itertools import chain, repeat
+from operator import truediv
+
+from trainer.columns.model import _UNDATED, BROKEN, NEW, STUDIED, Columns
+
+
+def tag_counts(cols: Columns, today: dt.date) -> tuple[list[int], list[int]]:
+    """(due, new) per tag on ``today``: one ``bincount`` over every note's closure each."""
+    if cols.n < NUMPY_FROM:
+        return _tag_counts_python(cols, today)
+    np = _numpy()
+    t = today.toordinal()
+    kind = np.frombuffer(cols.kind, dtype=np.uint8)
+    day = np.frombuffer(cols.day, dtype=np.int32)
+    available = (day <= t) | (day == _UNDATED)
+    entry_note = _entry_notes(cols)
+    tag_ids = np.frombuffer(cols.tag_ids, dtype=np.int32)
+    size = len(cols.tag_names)
+    due = np.bincount(tag_ids, weights=((kind == STUDIED) & available)[entry_note], minlength=size)
+    new = np.bincount(tag_ids, weights=((kind == NEW) & available)[entry_note], minlength=size)
+    return due.astype(np.int64).tolist(), new.astype(np.int64).tolist()
+
+
+NUMPY_FROM = 25_000
+"""Decks of fewer notes are counted in plain Python: numpy's import (~0.06-0.1 s) costs more there."""
+
+
+def _tag_counts_python(cols: Columns, today: dt.date) -> tuple[list[int], list[int]]:
+    t = today.toordinal()
+    size = len(cols.tag_names)
+    due, new = [0] * size, [0] * size
+    kind, day, ptr, ids = cols.kind, cols.day, cols.tag_ptr.tolist(), cols.tag_ids.tolist()
+    for i, k in enumerate(kind):
+        if k != BROKEN and (day[i] <= t or day[i] == _UNDATED):
+            target = due if k == STUDIED else new
+            for x in ids[ptr[i]:ptr[i + 1]]:
+                target[x] += 1
+    return due, new
+
+
+def figures(cols: Columns, today: dt.date, *, new_per_day: int, new_started: int = 0, days: int | None = None,
+            tags: bool = True):
+    """``figures.compute`` over the notes these columns were built from: the same values
+    (``tags=False``: without the per-tag figures, which :func:`stats_json` writes itself)."""
+    from trainer import figures as fig
+
+    days = fig.FORECAST_DAYS if days is None else days
+    room = fig.new_room(new_per_day, new_started)
+    t = today.toordinal()
+    days = max(1, min(days, dt.date.max.toordinal() - t + 1))
+    rd, nd = cols.review_dated_days, cols.new_dated_days
+    due_n = bisect_right(rd, t) + len(cols.review_undated)
+    new_n = bisect_right(nd, t) + len(cols.new_undated)
+    overdue = bisect_left(rd, t)
+    forecast = [(today, due_n + min(new_n, room))]
+    for i in range(1, days):
+        d = t + i
+        forecast.append((dt.date.fromordinal(d), bisect_right(rd, d) - bisect_left(rd, d) + bisect_right(nd, d) - bisect_left(nd, d)))
+    good = cols.studied_good()
+    per_tag = {}
+    if tags:
+        per_tag_due, per_tag_new = tag_counts(cols, today)
+        TagFigures = fig.TagFigures
+        per_tag = {name: TagFigures(cards, due, nw, nw if nw < room else room, mastery) for name, cards, due, nw, mastery
+                   in zip(cols.tag_names, cols.tag_cards.tolist(), per_tag_due, per_tag_new, cols.tag_mastery.tolist())}
+    return fig.Figures(
+        today=today, total=cols.n, broken=cols.n - good, due=due_n, overdue=overdue, new=new_n,
+        new_today=min(new_n, room), new_per_day=new_per_day, new_started=new_started,
+        mastery=round(cols.mastery_sum / good, 3) if good else 0.0, forecast=tuple(forecast), tags=per_tag,
+    )
+
+
+def _numpy():
+    """numpy, imported when first asked for: ``due`` never needs it (its import costs ~0.1 s)."""
+    import numpy
+
+    return numpy
+
+
+def _entry_notes(cols: Columns):
+    """For each entry of ``tag_ids``, the note it belongs to (entries are in note order)."""
+    np = _numpy()
+    ptr = np.frombuffer(cols.tag_ptr, dtype=np.int32)
+    return np.repeat(np.arange(cols.n, dtype=np.int32), np.diff(ptr))
+
+
+def difficulty_counts(cols: Columns) -> dict[str, int]:
+    """``Counter(n.difficulty for n in notes if not n.fatal)``, in the same order."""
+    counts = [0] * len(cols.difficulty_names)
+    for d in cols.difficulty:
+        if d >= 0:
+            counts[d] += 1
+    return dict(zip(cols.difficulty_names, counts))
+
+
+def recalls(cols: Columns, today: dt.date, settings, notes: list[int]) -> list[float | None]:
+    """``memory.recall`` of each of these notes on ``today`` (one computation per distinct schedule)."""
+    from trainer import memory
+
+    t = today.toordinal()
+    kind, last, interval = cols.kind, cols.last, cols.interval
+    out: list[float | None] = []
+    memo: dict[tuple, float] = {}
+    if settings.algorithm == "fsrs":
+        decay = settings.weights[20]
+        stability, fsrs_d, ease = cols.stability, cols.fsrs_d, cols.ease
+        for i in notes:
+            lr = last[i]
+            if not lr or kind[i] != STUDIED:
+                out.append(None)
+                continue
+            st, fd = stability[i], fsrs_d[i]
+            if st != st or fd != fd:  # no stored state (NaN): fsrs-rs's conversion from SM-2
+                key = (lr, interval[i], ease[i])
+                r = memo.get(key)
+                if r is None:
+                    m = memory.engine(tuple(settings.weights)).memory_state_from_sm2(
+                        ease[i], float(max(1.0, interval[i])), memory.SM2_RECALL_AT_INTERVAL)
+                    r = memo[key] = memory.fsrs_curve(t - lr, m.stability, decay)
+            else:
+                r = memory.fsrs_curve(t - lr, st, decay)
+            out.append(r)
+        return out
+    p = memory.SM2_RECALL_AT_INTERVAL
+    for i in notes:
+        lr = last[i]
+        if not lr:  # never studied: recall() says None
+            out.append(None)
+            continue
+        key = (lr, interval[i])
+        r = memo.get(key)
+        if r is None:
+            e = t - lr
+            iv = interval[i]
+            r = memo[key] = p ** ((e if e > 0 else 0.0) / (iv if iv > 1.0 else 1.0))
+        out.append(r)
+    return out
+
+
+def _recall_sums(cols: Columns, today: dt.date, settings) -> tuple[int, float, list[int], list[float]]:
+    """(studied cards, their summed recall, per tag: studied cards, summed recall).
+
+    The same sums as ``memory.recall_summary``, added in the same order (``bincount`` adds its
+    weights in order), of recalls computed by Python's own ``pow``: numpy's vectorised ``pow``
+    may differ in the last bit, and a mean rounded to 4 places could then differ."""
+    if cols.n < NUMPY_FROM:
+        return _recall_sums_python(cols, today, settings)
+    np = _numpy()
+    n = cols.n
+    kind = np.frombuffer(cols.kind, dtype=np.uint8)
+    last = np.frombuffer(cols.last, dtype=np.int32)
+    studied = (kind != BROKEN) & (last != 0)
+    idx = np.flatnonzero(studied)
+    r = np.zeros(n)
+    if settings.algorithm == "fsrs":
+        r[idx] = recalls(cols, today, settings, idx.tolist())
+    elif len(idx):  # SM-2: 0.9 ** (elapsed / interval), elapsed and interval as recall() takes them
+        elapsed = np.maximum(today.toordinal() - last[idx], 0).astype(np.float64)
+        interval = np.maximum(np.frombuffer(cols.interval, dtype=np.float64)[idx], 1.0)
+        r[idx] = _python_pow(memory_sm2_base(), elapsed / interval)
+    count = int(len(idx))
+    total = float(np.bincount(np.zeros(n, dtype=np.int32), weights=r, minlength=1)[0]) if count else 0.0
+    entry_note = _entry_notes(cols)
+    tag_ids = np.frombuffer(cols.tag_ids, dtype=np.int32)
+    size = len(cols.tag_names)
+    counts = np.bincount(tag_ids, weights=studied[entry_note], minlength=size).astype(np.int64).tolist()
+    sums = np.bincount(tag_ids, weights=r[entry_note], minlength=size).tolist()
+    return count, total, counts, sums
+
+
+def _recall_sums_python(cols: Columns, today: dt.date, settings) -> tuple[int, float, list[int], list[float]]:
+    """:func:`_recall_sums` in plain Python: the same recalls, added in the same order."""
+    kind, last = cols.kind, cols.last
+    studied_notes = [i for i, k in enumerate(kind) if k != BROKEN and last[i]]
+    size = len(cols.tag_names)
+    counts, sums = [0] * size, [0.0] * size
+    total = 0.0
+    ptr, ids = cols.tag_ptr.tolist(), cols.tag_ids.tolist()
+    for i, r in zip(studied_notes, recalls(cols, today, settings, studied_notes)):
+        total += r
+        for x in ids[ptr[i]:ptr[i + 1]]:
+            counts[x] += 1
+            sums[x] += r
+    return len(studied_notes), total, counts, sums
+
+
+def memory_sm2_base() -> float:
+    from trainer.memory import SM2_RECALL_AT_INTERVAL
+
+    return SM2_RECALL_AT_INTERVAL
+
+
+def _python_pow(base: float, exponents):
+    """``base ** x`` for each x by Python's float power (the C library's ``pow``), as an array."""
+    np = _numpy()
+    return np.frompyfunc(base.__pow__, 1, 1)(exponents).astype(np.float64)
+
+
+def recall_summary(cols: Columns, today: dt.date, settings, *, tags: bool = True) -> dict:
+    """``memory.recall_summary`` over the notes these columns were built from (``tags=False``:
+    without the per-tag part, which :func:`stats_json` writes itself)."""
+    count, total, counts, sums = _recall_sums(cols, today, settings)
+    names = cols.tag_names
+    return {
+        "day": today.isoformat(),
+        "model": settings.algorithm,
+        "studied": count,
+        "deck": round(total / count, 4) if count else None,
+        "tags": {names[i]: {"studied": counts[i], "recall": round(sums[i] / counts[i], 4)}
+                 for i in cols.recall_order.tolist() if counts[i]} if tags else {},
+    }
+
+
+def stats_json(cols: Columns, doc: dict, today: dt.date, settings, *, new_per_day: int, new_started: int) -> bytes:
+    """``trainer stats --json``'s bytes: ``doc`` (made with the figures and recall of ``tags=False``)
+    with the per-tag figures and recalls written in from the columns, as ``emit_json`` would write
+    them (a 100k-tag deck: 200k objects never built as Python dicts)."""
+    import os
+
+    import orjson
+
+    from trainer.figures import new_room
+    from trainer.textsafe import json_safe_bytes
+
+    room = new_room(new_per_day, new_started)
+    due, new = tag_counts(cols, today)
+    dumps = orjson.dumps
+    num = b"%d".__mod__
+    # the rows: static pieces cut from the columns, day-dependent ones from a few distinct values,
+    # joined in C (zip, map, join): no Python statement runs per tag
+    middle = {(d, nw): b'%d,\n      "new": %d,\n      "new_today": %d,\n      "to_study": %d' % (
+        d, nw, min(nw, room), d + min(nw, room)) for d, nw in set(zip(due, new))}
+    tags = b"".join(chain.from_iterable(zip(
+        bytes(cols.tag_a).split(b"\0"), map(middle.__getitem__, zip(due, new)), bytes(cols.tag_b).split(b"\0"),
+        repeat(b",\n")))) if cols.tag_names else b""
+    tags = b"[\n" + tags[:-2] + b"\n  ]" if tags else b"[]"
+    _, _, counts, sums = _recall_sums(cols, today, settings)
+    shown = [i for i in cols.recall_order.tolist() if counts[i]]
+    studied = [counts[i] for i in shown]
+    recall_texts = dumps(list(map(round, map(truediv, [sums[i] for i in shown], studied), repeat(4))))[1:-1].split(b",")
+    keys = bytes(cols.tag_r).split(b"\0")
+    recall_tags = b"".join(chain.from_iterable(zip(
+        map(keys.__getitem__, shown), map(num, studied), repeat(b',\n        "recall": '), recall_texts,
+        repeat(b"\n      },\n"))))
+    recall_tags = b"{\n" + recall_tags[:-2] + b"\n    }" if shown else b"{}"
+    # the rest through orjson, each part's place held by a marker no note can contain (a fresh nonce)
+    nonce = os.urandom(12).hex()
+    doc = {**doc, "tags": nonce + "t", "recall": {**doc["recall"], "tags": nonce + "r"}}
+    blob = json_safe_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n")
+    head, _, rest = blob.partition(b'"%st"' % nonce.encode())
+    middle, _, tail = rest.partition(b'"%sr"' % nonce.encode())
+    return b"".join((head, tags, middle, recall_tags, tail))  # one copy of the 100k rows, not two
+
+
+def due_json(cols: Columns, today: dt.date, settings, order: list[int]) -> bytes:
+    """``trainer due --json``'s bytes for these notes, in this order (as ``emit_json`` writes the rows)."""
+    import orjson
+
+    if not order:
+        return b"[]\n"
+    t = today.toordinal()
+    undated_part = b'"%s",\n    "overdue_days": 0' % today.isoformat().encode()
+    late: dict[int, bytes] = {}
+    recall_bytes: dict[float | None, bytes] = {None: b"null"}
+    fa, fa_off, fb, fb_off = cols.frag_a, cols.frag_a_off, cols.frag_b, cols.frag_b_off
+    day = cols.day
+    dumps = orjson.dumps
+    parts = [b"[\n"]
+    add = parts.extend
+    end = b"\n  },\n"
+    for i, r in zip(order, recalls(cols, today, settings, order)):
+        d = day[i]
+        if d == _UNDATED:
+            od = undated_part
+        else:
+            od = late.get(d)
+            if od is None:
+                od = late[d] = b"%d" % (t - d)
+        rb = recall_bytes.get(r)
+        if rb is None:
+            rb = recall_bytes[r] = dumps(round(r, 4))
+        add((fa[fa_off[i]:fa_off[i + 1]], od, fb[fb_off[i]:fb_off[i + 1]], rb, end))
+    parts[-1] = b"\n  }\n]\n"
+    return b"".join(parts)
