@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     if ui:
         rows += [
             (f"grade -> next card shown (median of {len(ui)})", statistics.median(ui), statistics.median(core), "core grade alone", 0.050),
-            (f"grade -> next card shown (p90)", sorted(ui)[int(len(ui) * 0.9) - 1], sorted(core)[int(len(core) * 0.9) - 1], "core grade p90", 0.050),
+            ("grade -> next card shown (p90)", sorted(ui)[int(len(ui) * 0.9) - 1], sorted(core)[int(len(core) * 0.9) - 1], "core grade p90", 0.050),
         ]
     print()
     print(f"{'figure':<44} {'value':>9} {'limit':>9} {'ratio':>6}  {'limit is':<18} {'target':>7}  ok")
