@@ -316,6 +316,11 @@ class Walk:
         self._child = started if started is not None else BackgroundWalk(str(deck.root), expect)
 
     @property
+    def parts(self):
+        """The child's stamps as ``walk.stamp_parts`` gives them, when it sent them so (else None)."""
+        return self._child.parts
+
+    @property
     def pid(self) -> int:
         """The child's process id; 0 when none was forked (the walk then runs when asked for)."""
         return self._child._pid  # noqa: SLF001

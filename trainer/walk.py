@@ -196,11 +196,13 @@ class BackgroundWalk:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
                 columns, problems, removed = walk_columns(root)
                 try:
-                    same = expect is not None and stamp_digest([], _parts(*columns), len(columns[0])) == expect
-                except OverflowError:
-                    same = False
-                found = None if same else list(zip(*columns))
-                out.write(marshal.dumps((found, problems, removed)))
+                    parts = _parts(*columns)
+                except OverflowError:  # a number past 64 bits: the stamps themselves
+                    sent = list(zip(*columns))
+                else:  # unchanged, or the stamps as two flat values (no tuple per note to build and marshal)
+                    same = expect is not None and stamp_digest([], parts, len(columns[0])) == expect
+                    sent = None if same else (parts[0], parts[1].tobytes())
+                out.write(marshal.dumps((sent, problems, removed)))
                 out.flush()
                 code = 0
             except BaseException:  # noqa: BLE001 - the parent walks again itself
@@ -208,6 +210,9 @@ class BackgroundWalk:
             finally:
                 os._exit(code)
         self._pid, self._out = pid, out
+
+    parts: tuple[bytes, array] | None = None
+    """After :meth:`result`: the stamps as :func:`stamp_parts` gives them, when the child sent them so."""
 
     def result(self) -> tuple[list[Stamp] | None, list[tuple[str, str, str]], int] | None:
         """The child's (stamps or None for "unchanged", problems, removed); None when there is no
@@ -223,11 +228,30 @@ class BackgroundWalk:
                     return None
                 out.seek(0)
                 found, problems, removed = marshal.loads(out.read())
+            if type(found) is tuple:  # (paths, numbers): the stamps, built here
+                rels_blob, nums_bytes = found
+                nums = array("q")
+                nums.frombytes(nums_bytes)
+                found = _stamps_of(rels_blob, nums)
+                self.parts = (rels_blob, nums)
         except (OSError, ValueError, EOFError, TypeError):
             return None
         if not (found is None or type(found) is list) or type(problems) is not list or type(removed) is not int:
             return None
         return found, [tuple(p) for p in problems], removed
+
+
+def _stamps_of(rels_blob: bytes, nums: array) -> list[Stamp]:
+    """:func:`stamp_parts` undone: the stamps again (an inode wrapped past 2^63 unwrapped)."""
+    rels = rels_blob.decode("utf-8", "surrogateescape").split("\0") if rels_blob or len(nums) else []
+    n = len(rels)
+    if len(nums) != 4 * n:
+        raise ValueError("stamps of the wrong length")
+    values = nums.tolist()
+    inodes = values[3 * n:]
+    if inodes and min(inodes) < 0:
+        inodes = [i + 2**64 if i < 0 else i for i in inodes]
+    return list(zip(rels, values[:n], values[n:2 * n], values[2 * n:3 * n], inodes))
 
 
 _early: BackgroundWalk | None = None

@@ -16,7 +16,7 @@ PATCH_LIMIT = 256
 """More changed notes than this (or than 16 and 1 % of the deck), and the columns are built again."""
 
 
-def patch(prev: Columns, found: list[tuple], deck) -> Columns | None:
+def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -> Columns | None:
     """The columns for a walk in which only a few notes were edited (same paths, in the same
     order), from ``prev`` and those notes read again; None when a full build is needed: a note
     added, removed or renamed, one that is or was broken or has problems, one whose tags or
@@ -35,7 +35,7 @@ def patch(prev: Columns, found: list[tuple], deck) -> Columns | None:
     n = prev.n
     if not (prev.has_rows and prev.has_tags and prev.has_stamps) or len(found) != n or not n:
         return None
-    parts = stamp_parts(found)
+    parts = parts if parts is not None else stamp_parts(found)
     if parts[0] != bytes(prev.rels):
         return None
     nums = parts[1]
@@ -153,19 +153,22 @@ class Pending:
 
         deck, cols = self.deck, self.columns
         with _collector_paused():
+            parts = None
             if self._walk is not None:
                 found, walk_problems, removed = self._walk.result_or_unchanged()
                 if found is None and cols is not None:  # the child's digest is the one the columns hold
                     return Fresh(cols, walk_problems + [Problem(*p) for p in cols.problems])
                 if found is None:  # the file changed under us after the child compared: walk here
                     found, walk_problems, removed = deck.walk(clean_temp=self.clean_temp)
+                else:
+                    parts = self._walk.parts  # (the child made them: not again here)
             else:
                 found, walk_problems, removed = deck.walk(clean_temp=self.clean_temp)
-            if cols is not None and cols.digest == stamp_digest(found):  # (walked here: no fork)
+            if cols is not None and cols.digest == stamp_digest(found, parts):  # (walked here: no fork)
                 return Fresh(cols, walk_problems + [Problem(*p) for p in cols.problems])
             whole = load(deck.root, None, stamps=True)
             try:
-                patched = patch(whole, found, deck) if whole is not None else None
+                patched = patch(whole, found, deck, parts) if whole is not None else None
             except (ValueError, TypeError, OverflowError, KeyError, AttributeError, IndexError):
                 patched = None
             if patched is not None:  # a few notes edited: their rows updated, the rest kept
