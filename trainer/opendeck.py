@@ -89,7 +89,7 @@ class ScanJob:
                 fresh = mine.finish(today)
                 cols, scan, figs = fresh.columns, fresh.scan, None
                 if cols is not None:
-                    figs = columns.figures(cols, today, new_per_day=per_day, new_started=started)
+                    figs = columns.figures(cols, today, new_per_day=per_day, new_started=started, numpy=False)
                     self._counted = Counted(figs, fresh.problems)
                     self._counted_done.set()
                     self._go.wait()

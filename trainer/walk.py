@@ -258,14 +258,14 @@ _early: BackgroundWalk | None = None
 
 
 def start_early(argv: list[str]) -> None:
-    """For ``trainer due`` and ``trainer stats`` (without --tag/--difficulty): fork the walk of the deck now, at start-up,
+    """For ``trainer due``, ``trainer stats`` (without --tag/--difficulty) and the study app: fork the walk of the deck now, at start-up,
     when its columns exist (``trainer.columns`` takes it up, or walks again if the deck it finds
     from the parsed arguments is another one). A guess from argv: wrong, it only costs a fork."""
     global _early
     command, deck, rest = None, None, list(argv)
     while rest:  # the global options come before the command: --deck D --today T --no-cache
         a = rest.pop(0)
-        if a in ("--deck", "--today") and rest:
+        if a in ("--deck", "--today", "--new-limit") and rest:
             value = rest.pop(0)
             deck = value if a == "--deck" else deck
         elif a.startswith("--deck="):
@@ -275,7 +275,7 @@ def start_early(argv: list[str]) -> None:
             break
         elif a in ("-h", "--help", "--version", "--no-cache"):
             return
-    if command not in ("due", "stats"):
+    if command not in ("due", "stats", "study", None):  # (no command: the study app)
         return
     if any(a in ("-h", "--help", "--no-cache", "--tag", "--difficulty") or a.startswith(("--tag=", "--difficulty="))
            for a in rest):

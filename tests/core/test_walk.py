@@ -35,10 +35,11 @@ def test_start_early_only_for_due_json_and_stats_with_columns(tmp_path, monkeypa
     monkeypatch.setattr(walk, "_early", None)
     for argv in (["due", "--json", "--tag", "a", "--deck", str(root)], ["due", "--difficulty=easy", "--deck", str(root)],
                  ["stats", "--no-cache", "--deck", str(root)], ["review", "--deck", str(root)],
-                 ["stats", "-h", "--deck", str(root)], []):
+                 ["stats", "-h", "--deck", str(root)], ["--version"], ["--deck", str(root), "-h"]):
         walk.start_early(argv)
         assert walk._early is None, argv  # noqa: SLF001
-    for argv in (["--deck", str(root), "--today", "2026-01-02", "due", "--json"], ["--today", "2026-01-02", f"--deck={root}", "stats"]):
+    for argv in (["--deck", str(root), "--today", "2026-01-02", "due", "--json"], ["--today", "2026-01-02", f"--deck={root}", "stats"],
+                 ["--deck", str(root), "--new-limit", "5"], ["--deck", str(root), "study"]):  # (no command: the study app)
         walk.start_early(argv)  # the global options first, as the benchmarks and scripts write them
         assert walk._early is not None and walk._early.root == os.path.realpath(root), argv  # noqa: SLF001
         walk.take_early("/nowhere", None)

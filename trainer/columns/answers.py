@@ -10,9 +10,10 @@ from operator import truediv
 from trainer.columns.model import _UNDATED, BROKEN, NEW, STUDIED, Columns
 
 
-def tag_counts(cols: Columns, today: dt.date) -> tuple[list[int], list[int]]:
-    """(due, new) per tag on ``today``: one ``bincount`` over every note's closure each."""
-    if cols.n < NUMPY_FROM:
+def tag_counts(cols: Columns, today: dt.date, *, numpy: bool | None = None) -> tuple[list[int], list[int]]:
+    """(due, new) per tag on ``today``: one ``bincount`` over every note's closure each (``numpy=False``:
+    counted in plain Python at any size, for a process that would rather not import numpy)."""
+    if not numpy if numpy is not None else cols.n < NUMPY_FROM:
         return _tag_counts_python(cols, today)
     np = _numpy()
     t = today.toordinal()
@@ -45,7 +46,7 @@ def _tag_counts_python(cols: Columns, today: dt.date) -> tuple[list[int], list[i
 
 
 def figures(cols: Columns, today: dt.date, *, new_per_day: int, new_started: int = 0, days: int | None = None,
-            tags: bool = True):
+            tags: bool = True, numpy: bool | None = None):
     """``figures.compute`` over the notes these columns were built from: the same values
     (``tags=False``: without the per-tag figures, which :func:`stats_json` writes itself)."""
     from trainer import figures as fig
@@ -65,7 +66,7 @@ def figures(cols: Columns, today: dt.date, *, new_per_day: int, new_started: int
     good = cols.studied_good()
     per_tag = {}
     if tags:
-        per_tag_due, per_tag_new = tag_counts(cols, today)
+        per_tag_due, per_tag_new = tag_counts(cols, today, numpy=numpy)
         TagFigures = fig.TagFigures
         per_tag = {name: TagFigures(cards, due, nw, nw if nw < room else room, mastery) for name, cards, due, nw, mastery
                    in zip(cols.tag_names, cols.tag_cards.tolist(), per_tag_due, per_tag_new, cols.tag_mastery.tolist())}
