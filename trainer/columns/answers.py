@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from bisect import bisect_left, bisect_right
 from itertools import chain, repeat
 from operator import truediv
@@ -64,17 +65,49 @@ def figures(cols: Columns, today: dt.date, *, new_per_day: int, new_started: int
         d = t + i
         forecast.append((dt.date.fromordinal(d), bisect_right(rd, d) - bisect_left(rd, d) + bisect_right(nd, d) - bisect_left(nd, d)))
     good = cols.studied_good()
-    per_tag = {}
+    per_tag: Mapping = {}
     if tags:
         per_tag_due, per_tag_new = tag_counts(cols, today, numpy=numpy)
-        TagFigures = fig.TagFigures
-        per_tag = {name: TagFigures(cards, due, nw, nw if nw < room else room, mastery) for name, cards, due, nw, mastery
-                   in zip(cols.tag_names, cols.tag_cards.tolist(), per_tag_due, per_tag_new, cols.tag_mastery.tolist())}
+        per_tag = TagFiguresView(cols, per_tag_due, per_tag_new, room)
     return fig.Figures(
         today=today, total=cols.n, broken=cols.n - good, due=due_n, overdue=overdue, new=new_n,
         new_today=min(new_n, room), new_per_day=new_per_day, new_started=new_started,
         mastery=round(cols.mastery_sum / good, 3) if good else 0.0, forecast=tuple(forecast), tags=per_tag,
     )
+
+
+class TagFiguresView(Mapping):
+    """``Figures.tags`` over the columns: the tags in their order, each ``TagFigures`` made when
+    asked for (a seed-shaped deck has 100k tags; the overview's first frame shows a handful)."""
+
+    __slots__ = ("_cards", "_due", "_index", "_mastery", "_names", "_new", "_room")
+
+    def __init__(self, cols: Columns, due: list[int], new: list[int], room: int) -> None:
+        self._names = cols.tag_names
+        self._index = {name: i for i, name in enumerate(self._names)}
+        self._cards, self._mastery = cols.tag_cards, cols.tag_mastery
+        self._due, self._new, self._room = due, new, room
+
+    def __getitem__(self, tag: str):
+        from trainer.figures import TagFigures
+
+        i = self._index[tag]
+        nw = self._new[i]
+        return TagFigures(self._cards[i], self._due[i], nw, nw if nw < self._room else self._room, self._mastery[i])
+
+    def __contains__(self, tag: object) -> bool:
+        return tag in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __eq__(self, other: object) -> bool:
+        return dict(self.items()) == (dict(other.items()) if isinstance(other, Mapping) else other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _numpy():
