@@ -270,15 +270,14 @@ def stats_json(cols: Columns, doc: dict, today: dt.date, settings, *, new_per_da
     # joined in C (zip, map, join): no Python statement runs per tag
     middle = {(d, nw): b'%d,\n      "new": %d,\n      "new_today": %d,\n      "to_study": %d' % (
         d, nw, min(nw, room), d + min(nw, room)) for d, nw in set(zip(due, new))}
-    tags = b"".join(chain.from_iterable(zip(
-        bytes(cols.tag_a).split(b"\0"), map(middle.__getitem__, zip(due, new)), bytes(cols.tag_b).split(b"\0"),
-        repeat(b",\n")))) if cols.tag_names else b""
+    size = len(cols.tag_names)
+    heads, tails, keys = (_split_rows(part, size) for part in (cols.tag_a, cols.tag_b, cols.tag_r))
+    tags = b"".join(chain.from_iterable(zip(heads, map(middle.__getitem__, zip(due, new)), tails, repeat(b",\n"))))
     tags = b"[\n" + tags[:-2] + b"\n  ]" if tags else b"[]"
     _, _, counts, sums = _recall_sums(cols, today, settings)
     shown = [i for i in cols.recall_order.tolist() if counts[i]]
     studied = [counts[i] for i in shown]
     recall_texts = dumps(list(map(round, map(truediv, [sums[i] for i in shown], studied), repeat(4))))[1:-1].split(b",")
-    keys = bytes(cols.tag_r).split(b"\0")
     recall_tags = b"".join(chain.from_iterable(zip(
         map(keys.__getitem__, shown), map(num, studied), repeat(b',\n        "recall": '), recall_texts,
         repeat(b"\n      },\n"))))
@@ -290,6 +289,15 @@ def stats_json(cols: Columns, doc: dict, today: dt.date, settings, *, new_per_da
     head, _, rest = blob.partition(b'"%st"' % nonce.encode())
     middle, _, tail = rest.partition(b'"%sr"' % nonce.encode())
     return b"".join((head, tags, middle, recall_tags, tail))  # one copy of the 100k rows, not two
+
+
+def _split_rows(blob, size: int) -> list[bytes]:
+    """A tag's rows, NUL-separated, one per tag (a file whose count is off is no answer: ValueError,
+    and the command answers from the notes)."""
+    rows = bytes(blob).split(b"\0") if size else []
+    if len(rows) != size:
+        raise ValueError("the columns' per-tag rows do not match their tags")
+    return rows
 
 
 def due_json(cols: Columns, today: dt.date, settings, order: list[int]) -> bytes:
