@@ -121,21 +121,24 @@ class TrainerApp(App[int]):
                 return
         self._collect(job)
 
-    def _take_loaded(self, job: ScanJob) -> None:
+    @staticmethod
+    def _outcome(job: ScanJob) -> DeckLoaded | DeckFailed:
+        """The scan's result as the message the app takes it by."""
         try:
             loaded = job.result()
         except Exception as exc:  # noqa: BLE001 - an unreadable deck is shown as a message, never a traceback
-            self._deck_failed(DeckFailed(str(exc) if isinstance(exc, (OSError, TrainerError)) else f"{type(exc).__name__}: {exc}"))
-            return
-        self._deck_loaded(DeckLoaded(loaded))
+            return DeckFailed(str(exc) if isinstance(exc, (OSError, TrainerError)) else f"{type(exc).__name__}: {exc}")
+        return DeckLoaded(loaded)
+
+    def _take_loaded(self, job: ScanJob) -> None:
+        outcome = self._outcome(job)
+        if isinstance(outcome, DeckFailed):
+            self._deck_failed(outcome)
+        else:
+            self._deck_loaded(outcome)
 
     def _collect_now(self, job: ScanJob) -> None:
-        try:
-            loaded = job.result()
-        except Exception as exc:  # noqa: BLE001 - an unreadable deck is shown as a message, never a traceback
-            self.post_message(DeckFailed(str(exc) if isinstance(exc, (OSError, TrainerError)) else f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(DeckLoaded(loaded))
+        self.post_message(self._outcome(job))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
     def _collect(self, job: ScanJob) -> None:
