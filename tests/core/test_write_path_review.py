@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,17 @@ NOTE = (
 )
 CRLF_BOM = b"\xef\xbb\xbf" + NOTE.replace("\n", "\r\n").encode()
 
+
+
+@contextmanager
+def profiled(hook):
+    """``hook`` as the profile function (sys.setprofile) for the block: it places a save or a crash
+    at an exact call inside a real grade."""
+    sys.setprofile(hook)
+    try:
+        yield
+    finally:
+        sys.setprofile(None)
 
 def rows(log: ReviewLog) -> list[tuple[str, str]]:
     return [tuple(r) for r in log.conn.execute("SELECT note, state FROM reviews ORDER BY id")]
@@ -88,12 +100,9 @@ def test_a_grade_whose_folder_is_renamed_under_it_adds_no_row_and_keeps_the_note
         if event == "call" and frame.f_code.co_name == "_update_once" and (root / "sub").exists():
             os.rename(root / "sub", root / "moved")
 
-    sys.setprofile(hook)
-    try:
+    with profiled(hook):
         with pytest.raises((NoteGone, WriteError, OSError)):
             grading.grade(deck, log, note, 4, TODAY)
-    finally:
-        sys.setprofile(None)
     assert rows(log) == []
     assert (root / "moved" / "n.md").read_bytes() == NOTE.encode()
 
@@ -315,11 +324,8 @@ def test_an_editor_saving_in_place_same_size_right_after_our_read_is_kept_and_re
             os.utime(path, ns=(st0.st_atime_ns, st0.st_mtime_ns))  # and keeps the old mtime
             saved.append(True)
 
-    sys.setprofile(editor)
-    try:
+    with profiled(editor):
         g = grading.grade(deck, log, note, 4, TODAY)
-    finally:
-        sys.setprofile(None)
     assert saved
     got = path.read_bytes()
     assert got.endswith("# 为什么要缩放点积？\n\nBody LINE!\n".encode()) and b"review_count: 4" in got
@@ -370,12 +376,9 @@ def test_an_interrupt_right_after_the_rename_leaves_no_written_note_without_its_
             sys.setprofile(None)
             raise KeyboardInterrupt
 
-    sys.setprofile(interrupt)
-    try:
+    with profiled(interrupt):
         with pytest.raises(KeyboardInterrupt):
             grading.grade(deck, log, note, 4, TODAY)
-    finally:
-        sys.setprofile(None)
     assert b"review_count: 4" in path.read_bytes()  # the note was written
     grading.repair(deck, log, TODAY)
     assert [s for _, s in rows(log)] == ["done"]
@@ -519,12 +522,9 @@ def test_a_schedule_edited_after_the_pending_row_is_kept_and_the_row_dropped(dec
             with open(path, "r+b") as f:
                 f.write(theirs)
 
-    sys.setprofile(reschedule)
-    try:
+    with profiled(reschedule):
         with pytest.raises(grading.Conflict):
             grading.grade(deck, log, note, 4, TODAY)
-    finally:
-        sys.setprofile(None)
     assert path.read_bytes() == theirs
     assert rows(log) == []
     assert [p.name for p in path.parent.iterdir()] == ["n.md"]
@@ -539,12 +539,9 @@ def test_a_note_renamed_after_the_pending_row_is_not_recreated_and_leaves_no_row
         if event == "call" and frame.f_code.co_name == "atomic_write" and path.exists():
             os.rename(path, root / "sub" / "renamed.md")
 
-    sys.setprofile(rename)
-    try:
+    with profiled(rename):
         with pytest.raises(NoteGone):
             grading.grade(deck, log, note, 4, TODAY)
-    finally:
-        sys.setprofile(None)
     assert (root / "sub" / "renamed.md").read_bytes() == NOTE.encode()
     assert sorted(p.name for p in (root / "sub").iterdir()) == ["renamed.md"]
     assert rows(log) == []
