@@ -334,7 +334,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True):
-    """``answer(columns)`` from the deck's columns (trainer/columns.py), computed from the saved
+    """``answer(columns)`` from the deck's columns (trainer/columns/), computed from the saved
     columns while a forked child walks the deck, and again only if the walk finds them stale.
     (None, None) with --no-cache or when they cannot be built: the command then uses the notes."""
     if not ctx.use_cache:
@@ -743,7 +743,7 @@ def cmd_stats(ctx: Context) -> int:
         return PROBLEMS if fresh.problems else OK
     log = ctx.log(readonly=True)
     try:
-        if fresh is not None:  # the counts from the columns (trainer/columns.py): no note built
+        if fresh is not None:  # the counts from the columns (trainer/columns/): no note built
             s, recall, _ = computed
             problems = fresh.problems
         else:
