@@ -1,4 +1,4 @@
-"""The columnar sidecar (``trainer/columns.py``, #17): ``due --json``, ``stats --json`` and ``stats``
+"""The columnar sidecar (``trainer/columns/``, #17): ``due --json``, ``stats --json`` and ``stats``
 answered from ``.trainer/scan-columns.bin`` print the same bytes on stdout, the same stderr and the
 same exit code as ``--no-cache`` (notes parsed afresh, the reference) — on random decks, after edits
 that keep a note's size and mtime, and whatever has happened to the file itself.
