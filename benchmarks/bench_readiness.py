@@ -28,7 +28,6 @@ sys.path.insert(0, str(REPO))
 async def _app_run(deck: Path, today: dt.date) -> tuple[float, float]:
     """(deck shown -> readiness filled, Enter -> first card shown), in seconds."""
     from trainer.tui.app import make_app, open_deck
-    from trainer.tui.screens.study import StudyScreen
 
     app = make_app(open_deck(deck, today))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -39,30 +38,30 @@ async def _app_run(deck: Path, today: dt.date) -> tuple[float, float]:
         while getattr(overview, "_readiness", None) is None:
             await asyncio.sleep(0.002)
         filled = time.perf_counter() - shown
-        await pilot.pause()
-        start = time.perf_counter()
-        await pilot.press("enter")
-        while not isinstance(app.screen, StudyScreen):
-            await asyncio.sleep(0.001)
-        await pilot.pause()
-        first_card = time.perf_counter() - start
+        first_card = await _enter_to_card(app, pilot)
     return filled, first_card
+
+
+async def _enter_to_card(app, pilot) -> float:
+    """Enter on the overview to the study screen's first card drawn, in seconds."""
+    from trainer.tui.screens.study import StudyScreen
+
+    await pilot.pause()
+    start = time.perf_counter()
+    await pilot.press("enter")
+    while not isinstance(app.screen, StudyScreen):
+        await asyncio.sleep(0.001)
+    await pilot.pause()
+    return time.perf_counter() - start
 
 
 async def _session_start(deck: Path, today: dt.date) -> float:
     from trainer.tui.app import make_app, open_deck
-    from trainer.tui.screens.study import StudyScreen
 
     app = make_app(open_deck(deck, today))
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
-        await pilot.pause()
-        start = time.perf_counter()
-        await pilot.press("enter")
-        while not isinstance(app.screen, StudyScreen):
-            await asyncio.sleep(0.001)
-        await pilot.pause()
-        return time.perf_counter() - start
+        return await _enter_to_card(app, pilot)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -128,11 +128,10 @@ class Pending:
 
     def __init__(self, deck, *, clean_temp: bool = True, rows: bool = True, tags: bool = True) -> None:
         from trainer.deck import Walk
+        from trainer.walk import take_early
 
         self.deck = deck
         self.clean_temp = clean_temp
-        from trainer.walk import take_early
-
         expect = peek_digest(deck.root)
         early = take_early(str(deck.root), expect)  # the `trainer` command may have started it already
         self._walk = Walk(deck, expect, started=early) if expect is not None and clean_temp else None
