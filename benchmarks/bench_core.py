@@ -110,17 +110,24 @@ def raw_read(root: str) -> int:
 
 
 def stat_walk(root: str) -> int:
+    """The fastest one-thread stat walk found (``bench_stat_walk.stamps_listdir``): listdir + fstatat."""
     n = 0
     stack = [root]
+    stat = os.stat
     while stack:
-        with os.scandir(stack.pop()) as it:
-            for e in it:
-                if e.name[0] == ".":
+        folder = stack.pop()
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for name in os.listdir(fd):
+                if name[0] == ".":
                     continue
-                if e.is_dir(follow_symlinks=False):
-                    stack.append(e.path)
-                elif e.name.endswith(".md"):
-                    n += e.stat(follow_symlinks=False).st_size
+                st = stat(name, dir_fd=fd, follow_symlinks=False)
+                if name.endswith(".md"):
+                    n += st.st_size
+                elif st.st_mode & 0o170000 == 0o040000:
+                    stack.append(folder + "/" + name)
+        finally:
+            os.close(fd)
     return n
 
 

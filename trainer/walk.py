@@ -17,9 +17,10 @@ import threading
 import time
 from array import array
 from stat import S_IFREG as _S_IFREG
-from stat import S_ISLNK
 
 _S_IFMT = 0o170000  # stat.S_IFMT as a mask: the file-type bits of st_mode
+_S_IFDIR, _S_IFLNK = 0o040000, 0o120000
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 _TEMP_GRACE_S = 3600
 STATE_DIR = ".trainer"
 COLUMNS_FILE = "scan-columns.bin"
@@ -36,10 +37,115 @@ def walk_tree(root: str, *, clean_temp: bool = True) -> tuple[list[Stamp], list[
     return list(zip(*columns)), problems, removed
 
 
-def walk_columns(root: str, *, clean_temp: bool = True) -> tuple[tuple[list, ...], list[tuple[str, str, str]], int]:
+SPLIT_FROM = 4000
+"""From this many note files on, the stat calls of a walk are shared with a forked child."""
+
+
+def walk_columns(root: str, *, clean_temp: bool = True, split: bool | None = None) -> tuple[tuple[list, ...], list[tuple[str, str, str]], int]:
     """:func:`walk_tree` with the stamps as five lists (paths, sizes, mtimes, ctimes, inodes):
-    appending to them costs less than a tuple per note, and the digest is made from them."""
+    appending to them costs less than a tuple per note, and the digest is made from them.
+
+    Two passes: the folders are listed first (``os.listdir``: names only; a folder is told by
+    the lstat of a name that is not a note's), then every note is stat'ed through its folder's
+    descriptor. From :data:`SPLIT_FROM` notes on (``split`` None: when forking is safe here) the
+    second pass is shared with a forked child, half the notes each: three quarters of a walk is
+    its stat calls, and the other core would be idle. Either way the result is the same, in the
+    same order."""
+    got, problems, removed = _walk(root, clean_temp, split, packed=False)
+    return got, problems, removed
+
+
+def walk_packed(root: str, *, clean_temp: bool = True) -> tuple[tuple[bytes, array, int] | tuple[list, ...], list, int]:
+    """:func:`walk_columns` for a forked walk that sends its stamps on: as :func:`stamp_parts`
+    gives them with their count, ``(paths, numbers, n)``, when they fit (each half of a split
+    walk packs its own, in parallel), else as the five lists."""
+    return _walk(root, clean_temp, None, packed=True)
+
+
+def _walk(root: str, clean_temp: bool, split: bool | None, packed: bool):
+    if split is None:
+        split = hasattr(os, "fork") and threading.active_count() == 1
     root_sep = root + os.sep
+    columns: tuple[list, ...] = ([], [], [], [], [])
+    problems: list[tuple[str, str, str]] = []
+    removed = 0
+    now = time.time()
+    stack = [(root, "")]  # (folder, its deck-relative prefix)
+    first = True
+    while stack:
+        folders, total, removed_here = _list_folders(stack, problems, clean_temp, now)
+        removed += removed_here
+        if split and total >= SPLIT_FROM:
+            got = _stat_split(root_sep, folders, total, packed and first)
+        else:
+            got = _stat_notes(root_sep, folders, 0, total)
+            if packed and first:
+                got = _packed(got)
+        stamps, found_problems, stack = got  # (stack: folders named like notes, walked after the rest)
+        problems.extend(found_problems)
+        if type(stamps[0]) is bytes:
+            if not stack:  # one round, as good as always: the packed stamps are the walk's
+                return stamps, problems, _clean_state_dir(root, clean_temp, now, removed)
+            stamps = _unpacked(stamps)
+        for mine, theirs in zip(columns, stamps):
+            mine.extend(theirs)
+        first = False
+    return columns, problems, _clean_state_dir(root, clean_temp, now, removed)
+
+
+def _clean_state_dir(root: str, clean_temp: bool, now: float, removed: int) -> int:
+    """``removed`` plus the temp files a crash left in ``.trainer`` while writing a cache."""
+    if clean_temp:
+        try:
+            for name in os.listdir(os.path.join(root, STATE_DIR)):
+                if _is_temp_name(name):
+                    removed += _remove_leftover(os.path.join(root, STATE_DIR, name), name, now)
+        except OSError:
+            pass
+    return removed
+
+
+Folder = tuple  # (path, deck-relative prefix, the names of its note files)
+
+
+def _list_folders(stack: list[tuple[str, str]], problems: list, clean_temp: bool, now: float) -> tuple[list[Folder], int, int]:
+    """Every folder under those on ``stack`` (hidden ones skipped) with its note files' names,
+    depth first; (folders, how many note names, temp files removed)."""
+    folders: list[Folder] = []
+    total = removed = 0
+    lstat = os.lstat
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            names = os.listdir(folder)
+        except OSError as exc:
+            problems.append((prefix.rstrip("/") or ".", "folder", f"cannot be read: {exc.strerror}"))
+            continue
+        notes = [name for name in names if name[-3:] == ".md" and name[0] != "."]
+        if len(notes) != len(names):  # not only notes here: the rest looked at one by one
+            notes = []
+            for name in names:
+                if name[0] == ".":
+                    if clean_temp and _is_temp_name(name):
+                        removed += _remove_leftover(folder + os.sep + name, name, now)
+                    continue
+                if name[-3:].lower() == ".md":
+                    notes.append(name)  # (a folder named so is found by its stat, and walked after)
+                    continue
+                try:
+                    if lstat(folder + os.sep + name).st_mode & _S_IFMT == _S_IFDIR:
+                        stack.append((folder + os.sep + name, prefix + name + "/"))
+                except OSError:
+                    pass  # gone since the listing: not a note either way
+        if notes:
+            folders.append((folder, prefix, notes))
+            total += len(notes)
+    return folders, total, removed
+
+
+def _stat_notes(root_sep: str, folders: list[Folder], lo: int, hi: int) -> tuple[tuple[list, ...], list, list]:
+    """The stamps of the note names ``lo`` to ``hi`` (counted across ``folders`` in order):
+    (five columns, problems, folders named like notes)."""
     rels: list[str] = []
     sizes: list[int] = []
     mtimes: list[int] = []
@@ -47,42 +153,37 @@ def walk_columns(root: str, *, clean_temp: bool = True) -> tuple[tuple[list, ...
     inodes: list[int] = []
     add_rel, add_size, add_mtime, add_ctime, add_inode = rels.append, sizes.append, mtimes.append, ctimes.append, inodes.append
     problems: list[tuple[str, str, str]] = []
-    removed = 0
-    stack = [(root, "")]  # (folder, its deck-relative prefix)
-    now = time.time()
-    while stack:
-        folder, prefix = stack.pop()
+    dirs: list[tuple[str, str]] = []
+    stat = os.stat
+    at = 0
+    for folder, prefix, names in folders:
+        if at + len(names) <= lo:
+            at += len(names)
+            continue
+        if at >= hi:
+            break
+        mine = names[max(0, lo - at):hi - at]
+        at += len(names)
         try:
-            it = os.scandir(folder)
-        except OSError as exc:
+            fd = os.open(folder, _DIR_FLAGS)
+        except OSError as exc:  # gone, or closed to us, since the listing
             problems.append((prefix.rstrip("/") or ".", "folder", f"cannot be read: {exc.strerror}"))
             continue
-        with it:
-            for entry in it:
-                name = entry.name
-                if name[0] == ".":
-                    if clean_temp and _is_temp_name(name):
-                        removed += _remove_leftover(entry, now)
-                    continue
+        try:
+            for name in mine:
                 try:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append((entry.path, prefix + name + "/"))
-                        continue
-                    if not name.endswith(".md") and name[-3:].lower() != ".md":
-                        continue
-                    st = entry.stat(follow_symlinks=False)
-                    if st.st_mode & _S_IFMT != _S_IFREG:
-                        if not S_ISLNK(st.st_mode):
-                            continue
-                        real = os.path.realpath(entry.path)
-                        if not (real.startswith(root_sep)) or not os.path.isfile(real):
-                            problems.append((prefix + name, "file", "symlink points outside the deck; skipped"))
-                            continue
-                        if not _is_note_rel(real[len(root_sep):]):
-                            problems.append((prefix + name, "file", "symlink points to a file that is not a note of this deck; skipped"))
-                        continue  # an alias of a note the walk lists itself: one card, not two
+                    st = stat(name, dir_fd=fd, follow_symlinks=False)
                 except OSError as exc:
                     problems.append((prefix + name, "file", f"cannot be read: {exc.strerror}"))
+                    continue
+                kind = st.st_mode & _S_IFMT
+                if kind != _S_IFREG:
+                    if kind == _S_IFDIR:
+                        dirs.append((folder + os.sep + name, prefix + name + "/"))
+                    elif kind == _S_IFLNK:
+                        problem = _symlink_problem(root_sep, folder + os.sep + name)
+                        if problem:
+                            problems.append((prefix + name, "file", problem))
                     continue
                 # ctime and inode too: an edit that keeps size and mtime (a tool restoring the
                 # mtime, two same-size saves in one tick) still changes one of them
@@ -91,15 +192,117 @@ def walk_columns(root: str, *, clean_temp: bool = True) -> tuple[tuple[list, ...
                 add_mtime(st.st_mtime_ns)
                 add_ctime(st.st_ctime_ns)
                 add_inode(st.st_ino)
-    if clean_temp:  # a crash while the cache was being written leaves its temp file here
+        finally:
+            os.close(fd)
+    return (rels, sizes, mtimes, ctimes, inodes), problems, dirs
+
+
+def _symlink_problem(root_sep: str, path: str) -> str | None:
+    """What is wrong with a symlink named like a note; None for an alias of a note the walk lists
+    itself (one card, not two)."""
+    real = os.path.realpath(path)
+    if not real.startswith(root_sep) or not os.path.isfile(real):
+        return "symlink points outside the deck; skipped"
+    if not _is_note_rel(real[len(root_sep):]):
+        return "symlink points to a file that is not a note of this deck; skipped"
+    return None
+
+
+def _packed(got: tuple) -> tuple:
+    """:func:`_stat_notes`' result with its stamps as ``(paths, numbers, n)``, if they fit."""
+    columns, problems, dirs = got
+    try:
+        blob, nums = _parts(*columns)
+    except OverflowError:
+        return got
+    return (blob, nums, len(columns[0])), problems, dirs
+
+
+def _unpacked(stamps: tuple) -> tuple[list, ...]:
+    blob, nums, n = stamps
+    return tuple(map(list, zip(*_stamps_of(blob, nums)))) if n else ([], [], [], [], [])
+
+
+def _joined(a: tuple, b: tuple) -> tuple:
+    """Two packed halves as one: the paths one after the other, each number column likewise."""
+    (blob_a, nums_a, na), (blob_b, nums_b, nb) = a, b
+    blob = blob_a + b"\0" + blob_b if na and nb else blob_a if na else blob_b
+    nums = array("q")
+    for col in range(4):
+        nums.extend(nums_a[col * na:(col + 1) * na])
+        nums.extend(nums_b[col * nb:(col + 1) * nb])
+    return blob, nums, na + nb
+
+
+def _stat_split(root_sep: str, folders: list[Folder], total: int, packed: bool) -> tuple:
+    """:func:`_stat_notes` of all ``total`` names, the second half in a forked child (its result
+    through an unlinked file, marshalled); if the child fails, this process stats its half too.
+    ``packed``: the stamps as :func:`_packed` gives them, each half packed where it was found."""
+    half = total // 2
+    try:
+        fd = os.memfd_create("trainer-walk", os.MFD_CLOEXEC) if hasattr(os, "memfd_create") else _temp_fd()
+    except OSError:
+        fd = -1
+    try:
+        pid = os.fork() if fd >= 0 else -1
+    except OSError:
+        pid = -1
+    if pid == 0:  # the child: its half, handed over, then gone without running any cleanup
+        code = 1
         try:
-            with os.scandir(os.path.join(root, STATE_DIR)) as it:
-                for entry in it:
-                    if _is_temp_name(entry.name):
-                        removed += _remove_leftover(entry, now)
-        except OSError:
-            pass
-    return (rels, sizes, mtimes, ctimes, inodes), problems, removed
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle
+            got = _stat_notes(root_sep, folders, half, total)
+            if packed:
+                got = _packed(got)
+                if type(got[0][0]) is bytes:
+                    got = ((got[0][0], got[0][1].tobytes(), got[0][2]),) + got[1:]
+            data = marshal.dumps(got)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        first = _stat_notes(root_sep, folders, 0, half)
+        if packed:
+            first = _packed(first)
+        second = None
+        if pid > 0:
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) == 0:
+                try:
+                    second = marshal.loads(os.pread(fd, os.fstat(fd).st_size, 0))
+                except (OSError, ValueError, EOFError, TypeError):
+                    second = None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if not (type(second) is tuple and len(second) == 3 and type(second[0]) is tuple):
+        second = _stat_notes(root_sep, folders, half, total)  # no child, or it failed: here
+        if packed:
+            second = _packed(second)
+    elif type(second[0][0]) is bytes:
+        nums = array("q")
+        nums.frombytes(second[0][1])
+        second = ((second[0][0], nums, second[0][2]),) + second[1:]
+    a, b = first[0], second[0]
+    if type(a[0]) is bytes and type(b[0]) is bytes:
+        stamps = _joined(a, b)
+    else:  # (a value past 64 bits on one side: both as lists)
+        a = _unpacked(a) if type(a[0]) is bytes else a
+        b = _unpacked(b) if type(b[0]) is bytes else b
+        stamps = tuple(x + y for x, y in zip(a, b))
+    return stamps, first[1] + [tuple(p) for p in second[1]], first[2] + [tuple(d) for d in second[2]]
+
+
+def _temp_fd() -> int:
+    """An unlinked temp file's descriptor, where there is no ``memfd_create``."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix=".trainer-walk-")
+    os.unlink(path)
+    return fd
 
 
 def stamp_parts(found: list[Stamp]) -> tuple[bytes, array]:
@@ -194,14 +397,12 @@ class BackgroundWalk:
             code = 1
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-                columns, problems, removed = walk_columns(root)
-                try:
-                    parts = _parts(*columns)
-                except OverflowError:  # a number past 64 bits: the stamps themselves
-                    sent = list(zip(*columns))
+                stamps, problems, removed = walk_packed(root)
+                if type(stamps[0]) is not bytes:  # a number past 64 bits: the stamps themselves
+                    sent = list(zip(*stamps))
                 else:  # unchanged, or the stamps as two flat values (no tuple per note to build and marshal)
-                    same = expect is not None and stamp_digest([], parts, len(columns[0])) == expect
-                    sent = None if same else (parts[0], parts[1].tobytes())
+                    same = expect is not None and stamp_digest([], stamps[:2], stamps[2]) == expect
+                    sent = None if same else (stamps[0], stamps[1].tobytes())
                 out.write(marshal.dumps((sent, problems, removed)))
                 out.flush()
                 code = 0
@@ -321,14 +522,14 @@ def _is_temp_name(name: str) -> bool:
     return name.startswith(".") and _TEMP_MARK in name
 
 
-def _remove_leftover(entry: os.DirEntry, now: float) -> int:
+def _remove_leftover(path: str, name: str, now: float) -> int:
     """A temp file from a crashed write: remove it unless its writer is still running."""
     from trainer.notes.write import temp_owner_alive
 
     try:
-        if temp_owner_alive(entry.name) and now - entry.stat(follow_symlinks=False).st_mtime < _TEMP_GRACE_S:
+        if temp_owner_alive(name) and now - os.lstat(path).st_mtime < _TEMP_GRACE_S:
             return 0
-        os.unlink(entry.path)
+        os.unlink(path)
         return 1
     except OSError:
         return 0

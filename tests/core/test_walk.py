@@ -73,3 +73,107 @@ def test_stamp_digest_is_made_of_values_only():
     assert walk.stamp_digest(a) != walk.stamp_digest(a[:2])
     assert walk.stamp_digest(a) != walk.stamp_digest([a[0], a[1], (a[2][0], 10, 20, 31, a[2][4])])
     assert walk.stamp_digest([("x.md", 2**70, 0, 0, 0)])  # beyond 64 bits: still a digest, no error
+
+
+# ------------------------------------------------------------- the walk split over two processes
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAME = st.sampled_from(["a", "b", "c", "Zh", "笔记", "x y", "n-1"])
+_ENTRY = st.tuples(
+    st.lists(_NAME, max_size=3),  # the folders above it
+    _NAME,
+    st.sampled_from(["note", "NOTE", "folder.md", "other", "hidden", "temp", "link-in", "link-out", "link-dir"]),
+)
+
+
+def _tree(root: Path, entries, outside: Path) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    for i, (folders, name, kind) in enumerate(entries):
+        where = root.joinpath(*folders)
+        where.mkdir(parents=True, exist_ok=True)
+        stem = f"{name}{i}"
+        if kind == "note":
+            (where / f"{stem}.md").write_text(NOTE.format(n=i) * (1 + i % 3), encoding="utf-8")
+        elif kind == "NOTE":
+            (where / f"{stem}.MD").write_text(NOTE.format(n=i), encoding="utf-8")
+        elif kind == "folder.md":  # a folder named like a note: walked, not a note
+            (where / f"{stem}.md").mkdir(exist_ok=True)
+            (where / f"{stem}.md" / f"in{i}.md").write_text(NOTE.format(n=i), encoding="utf-8")
+        elif kind == "other":
+            (where / f"{stem}.png").write_bytes(b"\x89PNG")
+        elif kind == "hidden":
+            (where / f".{stem}").mkdir(exist_ok=True)
+            (where / f".{stem}" / "h.md").write_text(NOTE.format(n=i), encoding="utf-8")
+        elif kind == "temp":  # a crashed write's leftover, its writer gone: removed by the walk
+            (where / f".{stem}.md{TEMP_MARK}999999999-1").write_text("x", encoding="utf-8")
+        elif kind == "link-in":
+            target = where / f"{stem}-target.md"
+            target.write_text(NOTE.format(n=i), encoding="utf-8")
+            (where / f"{stem}.md").symlink_to(target)
+        elif kind == "link-out":
+            (where / f"{stem}.md").symlink_to(outside)
+        else:
+            (where / f"{stem}.md").symlink_to(where)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.lists(_ENTRY, max_size=25))
+def test_split_walk_finds_what_one_process_finds(tmp_path_factory, monkeypatch, entries):
+    """Whatever the tree, the walk shared with a forked child gives the stamps, problems and
+    order of the walk in one process, and its packed stamps the same digest."""
+    base = tmp_path_factory.mktemp("split")
+    outside = base / "outside.md"
+    outside.write_text(NOTE.format(n=0), encoding="utf-8")
+    one, two = base / "one", base / "two"
+    _tree(one, entries, outside)
+    _tree(two, entries, outside)  # (the temp files are removed by the first walk of each)
+    monkeypatch.setattr(walk, "SPLIT_FROM", 1)
+    alone = walk.walk_columns(str(one), split=False)
+    shared = walk.walk_columns(str(two), split=True)
+    relabel = lambda got: (got[0][0], got[0][1], got[1], got[2])  # noqa: E731 - (inodes and times differ)
+    assert relabel(shared) == relabel(alone)
+    again = walk.walk_columns(str(two), split=False)
+    assert shared[0] == again[0] and shared[1] == again[1]
+    stamps, problems, _ = walk.walk_packed(str(two))
+    assert problems == again[1]
+    if type(stamps[0]) is bytes:
+        assert walk.stamp_digest([], stamps[:2], stamps[2]) == walk.stamp_digest(list(zip(*again[0])))
+    else:
+        assert stamps == again[0]
+
+
+def test_split_walk_without_a_child_stats_both_halves_here(tmp_path, monkeypatch):
+    """No fork (or no memory file): the same result, every note stat'ed in this process."""
+    root = _deck(tmp_path, 40)
+    monkeypatch.setattr(walk, "SPLIT_FROM", 2)
+    expected = walk.walk_columns(str(root), split=False)
+
+    def no_fork():
+        raise OSError("no fork here")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert walk.walk_columns(str(root), split=True) == expected
+    monkeypatch.undo()
+    monkeypatch.setattr(walk, "SPLIT_FROM", 2)
+    if hasattr(os, "memfd_create"):
+        def no_memfd(*a):
+            raise OSError("no memfd")
+
+        monkeypatch.setattr(os, "memfd_create", no_memfd)
+        assert walk.walk_columns(str(root), split=True) == expected
+        monkeypatch.delattr(os, "memfd_create")  # an unlinked temp file instead
+        assert walk.walk_columns(str(root), split=True) == expected
+
+
+def test_background_walk_split_says_unchanged_or_sends_the_stamps(tmp_path, monkeypatch):
+    root = _deck(tmp_path, 30)
+    monkeypatch.setattr(walk, "SPLIT_FROM", 2)
+    found, problems, removed = walk.walk_tree(str(root), clean_temp=True)
+    digest = walk.stamp_digest(found)
+    assert walk.BackgroundWalk(str(root), digest).result() == (None, problems, removed)
+    (root / "t1" / "n7.md").write_text(NOTE.format(n=777), encoding="utf-8")
+    w = walk.BackgroundWalk(str(root), digest)
+    got = w.result()
+    assert got is not None and got[0] == walk.walk_tree(str(root))[0] and w.parts is not None
