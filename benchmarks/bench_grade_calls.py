@@ -1,15 +1,22 @@
 """One grade in process, with what it costs beside the write it cannot avoid (issue #17).
 
-    python benchmarks/bench_grade_calls.py DECK [--grades 200] [--in-place] [--floor] [--phases] [--settings-once]
-                                                [--profile OUT]
+    python benchmarks/bench_grade_calls.py DECK [--grades 200] [--in-place] [--floor] [--phases]
+                                                [--load-each [--settings-once]] [--profile OUT]
 
 DECK is copied to a temp dir first (grading changes notes); with ``--in-place`` it is graded
 where it is (a scratch copy you made, ``cp -a``: a 100k deck is then not copied and scanned cold
-on every run). Each grade is ``Deck.load`` then
-``grading.grade``, as ``bench_core.py`` times it; right after each, the same loop times its limit:
+on every run). A grade is timed as the study app grades: the deck opened once
+(``OpenDeck.open`` + ``load``, its settings read once), a ``StudySession`` holding the notes,
+and each grade ``session.grade_current(q)`` on the card it holds (the grade, the log, the deck's
+bookkeeping after it), as Anki's ``answer_card`` is timed on the card its queue holds. The note
+was read when the card was shown, not at the grade: the study screen reads its body then.
+``--load-each`` times the way ``bench_core.py`` does instead (and this benchmark did before):
+``Deck.load`` (read and parse the whole note) then ``grading.grade``, each grade checking
+``trainer.toml`` for changes (``--settings-once``: the settings read once). Right after each
+grade the same loop times its limit:
 an atomic write of a 3 KB file with its two fsyncs (file and folder). Printed: median wall time,
-median CPU time (fsync waits excluded), the write limit, and per grade the YAML loaders built,
-``os.lstat`` and ``os.stat`` calls (counted by wrapping them). Run it with ``PYTHONPATH=OLD`` (a
+median CPU time (fsync waits excluded), the write limit, and per grade (the mean) the YAML
+loaders built, ``os.lstat`` and ``os.stat`` calls (counted by wrapping them). Run it with ``PYTHONPATH=OLD`` (a
 ``git archive COMMIT trainer`` tree) to measure older code the same way.
 
 ``--floor`` adds a second limit to the same loop, on other notes of the deck: what a grade cannot
@@ -20,9 +27,6 @@ folder: the same bytes back), commit the row done (a scratch log, same schema an
 Left out: the lock, the read again under it, the looks for an editor's save (#11), the path
 checks, SM-2 and the log's JSON.
 
-``--settings-once`` passes the deck's settings, read once, to every grade, as the study session
-and ``trainer review`` do (without it each grade checks ``trainer.toml`` for changes, as
-``bench_core.py`` has it).
 
 ``--phases`` times the parts of each grade (wall clock, by wrapping the functions that do them;
 a part missing from the code measured is left out) and prints each part's median per grade.
@@ -49,8 +53,10 @@ def main() -> int:
     ap.add_argument("--profile", metavar="OUT", help="also write a cProfile of the timed grades to OUT")
     ap.add_argument("--floor", action="store_true", help="also time the floor: the unavoidable steps alone")
     ap.add_argument("--phases", action="store_true", help="also print the median wall time of each part of a grade")
+    ap.add_argument("--load-each", action="store_true",
+                    help="Deck.load before each grading.grade, as bench_core.py times it (not the app's grade)")
     ap.add_argument("--settings-once", action="store_true",
-                    help="read the deck's settings once and pass them to every grade (as the app does)")
+                    help="with --load-each: read the deck's settings once and pass them to every grade")
     a = ap.parse_args()
     import trainer.notes.parse as parse
     from trainer import grading
@@ -81,16 +87,30 @@ def main() -> int:
         root = a.deck if a.in_place else shutil.copytree(a.deck, os.path.join(tmp, "deck"),
                                                           ignore=shutil.ignore_patterns(".trainer*"))
         d = Deck(root)
-        log = ReviewLog.open(d.root)
         settings = None
-        if a.settings_once:
-            from trainer import config
+        if a.load_each:
+            log = ReviewLog.open(d.root)
+            if a.settings_once:
+                from trainer import config
 
-            settings = config.load_cached(d.root)
+                settings = config.load_cached(d.root)
+            notes = d.scan(today).notes
+            session = None
+        else:  # the study app: the deck opened once, a session holding the cards it grades
+            from trainer.opendeck import OpenDeck
+
+            book = OpenDeck.open(root, today)
+            book.load()
+            log, notes = book.log, book.notes
         # notes not graded today yet: a second grade the same day is a re-drill (no write)
-        rels = [n.rel for n in d.scan(today).notes if n.schedule.last_reviewed != today]
+        held = [n for n in notes if n.schedule.last_reviewed != today and not n.fatal]
+        rels = [n.rel for n in held]
         step = max(1, len(rels) // a.grades)
         picked = rels[::step][: a.grades]
+        if not a.load_each:
+            from trainer.session import StudySession
+
+            session = StudySession(book, held[::step][: a.grades])
         floor_rels = rels[max(1, step // 2) :: step][: len(picked)] if a.floor else []
         floor_log = _scratch_log(os.path.join(tmp, "floor.db")) if a.floor else None
         limit_dir = os.path.join(tmp, "limit")
@@ -113,12 +133,21 @@ def main() -> int:
                 if profile is not None:
                     profile.enable()
                 t0, c0 = time.perf_counter(), time.process_time()
-                grading.grade(d, log, d.load(rel, today), 3 + i % 3, today, settings=settings)
+                if session is None:
+                    grading.grade(d, log, d.load(rel, today), 3 + i % 3, today, settings=settings)
+                else:
+                    event = session.grade_current(3 + i % 3)
                 wall.append(time.perf_counter() - t0)
                 cpu.append(time.process_time() - c0)
+                if session is not None:
+                    if event.graded is None or event.graded.kind != "review":
+                        raise SystemExit(f"{rel}: not a scheduling grade: {event.outcome.value} {event.detail}")
+                    # a grade below 4 comes back later as a re-drill (no write): each card here is graded once
+                    session.queue = [n for n in session.queue if n.rel != rel]
                 if profile is not None:
                     profile.disable()
-                per = {k: counts[k] - before[k] for k in counts}
+                for k in counts:
+                    per[k] = per.get(k, 0) + counts[k] - before[k]
                 if spent is not None:
                     for label in _PHASES:
                         phase_times.setdefault(label[2], []).append(spent.get(label[2], 0.0))
@@ -142,11 +171,12 @@ def main() -> int:
         profile.dump_stats(a.profile)
     ms = lambda xs: round(statistics.median(xs) * 1000, 3)  # noqa: E731
     p90 = lambda xs: round(statistics.quantiles(xs, n=10)[-1] * 1000, 3)  # noqa: E731
-    print(json.dumps({"grades": len(wall), "wall_ms": ms(wall), "wall_p90_ms": p90(wall), "cpu_ms": ms(cpu),
+    mode = "load-each" + (", settings once" if a.settings_once else "") if a.load_each else "app (held note)"
+    print(json.dumps({"mode": mode, "grades": len(wall), "wall_ms": ms(wall), "wall_p90_ms": p90(wall), "cpu_ms": ms(cpu),
                       "atomic_write_fsync_ms": ms(write), "atomic_write_fsync_p90_ms": p90(write),
                       **({"floor_ms": ms(floor), "floor_p90_ms": p90(floor)} if floor else {}),
                       **({"phases_ms": {k: ms(v) for k, v in phase_times.items() if any(v)}} if phase_times else {}),
-                      "per_grade": per, "load": round(os.getloadavg()[0], 1)}))
+                      "per_grade": {k: round(v / max(1, len(wall)), 2) for k, v in per.items()}, "load": round(os.getloadavg()[0], 1)}))
     return 0
 
 
@@ -165,6 +195,7 @@ _PHASES = (
     ("trainer.notes.store", "_saved_into_replaced", "  look after the rename (#11)"),
     ("trainer.reviewlog", "ReviewLog.begin", "log: pending row (commit 1)"),
     ("trainer.reviewlog", "ReviewLog.finish", "log: done (commit 2)"),
+    ("trainer.opendeck", "OpenDeck.update", "the app's bookkeeping after (new cards today)"),
     ("os", "close", "closes (the replaced file's last frees it)"),
 )
 

@@ -37,7 +37,11 @@ CREATE TABLE IF NOT EXISTS reviews (
 );
 CREATE INDEX IF NOT EXISTS reviews_day ON reviews(day);
 CREATE INDEX IF NOT EXISTS reviews_note ON reviews(note);
+CREATE INDEX IF NOT EXISTS reviews_new_day ON reviews(day, was_new, kind, undone, state, note);
 """
+#: ``reviews_new_day`` answers :meth:`ReviewLog.new_cards_on` from the index alone (#17): the study
+#: app asks it after every grade, and through ``reviews_day`` it read every row of the day (0.23 ms
+#: after 900 grades in a day, a third of a grade); now it reads the day's new cards only.
 
 #: Reviews brought from an Anki package (issue 16): ``imported`` marks them (never undone),
 #: ``anki_revlog_id`` (Anki's revlog id, the review time in ms) keeps a second import of the same

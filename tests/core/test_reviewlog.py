@@ -228,3 +228,36 @@ def test_transaction_keeps_all_rows_or_none(deck):
     again = ReviewLog.open(deck.root, readonly=True)
     assert [r.note for r in again.rows(kinds=("import",))] == ["n00.md", "n01.md"]
     again.close()
+
+
+def test_new_cards_today_are_counted_from_their_index_alone(deck):
+    """``new_cards_on`` (asked after every grade in the app) reads the day's new cards from the
+    ``reviews_new_day`` index, never every row of the day; pending, undone, re-drilled and other
+    days' rows are not counted, a note started twice counts once; an older log gets the index."""
+    db = deck.root / ".trainer" / "trainer.db"
+    log = ReviewLog.open(deck.root)
+    notes = deck.scan(TODAY).notes
+    new = [n for n in notes if n.schedule.is_new]
+    assert len(new) >= 4
+    grading.grade(deck, log, new[0], 4, TODAY)
+    grading.grade(deck, log, deck.load(new[0].rel, TODAY), 2, TODAY)  # a re-drill: not a new card
+    g = grading.grade(deck, log, new[1], 5, TODAY)
+    grading.grade(deck, log, new[2], 3, TODAY)
+    grading.undo_last(deck, log, TODAY)  # new[2] undone
+    log.begin(new[3].rel, "review", TODAY, grade=4, was_new=True)  # pending: a grade still being written
+    log.begin(new[3].rel, "review", TODAY - dt.timedelta(days=1), grade=4, was_new=True, pending=False)
+    log.begin(new[1].rel, "review", TODAY, grade=4, was_new=True, pending=False)  # started twice
+    assert g.kind == "review" and log.new_cards_on(TODAY) == 2
+    assert log.new_cards_on(TODAY - dt.timedelta(days=1)) == 1
+    plan = " ".join(r[-1] for r in log.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT COUNT(DISTINCT note) FROM reviews WHERE day = ? AND kind = 'review'"
+        " AND was_new = 1 AND undone = 0 AND state = 'done'", (TODAY.isoformat(),)))
+    assert "COVERING INDEX reviews_new_day" in plan
+    log.close()
+    conn = sqlite3.connect(db)  # a log made before the index existed
+    conn.execute("DROP INDEX reviews_new_day")
+    conn.close()
+    log = ReviewLog.open(deck.root)
+    assert log.new_cards_on(TODAY) == 2
+    assert log.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'reviews_new_day'").fetchone()
+    log.close()
