@@ -33,8 +33,10 @@ in a rotating order (turn about, so a slow spell of the machine hits every figur
 
 each figure a median over rounds, each ratio the median of the per-round ratios. Then one grade
 in process, median and p90 over ~200 grades, each side taking the next card of its own due queue
-(Anki's v3 scheduler answers only the top of its queue): trainer's ``Deck.load`` +
-``grading.grade`` (parse, SM-2, atomic write with fsync, log row) against Anki's reviewer path
+(Anki's v3 scheduler answers only the top of its queue): trainer's study session grading the
+card it holds (``StudySession.grade_current``: the note read again under its lock and parsed,
+SM-2, atomic write with fsync, log rows, the deck's bookkeeping; the whole-note ``Deck.load``
+timed here before #17's last step is not part of the app's grade) against Anki's reviewer path
 (``get_queued_cards``, ``build_answer``, ``answer_card``; grades 3/4/5 map to Hard/Good/Easy),
 plus Anki's in-process timings with the collection already open.
 """
@@ -231,28 +233,34 @@ def export_cards(deck: str, out: str) -> int:
 
 
 def trainer_grades(deck: str, grades: list[int]) -> dict:
-    """The study loop's grade: the next card of the due queue, loaded and graded (load, SM-2,
-    atomic write with fsync, log row)."""
-    from trainer import grading
-    from trainer.deck import Deck
-    from trainer.reviewlog import ReviewLog
+    """The study loop's grade, as the app grades: the deck opened once, a study session on its due
+    queue, each grade ``session.grade_current(q)`` on the card the session holds (SM-2, the atomic
+    write with fsync, the log rows, the deck's bookkeeping), as Anki's side answers the top card of
+    its queue. The note was read when the card was shown (the study screen reads its body then),
+    not at the grade; a card graded 3 is not graded again as a re-drill here."""
+    from trainer.opendeck import OpenDeck
 
     today = dt.date.fromisoformat(TODAY)
-    d = Deck(deck)
-    queue = d.scan(today).due_queue(new_limit=NEW_PER_DAY)
-    rels = [n.rel for n in queue[: len(grades)]]
-    log = ReviewLog.open(d.root)
+    book = OpenDeck.open(deck, today, new_per_day=NEW_PER_DAY)
     times = []
     try:
-        for rel, q in zip(rels, grades):
+        book.load()
+        session = book.start_session(book.notes)
+        for q in grades:
+            if session.current is None:
+                break
+            rel = session.current.rel
             t0 = time.perf_counter()
-            note = d.load(rel, today)
-            grading.grade(d, log, note, q, today)
+            event = session.grade_current(q)
             times.append(time.perf_counter() - t0)
+            if event.graded is None or event.graded.kind != "review":
+                raise RuntimeError(f"{rel}: not graded ({event.outcome.value}: {event.detail})")
+            session.queue = [n for n in session.queue if n.rel != rel]  # its re-drill (a grade below 4) left out
     finally:
-        log.close()
+        book.close()
     times.sort()
-    return {"grade_ms": statistics.median(times) * 1000, "grade_p90_ms": times[int(0.9 * len(times))] * 1000}
+    return {"grade_ms": statistics.median(times) * 1000, "grade_p90_ms": times[int(0.9 * len(times))] * 1000,
+            "graded": len(times)}
 
 
 # ---------------------------------------------------------------- one deck

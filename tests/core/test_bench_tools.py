@@ -7,6 +7,7 @@ right thing (same notes on every path, the deck shape they claim, a clean skip w
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ import bench_vs_anki  # noqa: E402
 import gen_deck  # noqa: E402
 
 from trainer.deck import Deck  # noqa: E402
+from trainer.reviewlog import ReviewLog  # noqa: E402
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -90,3 +92,47 @@ def test_vs_anki_skips_cleanly_without_the_anki_package():
         assert p.returncode == 0, p.stderr
         assert p.stdout.startswith("skipped: no `anki` package") and "not a dependency of trainer" in p.stdout
         assert "Traceback" not in p.stderr
+
+
+def test_the_anki_comparison_grades_as_the_study_app_each_due_card_once(tmp_path):
+    """trainer's side of the grade comparison is the study session's grade on the cards of its
+    due queue (what Anki's answer_card side does), each card graded once as a scheduling review:
+    the notes change on disk and the log holds one done review row per grade."""
+    gen_deck.generate(tmp_path, 80, seed=2)
+    before = _files(tmp_path)
+    today = dt.date.fromisoformat(bench_vs_anki.TODAY)
+    queue = Deck(tmp_path).scan(today, use_cache=False, save_cache=False).due_queue(new_limit=bench_vs_anki.NEW_PER_DAY)
+    grades = [3 + i % 3 for i in range(12)]
+    out = bench_vs_anki.trainer_grades(str(tmp_path), grades)
+    assert out["graded"] == 12 and out["grade_ms"] > 0
+    after = _files(tmp_path)
+    changed = sorted(rel for rel in before if after[rel] != before[rel])
+    assert changed == sorted(n.rel for n in queue[:12])
+    log = ReviewLog.open(tmp_path)
+    rows = list(log.rows())
+    log.close()
+    assert sorted(r.note for r in rows) == changed
+    assert all(r.kind == "review" and r.state == "done" and r.day == today for r in rows)
+    assert [r.grade for r in rows] == grades
+
+
+@pytest.mark.parametrize("extra", [[], ["--load-each", "--settings-once"]])
+def test_one_grade_benchmark_grades_each_picked_note_once(tmp_path, extra):
+    """bench_grade_calls.py: by default the study app's grade (a held note, StudySession), with
+    --load-each the Deck.load + grade of bench_core.py; either way every timed grade is a
+    scheduling review that writes its note (a re-drill would write nothing and time nothing)."""
+    deck = tmp_path / "deck"
+    gen_deck.generate(deck, 40, seed=4)
+    before = _files(deck)
+    p = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_grade_calls.py"), str(deck), "--in-place",
+                        "--grades", "9", "--floor", *extra], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["grades"] == 9 and out["mode"].startswith("load-each" if extra else "app")
+    assert out["per_grade"]["yaml"] == 2.0  # the note read again under its lock, the edit checked
+    changed = [rel for rel, data in _files(deck).items() if data != before[rel]]
+    assert len(changed) == 9  # the floor writes its notes back unchanged
+    log = ReviewLog.open(deck)
+    rows = list(log.rows())
+    log.close()
+    assert len(rows) == 9 and all(r.kind == "review" for r in rows)
