@@ -86,10 +86,16 @@ class ScanJob:
             start = time.perf_counter()
             try:
                 mine = pending if pending is not None and pending.deck.root == deck.root else columns.Pending(deck, rows=False)
+                # counted from the saved columns while the forked child walks (kept only if it
+                # finds them current): at 100k the walk ends last, and the counts cost no wait
+                saved = mine.columns
+                early = None if saved is None else columns.figures(
+                    saved, today, new_per_day=per_day, new_started=started, numpy=False)
                 fresh = mine.finish(today)
                 cols, scan, figs = fresh.columns, fresh.scan, None
                 if cols is not None:
-                    figs = columns.figures(cols, today, new_per_day=per_day, new_started=started, numpy=False)
+                    figs = early if cols is saved and early is not None else columns.figures(
+                        cols, today, new_per_day=per_day, new_started=started, numpy=False)
                     self._counted = Counted(figs, fresh.problems)
                     self._counted_done.set()
                     self._go.wait()

@@ -62,3 +62,87 @@ async def test_few_tags_built_and_unfolded_whole(tmp_path, seed, write_note):
         await loaded(pilot)
         built = _built(app.screen.query_one("#tags", Tree))
         assert len(built) == 8 and all(n.is_expanded for n in built.values() if n.children)
+
+
+def _studied(text: str, next_review: str) -> str:
+    return (text.replace("last_reviewed: null", "last_reviewed: '2026-10-01'").replace("review_count: 0", "review_count: 2")
+            .replace("next_review: '2026-03-09'", f"next_review: '{next_review}'"))
+
+
+def _mixed_deck(tmp_path, seed, write_note):
+    """Three topics of nested tags (over the 60 unfolded whole), due, not due and new cards, a
+    flat tag with no children, an untagged note."""
+    root = tmp_path / "deck"
+    for t in range(3):
+        for q in range(25):
+            text = seed(f"Q {t} {q}", tags=(f"Topic{t}", f"Topic{t}/Sub{q % 4}/Question {q}.md"))
+            if q % 3:
+                text = _studied(text, "2026-11-20" if q % 3 == 1 else "2026-12-20")
+            write_note(root / f"t{t}" / f"q{q}.md", text)
+    write_note(root / "flat.md", seed("flat", tags=("Flat",)))
+    write_note(root / "loose.md", seed("loose", tags=()))
+    return root
+
+
+def _counts(label: str) -> str:
+    """``name  to_study/cards ▇▇ 0.4`` -> ``to_study/cards``."""
+    return label.split("  ", 1)[1].split(" ", 1)[0]
+
+
+async def test_expanded_topics_count_what_the_notes_give(tmp_path, seed, write_note):
+    """The first frame comes from the deck's columns with only the top level built; each level
+    built later, on expand, shows the counts the notes give (before and after the notes arrive)."""
+    from trainer import columns, figures
+    from trainer.deck import Deck
+
+    root = _mixed_deck(tmp_path, seed, write_note)
+    assert columns.fresh(Deck(root), TODAY).columns is not None  # as any `trainer due` leaves it
+    want = figures.compute(Deck(root).scan(TODAY, use_cache=False).notes, TODAY, new_per_day=20).tags
+    app = make_app(open_deck(root, TODAY, 20))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.book.counted and not app.book.loaded  # the figures from the columns, the notes not yet
+        tree = app.screen.query_one("#tags", Tree)
+        built = _built(tree)
+        assert list(built) == ["Flat", "Topic0", "Topic1", "Topic2", ""]
+        assert [n.allow_expand for n in built.values()] == [False, True, True, True, False]
+        for tag, node in built.items():
+            assert _counts(str(node.label)) == f"{want[tag].to_study}/{want[tag].cards}", tag
+        built["Topic1"].expand()
+        await pilot.pause()
+        subs = built["Topic1"].children
+        assert [n.data for n in subs] == [f"Topic1/Sub{s}" for s in range(4)]
+        for sub in subs:
+            assert sub.allow_expand and _counts(str(sub.label)) == f"{want[sub.data].to_study}/{want[sub.data].cards}"
+        await loaded(pilot)
+        assert app.book.loaded
+        subs[2].expand()
+        await pilot.pause()
+        leaves = subs[2].children
+        assert [n.data for n in leaves] == [f"Topic1/Sub2/Question {q}.md" for q in range(2, 25, 4)]
+        for leaf in leaves:
+            assert not leaf.allow_expand and _counts(str(leaf.label)) == f"{want[leaf.data].to_study}/{want[leaf.data].cards}"
+        assert {t for t, f in want.items() if f.to_study != f.cards}  # (the deck has cards not due)
+
+
+def test_top_level_with_children_is_the_index_s_answer():
+    """The overview's quick look for nested topics says what the full index of the tags says."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from trainer.tags import tag_prefixes
+    from trainer.tui.screens.overview import tag_children, top_level_with_children
+
+    part = st.text(alphabet=st.sampled_from(["a", "B", "é", "语", "1", "\0", " "]), min_size=1, max_size=3)
+    tag = st.lists(part, min_size=1, max_size=3).map("/".join)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(tag, max_size=40), st.integers(0, 80), st.booleans())
+    def check(note_tags, flat, untagged):
+        tags = {p for t in note_tags for p in tag_prefixes(t)} | {f"flat{i}" for i in range(flat)}
+        order = sorted(tags) + ([""] if untagged else [])
+        kids = tag_children(order, set(order))
+        top = kids.get(None, [])
+        assert top == [t for t in order if "/" not in t]  # (the overview builds these first: every tag's parent is a tag)
+        assert top_level_with_children(order) & set(top) == {t for t in top if t in kids}
+
+    check()

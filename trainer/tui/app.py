@@ -84,17 +84,27 @@ class TrainerApp(App[int]):
             self.notify(message, title="Review log", severity="warning")
         if book.log is None:
             self.notify(f"The review log cannot be opened: {book.log_error}", severity="error", timeout=10)
+        if self._first_scan is None:
+            self._first_scan = book.start_scan(wait=True)
+        self.push_screen(OverviewScreen(book, id="overview"))  # it takes the first scan once mounted
+
+    @property
+    def first_scan_pending(self) -> bool:
+        """Whether the first scan is still to be taken (by :meth:`take_first_scan`)."""
+        return self._first_scan is not None
+
+    def take_first_scan(self) -> None:
+        """The first scan's figures, taken by the overview once it is composed and mounted, before
+        its first frame: waited for up to ``FIRST_FRAME_WAIT`` (#17), so the first frame shows the
+        deck, drawn once. The overview's widgets are made while the walk runs; waiting then leaves
+        the GIL to the scanning thread (a loading screen drawn and redrawn meanwhile would slow it)."""
         job, self._first_scan = self._first_scan, None
         if job is None:
-            job = book.start_scan(wait=True)
-        # Taken before the overview is pushed if it comes soon: then the first frame shows the deck
-        # (#17). Waiting here leaves the GIL to the scanning thread; a loading screen drawn and
-        # redrawn meanwhile would only slow it.
+            return
         deadline = time.monotonic() + FIRST_FRAME_WAIT
         if job.counted_ready(FIRST_FRAME_WAIT) and job.counted() is None:
             job.done(max(0.0, deadline - time.monotonic()))
         self._deliver(job)
-        self.push_screen(OverviewScreen(book, id="overview"))
 
     def on_unmount(self) -> None:
         self.book.close()

@@ -69,8 +69,9 @@ class OverviewScreen(Screen):
         self._tag_order: list[str] = []
         """The tags of the tree as last built, in order (a change of tags rebuilds the tree)."""
         self._tag_figures: dict[str, TagFigures] = {}
-        self._tag_kids: dict[str | None, list[str]] = {}
-        """Tags whose nodes are not built yet, by parent tag (``None``: the root)."""
+        self._tag_kids: dict[str | None, list[str]] | None = {}
+        """Tags whose nodes are not built yet, by parent tag (``None``: the root; ``None`` itself:
+        not indexed yet, only the top level is built)."""
         self._readiness: tuple[int, Readiness] | None = None
         """The last readiness computed, with the deck version it was computed from (issue #12)."""
         self._planning = False
@@ -97,12 +98,16 @@ class OverviewScreen(Screen):
                 problems = VerticalScroll(Static("", id="problems-text"), id="problems")
                 problems.border_title = "Problems"
                 yield problems
-            if not self.book.counted:
+            if not self.book.counted and not getattr(self.app, "first_scan_pending", False):
                 yield LoadingIndicator(id="loading")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#tags", Tree).focus()
+        if getattr(self.app, "first_scan_pending", False):  # made while the deck is walked, drawn with it
+            self.app.take_first_scan()
+            if not self.book.counted:
+                self.query_one("#main").mount(LoadingIndicator(id="loading"))
 
     def on_screen_resume(self) -> None:
         """Drawn here, not in on_mount: a screen is resumed when first pushed too."""
@@ -137,9 +142,9 @@ class OverviewScreen(Screen):
     def _build_tree(self, summary: Figures) -> None:
         """Relabel the tag tree in place (the cursor stays); rebuild it only when the tags changed.
 
-        A tag's children are built when it is first expanded, and a label only for a node built
-        (#17: a deck shaped like the seed has a tag per note, and building every node or label up
-        front delayed the first frame)."""
+        Only the top level is built at first; a tag's children when it is first expanded, and a
+        label only for a node built (#17: a deck shaped like the seed has a tag per note, and
+        indexing, building or labelling every tag up front delayed the first frame)."""
         tree: Tree[str | None] = self.query_one("#tags", Tree)
         tags = summary.tags
         tree.root.set_label(self._label("All cards", summary.all_cards))
@@ -153,31 +158,47 @@ class OverviewScreen(Screen):
         self._tag_order = order
         tree.clear()
         self.tag = None
-        kids: dict[str | None, list[str]] = {}
-        for tag in order:  # a parent sorts before its children
-            parent_tag = tag.rpartition("/")[0] if tag else ""
-            kids.setdefault(parent_tag if parent_tag and parent_tag in tags else None, []).append(tag)
-        self._tag_kids = kids
         self._tag_nodes = {}
-        self._add_tag_nodes(tree.root, None, deep=len(order) <= 60)
-        tree.root.expand()
         if len(order) <= 60:
+            self._tag_kids = tag_children(order, tags)
+            self._add_tag_nodes(tree.root, None, deep=True)
+            tree.root.expand()
             tree.root.expand_all()
+            return
+        self._tag_kids = None
+        nested = top_level_with_children(order)
+        for tag in order:
+            if "/" not in tag:  # a top-level tag (each tag's parent is a tag too: figures count every prefix)
+                self._add_tag_node(tree.root, tag, tag in nested)
+        tree.root.expand()
 
     def _tag_label(self, tag: str) -> Text:
         return self._label(tag.rpartition("/")[2] if tag else "(untagged)", self._tag_figures[tag])
 
+    def _add_tag_node(self, node: TreeNode[str | None], tag: str, nested: bool) -> TreeNode[str | None]:
+        added = node.add(self._tag_label(tag), data=tag, allow_expand=nested)
+        self._tag_nodes[tag] = added
+        return added
+
     def _add_tag_nodes(self, node: TreeNode[str | None], tag: str | None, *, deep: bool = False) -> None:
-        for child in self._tag_kids.pop(tag, ()):
-            added = node.add(self._tag_label(child), data=child)
-            added.allow_expand = child in self._tag_kids
-            self._tag_nodes[child] = added
-            if deep:
-                self._add_tag_nodes(added, child, deep=True)
+        kids = self._kids_index()
+        for child in kids.pop(tag, ()):
+            if child not in self._tag_nodes:
+                added = self._add_tag_node(node, child, child in kids)
+                if deep:
+                    self._add_tag_nodes(added, child, deep=True)
+
+    def _kids_index(self) -> dict[str | None, list[str]]:
+        """Tags whose nodes are not built yet, by parent tag: made when a tag is first expanded."""
+        if self._tag_kids is None:
+            self._tag_kids = tag_children(self._tag_order, self._tag_figures)
+            tree: Tree[str | None] = self.query_one("#tags", Tree)
+            self._add_tag_nodes(tree.root, None)  # (a tag whose parent is no tag: none from figures)
+        return self._tag_kids
 
     @on(Tree.NodeExpanded, "#tags")
     def _tag_expanded(self, event: Tree.NodeExpanded) -> None:
-        if event.node.data is not None and event.node.data in self._tag_kids:
+        if event.node.data is not None and event.node.data in self._kids_index():
             self._add_tag_nodes(event.node, event.node.data)
 
     @staticmethod
@@ -363,6 +384,27 @@ class OverviewScreen(Screen):
                 app.reload_deck()
 
         app.push_screen(ImportScreen(self.book.deck, self.book.today), done)
+
+
+def tag_children(order: list[str], tags) -> dict[str | None, list[str]]:
+    """Each tag's child tags in ``order`` (``None``: the root's: tags whose parent is no tag)."""
+    kids: dict[str | None, list[str]] = {}
+    for tag in order:  # a parent sorts before its children
+        parent_tag = tag.rpartition("/")[0] if tag else ""
+        kids.setdefault(parent_tag if parent_tag and parent_tag in tags else None, []).append(tag)
+    return kids
+
+
+def top_level_with_children(order: list[str]) -> set[str]:
+    """The top-level tags (no ``/``) that have a child tag, without indexing every tag: a few
+    searches through the names joined (a seed-shaped deck: 100k tags under 5 topics)."""
+    top = [t for t in order if "/" not in t]
+    if len(top) == len(order):
+        return set()
+    joined = "\0" + "\0".join(order) if len(top) <= 64 else ""
+    if joined.count("\0") != len(order):  # many topics, or a tag holding a NUL ("\0" in YAML)
+        return {t.partition("/")[0] for t in order if "/" in t}
+    return {t for t in top if f"\0{t}/" in joined}
 
 
 def readiness_text(r: Readiness, *, pending: bool = False) -> Text:
