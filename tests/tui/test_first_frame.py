@@ -160,3 +160,16 @@ async def test_the_app_keeps_the_columns_current(tmp_path, seed, write_note):
     job.proceed()
     assert job.result().figures == job.counted().figures
     book.close()
+
+
+def test_the_columns_tag_figures_answer_alike_before_and_after_their_index(tmp_path, seed, write_note):
+    """The per-tag figures from the columns find their first few tags without an index (the first
+    frame looks up a handful of 100k), then with one: the same answers, missing tags included."""
+    root = _varied_deck(tmp_path / "deck", seed, write_note)
+    cols = columns.fresh(Deck(root), TODAY).columns
+    want = figures.compute(Deck(root).scan(TODAY).notes, TODAY, new_per_day=20).tags
+    got = columns.figures(cols, TODAY, new_per_day=20, numpy=False).tags
+    asked = ["Topic1", "nope", "", "Topic0/Question 3.md", None, *want, "Topic", "nope", *reversed(want)]
+    for tag in asked:
+        assert (tag in got, got.get(tag)) == (tag in want, want.get(tag)), tag
+    assert list(got) == list(want) and got == want

@@ -80,23 +80,42 @@ class TagFiguresView(Mapping):
     """``Figures.tags`` over the columns: the tags in their order, each ``TagFigures`` made when
     asked for (a seed-shaped deck has 100k tags; the overview's first frame shows a handful)."""
 
-    __slots__ = ("_cards", "_due", "_index", "_mastery", "_names", "_new", "_room")
+    __slots__ = ("_cards", "_due", "_index", "_lookups", "_mastery", "_names", "_new", "_room")
 
     def __init__(self, cols: Columns, due: list[int], new: list[int], room: int) -> None:
         self._names = cols.tag_names
-        self._index = {name: i for i, name in enumerate(self._names)}
+        self._index: dict[str, int] | None = None
+        """Each tag's place, made at the ninth tag looked up (the overview's first frame looks up the
+        handful it shows: a scan of the list each; 100k names indexed cost it ~20 ms)."""
+        self._lookups = 0
         self._cards, self._mastery = cols.tag_cards, cols.tag_mastery
         self._due, self._new, self._room = due, new, room
+
+    def _place(self, tag: object) -> int:
+        index = self._index
+        if index is None:
+            self._lookups += 1
+            if self._lookups <= 8:
+                try:
+                    return self._names.index(tag)
+                except ValueError:
+                    raise KeyError(tag) from None
+            index = self._index = {name: i for i, name in enumerate(self._names)}
+        return index[tag]
 
     def __getitem__(self, tag: str):
         from trainer.figures import TagFigures
 
-        i = self._index[tag]
+        i = self._place(tag)
         nw = self._new[i]
         return TagFigures(self._cards[i], self._due[i], nw, nw if nw < self._room else self._room, self._mastery[i])
 
     def __contains__(self, tag: object) -> bool:
-        return tag in self._index
+        try:
+            self._place(tag)
+        except (KeyError, TypeError):
+            return False
+        return True
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
