@@ -24,7 +24,7 @@ _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXE
 _TEMP_GRACE_S = 3600
 STATE_DIR = ".trainer"
 COLUMNS_FILE = "scan-columns.bin"
-COLUMNS_VERSION = 9
+COLUMNS_VERSION = 10
 """The format of ``trainer.columns``' file (kept here so a walk started early can read its first line)."""
 COLUMNS_HEADER = b"trainer scan columns %d" % COLUMNS_VERSION
 
@@ -47,24 +47,24 @@ def walk_columns(root: str, *, clean_temp: bool = True, split: bool | None = Non
 
     Two passes: the folders are listed first (``os.listdir``: names only; a folder is told by
     the lstat of a name that is not a note's), then every note is stat'ed through its folder's
-    descriptor. From :data:`SPLIT_FROM` notes on (``split`` None: when forking is safe here) the
-    second pass is shared with a forked child, half the notes each: three quarters of a walk is
-    its stat calls, and the other core would be idle. Either way the result is the same, in the
+    descriptor. From :data:`SPLIT_FROM` notes on (``split`` None: when forking is safe here and a
+    core is idle) the second pass is shared with a forked child, half the notes each: three
+    quarters of a walk is its stat calls, and the other core would be idle. Either way the result is the same, in the
     same order."""
     got, problems, removed = _walk(root, clean_temp, split, packed=False)
     return got, problems, removed
 
 
-def walk_packed(root: str, *, clean_temp: bool = True) -> tuple[tuple[bytes, array, int] | tuple[list, ...], list, int]:
+def walk_packed(root: str, *, clean_temp: bool = True, split: bool | None = None) -> tuple[tuple[bytes, array, int] | tuple[list, ...], list, int]:
     """:func:`walk_columns` for a forked walk that sends its stamps on: as :func:`stamp_parts`
     gives them with their count, ``(paths, numbers, n)``, when they fit (each half of a split
     walk packs its own, in parallel), else as the five lists."""
-    return _walk(root, clean_temp, None, packed=True)
+    return _walk(root, clean_temp, split, packed=True)
 
 
 def _walk(root: str, clean_temp: bool, split: bool | None, packed: bool):
     if split is None:
-        split = hasattr(os, "fork") and threading.active_count() == 1
+        split = hasattr(os, "fork") and threading.active_count() == 1 and _spare_core()
     root_sep = root + os.sep
     columns: tuple[list, ...] = ([], [], [], [], [])
     problems: list[tuple[str, str, str]] = []
@@ -103,6 +103,16 @@ def _clean_state_dir(root: str, clean_temp: bool, now: float, removed: int) -> i
         except OSError:
             pass
     return removed
+
+
+def _spare_core() -> bool:
+    """Whether a core is idle on average (the 1-minute load at most the CPUs we may run on, less
+    one): a split walk pays only then; on a busy machine its third process costs more than it saves."""
+    try:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return cpus >= 2 and os.getloadavg()[0] <= cpus - 1
+    except OSError:
+        return False
 
 
 Folder = tuple  # (path, deck-relative prefix, the names of its note files)

@@ -136,12 +136,17 @@ def test_split_walk_finds_what_one_process_finds(tmp_path_factory, monkeypatch, 
     assert relabel(shared) == relabel(alone)
     again = walk.walk_columns(str(two), split=False)
     assert shared[0] == again[0] and shared[1] == again[1]
-    stamps, problems, _ = walk.walk_packed(str(two))
-    assert problems == again[1]
+    for split in (True, False):
+        stamps, problems, _ = walk.walk_packed(str(two), split=split)
+        assert problems == again[1]
+        _same_stamps(stamps, again[0])
+
+
+def _same_stamps(stamps, columns) -> None:
     if type(stamps[0]) is bytes:
-        assert walk.stamp_digest([], stamps[:2], stamps[2]) == walk.stamp_digest(list(zip(*again[0])))
+        assert walk.stamp_digest([], stamps[:2], stamps[2]) == walk.stamp_digest(list(zip(*columns)))
     else:
-        assert stamps == again[0]
+        assert stamps == columns
 
 
 def test_split_walk_without_a_child_stats_both_halves_here(tmp_path, monkeypatch):
