@@ -148,6 +148,8 @@ class OverviewScreen(Screen):
         tree: Tree[str | None] = self.query_one("#tags", Tree)
         tags = summary.tags
         tree.root.set_label(self._label("All cards", summary.all_cards))
+        if tags is self._tag_figures:  # the same figures drawn again (the notes came after them): as they are
+            return
         order = list(tags)
         same = order == self._tag_order
         self._tag_figures = tags
