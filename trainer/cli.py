@@ -382,12 +382,9 @@ def _due_from_columns(ctx: Context, cols) -> tuple[int, int, int, bytes]:
         seen = log.new_cards_on(ctx.today)
     finally:
         log.close()
-    reviews, new = cols.due_indices(ctx.today, max(0, _new_limit(ctx) - seen))
-    order = reviews + new
-    if ctx.args.limit is not None:
-        order = order[: ctx.args.limit]
-    # (its fragments are terminal-safe already)
-    return seen, len(reviews) + len(new), len(new), columns.due_json(cols, ctx.today, ctx.settings, order)
+    runs, total, new = cols.due_runs(ctx.today, max(0, _new_limit(ctx) - seen), ctx.args.limit)
+    # (its rows are terminal-safe already)
+    return seen, total, new, columns.due_json(cols, ctx.today, ctx.settings, runs)
 
 
 def cmd_due(ctx: Context) -> int:

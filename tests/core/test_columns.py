@@ -616,8 +616,13 @@ PLANTS = {  # a Columns whose crcs will be right but whose shapes do not add up
     "tag name not text": lambda c: {"tag_names": [5] + c.tag_names[1:]},
     "problem of two": lambda c: {"problems": [("a.md", "tags")]},
     "problem not text": lambda c: {"problems": [("a.md", "tags", 5)]},
-    "rows offsets short": lambda c: {"frag_a_off": c.frag_a_off[:-1]},
-    "rows offsets past the end": lambda c: {"frag_b_off": _arr(c.frag_b_off, list(c.frag_b_off[:-1]) + [c.frag_b_off[-1] + 9])},
+    "rows offsets short": lambda c: {"row_off": c.row_off[:-1]},
+    "rows offsets past the end": lambda c: {"row_off": _arr(c.row_off, list(c.row_off[:-1]) + [c.row_off[-1] + 9])},
+    "rows offsets falling": lambda c: {"row_off": _arr(c.row_off, [0, c.row_off[-1]] + list(c.row_off[2:]))},
+    "schedule ids short": lambda c: {"sm2_key": c.sm2_key[:-1]},
+    "schedule id out of range": lambda c: {"sm2_key": _arr(c.sm2_key, [len(c.sm2_key_note)] * c.n)},
+    "schedule id negative": lambda c: {"sm2_key": _arr(c.sm2_key, [-1] * c.n)},
+    "schedule's note out of range": lambda c: {"sm2_key_note": _arr(c.sm2_key_note, [c.n] * len(c.sm2_key_note))},
     "mastery sum not a number": lambda c: {"mastery_sum": "x"},
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 
-from trainer.columns.model import _UNDATED, BROKEN, NEW, STUDIED, Columns
+from trainer.columns.model import _UNDATED, BROKEN, NEW, STUDIED, Columns, layout_of
 from trainer.walk import stamp_digest, stamp_parts
 
 
@@ -100,12 +100,9 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
         sortkey[i] = rank_of(records[i][1], 1) * (n + 1) + pos
     queues = _queues(kind, day, sortkey)
 
-    # `due --json` rows around their day-dependent parts (trainer.cli.cmd_due writes the same keys)
-    frag_a, frag_b = [], []
-    for i, r in enumerate(records):
-        a, b = _row_frags(rels[i], r, kind[i]) if kind[i] != BROKEN else (b"", b"")
-        frag_a.append(a)
-        frag_b.append(b)
+    # `due --json` rows as templates of their day-dependent parts (trainer.cli.cmd_due writes the same keys)
+    templates = [_row_template(rels[i], r, kind[i]) if kind[i] != BROKEN else b"" for i, r in enumerate(records)]
+    rows, row_off = _laid_out(templates, layout_of(queues))
     from trainer.textsafe import json_safe_bytes
 
     tag_json = [orjson.dumps(t) for t in names]
@@ -124,7 +121,7 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
         tag_ptr=tag_ptr, tag_ids=tag_ids, tag_names=names, tag_cards=tag_cards, tag_mastery=tag_mastery,
         recall_order=recall_order, difficulty_names=list(difficulty_ids), problems=problems,
         mastery_sum=mastery_sum, appearance=appearance,
-        frag_a=b"".join(frag_a), frag_a_off=_offsets(frag_a), frag_b=b"".join(frag_b), frag_b_off=_offsets(frag_b),
+        rows=rows, row_off=row_off, **_keys(kind, last, interval, ease, stability, fsrs_d),
         rels=parts[0], stamp_nums=parts[1],
     )
 
@@ -150,6 +147,42 @@ def _row_frags(rel: str, r: tuple, kind: int) -> tuple[bytes, bytes]:
 
     return (json_safe_bytes(row[:a_end] + (b'"%s",\n    "overdue_days": ' % r[9].isoformat().encode() if dated else b"")),
             json_safe_bytes(row[b_start:b_end]))
+
+
+def _row_template(rel: str, r: tuple, kind: int) -> bytes:
+    """:func:`_row_frags` as one ``bytes % (overdue, recall)`` template, ending ``",\n"`` (see ``Columns.rows``)."""
+    from trainer.notes.parse import NEW_CARD_DUE
+
+    a, b = _row_frags(rel, r, kind)
+    return b"%s%s%s%%s\n  },\n" % (a.replace(b"%", b"%%"), b"%d" if r[9] != NEW_CARD_DUE else b"%s", b.replace(b"%", b"%%"))
+
+
+def _laid_out(templates, order: array) -> tuple[bytes, array]:
+    """The notes' templates in this order, and where each starts (and the last ends)."""
+    from itertools import accumulate
+
+    placed = list(map(templates.__getitem__, order))
+    return b"".join(placed), array("q", accumulate(map(len, placed), initial=0))
+
+
+def _keys(kind, last: array, interval: array, ease: array, stability: array, fsrs_d: array) -> dict[str, array]:
+    """``sm2_key``, ``fsrs_key`` and a note of each: notes with the same bits of what ``answers.recalls``
+    reads for that algorithm share an id."""
+    import numpy as np
+
+    n = len(kind)
+    out = {}
+    columns = [np.frombuffer(bytes(kind), dtype=np.uint8).astype(np.int64), np.frombuffer(last, dtype=np.int32).astype(np.int64)]
+    columns += [np.frombuffer(a, dtype=np.int64) for a in (interval, ease, stability, fsrs_d)]  # the float's bits
+    for name, used in (("sm2", (1, 2)), ("fsrs", range(6))):
+        if not n:
+            out[name + "_key"], out[name + "_key_note"] = array("i"), array("i")
+            continue
+        fields = np.stack([columns[c] for c in used], axis=1)
+        _, first, inverse = np.unique(fields, axis=0, return_index=True, return_inverse=True)
+        out[name + "_key"] = array("i", inverse.reshape(-1).astype(np.int32).tobytes())
+        out[name + "_key_note"] = array("i", first.astype(np.int32).tobytes())
+    return out
 
 
 def _tag_b(tag_mastery: array) -> bytes:
@@ -203,9 +236,3 @@ def _queues(kind, day: array, sortkey: array) -> dict[str, array]:
 
 def _ordered_closure(tags) -> list[str]:
     return tags if isinstance(tags, tuple) else sorted(tags)  # a set (several tags): a fixed order
-
-
-def _offsets(parts: list[bytes]) -> array:
-    from itertools import accumulate
-
-    return array("q", accumulate(map(len, parts), initial=0))

@@ -6,8 +6,8 @@ import datetime as dt
 from array import array
 from dataclasses import dataclass
 
-from trainer.columns.build import _queues, _row_frags, _static_mastery, _tag_b, build
-from trainer.columns.model import _UNDATED, BROKEN, NEW, STUDIED, Columns
+from trainer.columns.build import _keys, _queues, _row_template, _static_mastery, _tag_b, build
+from trainer.columns.model import _UNDATED, BROKEN, NEW, STUDIED, Columns, layout_of
 from trainer.columns.store import load, peek_digest, save_columns
 from trainer.walk import stamp_digest, stamp_parts
 
@@ -53,8 +53,11 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
                                                   ("interval", "ease", "stability", "fsrs_d", "mastery"))
     sortkey, difficulty = array("q", prev.sortkey), array("i", prev.difficulty)
     difficulty_ids = {name: i for i, name in enumerate(prev.difficulty_names)}
-    fa_off, fb_off = prev.frag_a_off, prev.frag_b_off
-    new_frags: dict[int, tuple[bytes, bytes]] = {}
+    old_layout = np.frombuffer(layout_of(prev), dtype=np.int32)
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[old_layout] = np.arange(len(old_layout))  # each note's row in the file (broken notes: none)
+    old_off = np.frombuffer(prev.row_off, dtype=np.int64)
+    new_rows: dict[int, bytes] = {}
     nan = float("nan")
     from trainer.notes.parse import NEW_CARD_DUE
 
@@ -65,9 +68,9 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
         if fatal or probs or prev.kind[i] == BROKEN or rel in with_problems or diff not in difficulty_ids:
             return None
         k = NEW if rc == 0 and lr is None else STUDIED
-        a, b = _row_frags(rel, r, k)
-        old_b = bytes(prev.frag_b[fb_off[i]:fb_off[i + 1]])
-        if b[b.index(b'"tags": '):] != old_b[old_b.index(b'"tags": '):]:  # tags changed: the tag table may
+        row = _row_template(rel, r, k)
+        old = bytes(prev.rows[old_off[pos[i]]:old_off[pos[i] + 1]])
+        if row[row.rindex(b'"tags": '):] != old[old.rindex(b'"tags": '):]:  # tags changed: the tag table may
             return None
         kind[i] = k
         day[i] = nr.toordinal() if nr != NEW_CARD_DUE else _UNDATED
@@ -77,35 +80,28 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
         fsrs_d[i] = nan if fd is None else fd
         sortkey[i] = DIFFICULTY_RANK.get(diff, 1) * (n + 1) + sortkey[i] % (n + 1)  # the path's place stays
         difficulty[i] = difficulty_ids[diff]
-        new_frags[i] = (a, b)
+        new_rows[i] = row
     codes = np.frombuffer(difficulty, dtype=np.int32)
     used, first = np.unique(codes[codes >= 0], return_index=True)
     if used.tolist() != list(range(len(difficulty_ids))) or np.argsort(first, kind="stable").tolist() != used.tolist():
         return None  # a difficulty gone, or another first: the stats' difficulty counts would change order
-    frag_a, frag_a_off = _splice(prev.frag_a, fa_off, {i: ab[0] for i, ab in new_frags.items()})
-    frag_b, frag_b_off = _splice(prev.frag_b, fb_off, {i: ab[1] for i, ab in new_frags.items()})
+    queues = _queues(kind, day, sortkey)
+    order = layout_of(queues)  # the rows laid out again in the queues' new order
+    at = pos[np.frombuffer(order, dtype=np.int32)]
+    old_rows = prev.rows
+    placed = [new_rows[i] if i in new_rows else old_rows[a:b]
+              for i, a, b in zip(order, old_off[at].tolist(), old_off[at + 1].tolist())]
+    from itertools import accumulate
+
     tag_mastery, mastery_sum = _static_mastery(kind, mastery, prev.tag_ptr, prev.tag_ids, prev.tag_cards)
     return dataclasses.replace(
         prev, kind=bytes(kind), day=day, last=last, interval=interval, ease=ease, stability=stability, fsrs_d=fsrs_d,
-        mastery=mastery, sortkey=sortkey, difficulty=difficulty, **_queues(kind, day, sortkey),
+        mastery=mastery, sortkey=sortkey, difficulty=difficulty, **queues,
         tag_mastery=tag_mastery, mastery_sum=mastery_sum, tag_b=_tag_b(tag_mastery),
-        frag_a=frag_a, frag_a_off=frag_a_off, frag_b=frag_b, frag_b_off=frag_b_off,
+        rows=b"".join(placed), row_off=array("q", accumulate(map(len, placed), initial=0)),
+        **_keys(kind, last, interval, ease, stability, fsrs_d),
         digest=stamp_digest(found, parts), stamp_nums=nums,
     )
-
-
-def _splice(blob, offsets: array, parts: dict[int, bytes]) -> tuple[bytes, array]:
-    """``blob`` (parts cut at ``offsets``) with the parts at these indices replaced."""
-    from itertools import accumulate
-
-    pieces, lengths, at = [], array("q", (b - a for a, b in zip(offsets, offsets[1:]))), 0
-    for i in sorted(parts):
-        pieces.append(blob[at:offsets[i]])
-        pieces.append(parts[i])
-        lengths[i] = len(parts[i])
-        at = offsets[i + 1]
-    pieces.append(blob[at:])
-    return b"".join(pieces), array("q", accumulate(lengths, initial=0))
 
 
 @dataclass(slots=True)

@@ -18,19 +18,20 @@ _SECTIONS = (  # name, array typecode ("" for bytes): per note unless said. Thre
     ("fsrs_d", "d"), ("mastery", "d"), ("sortkey", "q"),
     ("review_dated", "i"), ("review_dated_days", "i"), ("review_undated", "i"),
     ("new_dated", "i"), ("new_dated_days", "i"), ("new_undated", "i"), ("problems", ""), ("meta", ""),
+    ("sm2_key", "i"), ("sm2_key_note", "i"), ("fsrs_key", "i"), ("fsrs_key_note", "i"),  # schedules (recalls)
     # tags and difficulties: per-tag figures and recall (stats, the overview)
     ("difficulty", "i"), ("difficulty_names", ""),
     ("tag_ptr", "i"), ("tag_ids", "i"),  # each note's tag closure (figures: "" for untagged)
     ("tag_cards", "i"), ("tag_mastery", "d"), ("recall_order", "i"),  # per tag
     ("tag_names", ""), ("tag_a", ""), ("tag_b", ""), ("tag_r", ""),
-    # the rows of `due --json`
-    ("frag_a_off", "q"), ("frag_b_off", "q"), ("frag_a", ""), ("frag_b", ""),
+    # the rows of `due --json` as %-templates, in the queues' order (:func:`layout`)
+    ("row_off", "q"), ("rows", ""),
     # the stamps they were built from: to update them note by note (:func:`patch`)
     ("rels", ""), ("stamp_nums", "q"),
 )
 _NAMES = [name for name, _ in _SECTIONS]
-_GROUPS = {"core": (0, _NAMES.index("difficulty")), "tags": (_NAMES.index("difficulty"), _NAMES.index("frag_a_off")),
-           "rows": (_NAMES.index("frag_a_off"), _NAMES.index("rels")), "stamps": (_NAMES.index("rels"), len(_SECTIONS))}
+_GROUPS = {"core": (0, _NAMES.index("difficulty")), "tags": (_NAMES.index("difficulty"), _NAMES.index("row_off")),
+           "rows": (_NAMES.index("row_off"), _NAMES.index("rels")), "stamps": (_NAMES.index("rels"), len(_SECTIONS))}
 
 
 @dataclass(slots=True)
@@ -74,10 +75,19 @@ class Columns:
     """The notes' problems, in walk order (the walk's own are not kept here)."""
     mastery_sum: float
     """Summed as ``figures.compute`` sums it (by tag set), so the mean is the same to the last bit."""
-    frag_a: bytes | memoryview
-    frag_a_off: array
-    frag_b: bytes | memoryview
-    frag_b_off: array
+    sm2_key: array
+    """Per note: the id of its schedule as SM-2's recall reads it (last review, interval): notes
+    sharing one share their recall, computed once a day asked."""
+    sm2_key_note: array
+    """Per id: one note that has it."""
+    fsrs_key: array
+    """As ``sm2_key``, for FSRS's recall (kind, last review, interval, ease, FSRS state)."""
+    fsrs_key_note: array
+    rows: bytes | memoryview
+    """Each card's row of ``due --json`` (and ``",\n"``), a ``bytes % values`` template (its own ``%``
+    doubled) with two fields: ``%d`` its days overdue (``%s``, the day asked and 0, when the note has no
+    ``next_review``) and ``%s`` its recall; in :func:`layout` order, so a queue's run of cards is one slice."""
+    row_off: array
     tag_a: bytes | memoryview = b""
     """Per tag, NUL-separated: its row of ``stats --json``'s tags up to ``"due": `` (:func:`stats_json`)…"""
     tag_b: bytes | memoryview = b""
@@ -85,7 +95,7 @@ class Columns:
     tag_r: bytes | memoryview = b""
     """…and its key in the recall's tags, up to ``"studied": ``."""
     has_rows: bool = True
-    """False when loaded without the rows of ``due --json`` (the four ``frag`` fields are empty)."""
+    """False when loaded without the rows of ``due --json`` (``rows`` and ``row_off`` are empty)."""
     rels: bytes | memoryview = b""
     """The notes' paths, NUL-separated (``stamps`` group)."""
     stamp_nums: array = None  # type: ignore[assignment]
@@ -103,8 +113,77 @@ class Columns:
         new = _on_or_before(self.new_dated, self.new_dated_days, self.new_undated, t, self.sortkey)
         return list(reviews), list(islice(new, max(0, new_room)))
 
+    def due_runs(self, today: dt.date, new_room: int, limit: int | None = None) -> tuple[list[tuple[int, int]], int, int]:
+        """``due_indices``' cards as runs ``[a, b)`` of positions in :func:`layout` order (the
+        rows due before the day are one run), at most ``limit`` cards; and (cards to study, new ones)."""
+        t = today.toordinal()
+        base = 0
+        parts: list[list[tuple[int, int]]] = []
+        counts = []
+        for dated, days, undated, room in ((self.review_dated, self.review_dated_days, self.review_undated, None),
+                                           (self.new_dated, self.new_dated_days, self.new_undated, max(0, new_room))):
+            u0 = base + len(dated)
+            runs = _runs_on_or_before(dated, days, undated, t, self.sortkey, base, u0, room)
+            parts.append(runs)
+            counts.append(sum(b - a for a, b in runs))
+            base = u0 + len(undated)
+        runs = parts[0] + parts[1]
+        if limit is not None:
+            runs = _cut(runs, max(0, limit))
+        return runs, counts[0] + counts[1], counts[1]
+
+    def schedule_keys(self, algorithm: str) -> tuple[array, array]:
+        """(each note's schedule id, a note of each id) for this algorithm's recall."""
+        return (self.fsrs_key, self.fsrs_key_note) if algorithm == "fsrs" else (self.sm2_key, self.sm2_key_note)
+
     def studied_good(self) -> int:
         return self.n - self.kind.count(BROKEN)
+
+
+def layout_of(queues) -> array:
+    """The notes in the order the rows are kept: the dated review queue, the undated one, the dated
+    new queue, the undated one (broken notes have no row); ``queues``: Columns or their dict."""
+    get = queues.__getitem__ if isinstance(queues, dict) else queues.__getattribute__
+    out = array("i", get("review_dated"))
+    for q in ("review_undated", "new_dated", "new_undated"):
+        out.extend(get(q))
+    return out
+
+
+def _runs_on_or_before(dated: array, days: array, undated: array, t: int, sortkey: array, base: int, u0: int,
+                       room: int | None) -> list[tuple[int, int]]:
+    """:func:`_on_or_before` (the first ``room``) as runs of positions: ``dated[i]`` at ``base + i``,
+    ``undated[i]`` at ``u0 + i``; runs never cross from one to the other."""
+    k = bisect_left(days, t)
+    j = bisect_right(days, t, k)
+    if not len(undated):
+        runs = [(base, base + j)]
+    elif j == k:
+        runs = [(base, base + k), (u0, u0 + len(undated))]
+    else:
+        runs = [(base, base + k)]
+        merged = heapq.merge(range(base + k, base + j), range(u0, u0 + len(undated)),
+                             key=lambda p: sortkey[dated[p - base]] if p < u0 else sortkey[undated[p - u0]])
+        if room is not None:
+            merged = islice(merged, max(0, room - k))
+        for p in merged:
+            a, b = runs[-1]
+            if p == b and (p != u0 or a >= u0):
+                runs[-1] = (a, p + 1)
+            else:
+                runs.append((p, p + 1))
+    runs = [(a, b) for a, b in runs if b > a]
+    return _cut(runs, room) if room is not None else runs
+
+
+def _cut(runs: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
+    out = []
+    for a, b in runs:
+        if limit <= 0:
+            break
+        out.append((a, min(b, a + limit)))
+        limit -= out[-1][1] - a
+    return out
 
 
 def _on_or_before(dated: array, days: array, undated: array, t: int, sortkey: array):
