@@ -146,3 +146,31 @@ def test_top_level_with_children_is_the_index_s_answer():
         assert top_level_with_children(order) & set(top) == {t for t in top if t in kids}
 
     check()
+
+
+async def test_a_topic_s_many_children_come_in_chunks(tmp_path, seed, write_note, monkeypatch):
+    """Children past ``TAG_CHUNK`` are added after the next frames, all of them, in order, each
+    measured as Textual measures a rendered label; a tree built again drops what was still coming."""
+    from trainer.tui.screens import overview
+
+    monkeypatch.setattr(overview, "TAG_CHUNK", 7)
+    root = _deck(tmp_path, seed, write_note, topics=3, per_topic=25)
+    app = make_app(open_deck(root, TODAY, None))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        tree = app.screen.query_one("#tags", Tree)
+        topic = _built(tree)["Topic2"]
+        topic.expand()
+        for _ in range(6):
+            await pilot.pause()
+        assert [c.data for c in topic.children] == [f"Topic2/Question {q}.md" for q in range(25)]
+        for node in [tree.root, *_built(tree).values()]:
+            assert tree.get_label_width(node) == Tree.get_label_width(tree, node)
+        screen = app.screen
+        other = _built(tree)["Topic0"]
+        screen._add_tag_nodes(other, "Topic0")  # what expanding it first does
+        assert len(other.children) == 7  # the first chunk at once, the rest after the next frames
+        screen._tree_generation += 1  # (as a rebuild of the tree does)
+        for _ in range(6):
+            await pilot.pause()
+        assert len(other.children) == 7

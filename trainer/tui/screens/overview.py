@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,9 +19,9 @@ from trainer.errors import TrainerError
 from trainer.figures import Figures, TagFigures
 from trainer.notes.model import DIFFICULTIES
 from trainer.opendeck import UNTAGGED, OpenDeck
-from trainer.tui.text import one_line, plural
+from trainer.tui.text import one_line, plural, styled_text
 from trainer.tui.widgets.forecast import ForecastStrip
-from trainer.tui.widgets.mastery_bar import mastery_bar
+from trainer.tui.widgets.mastery_bar import mastery_bar_parts
 
 if TYPE_CHECKING:
     from trainer.readiness import Readiness  # (imported when first shown: planning is not needed for the first frame)
@@ -29,6 +30,9 @@ FORECAST_DAYS = 14
 """Days the overview's forecast shows."""
 MAX_PROBLEMS_SHOWN = 200
 TAG_NAME_CELLS = 24
+TAG_CHUNK = 1000
+"""A tag's children added at once; more are added a chunk after each frame (a topic of 20k tags
+shows its first ones at once and stays responsive while the rest come)."""
 """A tag's name in the tree is cut to this many terminal cells (a Chinese character is two)."""
 
 
@@ -39,6 +43,19 @@ class TagTree(Tree):
         Binding("enter", "select_cursor", "Study", tooltip="Study the cards to study under the highlighted tag"),
         Binding("space", "toggle_node", "Fold", show=False, tooltip="Fold or unfold a tag"),
     ]
+
+    def process_label(self, label: str | Text) -> Text:
+        """A label made one line (``one_line``) is taken as it is: Textual splits each label into
+        lines, twice for every node added (a topic of 20k tags spent ~1 s there)."""
+        if isinstance(label, Text) and "\n" not in label.plain:
+            return label
+        return super().process_label(label)
+
+    def get_label_width(self, node: TreeNode[str | None]) -> int:
+        """The width ``render_label`` gives, without rendering the label: Textual asks it of every
+        line of the tree after each change of its nodes."""
+        icon = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE) if node.allow_expand else ""
+        return node.label.cell_len + cell_len(icon)
 
 
 class OverviewScreen(Screen):
@@ -72,6 +89,8 @@ class OverviewScreen(Screen):
         self._tag_kids: dict[str | None, list[str]] | None = {}
         """Tags whose nodes are not built yet, by parent tag (``None``: the root; ``None`` itself:
         not indexed yet, only the top level is built)."""
+        self._tree_generation = 0
+        """Counts the tree's rebuilds (children still being added to a tree built again are dropped)."""
         self._readiness: tuple[int, Readiness] | None = None
         """The last readiness computed, with the deck version it was computed from (issue #12)."""
         self._planning = False
@@ -159,6 +178,7 @@ class OverviewScreen(Screen):
             return
         self._tag_order = order
         tree.clear()
+        self._tree_generation += 1
         self.tag = None
         self._tag_nodes = {}
         if len(order) <= 60:
@@ -184,11 +204,21 @@ class OverviewScreen(Screen):
 
     def _add_tag_nodes(self, node: TreeNode[str | None], tag: str | None, *, deep: bool = False) -> None:
         kids = self._kids_index()
-        for child in kids.pop(tag, ()):
-            if child not in self._tag_nodes:
-                added = self._add_tag_node(node, child, child in kids)
-                if deep:
-                    self._add_tag_nodes(added, child, deep=True)
+        children = [child for child in kids.pop(tag, ()) if child not in self._tag_nodes]
+        self._add_children(node, children, deep, self._tree_generation)
+
+    def _add_children(self, node: TreeNode[str | None], children: list[str], deep: bool, generation: int) -> None:
+        """The first ``TAG_CHUNK`` of these children now, the rest after the next frame (unless the
+        tree was built again meanwhile)."""
+        if generation != self._tree_generation:
+            return
+        kids = self._kids_index()
+        for child in children[:TAG_CHUNK]:
+            added = self._add_tag_node(node, child, child in kids)
+            if deep:
+                self._add_tag_nodes(added, child, deep=True)
+        if len(children) > TAG_CHUNK:
+            self.call_after_refresh(self._add_children, node, children[TAG_CHUNK:], deep, generation)
 
     def _kids_index(self) -> dict[str | None, list[str]]:
         """Tags whose nodes are not built yet, by parent tag: made when a tag is first expanded."""
@@ -205,12 +235,9 @@ class OverviewScreen(Screen):
 
     @staticmethod
     def _label(name: str, fig: TagFigures) -> Text:
-        """``name  to study/cards ▇▇▁ 0.43``."""
-        text = Text(one_line(name, TAG_NAME_CELLS))
-        text.append(f"  {fig.to_study}", style="bold" if fig.to_study else "dim")
-        text.append(f"/{fig.cards} ", style="dim")
-        text.append_text(mastery_bar(fig.mastery, 6))
-        return text
+        """``name  to study/cards ▇▇▁ 0.43`` (made in one piece: a topic may have 20k tags)."""
+        return styled_text([(one_line(name, TAG_NAME_CELLS), ""), (f"  {fig.to_study}", "bold" if fig.to_study else "dim"),
+                            (f"/{fig.cards} ", "dim"), *mastery_bar_parts(fig.mastery, 6)])
 
     def _show_problems(self) -> None:
         problems = self.book.problems
