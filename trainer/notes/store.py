@@ -503,7 +503,7 @@ def _quiet_bytes(fd: int, *, wait: float = 1.0) -> bytes:
         if age < QUIET_S and time.monotonic() < deadline:
             time.sleep(QUIET_S - max(age, 0.0))
             continue
-        data = _pread_all(fd)
+        data = _pread_all(fd, size=before.st_size)  # one read of the size known (a 1 MB read buffer cost 12 µs, #17)
         if _identity(os.fstat(fd)) == _identity(before) or time.monotonic() >= deadline:
             return data
 
