@@ -333,7 +333,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else word + 's'}"
 
 
-def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True):
+def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True, names: bool = True):
     """``answer(columns)`` from the deck's columns (trainer/columns/), computed from the saved
     columns while a forked child walks the deck, and again only if the walk finds them stale.
     (None, None) with --no-cache or when they cannot be built: the command then uses the notes."""
@@ -344,7 +344,7 @@ def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True):
     from trainer import columns
 
     gc.disable()  # as Context.scan: a short process whose objects all live to its end
-    pending = columns.Pending(ctx.deck, rows=rows, tags=tags)
+    pending = columns.Pending(ctx.deck, rows=rows, tags=tags, names=names)
     failed = object()
     try:
         early = answer(pending.columns) if pending.columns is not None else None
@@ -719,19 +719,21 @@ def _stats_from_columns(ctx: Context, cols):
     days, as_json = max(1, ctx.args.days), ctx.args.json
     figs = columns.figures(cols, ctx.today, new_per_day=_new_limit(ctx), new_started=started, days=days, tags=not as_json)
     s = stats.DeckStats(figs, columns.difficulty_counts(cols), history)
-    recall = columns.recall_summary(cols, ctx.today, ctx.settings, tags=not as_json)
+    state = columns.recall_state(cols, ctx.today, ctx.settings) if as_json else None  # (the recalls once, for both)
+    recall = columns.recall_summary(cols, ctx.today, ctx.settings, tags=not as_json, state=state)
     if not as_json:
         return s, recall, None
     from trainer.cli_interview import coverage_history
 
     doc = {**s.to_json(), "interviews": coverage_history(ctx), "recall": recall}
-    return s, recall, columns.stats_json(cols, doc, ctx.today, ctx.settings, new_per_day=_new_limit(ctx), new_started=started)
+    return s, recall, columns.stats_json(cols, doc, ctx.today, ctx.settings, new_per_day=_new_limit(ctx), new_started=started,
+                                         state=state)
 
 
 def cmd_stats(ctx: Context) -> int:
     from trainer import figures, stats
 
-    fresh, computed = _columns(ctx, lambda cols: _stats_from_columns(ctx, cols))
+    fresh, computed = _columns(ctx, lambda cols: _stats_from_columns(ctx, cols), names=not ctx.args.json)
     if fresh is not None and ctx.args.json:
         from trainer.cli_output import write_bytes
 

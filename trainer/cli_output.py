@@ -34,13 +34,15 @@ def emit_json(data: object) -> None:
     write_bytes(json_safe_bytes(blob))
 
 
-def write_bytes(blob: bytes) -> None:
+def write_bytes(blob: bytes | list[bytes]) -> None:
+    """``blob``, or its parts one after the other (a large answer is not copied into one first)."""
+    parts = blob if isinstance(blob, list) else [blob]
     sys.stdout.flush()
     out = getattr(sys.stdout, "buffer", None)
     if out is None:  # a text-only stream (an embedding program's)
-        sys.stdout.write(blob.decode("utf-8", "replace"))
+        sys.stdout.write(b"".join(parts).decode("utf-8", "replace"))
     else:
-        out.write(blob)
+        out.writelines(parts)
         out.flush()
 
 

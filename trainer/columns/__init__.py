@@ -19,7 +19,8 @@ deck now (the walk forked meanwhile, a few edited notes patched in place).
 """
 
 from trainer.columns.answers import (
-    NUMPY_FROM, difficulty_counts, due_json, figures, recall_summary, recalls, stats_json, tag_counts,
+    NUMPY_FROM, RecallState, difficulty_counts, due_json, figures, recall_state, recall_summary, recalls, stats_json,
+    tag_counts,
 )
 from trainer.columns.build import build
 from trainer.columns.fresh import PATCH_LIMIT, Fresh, Pending, fresh, patch
@@ -30,5 +31,5 @@ from trainer.walk import stamp_digest
 __all__ = [
     "BROKEN", "FILE_NAME", "NEW", "NUMPY_FROM", "PATCH_LIMIT", "STUDIED", "Columns", "Fresh", "Pending", "_SECTIONS",
     "build", "difficulty_counts", "due_json", "figures", "fresh", "load", "patch", "peek_digest", "recall_summary",
-    "recalls", "save_columns", "stamp_digest", "stats_json", "tag_counts",
+    "RecallState", "recall_state", "recalls", "save_columns", "stamp_digest", "stats_json", "tag_counts",
 ]

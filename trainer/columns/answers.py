@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from bisect import bisect_left, bisect_right
 from array import array
+from dataclasses import dataclass
+from functools import reduce
 from itertools import chain, repeat
-from operator import truediv
+from operator import add, mul
 
 from trainer.columns.model import _UNDATED, BROKEN, NEW, STUDIED, Columns, layout_of
 
@@ -146,11 +148,7 @@ def _entry_notes(cols: Columns):
 
 def difficulty_counts(cols: Columns) -> dict[str, int]:
     """``Counter(n.difficulty for n in notes if not n.fatal)``, in the same order."""
-    counts = [0] * len(cols.difficulty_names)
-    for d in cols.difficulty:
-        if d >= 0:
-            counts[d] += 1
-    return dict(zip(cols.difficulty_names, counts))
+    return dict(zip(cols.difficulty_names, map(cols.difficulty.count, range(len(cols.difficulty_names)))))
 
 
 def recalls(cols: Columns, today: dt.date, settings, notes: list[int]) -> list[float | None]:
@@ -256,10 +254,39 @@ def _python_pow(base: float, exponents):
     return np.frompyfunc(base.__pow__, 1, 1)(exponents).astype(np.float64)
 
 
-def recall_summary(cols: Columns, today: dt.date, settings, *, tags: bool = True) -> dict:
+@dataclass(slots=True)
+class RecallState:
+    """The recalls of a day, once per schedule id (``Columns.schedule_keys``): what ``stats --json`` needs."""
+
+    studied: int
+    total: float
+    """Summed note by note in the deck's order, as ``memory.recall_summary`` sums (0.0 for the others)."""
+    per_note: list[float]
+    key_texts: list[bytes]
+    """Each schedule's recall rounded to 4 places, as JSON (``null``: never studied)."""
+
+
+def recall_state(cols: Columns, today: dt.date, settings) -> RecallState:
+    import orjson
+
+    note_key, key_note = cols.schedule_keys(settings.algorithm)
+    if len(note_key) and (min(note_key) < 0 or max(note_key) >= len(key_note)):
+        raise ValueError("the columns' schedule ids are out of range")
+    per_key = recalls(cols, today, settings, _key_notes(cols, key_note, range(len(key_note))))
+    key_texts = orjson.dumps([None if r is None else round(r, 4) for r in per_key])[1:-1].split(b",") if per_key else []
+    studied = sum(map([r is not None for r in per_key].__getitem__, note_key))
+    per_note = list(map([0.0 if r is None else r for r in per_key].__getitem__, note_key))
+    return RecallState(studied, reduce(add, per_note, 0.0), per_note, key_texts)
+
+
+def recall_summary(cols: Columns, today: dt.date, settings, *, tags: bool = True, state: RecallState | None = None) -> dict:
     """``memory.recall_summary`` over the notes these columns were built from (``tags=False``:
     without the per-tag part, which :func:`stats_json` writes itself)."""
-    count, total, counts, sums = _recall_sums(cols, today, settings)
+    if tags:
+        count, total, counts, sums = _recall_sums(cols, today, settings)
+    else:
+        state = state or recall_state(cols, today, settings)
+        count, total = state.studied, state.total
     names = cols.tag_names
     return {
         "day": today.isoformat(),
@@ -271,10 +298,12 @@ def recall_summary(cols: Columns, today: dt.date, settings, *, tags: bool = True
     }
 
 
-def stats_json(cols: Columns, doc: dict, today: dt.date, settings, *, new_per_day: int, new_started: int) -> bytes:
-    """``trainer stats --json``'s bytes: ``doc`` (made with the figures and recall of ``tags=False``)
-    with the per-tag figures and recalls written in from the columns, as ``emit_json`` would write
-    them (a 100k-tag deck: 200k objects never built as Python dicts)."""
+def stats_json(cols: Columns, doc: dict, today: dt.date, settings, *, new_per_day: int, new_started: int,
+               state: RecallState | None = None) -> list[bytes]:
+    """``trainer stats --json``'s bytes, in parts: ``doc`` (made with the figures and recall of ``tags=False``)
+    with the per-tag figures and recalls written in from the columns' templates, as ``emit_json``
+    would write them. A tag of one note takes its figures from that note (gathered in C: map), a tag
+    of several adds its notes up: no Python statement runs per tag of a seed-shaped deck's 100k."""
     import os
 
     import orjson
@@ -282,42 +311,40 @@ def stats_json(cols: Columns, doc: dict, today: dt.date, settings, *, new_per_da
     from trainer.figures import new_room
     from trainer.textsafe import json_safe_bytes
 
+    state = state or recall_state(cols, today, settings)
     room = new_room(new_per_day, new_started)
-    due, new = tag_counts(cols, today)
-    dumps = orjson.dumps
-    num = b"%d".__mod__
-    # the rows: static pieces cut from the columns, day-dependent ones from a few distinct values,
-    # joined in C (zip, map, join): no Python statement runs per tag
-    middle = {(d, nw): b'%d,\n      "new": %d,\n      "new_today": %d,\n      "to_study": %d' % (
-        d, nw, min(nw, room), d + min(nw, room)) for d, nw in set(zip(due, new))}
-    size = len(cols.tag_names)
-    heads, tails, keys = (_split_rows(part, size) for part in (cols.tag_a, cols.tag_b, cols.tag_r))
-    tags = b"".join(chain.from_iterable(zip(heads, map(middle.__getitem__, zip(due, new)), tails, repeat(b",\n"))))
-    tags = b"[\n" + tags[:-2] + b"\n  ]" if tags else b"[]"
-    _, _, counts, sums = _recall_sums(cols, today, settings)
-    shown = [i for i in cols.recall_order.tolist() if counts[i]]
-    studied = [counts[i] for i in shown]
-    recall_texts = dumps(list(map(round, map(truediv, [sums[i] for i in shown], studied), repeat(4))))[1:-1].split(b",")
-    recall_tags = b"".join(chain.from_iterable(zip(
-        map(keys.__getitem__, shown), map(num, studied), repeat(b',\n        "recall": '), recall_texts,
-        repeat(b"\n      },\n"))))
-    recall_tags = b"{\n" + recall_tags[:-2] + b"\n    }" if shown else b"{}"
+    t = today.toordinal()
+    # per note: 2 a studied card due by the day, 1 a new one (BROKEN 0, NEW 1, STUDIED 2; an undated day is 1)
+    codes = bytes(map(mul, cols.kind, map(t.__ge__, cols.day)))
+    middles: dict[tuple[int, int], bytes] = {}
+
+    def middle(d: int, nw: int) -> bytes:
+        text = middles.get((d, nw))
+        if text is None:
+            text = middles[d, nw] = b'%d,\n      "new": %d,\n      "new_today": %d,\n      "to_study": %d' % (
+                d, nw, min(nw, room), d + min(nw, room))
+        return text
+
+    ptr, notes, studied, firsts = cols.tag_note_ptr, cols.tag_notes, cols.tag_studied, cols.tag_first
+    tag_mid = list(map({0: middle(0, 0), 1: middle(0, 1), 2: middle(1, 0)}.__getitem__, map(codes.__getitem__, firsts)))
+    note_key = cols.schedule_keys(settings.algorithm)[0]
+    tag_recall = list(map(state.key_texts.__getitem__, map(note_key.__getitem__, firsts)))
+    per_note = state.per_note
+    for i in cols.tag_multi:
+        mine = notes[ptr[i]:ptr[i + 1]]
+        flags = bytes(map(codes.__getitem__, mine))
+        tag_mid[i] = middle(flags.count(2), flags.count(1))
+        if studied[i]:  # summed in the deck's order, as memory.recall_summary sums
+            tag_recall[i] = orjson.dumps(round(reduce(add, map(per_note.__getitem__, mine), 0.0) / studied[i], 4))
+    tags = bytes(cols.tag_rows) % tuple(tag_mid)
+    recall_tags = bytes(cols.recall_rows) % tuple(map(tag_recall.__getitem__, cols.recall_shown))
     # the rest through orjson, each part's place held by a marker no note can contain (a fresh nonce)
     nonce = os.urandom(12).hex()
     doc = {**doc, "tags": nonce + "t", "recall": {**doc["recall"], "tags": nonce + "r"}}
     blob = json_safe_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n")
     head, _, rest = blob.partition(b'"%st"' % nonce.encode())
-    middle, _, tail = rest.partition(b'"%sr"' % nonce.encode())
-    return b"".join((head, tags, middle, recall_tags, tail))  # one copy of the 100k rows, not two
-
-
-def _split_rows(blob, size: int) -> list[bytes]:
-    """A tag's rows, NUL-separated, one per tag (a file whose count is off is no answer: ValueError,
-    and the command answers from the notes)."""
-    rows = bytes(blob).split(b"\0") if size else []
-    if len(rows) != size:
-        raise ValueError("the columns' per-tag rows do not match their tags")
-    return rows
+    between, _, tail = rest.partition(b'"%sr"' % nonce.encode())
+    return [head, tags, between, recall_tags, tail]  # (written as they are: no copy of the 100k rows)
 
 
 def _key_notes(cols: Columns, key_note: array, keys: list[int]) -> list[int]:

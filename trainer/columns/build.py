@@ -10,8 +10,6 @@ from trainer.walk import stamp_digest, stamp_parts
 
 def build(found: list[tuple], items: list, previous: "Columns | None" = None) -> Columns:
     """Columns for a scan's stamps and items (notes or cache records, as ``Deck.scan`` keeps them)."""
-    import orjson
-
     from trainer.deck import record_of_item
     from trainer.figures import sum_by_tag, tag_closure_memo
     from trainer.notes.parse import NEW_CARD_DUE
@@ -103,18 +101,10 @@ def build(found: list[tuple], items: list, previous: "Columns | None" = None) ->
     # `due --json` rows as templates of their day-dependent parts (trainer.cli.cmd_due writes the same keys)
     templates = [_row_template(rels[i], r, kind[i]) if kind[i] != BROKEN else b"" for i, r in enumerate(records)]
     rows, row_off = _laid_out(templates, layout_of(queues))
-    from trainer.textsafe import json_safe_bytes
-
-    tag_json = [orjson.dumps(t) for t in names]
-    if json_safe_bytes(b"".join(tag_json)) != b"".join(tag_json):  # a raw C1/bidi character in a tag: escaped
-        tag_json = [json_safe_bytes(t) for t in tag_json]
-    # each tag's rows of `stats --json` around their day-dependent parts, NUL-separated (no JSON holds a raw NUL)
-    tag_a = b"\0".join([b'    {\n      "tag": %s,\n      "cards": %d,\n      "due": ' % (name, cards)
-                         for name, cards in zip(tag_json, tag_cards.tolist())])
-    tag_b = _tag_b(tag_mastery)
-    tag_r = b"\0".join([b'      %s: {\n        "studied": ' % name for name in tag_json])
+    tag_json = tag_json_of(names)
+    index = _tag_index(kind, last, tag_ptr, tag_ids, len(names), recall_order)
     return Columns(
-        tag_a=tag_a, tag_b=tag_b, tag_r=tag_r,
+        **index, **_tag_templates(tag_json, tag_cards, tag_mastery, index["tag_studied"], recall_order),
         n=n, kind=bytes(kind), digest=stamp_digest(found, parts), day=day, last=last, interval=interval, ease=ease,
         stability=stability, fsrs_d=fsrs_d, mastery=mastery, sortkey=sortkey, difficulty=difficulty,
         **queues,
@@ -185,11 +175,57 @@ def _keys(kind, last: array, interval: array, ease: array, stability: array, fsr
     return out
 
 
-def _tag_b(tag_mastery: array) -> bytes:
+def tag_json_of(names: list[str]) -> list[bytes]:
+    """Each tag's name as JSON, terminal-safe (a raw C1/bidi character in a tag: escaped)."""
+    import orjson
+
+    from trainer.textsafe import json_safe_bytes
+
+    tag_json = [orjson.dumps(t) for t in names]
+    if json_safe_bytes(b"".join(tag_json)) != b"".join(tag_json):
+        tag_json = [json_safe_bytes(t) for t in tag_json]
+    return tag_json
+
+
+def _tag_templates(tag_json: list[bytes], tag_cards: array, tag_mastery: array, tag_studied: array,
+                   recall_order: array) -> dict[str, bytes]:
+    """``tag_rows`` and ``recall_rows`` (see ``Columns``): the per-tag parts of ``stats --json`` as
+    ``emit_json`` indents them, each day-dependent value a ``%s``."""
     import orjson
 
     m_text = {m: orjson.dumps(m) for m in set(tag_mastery.tolist())}
-    return b"\0".join([b',\n      "mastery": %s\n    }' % m_text[m] for m in tag_mastery.tolist()])
+    esc = [name.replace(b"%", b"%%") for name in tag_json]
+    rows = b",\n".join([b'    {\n      "tag": %s,\n      "cards": %d,\n      "due": %%s,\n      "mastery": %s\n    }'
+                        % (name, cards, m_text[m]) for name, cards, m in zip(esc, tag_cards.tolist(), tag_mastery.tolist())])
+    studied = tag_studied.tolist()
+    shown = [i for i in recall_order.tolist() if studied[i]]
+    recall = b",\n".join([b'      %s: {\n        "studied": %d,\n        "recall": %%s\n      }' % (esc[i], studied[i])
+                          for i in shown])
+    return {"tag_rows": b"[\n%s\n  ]" % rows if esc else b"[]", "recall_rows": b"{\n%s\n    }" % recall if shown else b"{}"}
+
+
+def _tag_index(kind, last: array, tag_ptr: array, tag_ids: array, size: int, recall_order: array) -> dict[str, array]:
+    """Per tag: its studied cards, its notes (in the deck's order), which tags have more than one, its
+    first note; and the tags the recall shows."""
+    import numpy as np
+
+    ptr = np.frombuffer(tag_ptr, dtype=np.int32)
+    ids = np.frombuffer(tag_ids, dtype=np.int32)
+    entry_note = np.repeat(np.arange(len(ptr) - 1, dtype=np.int32), np.diff(ptr))
+    studied = (np.frombuffer(bytes(kind), dtype=np.uint8) != BROKEN) & (np.frombuffer(last, dtype=np.int32) != 0)
+    counts = np.bincount(ids, minlength=size)
+    note_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
+    notes = entry_note[np.argsort(ids, kind="stable")].astype(np.int32)
+    tag_studied = np.bincount(ids, weights=studied[entry_note], minlength=size).astype(np.int32)
+    order = np.frombuffer(recall_order, dtype=np.int32)
+    return {
+        "tag_studied": array("i", tag_studied.tobytes()),
+        "tag_note_ptr": array("I", note_ptr.tobytes()),
+        "tag_notes": array("I", notes.tobytes()),
+        "tag_multi": array("I", np.flatnonzero(counts > 1).astype(np.int32).tobytes()),
+        "tag_first": array("I", notes[np.minimum(note_ptr[:-1], len(notes) - 1)].tobytes()) if len(notes) else array("I"),
+        "recall_shown": array("I", order[tag_studied[order] > 0].astype(np.int32).tobytes()),
+    }
 
 
 def _appearance(agg: dict) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 from array import array
 from dataclasses import dataclass
 
-from trainer.columns.build import _keys, _queues, _row_template, _static_mastery, _tag_b, build
+from trainer.columns.build import _keys, _queues, _row_template, _static_mastery, _tag_index, _tag_templates, build, tag_json_of
 from trainer.columns.model import _UNDATED, BROKEN, NEW, STUDIED, Columns, layout_of
 from trainer.columns.store import load, peek_digest, save_columns
 from trainer.walk import stamp_digest, stamp_parts
@@ -33,7 +33,7 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
     from trainer.scheduler import DIFFICULTY_RANK
 
     n = prev.n
-    if not (prev.has_rows and prev.has_tags and prev.has_stamps) or len(found) != n or not n:
+    if not (prev.has_rows and prev.has_tags and prev.has_stamps and prev.has_names) or len(found) != n or not n:
         return None
     parts = parts if parts is not None else stamp_parts(found)
     if parts[0] != bytes(prev.rels):
@@ -94,10 +94,13 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
     from itertools import accumulate
 
     tag_mastery, mastery_sum = _static_mastery(kind, mastery, prev.tag_ptr, prev.tag_ids, prev.tag_cards)
+    index = _tag_index(kind, last, prev.tag_ptr, prev.tag_ids, len(prev.tag_cards), prev.recall_order)  # (a first grade: one more studied)
+    templates = _tag_templates(tag_json_of(prev.tag_names), prev.tag_cards, tag_mastery, index["tag_studied"],
+                               prev.recall_order)
     return dataclasses.replace(
         prev, kind=bytes(kind), day=day, last=last, interval=interval, ease=ease, stability=stability, fsrs_d=fsrs_d,
         mastery=mastery, sortkey=sortkey, difficulty=difficulty, **queues,
-        tag_mastery=tag_mastery, mastery_sum=mastery_sum, tag_b=_tag_b(tag_mastery),
+        tag_mastery=tag_mastery, mastery_sum=mastery_sum, **index, **templates,
         rows=b"".join(placed), row_off=array("q", accumulate(map(len, placed), initial=0)),
         **_keys(kind, last, interval, ease, stability, fsrs_d),
         digest=stamp_digest(found, parts), stamp_nums=nums,
@@ -122,7 +125,7 @@ class Pending:
     core (``deck.Walk``, sent back as "unchanged" when its stamps' digest is theirs): a command
     can compute its answer from them meanwhile, and :meth:`finish` says whether it stands."""
 
-    def __init__(self, deck, *, clean_temp: bool = True, rows: bool = True, tags: bool = True) -> None:
+    def __init__(self, deck, *, clean_temp: bool = True, rows: bool = True, tags: bool = True, names: bool = True) -> None:
         from trainer.deck import Walk
         from trainer.walk import take_early
 
@@ -131,7 +134,7 @@ class Pending:
         expect = peek_digest(deck.root)
         early = take_early(str(deck.root), expect)  # the `trainer` command may have started it already
         self._walk = Walk(deck, expect, started=early) if expect is not None and clean_temp else None
-        self.columns = load(deck.root, expect, rows=rows, tags=tags) if expect is not None else None
+        self.columns = load(deck.root, expect, rows=rows, tags=tags, names=names) if expect is not None else None
 
     def abandon(self) -> None:
         """The command stops before :meth:`finish` (a usage error while answering from the columns):
@@ -176,7 +179,7 @@ class Pending:
             deck.cache_notice = None
             try:
                 new = build(scan._stamps, scan._items, previous=whole if whole is not None
-                            else cols if cols is not None and cols.has_tags else load(deck.root, None, rows=False))
+                            else cols if cols is not None and cols.has_tags and cols.has_names else load(deck.root, None, rows=False))
             except (ValueError, TypeError, OverflowError, KeyError, AttributeError):  # a value the columns cannot hold
                 return Fresh(None, scan.problems, scan, notice)
             if save and scan._stamps == found:  # (an unreadable note is in the walk but not the scan)

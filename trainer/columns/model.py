@@ -12,7 +12,7 @@ from itertools import chain, islice
 _UNDATED = 1  # dt.date.min.toordinal(): the scan's NEW_CARD_DUE, "due the day asked"
 BROKEN, NEW, STUDIED = 0, 1, 2
 
-_SECTIONS = (  # name, array typecode ("" for bytes): per note unless said. Three groups, each read only when asked for:
+_SECTIONS = (  # name, array typecode ("" for bytes): per note unless said. In groups, each read only when asked for:
     # the core: counts and queues
     ("kind", ""), ("day", "i"), ("last", "i"), ("interval", "d"), ("ease", "d"), ("stability", "d"),
     ("fsrs_d", "d"), ("mastery", "d"), ("sortkey", "q"),
@@ -21,16 +21,20 @@ _SECTIONS = (  # name, array typecode ("" for bytes): per note unless said. Thre
     ("sm2_key", "i"), ("sm2_key_note", "i"), ("fsrs_key", "i"), ("fsrs_key_note", "i"),  # schedules (recalls)
     # tags and difficulties: per-tag figures and recall (stats, the overview)
     ("difficulty", "i"), ("difficulty_names", ""),
-    ("tag_ptr", "i"), ("tag_ids", "i"),  # each note's tag closure (figures: "" for untagged)
-    ("tag_cards", "i"), ("tag_mastery", "d"), ("recall_order", "i"),  # per tag
-    ("tag_names", ""), ("tag_a", ""), ("tag_b", ""), ("tag_r", ""),
+    ("tag_cards", "i"), ("tag_mastery", "d"), ("recall_order", "I"),  # per tag ("I": read unsigned, so that
+    ("tag_studied", "i"), ("tag_note_ptr", "I"), ("tag_notes", "I"), ("tag_multi", "I"),  # a bad index fails)
+    ("tag_first", "I"), ("recall_shown", "I"),
+    ("tag_rows", ""), ("recall_rows", ""),  # stats --json's per-tag parts as %-templates
+    # the tags' names and each note's tag closure (figures: "" for untagged): the overview, stats' table
+    ("tag_names", ""), ("tag_ptr", "i"), ("tag_ids", "i"),
     # the rows of `due --json` as %-templates, in the queues' order (:func:`layout`)
     ("row_off", "q"), ("rows", ""),
     # the stamps they were built from: to update them note by note (:func:`patch`)
     ("rels", ""), ("stamp_nums", "q"),
 )
 _NAMES = [name for name, _ in _SECTIONS]
-_GROUPS = {"core": (0, _NAMES.index("difficulty")), "tags": (_NAMES.index("difficulty"), _NAMES.index("row_off")),
+_GROUPS = {"core": (0, _NAMES.index("difficulty")), "tags": (_NAMES.index("difficulty"), _NAMES.index("tag_names")),
+           "names": (_NAMES.index("tag_names"), _NAMES.index("row_off")),
            "rows": (_NAMES.index("row_off"), _NAMES.index("rels")), "stamps": (_NAMES.index("rels"), len(_SECTIONS))}
 
 
@@ -88,12 +92,25 @@ class Columns:
     doubled) with two fields: ``%d`` its days overdue (``%s``, the day asked and 0, when the note has no
     ``next_review``) and ``%s`` its recall; in :func:`layout` order, so a queue's run of cards is one slice."""
     row_off: array
-    tag_a: bytes | memoryview = b""
-    """Per tag, NUL-separated: its row of ``stats --json``'s tags up to ``"due": `` (:func:`stats_json`)…"""
-    tag_b: bytes | memoryview = b""
-    """…its row from ``"mastery"`` on…"""
-    tag_r: bytes | memoryview = b""
-    """…and its key in the recall's tags, up to ``"studied": ``."""
+    tag_studied: array = None  # type: ignore[assignment]
+    """Per tag: its studied cards (the recall's count; a note's recall is None only when never studied)."""
+    tag_note_ptr: array = None  # type: ignore[assignment]
+    """Per tag: where its notes start in ``tag_notes`` (the notes of each tag, in the deck's order)."""
+    tag_notes: array = None  # type: ignore[assignment]
+    tag_multi: array = None  # type: ignore[assignment]
+    """The tags of more than one note (the others' figures are their one note's)."""
+    tag_first: array = None  # type: ignore[assignment]
+    """Per tag: its first note (a tag of one note: that note)."""
+    recall_shown: array = None  # type: ignore[assignment]
+    """The tags with studied cards, in ``recall_order``: the recall's ``tags``."""
+    tag_rows: bytes | memoryview = b""
+    """``stats --json``'s ``tags`` (the list), a ``bytes % values`` template (``%`` doubled): per
+    tag one ``%s`` for its day-dependent counts (due, new, new today, to study) (:func:`stats_json`)…"""
+    recall_rows: bytes | memoryview = b""
+    """…and the recall's ``tags`` (the object): per tag with studied cards one ``%s``, its mean recall."""
+    has_names: bool = True
+    """False when loaded without ``tag_names``, ``tag_ptr`` and ``tag_ids`` (``names`` group: decoding
+    100k names costs more than ``stats --json``'s whole answer, which needs none of them)."""
     has_rows: bool = True
     """False when loaded without the rows of ``due --json`` (``rows`` and ``row_off`` are empty)."""
     rels: bytes | memoryview = b""

@@ -32,7 +32,7 @@ def save_columns(root: Path, cols: Columns) -> None:
 
     texts = {
         "kind": cols.kind, "rows": cols.rows, "rels": cols.rels,
-        "tag_a": cols.tag_a, "tag_b": cols.tag_b, "tag_r": cols.tag_r,
+        "tag_rows": cols.tag_rows, "recall_rows": cols.recall_rows,
         "tag_names": orjson.dumps(cols.tag_names), "difficulty_names": orjson.dumps(cols.difficulty_names),
         "problems": orjson.dumps(cols.problems), "meta": orjson.dumps({"n": cols.n, "mastery_sum": cols.mastery_sum,
                                                                       "appearance": cols.appearance}),
@@ -54,14 +54,17 @@ def peek_digest(root: Path) -> bytes | None:
     return peek(str(root))
 
 
-def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = True, stamps: bool = False) -> Columns | None:
+def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = True, stamps: bool = False,
+         names: bool = True) -> Columns | None:
     """The columns if they were built from a walk with this digest (None: any) and are whole; else None.
     ``rows=False`` leaves out the rows of ``due --json`` (most of the file), ``tags=False`` the
-    tags and difficulties (a seed-shaped deck's 100k tags)."""
+    tags and difficulties (a seed-shaped deck's 100k tags), ``names=False`` only the tags' names and closures
+    (``stats --json`` writes them from its templates)."""
     import orjson
 
     count = len(_SECTIONS)
-    groups = ["core"] + (["tags"] if tags else []) + (["rows"] if rows else []) + (["stamps"] if stamps else [])
+    groups = ["core"] + (["tags"] if tags else []) + (["names"] if tags and names else []) + (["rows"] if rows else []) \
+        + (["stamps"] if stamps else [])
     try:
         with open_state_file(str(_path(root))) as fh:  # (a FIFO in its place: refused, not waited on)
             line = fh.readline(300)
@@ -98,9 +101,10 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = Tr
         for name, code in _SECTIONS:  # the groups not asked for: empty
             values.setdefault(name, array(code) if code else b"[]" if name in ("tag_names", "difficulty_names") else b"")
         meta = orjson.loads(values.pop("meta"))
+        names_json = values.pop("tag_names")
         cols = Columns(
             n=meta["n"], mastery_sum=float(meta["mastery_sum"]), appearance=str(meta.get("appearance", "")), digest=found, kind=bytes(values.pop("kind")),
-            tag_names=orjson.loads(values.pop("tag_names")), difficulty_names=orjson.loads(values.pop("difficulty_names")),
+            tag_names=orjson.loads(names_json) if names or not tags else [], has_names=names or not tags, difficulty_names=orjson.loads(values.pop("difficulty_names")),
             problems=[tuple(p) for p in orjson.loads(values.pop("problems"))], has_rows=rows, has_tags=tags, has_stamps=stamps,
             **values,  # type: ignore[arg-type]
         )
@@ -111,8 +115,8 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = Tr
 
 def _consistent(c: Columns) -> bool:
     """The shapes add up (a file with the right checksums but not written by this code is refused;
-    the NUL-separated per-tag rows are counted where they are split, by ``answers.stats_json``)."""
-    n, t = c.n, len(c.tag_names)
+    a template with the wrong number of fields fails where it is filled, and the answer comes from the notes)."""
+    n, t = c.n, len(c.tag_cards)
     try:
         return (
             type(n) is int and len(c.kind) == n
@@ -121,16 +125,18 @@ def _consistent(c: Columns) -> bool:
             and set(c.kind) <= {BROKEN, NEW, STUDIED}
             and all(len(p) == 3 and all(type(v) is str for v in p) for p in c.problems)
             and len(c.review_dated) == len(c.review_dated_days) and len(c.new_dated) == len(c.new_dated_days)
-            and all(not len(q) or (0 <= min(q) and max(q) < n) for q in (
-                c.review_dated, c.review_undated, c.new_dated, c.new_undated))
+            and all(_below(q, n) for q in (c.review_dated, c.review_undated, c.new_dated, c.new_undated))
             and (not c.has_tags or (
-                len(c.difficulty) == n and len(c.tag_ptr) == n + 1 and c.tag_ptr[-1] == len(c.tag_ids)
-                and c.tag_ptr[0] == 0 and _rising(c.tag_ptr)
-                and len(c.tag_cards) == t == len(c.tag_mastery)
-                and (not c.tag_ids or 0 <= min(c.tag_ids) and max(c.tag_ids) < t)
-                and set(map(type, c.tag_names)) <= {str} and set(map(type, c.difficulty_names)) <= {str}
+                len(c.difficulty) == n and t == len(c.tag_mastery) == len(c.tag_studied)
+                and len(c.tag_note_ptr) == t + 1 and c.tag_note_ptr[0] == 0 and c.tag_note_ptr[-1] == len(c.tag_notes)
+                and _rising(c.tag_note_ptr) and len(c.tag_first) == t
+                # (tag_notes, tag_multi, tag_first, recall_order, recall_shown: unsigned, a bad one an IndexError where used)
+                and set(map(type, c.difficulty_names)) <= {str}
                 and (not c.difficulty or max(c.difficulty) < len(c.difficulty_names))
-                and (not len(c.recall_order) or (0 <= min(c.recall_order) and max(c.recall_order) < t))))
+                and (not c.has_names or (
+                    len(c.tag_names) == t and set(map(type, c.tag_names)) <= {str}
+                    and len(c.tag_ptr) == n + 1 and c.tag_ptr[-1] == len(c.tag_ids) and c.tag_ptr[0] == 0
+                    and _rising(c.tag_ptr) and _below(c.tag_ids, t)))))
             and (not c.has_stamps or (len(c.stamp_nums) == 4 * n and bytes(c.rels).count(b"\0") == max(0, n - 1)))
             and len(c.sm2_key) == n == len(c.fsrs_key)  # (their values: checked where used, answers._key_texts)
             and (not c.has_rows or (len(c.row_off) == 1 + sum(map(len, (
@@ -139,6 +145,12 @@ def _consistent(c: Columns) -> bool:
         )
     except (TypeError, ValueError):
         return False
+
+
+def _below(a: array, limit: int) -> bool:
+    """Every value in ``[0, limit)``: one pass over the 32-bit values read unsigned (a negative one is
+    then past any limit)."""
+    return not len(a) or max(memoryview(a).cast("B").cast("I")) < limit
 
 
 def _rising(a: array) -> bool:
