@@ -308,10 +308,13 @@ def bench_deck(deck: Path, work: Path, anki_py: str, n: int, rounds: int, grades
 
     def due_after_edit() -> float:
         """One note's body edited (a character added at its end, as an editor saves it), then
-        `trainer due --json`: the columns are updated in place for that note (#17)."""
+        `trainer due --json` a tenth of a second later, as a person switches from the editor: the
+        columns are updated in place for that note (#17). (Within 20 ms of an edit the note would be
+        "racy", read again by the command after too: ``trainer.walk._mark_racy``.)"""
         note = next(edited)
         with open(note, "a", encoding="utf-8") as fh:
             fh.write(" ")
+        time.sleep(0.1)
         return bench_core.run_child(bench_core.trainer_cmd(root, "due", "--json"))[0]
 
     tasks = {

@@ -69,7 +69,8 @@ def _walk(root: str, clean_temp: bool, split: bool | None, packed: bool):
     columns: tuple[list, ...] = ([], [], [], [], [])
     problems: list[tuple[str, str, str]] = []
     removed = 0
-    now = time.time()
+    started_ns = time.time_ns()
+    now = started_ns / 1e9
     stack = [(root, "")]  # (folder, its deck-relative prefix)
     first = True
     while stack:
@@ -85,12 +86,36 @@ def _walk(root: str, clean_temp: bool, split: bool | None, packed: bool):
         problems.extend(found_problems)
         if type(stamps[0]) is bytes:
             if not stack:  # one round, as good as always: the packed stamps are the walk's
+                n = stamps[2]
+                _mark_racy(memoryview(stamps[1])[2 * n:3 * n], started_ns)
                 return stamps, problems, _clean_state_dir(root, clean_temp, now, removed)
             stamps = _unpacked(stamps)
         for mine, theirs in zip(columns, stamps):
             mine.extend(theirs)
         first = False
+    _mark_racy(columns[3], started_ns)
     return columns, problems, _clean_state_dir(root, clean_temp, now, removed)
+
+
+_RACY_FINE_NS = 20_000_000
+"""A file system's clock may lag the walk's by a tick: up to 10 ms (a coarse kernel clock at HZ=100)."""
+_RACY_COARSE_NS = 2_000_000_000
+"""Stamps in whole seconds (FAT's 2 s, HFS+, ext3): a tick of up to 2 s."""
+
+
+def _mark_racy(ctimes, started_ns: int) -> None:
+    """Git's "racy clean" rule: a note whose ctime falls in the file system's current tick when
+    the walk starts could be written again in that same tick, same size, mtime put back, and no
+    stamp would show it. Its ctime is set to minus the walk's start, a value no other walk gives
+    (racy again in the next walk, it gets that walk's): every cache built from these stamps takes
+    the note as changed next time and reads it again. ``ctimes``: a list, or a memoryview of
+    int64s, changed in place."""
+    if not len(ctimes) or max(ctimes) < started_ns - _RACY_COARSE_NS:  # (the usual case: one pass in C)
+        return
+    fine, coarse = started_ns - _RACY_FINE_NS, started_ns - _RACY_COARSE_NS
+    for i, c in enumerate(ctimes):
+        if c >= fine or (c >= coarse and c % 1_000_000_000 == 0):
+            ctimes[i] = -started_ns
 
 
 def _clean_state_dir(root: str, clean_temp: bool, now: float, removed: int) -> int:

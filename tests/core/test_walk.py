@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from trainer import walk
 from trainer.notes.write import TEMP_MARK
@@ -19,6 +23,7 @@ def _deck(tmp_path: Path, n: int = 5) -> Path:
         p = root / f"t{i % 2}" / f"n{i}.md"
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(NOTE.format(n=i), encoding="utf-8")
+    time.sleep(0.03)  # (a walk in the same file system tick as the writes marks them racy)
     return root
 
 
@@ -58,6 +63,7 @@ def test_early_walk_says_unchanged_or_sends_the_stamps(tmp_path):
     same = walk.BackgroundWalk(str(root), digest)
     assert same.result() == (None, problems, removed)
     (root / "t0" / "n0.md").write_text(NOTE.format(n=99), encoding="utf-8")  # an edit
+    time.sleep(0.03)
     changed = walk.BackgroundWalk(str(root), digest)
     got = changed.result()
     assert got is not None and got[0] is not None and walk.stamp_digest(got[0]) != digest
@@ -129,6 +135,7 @@ def test_split_walk_finds_what_one_process_finds(tmp_path_factory, monkeypatch, 
     one, two = base / "one", base / "two"
     _tree(one, entries, outside)
     _tree(two, entries, outside)  # (the temp files are removed by the first walk of each)
+    time.sleep(0.03)  # (a walk in the same file system tick as the writes marks them racy)
     monkeypatch.setattr(walk, "SPLIT_FROM", 1)
     alone = walk.walk_columns(str(one), split=False)
     shared = walk.walk_columns(str(two), split=True)
@@ -179,6 +186,64 @@ def test_background_walk_split_says_unchanged_or_sends_the_stamps(tmp_path, monk
     digest = walk.stamp_digest(found)
     assert walk.BackgroundWalk(str(root), digest).result() == (None, problems, removed)
     (root / "t1" / "n7.md").write_text(NOTE.format(n=777), encoding="utf-8")
+    time.sleep(0.03)
     w = walk.BackgroundWalk(str(root), digest)
     got = w.result()
     assert got is not None and got[0] == walk.walk_tree(str(root))[0] and w.parts is not None
+
+
+# ------------------------------------------------------------- racy stamps (git's "racily clean")
+
+def test_mark_racy_takes_the_current_tick_only():
+    start = 1_800_000_000_123_456_789
+    ctimes = [start - 10**9 + 7,            # a second ago, fine-grained: its tick is over
+              start - 5_000_000 + 3,        # 5 ms ago: maybe the file system's tick now (a coarse clock)
+              start + 1000,                 # written as the walk started
+              1_800_000_000 * 10**9 - 10**9,  # whole seconds, within 2 s: FAT/HFS+/ext3's tick
+              start - 3 * 10**9 - 123_456_789,  # whole seconds, 3 s ago: its tick is over
+              ]
+    got = list(ctimes)
+    walk._mark_racy(got, start)  # noqa: SLF001
+    assert got == [ctimes[0], -start, -start, -start, ctimes[4]]
+    from array import array
+
+    packed = array("q", [0] * 5 + ctimes + [0] * 5)
+    walk._mark_racy(memoryview(packed)[5:10], start)  # noqa: SLF001 - the packed walk's ctime column
+    assert packed.tolist()[5:10] == got and packed.tolist()[:5] == [0] * 5 == packed.tolist()[10:]
+    old = [start - 3 * 10**9] * 3
+    walk._mark_racy(old, start)  # noqa: SLF001
+    assert old == [start - 3 * 10**9] * 3
+
+
+def _walk_right_after_a_write(root: Path, note: Path):
+    """Write ``note`` and walk at once; None if the walk could not start within the tick."""
+    for _ in range(20):
+        note.write_text(NOTE.format(n=5), encoding="utf-8")
+        written = note.stat().st_ctime_ns
+        got = walk.walk_tree(str(root))
+        if time.time_ns() - written < walk._RACY_FINE_NS // 2:  # noqa: SLF001
+            return got
+    return None
+
+
+def test_a_note_written_as_the_walk_starts_is_read_again_next_time(tmp_path):
+    """Its ctime is marked racy in the stamps, so the caches built from them take it as changed
+    the next time, and the scan after the tick reads it again (and only it)."""
+    from trainer.deck import Deck
+
+    root = _deck(tmp_path, 6)
+    note = root / "t1" / "n5.md"
+    deck = Deck(root)
+    deck.scan(dt.date(2026, 1, 2))
+    got = _walk_right_after_a_write(root, note)
+    if got is None:
+        pytest.skip("the machine is too busy to walk within a file system tick of a write")
+    stamps = dict((s[0], s) for s in got[0])
+    assert stamps["t1/n5.md"][3] < 0  # (minus the walk's start)
+    assert all(s[3] > 0 for rel, s in stamps.items() if rel != "t1/n5.md")
+    scan = deck.scan(dt.date(2026, 1, 2), prewalked=(got[0], [], 0))
+    assert scan.parsed == 1  # (the racy note: its cached stamp no longer matched)
+    time.sleep(walk._RACY_FINE_NS / 1e9 * 2)  # noqa: SLF001 - the tick is over
+    again = deck.scan(dt.date(2026, 1, 2))
+    assert again.parsed == 1  # read again: its saved stamp was the racy one
+    assert deck.scan(dt.date(2026, 1, 2)).parsed == 0  # and then settled
