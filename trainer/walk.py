@@ -131,11 +131,12 @@ def _clean_state_dir(root: str, clean_temp: bool, now: float, removed: int) -> i
 
 
 def _spare_core() -> bool:
-    """Whether a core is idle on average (the 1-minute load at most the CPUs we may run on, less
-    one): a split walk pays only then; on a busy machine its third process costs more than it saves."""
+    """Whether a core is idle on average (the 1-minute load under the CPUs we may run on, less half
+    of one; a command run after another counts about 1 itself): a split walk pays only then; on a
+    busy machine its third process costs more than it saves."""
     try:
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        return cpus >= 2 and os.getloadavg()[0] <= cpus - 1
+        return cpus >= 2 and os.getloadavg()[0] < cpus - 0.5
     except OSError:
         return False
 
