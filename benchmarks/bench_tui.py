@@ -255,6 +255,67 @@ def core_grade_latency(deck: Path, today: dt.date, grades: int) -> list[float]:
     return times
 
 
+async def _expand_latency(deck: Path, today: dt.date) -> dict[str, float]:
+    """The overview's largest topic expanded (in process, ``run_test`` at 80x24): seconds to the
+    first frame showing its children and to the last child added; then the same number of one-line
+    labels (the same text) added at once to a bare Textual ``Tree``, timed to its frame."""
+    from collections import Counter
+
+    from rich.text import Text
+    from textual.app import App
+    from textual.widgets import Tree
+
+    from trainer.tui.app import make_app, open_deck
+
+    async def frame_after(app, start: float, ready) -> float:
+        shown: list[float] = []
+        display = app._display
+
+        def hooked(scr, renderable):
+            display(scr, renderable)
+            if not shown and ready():
+                shown.append(time.perf_counter())
+
+        app._display = hooked  # type: ignore[method-assign]
+        while not shown:
+            await asyncio.sleep(0.0005)
+        app._display = display  # type: ignore[method-assign]
+        return shown[0] - start
+
+    app = make_app(open_deck(deck, today))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        tree = app.screen.query_one("#tags", Tree)
+        kids = Counter(t.rpartition("/")[0] for t in app.book.figures().tags if "/" in t)
+        topic = max(tree.root.children, key=lambda n: kids[n.data])
+        want = kids[topic.data]
+        start = time.perf_counter()
+        topic.expand()
+        first = await frame_after(app, start, lambda: len(topic.children) > 0)
+        while len(topic.children) < want:
+            await asyncio.sleep(0.0005)
+        last = time.perf_counter() - start
+        labels = [Text(str(n.label)) for n in topic.children]
+
+    class Bare(App):
+        def compose(self):
+            yield Tree("All", id="t")
+
+    bare = Bare()
+    async with bare.run_test(size=(80, 24)) as pilot:
+        tree = bare.query_one(Tree)
+        node = tree.root.add("topic")
+        tree.root.expand()
+        await pilot.pause()
+        start = time.perf_counter()
+        for label in labels:
+            node.add(label, allow_expand=False)
+        node.expand()
+        bare_frame = await frame_after(bare, start, lambda: True)
+    return {"children": want, "first": first, "last": last, "bare": bare_frame}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("deck", nargs="?", help="deck folder (left unchanged)")
@@ -267,8 +328,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frame-only", action="store_true", help="time the first frame only (no grade latency)")
     ap.add_argument("--stale", action="store_true",
                     help="before each run one note's mtime moves (the first frame after a change; the deck is touched)")
+    ap.add_argument("--expand", action="store_true",
+                    help="time expanding the overview's largest topic instead (in process), beside a bare Textual Tree")
     args = ap.parse_args(argv)
     today = dt.date.fromisoformat(args.today)
+    if args.expand and args.deck:
+        ex = asyncio.run(_expand_latency(Path(args.deck).resolve(), today))
+        print(f"expanding a topic of {ex['children']} tags: its first children shown {ex['first'] * 1000:.0f} ms, "
+              f"the last added {ex['last'] * 1000:.0f} ms; a bare Textual Tree given the same labels at once: "
+              f"{ex['bare'] * 1000:.0f} ms to its frame")
+        return 0
     with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
         tmp_path = Path(tmp)
         if args.deck:

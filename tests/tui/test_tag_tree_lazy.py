@@ -140,7 +140,7 @@ def test_top_level_with_children_is_the_index_s_answer():
     def check(note_tags, flat, untagged):
         tags = {p for t in note_tags for p in tag_prefixes(t)} | {f"flat{i}" for i in range(flat)}
         order = sorted(tags) + ([""] if untagged else [])
-        kids = tag_children(order, set(order))
+        kids = tag_children(order)
         top = kids.get(None, [])
         assert top == [t for t in order if "/" not in t]  # (the overview builds these first: every tag's parent is a tag)
         assert top_level_with_children(order) & set(top) == {t for t in top if t in kids}
@@ -174,3 +174,24 @@ async def test_a_topic_s_many_children_come_in_chunks(tmp_path, seed, write_note
         for _ in range(6):
             await pilot.pause()
         assert len(other.children) == 7
+
+
+async def test_a_large_deck_s_notes_are_left_out_of_the_collector(tmp_path, seed, write_note, monkeypatch):
+    """From ``FREEZE_FROM`` notes the objects alive once the notes are in are frozen (gc.freeze):
+    the collector's full passes no longer walk 100k notes in the middle of a key press."""
+    import gc
+
+    from trainer.tui import app as app_module
+
+    root = _deck(tmp_path, seed, write_note, topics=2, per_topic=3)
+    gc.unfreeze()
+    try:
+        for limit, frozen in ((1000, False), (6, True)):
+            monkeypatch.setattr(app_module, "FREEZE_FROM", limit)
+            app = make_app(open_deck(root, TODAY, None))
+            async with app.run_test(size=(80, 24)) as pilot:
+                await loaded(pilot)
+                assert app.book.loaded and len(app.book.notes) == 6
+                assert (gc.get_freeze_count() > 0) == frozen
+    finally:
+        gc.unfreeze()

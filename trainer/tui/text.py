@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.cells import cell_len, get_character_cell_size
+from rich.cells import cell_len
 from rich.text import Span, Text
 
 from trainer import textsafe
@@ -27,12 +27,7 @@ def fit_cells(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` cells with an ellipsis (never half a wide character)."""
     if text.isascii() and text.isprintable():  # a cell a character: cut at once (a tree of 20k long names)
         return text if len(text) <= limit else text[:max(0, limit - 1)] + "…"
-    return textsafe.fit_cells(text, limit, _char_cells)
-
-
-def _char_cells(text: str) -> int:
-    """``cell_len`` of a character from a table kept per character (textsafe asks one at a time)."""
-    return get_character_cell_size(text) if len(text) == 1 else cell_len(text)
+    return textsafe.fit_cells(text, limit, cell_len)
 
 
 def styled_text(parts: list[tuple[str, str]]) -> Text:

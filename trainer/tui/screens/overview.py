@@ -30,9 +30,9 @@ FORECAST_DAYS = 14
 """Days the overview's forecast shows."""
 MAX_PROBLEMS_SHOWN = 200
 TAG_NAME_CELLS = 24
-TAG_CHUNK = 1000
-"""A tag's children added at once; more are added a chunk after each frame (a topic of 20k tags
-shows its first ones at once and stays responsive while the rest come)."""
+TAG_CHUNK = 250
+"""A tag's children added at once; the rest after the next frame, in chunks twice as large each
+time (a topic of 20k tags shows its first ones at once; each chunk lays out the whole tree again)."""
 """A tag's name in the tree is cut to this many terminal cells (a Chinese character is two)."""
 
 
@@ -51,11 +51,38 @@ class TagTree(Tree):
             return label
         return super().process_label(label)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._widths: dict[int, tuple[Text, int]] = {}
+        """Each node's label with its width in cells (the label's identity says it is current)."""
+
     def get_label_width(self, node: TreeNode[str | None]) -> int:
         """The width ``render_label`` gives, without rendering the label: Textual asks it of every
         line of the tree after each change of its nodes."""
+        label = node.label
+        known = self._widths.get(node.id)
+        if known is None or known[0] is not label:
+            known = self._widths[node.id] = (label, label.cell_len)
         icon = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE) if node.allow_expand else ""
-        return node.label.cell_len + cell_len(icon)
+        return known[1] + cell_len(icon)
+
+    def clear(self):
+        self._widths.clear()
+        return super().clear()
+
+    def add_children(self, parent: TreeNode[str | None], children: list[tuple[Text, str, bool]]) -> list[TreeNode[str | None]]:
+        """``parent.add(label, data, allow_expand=...)`` for each child, the tree laid out once after
+        them, not after each (TreeNode.add asks a layout of the whole screen every node: ~1 s for
+        20k). Textual's own steps of ``add``, through its private names: textual is pinned (==)."""
+        added = []
+        for label, data, allow_expand in children:
+            node = self._add_node(parent, label, data)
+            node._allow_expand = allow_expand
+            parent._children.append(node)
+            added.append(node)
+        parent._updates += 1
+        self._invalidate()
+        return added
 
 
 class OverviewScreen(Screen):
@@ -164,7 +191,7 @@ class OverviewScreen(Screen):
         Only the top level is built at first; a tag's children when it is first expanded, and a
         label only for a node built (#17: a deck shaped like the seed has a tag per note, and
         indexing, building or labelling every tag up front delayed the first frame)."""
-        tree: Tree[str | None] = self.query_one("#tags", Tree)
+        tree: TagTree = self.query_one("#tags", TagTree)
         tags = summary.tags
         tree.root.set_label(self._label("All cards", summary.all_cards))
         if tags is self._tag_figures:  # the same figures drawn again (the notes came after them): as they are
@@ -182,48 +209,47 @@ class OverviewScreen(Screen):
         self.tag = None
         self._tag_nodes = {}
         if len(order) <= 60:
-            self._tag_kids = tag_children(order, tags)
+            self._tag_kids = tag_children(order)
             self._add_tag_nodes(tree.root, None, deep=True)
             tree.root.expand()
             tree.root.expand_all()
             return
         self._tag_kids = None
         nested = top_level_with_children(order)
-        for tag in order:
-            if "/" not in tag:  # a top-level tag (each tag's parent is a tag too: figures count every prefix)
-                self._add_tag_node(tree.root, tag, tag in nested)
+        top = [tag for tag in order if "/" not in tag]  # (each tag's parent is a tag too: figures count every prefix)
+        for tag, added in zip(top, tree.add_children(tree.root, [(self._tag_label(t), t, t in nested) for t in top])):
+            self._tag_nodes[tag] = added
         tree.root.expand()
 
     def _tag_label(self, tag: str) -> Text:
         return self._label(tag.rpartition("/")[2] if tag else "(untagged)", self._tag_figures[tag])
-
-    def _add_tag_node(self, node: TreeNode[str | None], tag: str, nested: bool) -> TreeNode[str | None]:
-        added = node.add(self._tag_label(tag), data=tag, allow_expand=nested)
-        self._tag_nodes[tag] = added
-        return added
 
     def _add_tag_nodes(self, node: TreeNode[str | None], tag: str | None, *, deep: bool = False) -> None:
         kids = self._kids_index()
         children = [child for child in kids.pop(tag, ()) if child not in self._tag_nodes]
         self._add_children(node, children, deep, self._tree_generation)
 
-    def _add_children(self, node: TreeNode[str | None], children: list[str], deep: bool, generation: int) -> None:
-        """The first ``TAG_CHUNK`` of these children now, the rest after the next frame (unless the
-        tree was built again meanwhile)."""
+    def _add_children(self, node: TreeNode[str | None], children: list[str], deep: bool, generation: int,
+                      chunk: int = 0) -> None:
+        """The first ``chunk`` (``TAG_CHUNK``) of these children now, the rest after the next frame
+        (unless the tree was built again meanwhile)."""
         if generation != self._tree_generation:
             return
+        chunk = chunk or TAG_CHUNK
         kids = self._kids_index()
-        for child in children[:TAG_CHUNK]:
-            added = self._add_tag_node(node, child, child in kids)
+        now = children[:chunk]
+        tree: TagTree = self.query_one("#tags", TagTree)
+        for child, added in zip(now, tree.add_children(node, [(self._tag_label(c), c, c in kids) for c in now])):
+            self._tag_nodes[child] = added
             if deep:
                 self._add_tag_nodes(added, child, deep=True)
-        if len(children) > TAG_CHUNK:
-            self.call_after_refresh(self._add_children, node, children[TAG_CHUNK:], deep, generation)
+        if len(children) > chunk:
+            self.call_after_refresh(self._add_children, node, children[chunk:], deep, generation, 2 * chunk)
 
     def _kids_index(self) -> dict[str | None, list[str]]:
         """Tags whose nodes are not built yet, by parent tag: made when a tag is first expanded."""
         if self._tag_kids is None:
-            self._tag_kids = tag_children(self._tag_order, self._tag_figures)
+            self._tag_kids = tag_children(self._tag_order)
             tree: Tree[str | None] = self.query_one("#tags", Tree)
             self._add_tag_nodes(tree.root, None)  # (a tag whose parent is no tag: none from figures)
         return self._tag_kids
@@ -415,12 +441,13 @@ class OverviewScreen(Screen):
         app.push_screen(ImportScreen(self.book.deck, self.book.today), done)
 
 
-def tag_children(order: list[str], tags) -> dict[str | None, list[str]]:
+def tag_children(order: list[str]) -> dict[str | None, list[str]]:
     """Each tag's child tags in ``order`` (``None``: the root's: tags whose parent is no tag)."""
     kids: dict[str | None, list[str]] = {}
+    known = set(order)
     for tag in order:  # a parent sorts before its children
         parent_tag = tag.rpartition("/")[0] if tag else ""
-        kids.setdefault(parent_tag if parent_tag and parent_tag in tags else None, []).append(tag)
+        kids.setdefault(parent_tag if parent_tag and parent_tag in known else None, []).append(tag)
     return kids
 
 
