@@ -300,6 +300,9 @@ class Context:
 def cmd_study(ctx: Context) -> int:
     deck = ctx.deck
     _need_terminal("the study app")
+    import gc
+
+    gc.disable()  # until the notes are in (trainer.tui.app turns it on again): its passes over the start-up's objects cost the first frame ~30 ms
     from trainer.columns import Pending
 
     # the walk of a large deck on the other core while Textual loads, the deck's columns loaded

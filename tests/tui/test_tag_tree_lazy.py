@@ -188,10 +188,13 @@ async def test_a_large_deck_s_notes_are_left_out_of_the_collector(tmp_path, seed
     try:
         for limit, frozen in ((1000, False), (6, True)):
             monkeypatch.setattr(app_module, "FREEZE_FROM", limit)
+            gc.disable()  # as `trainer` (cmd_study) starts the app: the collector on again once the notes are in
             app = make_app(open_deck(root, TODAY, None))
             async with app.run_test(size=(80, 24)) as pilot:
                 await loaded(pilot)
                 assert app.book.loaded and len(app.book.notes) == 6
                 assert (gc.get_freeze_count() > 0) == frozen
+                assert gc.isenabled()
     finally:
         gc.unfreeze()
+        gc.enable()

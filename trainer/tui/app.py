@@ -178,10 +178,12 @@ class TrainerApp(App[int]):
         self.book.take(message.loaded)
         if len(self.book.notes) >= FREEZE_FROM:
             gc.freeze()
+        gc.enable()  # (the CLI turns the collector off for the start-up)
         self._redraw_overview()
 
     @on(DeckFailed)
     def _deck_failed(self, message: DeckFailed) -> None:
+        gc.enable()
         self.notify(f"The deck cannot be read: {message.error}", severity="error", timeout=15)
         self._redraw_overview()
 
