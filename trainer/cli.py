@@ -349,17 +349,21 @@ def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True, nam
     gc.disable()  # as Context.scan: a short process whose objects all live to its end
     pending = columns.Pending(ctx.deck, rows=rows, tags=tags, names=names)
     failed = object()
+    damaged = False
     try:
         early = answer(pending.columns) if pending.columns is not None else None
     except TrainerError:  # a bad trainer.toml: said as the notes' path says it (the forked walk reaped)
         pending.abandon()
         raise
-    except Exception:  # noqa: BLE001 - a value no build writes (a planted file; fsrs-rs refusing it): from the notes
+    except Exception as exc:  # noqa: BLE001 - a value no build writes (a planted file; fsrs-rs refusing it): from the notes
         early = failed
+        damaged = isinstance(exc, columns.DamagedColumns)
     except BaseException:  # Ctrl-C: the forked walk is not left behind
         pending.abandon()
         raise
     fresh = pending.finish(ctx.today)
+    if damaged and fresh.columns is pending.columns:  # a part read only when used was damaged: built again next time
+        columns.discard(ctx.deck.root)
     if fresh.notice:
         print(f"trainer: {fresh.notice}", file=sys.stderr)
     if fresh.columns is not None and fresh.columns is not pending.columns:

@@ -580,6 +580,71 @@ def test_a_flipped_byte_anywhere_is_refused(damaged):
     _flips(damaged, every=False)
 
 
+def _row_deck(root: Path) -> Path:
+    """Twelve cards: six due by TODAY (dated, in order), three later, three new (a room of one)."""
+    for i in range(6):
+        write(root / f"due{i}.md", note_text(studied(f"2026-11-{10 + i:02d}", tags=("T",)), f"Due {i}"))
+    for i in range(3):
+        write(root / f"later{i}.md", note_text(studied(f"2027-0{i + 1}-01", tags=("T",)), f"Later {i}"))
+        write(root / f"new{i}.md", note_text([("tags", "[N]")], f"New {i}"))
+    return root
+
+
+def _flip_row(deck: Path, text: bytes) -> None:
+    """One byte flipped inside the columns' ``due --json`` row holding ``text`` (the checksums untouched)."""
+    blob = bytearray((deck / COL).read_bytes())
+    _, start, end = next(p for p in _layout(bytes(blob)) if p[0] == "rows")
+    at = blob.index(text, start, end)
+    blob[at] ^= 0x01
+    (deck / COL).write_bytes(bytes(blob))
+
+
+@pytest.fixture
+def small_row_chunks(monkeypatch):
+    """The rows checked 64 bytes at a time (a MiB in use: a deck this small is one chunk)."""
+    import sys
+
+    for name in ("trainer.columns.model", "trainer.columns.store"):
+        monkeypatch.setattr(sys.modules[name], "ROW_CHUNK", 64)
+
+
+def test_a_damaged_row_a_command_uses_is_answered_from_the_notes_and_built_again(tmp_path, run, small_row_chunks):
+    deck = _row_deck(tmp_path / "deck")
+    ref = assert_fast_equals_no_cache(run, deck, ("due", "--json", "--new-limit", "1"))
+    good = (deck / COL).read_bytes()
+    _flip_row(deck, b"Due 3")
+    assert run(deck, "due", "--json", "--new-limit", "1") == ref
+    assert not (deck / COL).exists()  # discarded: the next command builds it again
+    assert run(deck, "due", "--json", "--new-limit", "1") == ref
+    assert (deck / COL).read_bytes() == good
+
+
+def test_a_damaged_row_no_command_uses_is_never_read(tmp_path, run, small_row_chunks):
+    """Only the chunks of the rows an answer uses are read and checked: a later card's row, damaged,
+    costs nothing until a day it is due, and is then found (the answer from the notes)."""
+    deck = _row_deck(tmp_path / "deck")
+    ref = assert_fast_equals_no_cache(run, deck, ("due", "--json", "--new-limit", "1"))
+    _flip_row(deck, b"Later 2")
+    damaged = (deck / COL).read_bytes()
+    assert run(deck, "due", "--json", "--new-limit", "1") == ref
+    assert (deck / COL).read_bytes() == damaged  # not read, so not refused
+    late = assert_fast_equals_no_cache(run, deck, ("due", "--json"), today="2027-06-01", times=1)
+    assert b"Later 2" in late[1]
+    assert run(deck, "due", "--json", today="2027-06-01") == late
+
+
+def test_a_damaged_row_is_not_carried_into_a_patched_file(tmp_path, run, small_row_chunks):
+    """A note edited (the columns patched, every other row kept) while another row is damaged: the
+    patch refuses the old rows and the columns are built from the notes."""
+    deck = _row_deck(tmp_path / "deck")
+    assert_fast_equals_no_cache(run, deck, ("due", "--json"))
+    _flip_row(deck, b"Later 1")
+    (deck / "due0.md").write_bytes(note_text(studied("2026-11-24", last="2026-11-21", tags=("T",)), "Due 0"))
+    assert_fast_equals_no_cache(run, deck, ("due", "--json"), today="2027-06-01")
+    cols = columns.load(deck, None)
+    cols.checked_rows([(0, len(cols.row_off) - 1)])  # every chunk whole
+
+
 @pytest.mark.slow
 def test_a_flipped_byte_anywhere_is_refused_every_byte_of_the_first_line(damaged):
     _flips(damaged, every=True)

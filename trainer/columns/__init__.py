@@ -24,12 +24,12 @@ from trainer.columns.answers import (
 )
 from trainer.columns.build import build
 from trainer.columns.fresh import PATCH_LIMIT, Fresh, Pending, fresh, patch
-from trainer.columns.model import _SECTIONS, BROKEN, NEW, STUDIED, Columns
-from trainer.columns.store import FILE_NAME, load, peek_digest, save_columns
+from trainer.columns.model import _SECTIONS, BROKEN, NEW, STUDIED, Columns, DamagedColumns
+from trainer.columns.store import FILE_NAME, discard, load, peek_digest, save_columns
 from trainer.walk import stamp_digest
 
 __all__ = [
-    "BROKEN", "FILE_NAME", "NEW", "NUMPY_FROM", "PATCH_LIMIT", "STUDIED", "Columns", "Fresh", "Pending", "_SECTIONS",
-    "build", "difficulty_counts", "due_json", "figures", "fresh", "load", "patch", "peek_digest", "recall_summary",
+    "BROKEN", "DamagedColumns", "FILE_NAME", "NEW", "NUMPY_FROM", "PATCH_LIMIT", "STUDIED", "Columns", "Fresh", "Pending", "_SECTIONS",
+    "build", "difficulty_counts", "discard", "due_json", "figures", "fresh", "load", "patch", "peek_digest", "recall_summary",
     "RecallState", "recall_state", "recalls", "save_columns", "stamp_digest", "stats_json", "tag_counts",
 ]

@@ -375,6 +375,7 @@ def due_json(cols: Columns, today: dt.date, settings, runs: list[tuple[int, int]
     undated = b'"%s",\n    "overdue_days": 0' % today.isoformat().encode()
     rd, ru, nd = len(cols.review_dated), len(cols.review_undated), len(cols.new_dated)
     rows, off = cols.rows, cols.row_off
+    cols.checked_rows(runs)
     values = []
     for (a, b), keys in zip(runs, run_keys):
         if a < rd:

@@ -33,6 +33,7 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
     from trainer.scheduler import DIFFICULTY_RANK
 
     n = prev.n
+    prev.checked_rows([(0, len(prev.row_off) - 1)])  # (every old row may be kept: none taken unchecked)
     if not (prev.has_rows and prev.has_tags and prev.has_stamps and prev.has_names) or len(found) != n or not n:
         return None
     parts = parts if parts is not None else stamp_parts(found)
@@ -101,7 +102,7 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
         prev, kind=bytes(kind), day=day, last=last, interval=interval, ease=ease, stability=stability, fsrs_d=fsrs_d,
         mastery=mastery, sortkey=sortkey, difficulty=difficulty, **queues,
         tag_mastery=tag_mastery, mastery_sum=mastery_sum, **index, **templates,
-        rows=b"".join(placed), row_off=array("q", accumulate(map(len, placed), initial=0)),
+        rows=b"".join(placed), row_off=array("q", accumulate(map(len, placed), initial=0)), row_crcs=None,
         **_keys(kind, last, interval, ease, stability, fsrs_d),
         digest=stamp_digest(found, parts), stamp_nums=nums,
     )

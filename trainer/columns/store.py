@@ -9,7 +9,7 @@ from array import array
 from pathlib import Path
 
 from trainer import paths
-from trainer.columns.model import _GROUPS, _SECTIONS, BROKEN, NEW, STUDIED, Columns
+from trainer.columns.model import _GROUPS, _SECTIONS, BROKEN, NEW, ROW_CHUNK, STUDIED, Columns
 from trainer.walk import COLUMNS_FILE as FILE_NAME
 from trainer.walk import COLUMNS_HEADER as _HEADER
 from trainer.walk import columns_digest as _digest_of
@@ -37,12 +37,22 @@ def save_columns(root: Path, cols: Columns) -> None:
         "problems": orjson.dumps(cols.problems), "meta": orjson.dumps({"n": cols.n, "mastery_sum": cols.mastery_sum,
                                                                       "appearance": cols.appearance}),
     }
-    sections = [getattr(cols, name).tobytes() if code else texts[name] for name, code in _SECTIONS]
+    rows = cols.rows
+    texts["row_crcs"] = array("I", (zlib.crc32(rows[i:i + ROW_CHUNK]) for i in range(0, len(rows), ROW_CHUNK))).tobytes()
+    sections = [texts[name] if name in texts else getattr(cols, name).tobytes() for name, code in _SECTIONS]
     index = array("q", map(len, sections)).tobytes() + array("I", map(zlib.crc32, sections)).tobytes()
     blob = b"%s digest %s index %08x\n" % (_HEADER, cols.digest.hex().encode(), zlib.crc32(index)) + index + b"".join(sections)
     try:
         paths.ensure_state_dir(root)
         atomic_write(paths.state_file(root, FILE_NAME), blob, mode=0o644, durable=False, follow_symlinks=False)
+    except OSError:
+        pass
+
+
+def discard(root: Path) -> None:
+    """The file removed (a part of it found damaged when used): the next command builds it again."""
+    try:
+        os.unlink(_path(root))
     except OSError:
         pass
 
@@ -90,8 +100,8 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = Tr
                 for (name, code), size, crc in zip(_SECTIONS[first:end], lengths[first:end], crcs[first:end]):
                     part = whole[pos:pos + size]
                     pos += size
-                    if len(part) != size or zlib.crc32(part) != crc:
-                        return None
+                    if len(part) != size or (name != "rows" and zlib.crc32(part) != crc):
+                        return None  # (the rows: by the chunk, when used, Columns.checked_rows)
                     if code:
                         a = array(code)
                         a.frombytes(part)
@@ -141,7 +151,8 @@ def _consistent(c: Columns) -> bool:
             and len(c.sm2_key) == n == len(c.fsrs_key)  # (their values: checked where used, answers._key_texts)
             and (not c.has_rows or (len(c.row_off) == 1 + sum(map(len, (
                 c.review_dated, c.review_undated, c.new_dated, c.new_undated))) and c.row_off[0] == 0
-                and c.row_off[-1] == len(c.rows) and _rising(c.row_off)))
+                and c.row_off[-1] == len(c.rows) and _rising(c.row_off)
+                and len(c.row_crcs) == -(-len(c.rows) // ROW_CHUNK)))
         )
     except (TypeError, ValueError):
         return False
