@@ -8,7 +8,6 @@ from bisect import bisect_left, bisect_right
 from array import array
 from dataclasses import dataclass
 from functools import reduce
-from itertools import chain, repeat
 from operator import add, mul
 
 from trainer.columns.model import _UNDATED, BROKEN, NEW, STUDIED, Columns, layout_of
@@ -376,15 +375,18 @@ def due_json(cols: Columns, today: dt.date, settings, runs: list[tuple[int, int]
     rd, ru, nd = len(cols.review_dated), len(cols.review_undated), len(cols.new_dated)
     rows, off = cols.rows, cols.row_off
     cols.checked_rows(runs)
-    values = []
+    values: list = [None] * (2 * sum(b - a for a, b in runs))  # (each row's two fields, side by side)
+    at = 0
     for (a, b), keys in zip(runs, run_keys):
         if a < rd:
-            overdue = map(t.__sub__, cols.review_dated_days[a:b])
+            overdue = list(map(t.__sub__, cols.review_dated_days[a:b]))
         elif rd + ru <= a < rd + ru + nd:
-            overdue = map(t.__sub__, cols.new_dated_days[a - rd - ru:b - rd - ru])
+            overdue = list(map(t.__sub__, cols.new_dated_days[a - rd - ru:b - rd - ru]))
         else:
-            overdue = repeat(undated, b - a)
-        values.append(zip(overdue, map(texts.__getitem__, keys)))
+            overdue = [undated] * (b - a)
+        values[at:at + 2 * (b - a):2] = overdue
+        values[at + 1:at + 2 * (b - a):2] = list(map(texts.__getitem__, keys))
+        at += 2 * (b - a)
     template = [b"[\n", *(rows[off[a]:off[b]] for a, b in runs), b"\n]\n"]
     template[-2] = template[-2][:-2]  # (",\n" after the last row: the list's end instead)
-    return b"".join(template) % tuple(chain.from_iterable(chain.from_iterable(values)))
+    return b"".join(template) % tuple(values)
