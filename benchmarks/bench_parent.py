@@ -11,7 +11,8 @@ The command's walk runs in a forked child while the parent loads ``.trainer/scan
 computes its answer; the answer is printed once the child says the deck is unchanged. What this
 times is the parent: from the first line of a driver (``python -c``, the same imports and
 ``trainer.walk.start_early`` as the installed ``trainer`` command) to the moment the answer's bytes
-are computed (``columns.Pending.finish`` called: it then waits for the child), plus the whole
+are computed (``columns.Pending.finish`` called: it then waits for the child), and the parent's
+CPU time to that moment (steadier than the wall clock when other work shares the cores), plus the whole
 process, start to exit, stdout to /dev/null. Beside them, in the same rounds: a process that only
 reads the deck's columns file (``python -c``: open, read, close; start to exit) — the floor of any
 parent that answers from that file — and ``python -c pass``.
@@ -37,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 DRIVER = r"""
 import sys, time
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 import trainer.walk as w
 w.start_early(sys.argv[1:])
 import trainer.cli as cli
@@ -46,13 +47,14 @@ fresh = sys.modules["trainer.columns.fresh"]
 ready = []
 orig = fresh.Pending.finish
 def finish(self, *a, **k):
-    ready.append(time.perf_counter())
+    ready.append((time.perf_counter(), time.process_time()))
     return orig(self, *a, **k)
 fresh.Pending.finish = finish
 sys.argv = ["trainer"] + sys.argv[1:]
 rc = cli.main()
 end = time.perf_counter()
-print("PARENT %r %r %r" % ((ready[0] - t0) * 1e3 if ready else -1.0, (end - t0) * 1e3, rc), file=sys.stderr)
+print("PARENT %r %r %r %r" % ((ready[0][0] - t0) * 1e3 if ready else -1.0, (end - t0) * 1e3, rc,
+                           (ready[0][1] - c0) * 1e3 if ready else -1.0), file=sys.stderr)
 """
 
 READ_ONLY = "import sys; f = open(sys.argv[1], 'rb'); f.read(); f.close()"
@@ -71,8 +73,8 @@ def _trainer(tree: Path, deck: Path, command: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     wall, err = _run([sys.executable, "-c", DRIVER, command, "--json", "--deck", str(deck)], env, cwd=tree)  # (-c: cwd first on sys.path)
     line = next(x for x in err.splitlines() if x.startswith("PARENT "))
-    ready, end, _rc = line.split()[1:]
-    return {"ready": float(ready), "inside": float(end), "process": wall}
+    ready, end, _rc, cpu = line.split()[1:]
+    return {"ready": float(ready), "cpu": float(cpu), "inside": float(end), "process": wall}
 
 
 def _copy(deck: Path) -> Path:
@@ -121,18 +123,21 @@ def main() -> int:
                     samples.setdefault((deck.name, command, side), []).append(_trainer(tree, d, command))
     load_after = _load()
     print(f"# bench_parent: {a.rounds} rounds turn about, load (1/5/15 min) before {load_before}, after {load_after}")
-    print("| deck | command | parent ready new / old [ms] | paired ratio | process new / old [ms] | read the columns file, process [ms] | python -c pass [ms] |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("| deck | command | parent ready new / old [ms] | paired ratio | its CPU new / old [ms] | process new / old [ms] "
+          "| read the columns file, process [ms] | python -c pass [ms] |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     out = []
     for deck, _ in pairs:
         floor = statistics.median(samples[(deck.name, "read the columns file")])
         bare = statistics.median(samples[(deck.name, "python -c pass")])
         for command in commands:
             new, old = samples[(deck.name, command, "new")], samples[(deck.name, command, "old")]
-            med = {k: (statistics.median(s[k] for s in new), statistics.median(s[k] for s in old)) for k in ("ready", "process")}
+            med = {k: (statistics.median(s[k] for s in new), statistics.median(s[k] for s in old))
+                   for k in ("ready", "cpu", "process")}
             ratio = statistics.median(n["ready"] / o["ready"] for n, o in zip(new, old))
             print(f"| {deck.name} | {command} --json | {med['ready'][0]:.0f} / {med['ready'][1]:.0f} | {ratio:.2f}x "
-                  f"| {med['process'][0]:.0f} / {med['process'][1]:.0f} | {floor:.0f} | {bare:.0f} |")
+                  f"| {med['cpu'][0]:.0f} / {med['cpu'][1]:.0f} | {med['process'][0]:.0f} / {med['process'][1]:.0f} "
+                  f"| {floor:.0f} | {bare:.0f} |")
             out.append({"deck": deck.name, "command": command, "new": new, "old": old, "read_floor_ms": floor,
                         "python_pass_ms": bare, "ratio_ready": ratio})
     if a.json:
