@@ -19,7 +19,9 @@ parent that answers from that file — and ``python -c pass``.
 
 Each round runs every deck's commands on both trees, in an order that alternates between rounds
 (turn about, so a slow spell hits both); medians over rounds, and the median of each round's
-new/old ratio. Page cache warm (one untimed run of each first, which also builds the columns).
+new/old ratio. Page cache warm (two untimed runs of each first, which also build the columns), and
+both trees' bytecode compiled first (``compileall``: with PYTHONDONTWRITEBYTECODE set, a tree
+never imported before would be compiled by every process).
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ def main() -> int:
     new_tree, old_tree = REPO, a.against.resolve()
     commands = a.commands.split(",")
     pairs = [(deck.resolve(), _copy(deck.resolve())) for deck in a.decks]
+    for tree in (new_tree, old_tree):  # cached bytecode on both sides, as an installed program runs
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "trainer")], check=True)
     for deck, other in pairs:  # warm: the page cache, and each tree's columns built
         for command in commands:
             for _ in range(2):

@@ -22,11 +22,18 @@ from trainer.columns.answers import (
     NUMPY_FROM, RecallState, difficulty_counts, due_json, figures, recall_state, recall_summary, recalls, stats_json,
     tag_counts,
 )
-from trainer.columns.build import build
 from trainer.columns.fresh import PATCH_LIMIT, Fresh, Pending, fresh, patch
 from trainer.columns.model import _SECTIONS, BROKEN, NEW, STUDIED, Columns, DamagedColumns
 from trainer.columns.store import FILE_NAME, discard, load, peek_digest, save_columns
 from trainer.walk import stamp_digest
+
+
+def __getattr__(name: str):
+    if name == "build":  # imported when first asked for: due/stats on current columns never build them
+        from trainer.columns.build import build
+
+        return build
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "BROKEN", "DamagedColumns", "FILE_NAME", "NEW", "NUMPY_FROM", "PATCH_LIMIT", "STUDIED", "Columns", "Fresh", "Pending", "_SECTIONS",

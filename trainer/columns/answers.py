@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from bisect import bisect_left, bisect_right
 from array import array
-from dataclasses import dataclass
 from functools import reduce
 from operator import add, mul
 
@@ -253,16 +252,16 @@ def _python_pow(base: float, exponents):
     return np.frompyfunc(base.__pow__, 1, 1)(exponents).astype(np.float64)
 
 
-@dataclass(slots=True)
 class RecallState:
-    """The recalls of a day, once per schedule id (``Columns.schedule_keys``): what ``stats --json`` needs."""
+    """The recalls of a day, once per schedule id (``Columns.schedule_keys``): what ``stats --json`` needs.
+    ``total``: summed note by note in the deck's order, as ``memory.recall_summary`` sums (0.0 for
+    the others); ``key_texts``: each schedule's recall rounded to 4 places, as JSON (``null``: never
+    studied). (A plain class: a dataclass costs its making at every command's start.)"""
 
-    studied: int
-    total: float
-    """Summed note by note in the deck's order, as ``memory.recall_summary`` sums (0.0 for the others)."""
-    per_note: list[float]
-    key_texts: list[bytes]
-    """Each schedule's recall rounded to 4 places, as JSON (``null``: never studied)."""
+    __slots__ = ("key_texts", "per_note", "studied", "total")
+
+    def __init__(self, studied: int, total: float, per_note: list[float], key_texts: list[bytes]) -> None:
+        self.studied, self.total, self.per_note, self.key_texts = studied, total, per_note, key_texts
 
 
 def recall_state(cols: Columns, today: dt.date, settings) -> RecallState:

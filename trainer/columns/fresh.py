@@ -6,7 +6,6 @@ import datetime as dt
 from array import array
 from dataclasses import dataclass
 
-from trainer.columns.build import _keys, _queues, _row_template, _static_mastery, _tag_index, _tag_templates, build, tag_json_of
 from trainer.columns.model import _UNDATED, BROKEN, NEW, STUDIED, Columns, layout_of
 from trainer.columns.store import load, peek_digest, save_columns
 from trainer.walk import stamp_digest, stamp_parts
@@ -29,6 +28,7 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
 
     import numpy as np
 
+    from trainer.columns.build import _keys, _queues, _row_template, _static_mastery, _tag_index, _tag_templates, tag_json_of
     from trainer.deck import record_of_item
     from trainer.scheduler import DIFFICULTY_RANK
 
@@ -178,6 +178,8 @@ class Pending:
                              prewalked=(found, walk_problems, removed))
             notice = getattr(deck, "cache_notice", None)
             deck.cache_notice = None
+            from trainer.columns.build import build  # (only here: a command whose columns are current never loads it)
+
             try:
                 new = build(scan._stamps, scan._items, previous=whole if whole is not None
                             else cols if cols is not None and cols.has_tags and cols.has_names else load(deck.root, None, rows=False))
