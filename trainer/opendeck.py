@@ -88,9 +88,12 @@ class ScanJob:
                 mine = pending if pending is not None and pending.deck.root == deck.root else columns.Pending(deck, rows=False)
                 # counted from the saved columns while the forked child walks (kept only if it
                 # finds them current): at 100k the walk ends last, and the counts cost no wait
-                saved = mine.columns
-                early = None if saved is None else columns.figures(
-                    saved, today, new_per_day=per_day, new_started=started, numpy=False)
+                saved, early = mine.columns, None
+                try:
+                    early = None if saved is None else columns.figures(
+                        saved, today, new_per_day=per_day, new_started=started, numpy=False)
+                except Exception:  # noqa: BLE001 - values no build writes: counted after the walk from what it settles on
+                    early = None
                 fresh = mine.finish(today)
                 cols, scan, figs = fresh.columns, fresh.scan, None
                 if cols is not None:
