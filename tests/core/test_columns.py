@@ -848,3 +848,17 @@ def test_an_empty_deck_and_a_deck_of_broken_notes(tmp_path, run):
     (deck / "x.md").unlink()
     (deck / "y.md").unlink()
     all_same(run, deck)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([1e16, -1e16, 1.0, 0.1, 1e-300])),
+                max_size=40))
+def test_ordered_sum_adds_as_a_python_loop(values):
+    """The per-tag recall sums of ``stats --json`` add as ``memory.recall_summary`` adds, one after the
+    other (3.12's ``sum`` would compensate: the last bit, and a rounded mean, could differ)."""
+    from trainer.columns.answers import ordered_sum
+
+    total = 0.0
+    for v in values:
+        total += v
+    assert str(ordered_sum(iter(values))) == str(total)  # (str: a NaN or -0.0 compared as well)
