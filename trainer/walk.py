@@ -24,7 +24,7 @@ _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXE
 _TEMP_GRACE_S = 3600
 STATE_DIR = ".trainer"
 COLUMNS_FILE = "scan-columns.bin"
-COLUMNS_VERSION = 13
+COLUMNS_VERSION = 14
 """The format of ``trainer.columns``' file (kept here so a walk started early can read its first line)."""
 COLUMNS_HEADER = b"trainer scan columns %d" % COLUMNS_VERSION
 

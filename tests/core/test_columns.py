@@ -696,7 +696,7 @@ PLANTS = {  # a Columns whose crcs will be right but whose shapes do not add up
     "recall rows one field more": lambda c: {"recall_rows": bytes(c.recall_rows) + b"%s"},
     "due rows one field short": lambda c: {"rows": bytes(c.rows).replace(b"%s", b"0", 1)},
     "schedule id out of range": lambda c: {"sm2_key": _arr(c.sm2_key, [len(c.sm2_key_note)] * c.n)},
-    "schedule id negative": lambda c: {"sm2_key": _arr(c.sm2_key, [-1] * c.n)},
+    "schedule id negative": lambda c: {"sm2_key": _arr(c.sm2_key, [2**32 - 1] * c.n)},  # (-1 as 32 bits)
     "schedule's note out of range": lambda c: {"sm2_key_note": _arr(c.sm2_key_note, [c.n] * len(c.sm2_key_note))},
     "mastery sum not a number": lambda c: {"mastery_sum": "x"},
 }

@@ -171,3 +171,17 @@ def test_planted_values_no_build_writes_are_answered_from_the_notes(tmp_path, ca
     columns.save_columns(deck, bad)
     assert columns.load(deck, cols.digest) is not None  # it passes every check of the file itself
     same_as_no_cache(capsysbinary, deck)
+
+
+@pytest.mark.parametrize("first", VARIANTS)
+def test_the_command_that_patches_answers_from_the_patched_columns(tmp_path, capsysbinary, first):
+    """The first command after an edit answers from the columns it has just patched (nothing carried
+    over from the file read before the patch: a difficulty's count, the rows' checksums)."""
+    deck = make_deck(tmp_path / "deck", n=60)
+    run(capsysbinary, deck, "stats", "--json")
+    for i in (7, 8):
+        (deck / f"t{i % 3}" / f"n{i:03d}.md").write_text(
+            note_text(i, difficulty="hard", mastery=0.75, tags=f"[t{i % 5}, t{i % 5}/s{i % 7}]"), encoding="utf-8")
+    assert how_updated(deck) == "patched"
+    got = run(capsysbinary, deck, *first)
+    assert got == run(capsysbinary, deck, *first, "--no-cache"), first

@@ -150,7 +150,10 @@ def _entry_notes(cols: Columns):
 
 def difficulty_counts(cols: Columns) -> dict[str, int]:
     """``Counter(n.difficulty for n in notes if not n.fatal)``, in the same order."""
-    return dict(zip(cols.difficulty_names, map(cols.difficulty.count, range(len(cols.difficulty_names)))))
+    counts = cols.difficulty_counts
+    if counts is None:
+        counts = list(map(cols.difficulty.count, range(len(cols.difficulty_names))))
+    return dict(zip(cols.difficulty_names, counts))
 
 
 def recalls(cols: Columns, today: dt.date, settings, notes: list[int]) -> list[float | None]:
@@ -282,9 +285,7 @@ class RecallState:
 def recall_state(cols: Columns, today: dt.date, settings) -> RecallState:
     import orjson
 
-    note_key, key_note = cols.schedule_keys(settings.algorithm)
-    if len(note_key) and (min(note_key) < 0 or max(note_key) >= len(key_note)):
-        raise ValueError("the columns' schedule ids are out of range")
+    note_key, key_note = cols.schedule_keys(settings.algorithm)  # (read unsigned: a bad id is an IndexError below)
     per_key = recalls(cols, today, settings, _key_notes(cols, key_note, range(len(key_note))))
     key_texts = orjson.dumps([None if r is None else round(r, 4) for r in per_key])[1:-1].split(b",") if per_key else []
     studied = cols.n - cols.last.count(0)  # (a recall is None exactly when never reviewed; a broken note's last is 0)

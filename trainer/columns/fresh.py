@@ -102,7 +102,7 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
         prev, kind=bytes(kind), day=day, last=last, interval=interval, ease=ease, stability=stability, fsrs_d=fsrs_d,
         mastery=mastery, sortkey=sortkey, difficulty=difficulty, **queues,
         tag_mastery=tag_mastery, mastery_sum=mastery_sum, **index, **templates,
-        rows=b"".join(placed), row_off=array("q", accumulate(map(len, placed), initial=0)), row_crcs=None,
+        rows=b"".join(placed), row_off=array("q", accumulate(map(len, placed), initial=0)), row_crcs=None, difficulty_counts=None,
         **_keys(kind, last, interval, ease, stability, fsrs_d),
         digest=stamp_digest(found, parts), stamp_nums=nums,
     )

@@ -24,7 +24,7 @@ _SECTIONS = (  # name, array typecode ("" for bytes): per note unless said. In g
     ("fsrs_d", "d"), ("mastery", "d"), ("sortkey", "q"),
     ("review_dated", "i"), ("review_dated_days", "i"), ("review_undated", "i"),
     ("new_dated", "i"), ("new_dated_days", "i"), ("new_undated", "i"), ("problems", ""), ("meta", ""),
-    ("sm2_key", "i"), ("sm2_key_note", "i"), ("fsrs_key", "i"), ("fsrs_key_note", "i"),  # schedules (recalls)
+    ("sm2_key", "I"), ("sm2_key_note", "i"), ("fsrs_key", "I"), ("fsrs_key_note", "i"),  # schedules (recalls; "I": below)
     # tags and difficulties: per-tag figures and recall (stats, the overview)
     ("difficulty", "i"), ("difficulty_names", ""),
     ("tag_cards", "i"), ("tag_mastery", "d"), ("recall_order", "I"),  # per tag ("I": read unsigned, so that
@@ -117,6 +117,8 @@ class Columns:
     tag one ``%s`` for its day-dependent counts (due, new, new today, to study) (:func:`stats_json`)…"""
     recall_rows: bytes | memoryview = b""
     """…and the recall's ``tags`` (the object): per tag with studied cards one ``%s``, its mean recall."""
+    difficulty_counts: list[int] | None = None
+    """Loaded from the file: the notes of each difficulty (None when built here: counted when asked)."""
     has_names: bool = True
     """False when loaded without ``tag_names``, ``tag_ptr`` and ``tag_ids`` (``names`` group: decoding
     100k names costs more than ``stats --json``'s whole answer, which needs none of them)."""

@@ -35,6 +35,7 @@ def save_columns(root: Path, cols: Columns) -> None:
         "tag_rows": cols.tag_rows, "recall_rows": cols.recall_rows,
         "tag_names": orjson.dumps(cols.tag_names), "difficulty_names": orjson.dumps(cols.difficulty_names),
         "problems": orjson.dumps(cols.problems), "meta": orjson.dumps({"n": cols.n, "mastery_sum": cols.mastery_sum,
+                                                                      "difficulty_counts": _difficulty_counts(cols),
                                                                       "appearance": cols.appearance}),
     }
     rows = cols.rows
@@ -47,6 +48,14 @@ def save_columns(root: Path, cols: Columns) -> None:
         atomic_write(paths.state_file(root, FILE_NAME), blob, mode=0o644, durable=False, follow_symlinks=False)
     except OSError:
         pass
+
+
+def _difficulty_counts(cols: Columns) -> list[int]:
+    """The notes of each difficulty (broken ones left out): kept, so that ``stats`` need not count them."""
+    from collections import Counter
+
+    counts = Counter(cols.difficulty)
+    return [counts[i] for i in range(len(cols.difficulty_names))]
 
 
 def discard(root: Path) -> None:
@@ -113,6 +122,7 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = Tr
         meta = orjson.loads(values.pop("meta"))
         names_json = values.pop("tag_names")
         cols = Columns(
+            difficulty_counts=meta["difficulty_counts"] if tags else None,
             n=meta["n"], mastery_sum=float(meta["mastery_sum"]), appearance=str(meta.get("appearance", "")), digest=found, kind=bytes(values.pop("kind")),
             tag_names=orjson.loads(names_json) if names or not tags else [], has_names=names or not tags, difficulty_names=orjson.loads(values.pop("difficulty_names")),
             problems=[tuple(p) for p in orjson.loads(values.pop("problems"))], has_rows=rows, has_tags=tags, has_stamps=stamps,
@@ -142,6 +152,8 @@ def _consistent(c: Columns) -> bool:
                 and _rising(c.tag_note_ptr) and len(c.tag_first) == t
                 # (tag_notes, tag_multi, tag_first, recall_order, recall_shown: unsigned, a bad one an IndexError where used)
                 and set(map(type, c.difficulty_names)) <= {str}
+                and type(c.difficulty_counts) is list and len(c.difficulty_counts) == len(c.difficulty_names)
+                and set(map(type, c.difficulty_counts)) <= {int}
                 and (not c.difficulty or max(c.difficulty) < len(c.difficulty_names))
                 and (not c.has_names or (
                     len(c.tag_names) == t and set(map(type, c.tag_names)) <= {str}
