@@ -156,8 +156,9 @@ def difficulty_counts(cols: Columns) -> dict[str, int]:
     return dict(zip(cols.difficulty_names, counts))
 
 
-def recalls(cols: Columns, today: dt.date, settings, notes: list[int]) -> list[float | None]:
-    """``memory.recall`` of each of these notes on ``today`` (one computation per distinct schedule)."""
+def recalls(cols: Columns, today: dt.date, settings, notes: list[int], *, distinct: bool = False) -> list[float | None]:
+    """``memory.recall`` of each of these notes on ``today`` (one computation per distinct schedule;
+    ``distinct``: the notes' schedules are known to differ)."""
     from trainer import memory
 
     t = today.toordinal()
@@ -185,6 +186,16 @@ def recalls(cols: Columns, today: dt.date, settings, notes: list[int]) -> list[f
             out.append(r)
         return out
     p = memory.SM2_RECALL_AT_INTERVAL
+    if distinct:  # one note per schedule (answers._key_notes): nothing to remember
+        out = []
+        for i in notes:
+            lr = last[i]
+            if not lr:
+                out.append(None)
+            else:
+                e, iv = t - lr, interval[i]
+                out.append(p ** ((e if e > 0 else 0.0) / (iv if iv > 1.0 else 1.0)))
+        return out
     for i in notes:
         lr = last[i]
         if not lr:  # never studied: recall() says None
@@ -286,7 +297,7 @@ def recall_state(cols: Columns, today: dt.date, settings) -> RecallState:
     import orjson
 
     note_key, key_note = cols.schedule_keys(settings.algorithm)  # (read unsigned: a bad id is an IndexError below)
-    per_key = recalls(cols, today, settings, _key_notes(cols, key_note, range(len(key_note))))
+    per_key = recalls(cols, today, settings, _key_notes(cols, key_note, range(len(key_note))), distinct=True)
     key_texts = orjson.dumps([None if r is None else round(r, 4) for r in per_key])[1:-1].split(b",") if per_key else []
     studied = cols.n - cols.last.count(0)  # (a recall is None exactly when never reviewed; a broken note's last is 0)
     per_note = list(map([0.0 if r is None else r for r in per_key].__getitem__, note_key))
@@ -387,7 +398,7 @@ def due_json(cols: Columns, today: dt.date, settings, runs: list[tuple[int, int]
     run_keys = [list(map(note_key.__getitem__, notes[a:b])) for a, b in runs]
     need = list(set().union(*run_keys))
     texts = dict(zip(need, orjson.dumps([None if r is None else round(r, 4) for r in recalls(
-        cols, today, settings, _key_notes(cols, key_note, need))])[1:-1].split(b",")))
+        cols, today, settings, _key_notes(cols, key_note, need), distinct=True)])[1:-1].split(b",")))
     undated = b'"%s",\n    "overdue_days": 0' % today.isoformat().encode()
     rd, ru, nd = len(cols.review_dated), len(cols.review_undated), len(cols.new_dated)
     rows, off = cols.rows, cols.row_off
