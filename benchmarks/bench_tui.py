@@ -332,7 +332,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="time expanding the overview's largest topic instead (in process), beside a bare Textual Tree")
     args = ap.parse_args(argv)
     today = dt.date.fromisoformat(args.today)
-    if args.expand and args.deck:
+    if args.expand and not args.deck:
+        ap.error("--expand times a DECK given (not --notes)")
+    if args.expand:
         ex = asyncio.run(_expand_latency(Path(args.deck).resolve(), today))
         print(f"expanding a topic of {ex['children']} tags: its first children shown {ex['first'] * 1000:.0f} ms, "
               f"the last added {ex['last'] * 1000:.0f} ms; a bare Textual Tree given the same labels at once: "
