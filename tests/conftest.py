@@ -15,6 +15,19 @@ REPO = Path(__file__).resolve().parents[1]
 TODAY = "2026-11-25"
 
 
+@pytest.fixture(autouse=True)
+def _racy_rule_off(request, monkeypatch):
+    """The walk reads a note again next time when it was written within 20 ms of the walk (git's
+    racy-clean rule, ``trainer.walk._mark_racy``): right in a user's world, but tests write a deck
+    and scan it within a millisecond and then count the cache's hits. Off here (in this process
+    and the children it forks), on for the tests marked ``racy``, which test the rule itself."""
+    if request.node.get_closest_marker("racy") is None:
+        from trainer import walk
+
+        monkeypatch.setattr(walk, "_RACY_FINE_NS", 0)
+        monkeypatch.setattr(walk, "_RACY_COARSE_NS", 0)
+
+
 def seed_note(
     question: str = "为什么要除以根号dk？",
     *,

@@ -5,7 +5,6 @@ commands print afterwards is what ``--no-cache`` prints, and an edit the patch c
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import pytest
@@ -51,7 +50,6 @@ def make_deck(root: Path, n: int = 150) -> Path:
                                count=0 if i % 4 == 0 else 2, last=None if i % 4 == 0 else "2026-11-20",
                                nxt=f"2026-11-{10 + i % 20:02d}", tags=f"[t{i % 5}, t{i % 5}/s{i % 7}]"),
                      encoding="utf-8")
-    time.sleep(0.03)  # (a walk in the file system's tick of a write takes the note as changed next time: trainer.walk)
     return root
 
 

@@ -23,7 +23,6 @@ def _deck(tmp_path: Path, n: int = 5) -> Path:
         p = root / f"t{i % 2}" / f"n{i}.md"
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(NOTE.format(n=i), encoding="utf-8")
-    time.sleep(0.03)  # (a walk in the same file system tick as the writes marks them racy)
     return root
 
 
@@ -63,7 +62,6 @@ def test_early_walk_says_unchanged_or_sends_the_stamps(tmp_path):
     same = walk.BackgroundWalk(str(root), digest)
     assert same.result() == (None, problems, removed)
     (root / "t0" / "n0.md").write_text(NOTE.format(n=99), encoding="utf-8")  # an edit
-    time.sleep(0.03)
     changed = walk.BackgroundWalk(str(root), digest)
     got = changed.result()
     assert got is not None and got[0] is not None and walk.stamp_digest(got[0]) != digest
@@ -135,7 +133,6 @@ def test_split_walk_finds_what_one_process_finds(tmp_path_factory, monkeypatch, 
     one, two = base / "one", base / "two"
     _tree(one, entries, outside)
     _tree(two, entries, outside)  # (the temp files are removed by the first walk of each)
-    time.sleep(0.03)  # (a walk in the same file system tick as the writes marks them racy)
     monkeypatch.setattr(walk, "SPLIT_FROM", 1)
     alone = walk.walk_columns(str(one), split=False)
     shared = walk.walk_columns(str(two), split=True)
@@ -165,10 +162,10 @@ def test_split_walk_without_a_child_stats_both_halves_here(tmp_path, monkeypatch
     def no_fork():
         raise OSError("no fork here")
 
+    real_fork = os.fork
     monkeypatch.setattr(os, "fork", no_fork)
     assert walk.walk_columns(str(root), split=True) == expected
-    monkeypatch.undo()
-    monkeypatch.setattr(walk, "SPLIT_FROM", 2)
+    monkeypatch.setattr(os, "fork", real_fork)
     if hasattr(os, "memfd_create"):
         def no_memfd(*a):
             raise OSError("no memfd")
@@ -186,7 +183,6 @@ def test_background_walk_split_says_unchanged_or_sends_the_stamps(tmp_path, monk
     digest = walk.stamp_digest(found)
     assert walk.BackgroundWalk(str(root), digest).result() == (None, problems, removed)
     (root / "t1" / "n7.md").write_text(NOTE.format(n=777), encoding="utf-8")
-    time.sleep(0.03)
     w = walk.BackgroundWalk(str(root), digest)
     got = w.result()
     assert got is not None and got[0] == walk.walk_tree(str(root))[0] and w.parts is not None
@@ -194,6 +190,7 @@ def test_background_walk_split_says_unchanged_or_sends_the_stamps(tmp_path, monk
 
 # ------------------------------------------------------------- racy stamps (git's "racily clean")
 
+@pytest.mark.racy
 def test_mark_racy_takes_the_current_tick_only():
     start = 1_800_000_000_123_456_789
     ctimes = [start - 10**9 + 7,            # a second ago, fine-grained: its tick is over
@@ -226,6 +223,7 @@ def _walk_right_after_a_write(root: Path, note: Path):
     return None
 
 
+@pytest.mark.racy
 def test_a_note_written_as_the_walk_starts_is_read_again_next_time(tmp_path):
     """Its ctime is marked racy in the stamps, so the caches built from them take it as changed
     the next time, and the scan after the tick reads it again (and only it)."""
@@ -234,6 +232,7 @@ def test_a_note_written_as_the_walk_starts_is_read_again_next_time(tmp_path):
     root = _deck(tmp_path, 6)
     note = root / "t1" / "n5.md"
     deck = Deck(root)
+    time.sleep(walk._RACY_FINE_NS / 1e9 * 2)  # noqa: SLF001 - the deck's writes settled
     deck.scan(dt.date(2026, 1, 2))
     got = _walk_right_after_a_write(root, note)
     if got is None:
