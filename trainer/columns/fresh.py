@@ -28,7 +28,7 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
 
     import numpy as np
 
-    from trainer.columns.build import _keys, _queues, _row_template, _static_mastery, _tag_index, _tag_templates, tag_json_of
+    from trainer.columns.build import _queues, _row_template
     from trainer.deck import record_of_item
     from trainer.scheduler import DIFFICULTY_RANK
 
@@ -94,18 +94,190 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
               for i, a, b in zip(order, old_off[at].tolist(), old_off[at + 1].tolist())]
     from itertools import accumulate
 
-    tag_mastery, mastery_sum = _static_mastery(kind, mastery, prev.tag_ptr, prev.tag_ids, prev.tag_cards)
-    index = _tag_index(kind, last, prev.tag_ptr, prev.tag_ids, len(prev.tag_cards), prev.recall_order)  # (a first grade: one more studied)
-    templates = _tag_templates(tag_json_of(prev.tag_names), prev.tag_cards, tag_mastery, index["tag_studied"],
-                               prev.recall_order)
+    tag_mastery, tag_studied, mastery_sum = _tag_values(prev, changed, kind, mastery, last)
+    order = np.frombuffer(prev.recall_order, dtype=np.int32)
+    studied_np = np.frombuffer(tag_studied, dtype=np.int32)
+    recall_shown = array("I", order[studied_np[order] > 0].astype(np.int32).tobytes())
+    templates = _spliced_templates(prev, changed, tag_mastery, tag_studied, recall_shown)
     return dataclasses.replace(
         prev, kind=bytes(kind), day=day, last=last, interval=interval, ease=ease, stability=stability, fsrs_d=fsrs_d,
         mastery=mastery, sortkey=sortkey, difficulty=difficulty, **queues,
-        tag_mastery=tag_mastery, mastery_sum=mastery_sum, **index, **templates,
+        tag_mastery=tag_mastery, mastery_sum=mastery_sum, tag_studied=tag_studied, recall_shown=recall_shown, **templates,
         rows=b"".join(placed), row_off=array("q", accumulate(map(len, placed), initial=0)), row_crcs=None, difficulty_counts=None,
-        **_keys(kind, last, interval, ease, stability, fsrs_d),
+        **_patched_keys(prev, changed, kind, last, interval, ease, stability, fsrs_d),
         digest=stamp_digest(found, parts), stamp_nums=nums,
     )
+
+
+TAGS_SPLICED = 64
+"""More tags than this among the edited notes', and their templates are written again whole."""
+
+
+def _affected_tags(prev: Columns, changed: list[int]) -> list[int]:
+    """The tags (ids, each note's closure) of the edited notes: only their per-tag values can change."""
+    ptr, ids = prev.tag_ptr, prev.tag_ids
+    return sorted({t for i in changed for t in ids[ptr[i]:ptr[i + 1]]})
+
+
+def _tag_values(prev: Columns, changed: list[int], kind, mastery: array, last: array) -> tuple[array, array, float]:
+    """(each tag's mean mastery, its studied cards, the deck's mastery sum) as ``build._static_mastery``
+    and ``build._tag_index`` compute them, for the edited notes' tags only: each tag's notes (in the
+    deck's order, ``tag_notes``) added in that order, the others' values kept."""
+    import numpy as np
+
+    kinds = np.frombuffer(bytes(kind), dtype=np.uint8)
+    m = np.where(kinds != BROKEN, np.frombuffer(mastery, dtype=np.float64), 0.0)
+    total = float(np.bincount(np.zeros(len(m), dtype=np.int32), weights=m, minlength=1)[0]) if len(m) else 0.0
+    tag_mastery, tag_studied = array("d", bytes(prev.tag_mastery)), array("i", bytes(prev.tag_studied))
+    tags = _affected_tags(prev, changed)
+    if tags:
+        ptr = np.frombuffer(prev.tag_note_ptr, dtype=np.uint32).astype(np.int64)
+        t = np.array(tags, dtype=np.int64)
+        lens = ptr[t + 1] - ptr[t]
+        at = np.concatenate([np.arange(ptr[x], ptr[x + 1]) for x in tags])
+        members = np.frombuffer(prev.tag_notes, dtype=np.uint32)[at].astype(np.int64)
+        labels = np.repeat(np.arange(len(tags)), lens)
+        sums = np.bincount(labels, weights=m[members], minlength=len(tags)).tolist()
+        studied = (kinds[members] != BROKEN) & (np.frombuffer(last, dtype=np.int32)[members] != 0)
+        counts = np.bincount(labels, weights=studied, minlength=len(tags)).astype(np.int32).tolist()
+        cards = prev.tag_cards
+        for x, s, c in zip(tags, sums, counts):
+            tag_mastery[x] = round(s / cards[x], 3) if cards[x] else 0.0
+            tag_studied[x] = c
+    return tag_mastery, tag_studied, total
+
+
+def _spliced_templates(prev: Columns, changed: list[int], tag_mastery: array, tag_studied: array,
+                       recall_shown: array) -> dict[str, bytes]:
+    """``build._tag_templates`` for the patched values: the previous ``tag_rows`` and ``recall_rows``
+    with the edited notes' tags' rows written again (only their names' JSON: all 100k cost 0.2 s),
+    a recall row added or dropped where a tag's studied count became or stopped being 0."""
+    from trainer.columns.build import _tag_templates, tag_json_of
+
+    tags = _affected_tags(prev, changed)
+    if not tags:
+        return {}
+    old_shown = prev.recall_shown.tolist()
+    new_shown = recall_shown.tolist()
+    if len(tags) <= TAGS_SPLICED and old_shown and new_shown:
+        try:
+            return _splice(prev, tags, tag_mastery, tag_studied, old_shown, new_shown)
+        except ValueError:  # (a row not where the templates put it: written again whole)
+            pass
+    return _tag_templates(tag_json_of(prev.tag_names), prev.tag_cards, tag_mastery, tag_studied, prev.recall_order)
+
+
+def _splice(prev: Columns, tags: list[int], tag_mastery: array, tag_studied: array, old_shown: list[int],
+            new_shown: list[int]) -> dict[str, bytes]:
+    """See :func:`_spliced_templates`. Each template's rows are handled as units ``\\n<row>,`` (the
+    text between ``[``/``{`` and the closing line, plus a comma): found by their tag's name, which
+    the JSON escapes (no newline in it), then replaced, removed or inserted before the next one."""
+    import bisect
+
+    import orjson
+
+    from trainer.columns.build import tag_json_of
+
+    names, cards = prev.tag_names, prev.tag_cards
+    rank = {t: r for r, t in enumerate(prev.recall_order.tolist())} if set(old_shown) != set(new_shown) else {}
+    nexts = {}
+    old_set, new_set = set(old_shown), set(new_shown)
+    if rank:
+        old_ranks = [rank[t] for t in old_shown]
+        for t in tags:
+            if t in new_set and t not in old_set:
+                j = bisect.bisect(old_ranks, rank[t])
+                nexts[t] = old_shown[j] if j < len(old_shown) else None
+    need = sorted(set(tags) | {u for u in nexts.values() if u is not None})
+    esc = dict(zip(need, (j.replace(b"%", b"%%") for j in tag_json_of([names[t] for t in need]))))
+
+    text = b"\n" + bytes(prev.tag_rows)[2:-4] + b","
+    edits = []
+    for t in tags:
+        s = text.index(b'\n    {\n      "tag": %s,\n      "cards": ' % esc[t])
+        e = text.index(b"\n    },", s) + 7
+        edits.append((s, 0, e, b'\n    {\n      "tag": %s,\n      "cards": %d,\n      "due": %%s,\n      "mastery": %s\n    },'
+                      % (esc[t], cards[t], orjson.dumps(tag_mastery[t]))))
+    tag_rows = b"[" + _edited(text, edits)[:-1] + b"\n  ]"
+
+    text = b"\n" + bytes(prev.recall_rows)[2:-6] + b","
+
+    def unit(t: int) -> tuple[int, int]:
+        s = text.index(b'\n      %s: {\n        "studied": ' % esc[t])
+        return s, text.index(b"\n      },", s) + 9
+
+    edits = []
+    for t in tags:
+        row = b'\n      %s: {\n        "studied": %d,\n        "recall": %%s\n      },' % (esc[t], tag_studied[t])
+        if t in old_set:
+            s, e = unit(t)
+            edits.append((s, 0, e, row if t in new_set else b""))
+        elif t in new_set:
+            s = len(text) if nexts[t] is None else unit(nexts[t])[0]
+            edits.append((s, rank[t] - len(rank), s, row))  # (before the next one's own edit, in the recall's order)
+    recall = _edited(text, edits)
+    return {"tag_rows": tag_rows, "recall_rows": b"{" + recall[:-1] + b"\n    }"}
+
+
+def _edited(text: bytes, edits: list[tuple]) -> bytes:
+    """``text`` with each (start, _, end, replacement), in order, put in place of ``text[start:end]``."""
+    out, at = [], 0
+    for s, _, e, rep in sorted(edits, key=lambda ed: (ed[0], ed[1])):
+        out += (text[at:s], rep)
+        at = e
+    out.append(text[at:])
+    return b"".join(out)
+
+
+def _patched_keys(prev: Columns, changed: list[int], kind, last: array, interval: array, ease: array,
+                  stability: array, fsrs_d: array) -> dict[str, array]:
+    """``build._keys`` for the patched arrays, from ``prev``'s: an edited note whose bits changed takes
+    the id of a note with its new bits, or a new one; an id left without notes is dropped (the ids
+    above it move down), so that each id still has notes and its own bits, as ``answers`` expects."""
+    import numpy as np
+
+    from trainer.columns.build import _keys
+
+    def bits(c) -> list:
+        return [np.frombuffer(bytes(c.kind) if c is prev else bytes(kind), dtype=np.uint8),
+                np.frombuffer(c.last if c is prev else last, dtype=np.int32)] + \
+            [np.frombuffer(a, dtype=np.int64) for a in ((c.interval, c.ease, c.stability, c.fsrs_d) if c is prev
+                                                        else (interval, ease, stability, fsrs_d))]
+
+    old, new = bits(prev), bits(None)
+    out = {}
+    for name, used in (("sm2", (1, 2)), ("fsrs", range(6))):
+        moved = [i for i in changed if any(old[c][i] != new[c][i] for c in used)]
+        if not moved:
+            out[name + "_key"], out[name + "_key_note"] = getattr(prev, name + "_key"), getattr(prev, name + "_key_note")
+            continue
+        if len(moved) > 32:
+            return _keys(kind, last, interval, ease, stability, fsrs_d)
+        key = np.frombuffer(getattr(prev, name + "_key"), dtype=np.int32).copy()
+        key_note = getattr(prev, name + "_key_note").tolist()
+        old_ids = {int(key[i]) for i in moved}
+        key[moved] = -1
+        for i in moved:
+            same = key >= 0
+            for c in used:
+                same &= new[c] == new[c][i]
+            hit = np.flatnonzero(same)
+            if len(hit):
+                key[i] = key[hit[0]]
+            else:
+                key[i] = len(key_note)
+                key_note.append(i)
+        for k in sorted(old_ids, reverse=True):
+            if key[key_note[k]] == k:
+                continue
+            members = np.flatnonzero(key == k)
+            if len(members):
+                key_note[k] = int(members[0])
+            else:
+                key[key > k] -= 1
+                del key_note[k]
+        out[name + "_key"], out[name + "_key_note"] = array("i", key.tobytes()), array("i", key_note)
+    return out
 
 
 @dataclass(slots=True)
