@@ -157,76 +157,80 @@ def _spliced_templates(prev: Columns, changed: list[int], tag_mastery: array, ta
     tags = _affected_tags(prev, changed)
     if not tags:
         return {}
-    old_shown = prev.recall_shown.tolist()
-    new_shown = recall_shown.tolist()
-    if len(tags) <= TAGS_SPLICED and old_shown and new_shown:
+    if len(tags) <= TAGS_SPLICED and len(prev.recall_shown) and len(recall_shown):
         try:
-            return _splice(prev, tags, tag_mastery, tag_studied, old_shown, new_shown)
+            return _splice(prev, tags, tag_mastery, tag_studied, recall_shown)
         except ValueError:  # (a row not where the templates put it: written again whole)
             pass
     return _tag_templates(tag_json_of(prev.tag_names), prev.tag_cards, tag_mastery, tag_studied, prev.recall_order)
 
 
-def _splice(prev: Columns, tags: list[int], tag_mastery: array, tag_studied: array, old_shown: list[int],
-            new_shown: list[int]) -> dict[str, bytes]:
-    """See :func:`_spliced_templates`. Each template's rows are handled as units ``\\n<row>,`` (the
-    text between ``[``/``{`` and the closing line, plus a comma): found by their tag's name, which
-    the JSON escapes (no newline in it), then replaced, removed or inserted before the next one."""
+def _splice(prev: Columns, tags: list[int], tag_mastery: array, tag_studied: array, recall_shown: array) -> dict[str, bytes]:
+    """See :func:`_spliced_templates`. Each template is read as ``[``/``{``, units ``\\n<row>,`` and
+    its closing line (the last unit's comma: that line's newline); a unit is found by its tag's name,
+    which the JSON escapes (no newline in it), then replaced, removed or inserted before the next one."""
     import bisect
 
     import orjson
 
     from trainer.columns.build import tag_json_of
 
-    names, cards = prev.tag_names, prev.tag_cards
-    rank = {t: r for r, t in enumerate(prev.recall_order.tolist())} if set(old_shown) != set(new_shown) else {}
-    nexts = {}
-    old_set, new_set = set(old_shown), set(new_shown)
-    if rank:
+    names, cards, was = prev.tag_names, prev.tag_cards, prev.tag_studied
+    added = [t for t in tags if tag_studied[t] and not was[t]]
+    nexts: dict[int, int | None] = {}
+    rank: dict[int, int] = {}
+    if added:
+        order = prev.recall_order.tolist()
+        rank = {t: r for r, t in enumerate(order)}
+        old_shown = prev.recall_shown.tolist()
         old_ranks = [rank[t] for t in old_shown]
-        for t in tags:
-            if t in new_set and t not in old_set:
-                j = bisect.bisect(old_ranks, rank[t])
-                nexts[t] = old_shown[j] if j < len(old_shown) else None
+        for t in added:
+            j = bisect.bisect(old_ranks, rank[t])
+            nexts[t] = old_shown[j] if j < len(old_shown) else None
     need = sorted(set(tags) | {u for u in nexts.values() if u is not None})
     esc = dict(zip(need, (j.replace(b"%", b"%%") for j in tag_json_of([names[t] for t in need]))))
 
-    text = b"\n" + bytes(prev.tag_rows)[2:-4] + b","
+    text = bytes(prev.tag_rows)  # (searched from 1: the units start at the opening character's newline)
     edits = []
     for t in tags:
-        s = text.index(b'\n    {\n      "tag": %s,\n      "cards": ' % esc[t])
-        e = text.index(b"\n    },", s) + 7
+        s = text.index(b'\n    {\n      "tag": %s,\n      "cards": ' % esc[t]) - 1
+        e = text.index(b"\n    }", s) + 6
         edits.append((s, 0, e, b'\n    {\n      "tag": %s,\n      "cards": %d,\n      "due": %%s,\n      "mastery": %s\n    },'
                       % (esc[t], cards[t], orjson.dumps(tag_mastery[t]))))
-    tag_rows = b"[" + _edited(text, edits)[:-1] + b"\n  ]"
+    tag_rows = _edited(text, 4, edits)
 
-    text = b"\n" + bytes(prev.recall_rows)[2:-6] + b","
+    text = bytes(prev.recall_rows)
 
     def unit(t: int) -> tuple[int, int]:
-        s = text.index(b'\n      %s: {\n        "studied": ' % esc[t])
-        return s, text.index(b"\n      },", s) + 9
+        s = text.index(b'\n      %s: {\n        "studied": ' % esc[t]) - 1
+        return s, text.index(b"\n      }", s) + 8
 
     edits = []
     for t in tags:
         row = b'\n      %s: {\n        "studied": %d,\n        "recall": %%s\n      },' % (esc[t], tag_studied[t])
-        if t in old_set:
+        if was[t]:
             s, e = unit(t)
-            edits.append((s, 0, e, row if t in new_set else b""))
-        elif t in new_set:
-            s = len(text) if nexts[t] is None else unit(nexts[t])[0]
+            edits.append((s, 0, e, row if tag_studied[t] else b""))
+        elif tag_studied[t]:
+            s = len(text) - 6 if nexts[t] is None else unit(nexts[t])[0]
             edits.append((s, rank[t] - len(rank), s, row))  # (before the next one's own edit, in the recall's order)
-    recall = _edited(text, edits)
-    return {"tag_rows": tag_rows, "recall_rows": b"{" + recall[:-1] + b"\n    }"}
+    return {"tag_rows": tag_rows, "recall_rows": _edited(text, 6, edits)}
 
 
-def _edited(text: bytes, edits: list[tuple]) -> bytes:
-    """``text`` with each (start, _, end, replacement), in order, put in place of ``text[start:end]``."""
+def _edited(text: bytes, closing: int, edits: list[tuple]) -> bytes:
+    """A template with each (start, _, end, unit) put in place of ``units[start:end]``, where units
+    is its text between the opening character and the closing line, and a comma."""
+    units = memoryview(text[1:len(text) - closing] + b",")
     out, at = [], 0
     for s, _, e, rep in sorted(edits, key=lambda ed: (ed[0], ed[1])):
-        out += (text[at:s], rep)
+        out += (units[at:s], rep)
         at = e
-    out.append(text[at:])
-    return b"".join(out)
+    out.append(units[at:])
+    out = [piece for piece in out if len(piece)]
+    if not out:
+        return text[:1] + text[-1:]
+    out[-1] = out[-1][:-1]
+    return b"".join([text[:1], *out, text[-closing:]])
 
 
 def _patched_keys(prev: Columns, changed: list[int], kind, last: array, interval: array, ease: array,
