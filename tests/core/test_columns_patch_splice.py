@@ -16,7 +16,7 @@ from trainer.deck import Deck
 
 TODAY = "2026-11-25"
 NOTE = """---
-difficulty: medium
+difficulty: {difficulty}
 mastery_level: {mastery}
 review_count: {count}
 {dates}tags: {tags}
@@ -28,10 +28,11 @@ Answer {i}.
 NAMES = ["a%b", 'q"uote', "x/y", "中文/标签", "plain"]
 
 
-def note(i: int, *, studied: bool, mastery: float = 0.5) -> str:
-    dates = "last_reviewed: 2026-11-20\nnext_review: 2026-11-24\n" if studied else ""
+def note(i: int, *, studied: bool, mastery: float = 0.5, difficulty: str = "", due: str = "2026-11-24") -> str:
+    dates = f"last_reviewed: 2026-11-20\nnext_review: {due}\n" if studied else ""
+    difficulty = difficulty or ("easy", "medium", "hard")[i % 3]
     tags = f'["{NAMES[i % 5]}/n{i}", "shared"]' if i % 2 else f'["solo {i}%"]'
-    return NOTE.format(i=i, mastery=mastery, count=2 if studied else 0, dates=dates, tags=tags.replace('q"', 'q\\"'))
+    return NOTE.format(i=i, difficulty=difficulty, mastery=mastery, count=2 if studied else 0, dates=dates, tags=tags.replace('q"', 'q\\"'))
 
 
 def write(deck: Path, i: int, text: str) -> None:
@@ -43,12 +44,14 @@ def current(deck: Path) -> columns.Columns:
     return columns.load(deck, None, stamps=True)
 
 
-EDITS = {  # note -> (studied, mastery) after the edit
+EDITS = {  # note -> (studied, mastery[, difficulty, next review]) after the edit
     "a body-only edit": {5: (True, 0.5)},
     "a grade": {5: (True, 0.93), 8: (True, 0.1)},
     "first grades (recall rows added, one at each end)": {0: (True, 0.3), 3: (True, 0.3), 39: (True, 0.7)},
     "back to new (recall rows dropped)": {1: (False, 0.5), 2: (False, 0.0), 38: (False, 0.5)},
     "both at once": {0: (True, 0.25), 1: (False, 0.5), 20: (True, 0.123456), 21: (False, 0.5)},
+    "a difficulty and days (the queues' order)": {4: (True, 0.5, "hard", "2026-12-01"), 5: (True, 0.5, "easy", "2026-11-02"),
+                                                  6: (False, 0.5, "easy"), 7: (True, 0.5, "medium", "2026-11-24")},
 }
 
 
@@ -60,8 +63,9 @@ def test_a_patch_is_a_build(tmp_path, capsys, name):
         write(deck, i, note(i, studied=i % 3 != 0, mastery=round(i / 40, 2)))
     time.sleep(0.03)
     current(deck)
-    for i, (studied, mastery) in EDITS[name].items():
-        write(deck, i, note(i, studied=studied, mastery=mastery) + "\nedited\n")
+    for i, edit in EDITS[name].items():
+        write(deck, i, note(i, studied=edit[0], mastery=edit[1], difficulty=edit[2] if len(edit) > 2 else "",
+                            due=edit[3] if len(edit) > 3 else "2026-11-24") + "\nedited\n")
     time.sleep(0.03)
     fresh = columns.fresh(Deck(deck), dt.date.fromisoformat(TODAY), save=False)
     assert fresh.rebuilt and fresh.scan is None  # patched
@@ -69,9 +73,11 @@ def test_a_patch_is_a_build(tmp_path, capsys, name):
     (deck / ".trainer" / "scan-columns.bin").unlink()
     want = current(deck)
     capsys.readouterr()
-    for field in ("tag_rows", "recall_rows"):
+    for field in ("tag_rows", "recall_rows", "rows", "kind"):
         assert bytes(getattr(got, field)) == bytes(getattr(want, field)), field
-    for field in ("tag_mastery", "tag_studied", "recall_shown", "tag_note_ptr", "tag_notes", "tag_first"):
+    for field in ("tag_mastery", "tag_studied", "recall_shown", "tag_note_ptr", "tag_notes", "tag_first", "row_off",
+                  "review_dated", "review_dated_days", "review_undated", "new_dated", "new_dated_days", "new_undated",
+                  "sortkey", "difficulty", "day", "last"):
         assert getattr(got, field).tobytes() == getattr(want, field).tobytes(), field
     assert got.mastery_sum == want.mastery_sum
     for algorithm in ("sm2", "fsrs"):

@@ -26,9 +26,7 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
     build from scratch gives."""
     import dataclasses
 
-    import numpy as np
-
-    from trainer.columns.build import _queues, _row_template
+    from trainer.columns.build import _row_template
     from trainer.deck import record_of_item
     from trainer.scheduler import DIFFICULTY_RANK
 
@@ -40,8 +38,7 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
     if parts[0] != bytes(prev.rels):
         return None
     nums = parts[1]
-    changed = np.flatnonzero((np.frombuffer(nums, dtype=np.int64).reshape(4, n)
-                              != np.frombuffer(prev.stamp_nums, dtype=np.int64).reshape(4, n)).any(axis=0)).tolist()
+    changed = _changed(nums, prev.stamp_nums, n)
     if not changed or len(changed) > min(PATCH_LIMIT, max(16, n // 100)):
         return None
     with_problems = {p[0] for p in prev.problems}
@@ -54,10 +51,9 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
                                                   ("interval", "ease", "stability", "fsrs_d", "mastery"))
     sortkey, difficulty = array("q", prev.sortkey), array("i", prev.difficulty)
     difficulty_ids = {name: i for i, name in enumerate(prev.difficulty_names)}
-    old_layout = np.frombuffer(layout_of(prev), dtype=np.int32)
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[old_layout] = np.arange(len(old_layout))  # each note's row in the file (broken notes: none)
-    old_off = np.frombuffer(prev.row_off, dtype=np.int64)
+    old_layout = layout_of(prev)
+    pos = {i: old_layout.index(i) for i in changed}  # each edited note's row in the file
+    old_off = prev.row_off
     new_rows: dict[int, bytes] = {}
     nan = float("nan")
     from trainer.notes.parse import NEW_CARD_DUE
@@ -82,31 +78,109 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
         sortkey[i] = DIFFICULTY_RANK.get(diff, 1) * (n + 1) + sortkey[i] % (n + 1)  # the path's place stays
         difficulty[i] = difficulty_ids[diff]
         new_rows[i] = row
-    codes = np.frombuffer(difficulty, dtype=np.int32)
-    used, first = np.unique(codes[codes >= 0], return_index=True)
-    if used.tolist() != list(range(len(difficulty_ids))) or np.argsort(first, kind="stable").tolist() != used.tolist():
-        return None  # a difficulty gone, or another first: the stats' difficulty counts would change order
-    queues = _queues(kind, day, sortkey)
-    order = layout_of(queues)  # the rows laid out again in the queues' new order
-    at = pos[np.frombuffer(order, dtype=np.int32)]
-    old_rows = prev.rows
-    placed = [new_rows[i] if i in new_rows else old_rows[a:b]
-              for i, a, b in zip(order, old_off[at].tolist(), old_off[at + 1].tolist())]
-    from itertools import accumulate
-
+    try:
+        firsts = [difficulty.index(d) for d in range(len(difficulty_ids))]
+    except ValueError:
+        return None  # a difficulty gone: the stats' difficulty counts would change
+    if firsts != sorted(firsts):
+        return None  # another first: their order would change
+    queues = _patched_queues(prev, changed, kind, day, sortkey)
+    rows, row_off = _patched_rows(prev, old_layout, pos, layout_of(queues), new_rows)
     tag_mastery, tag_studied, mastery_sum = _tag_values(prev, changed, kind, mastery, last)
-    order = np.frombuffer(prev.recall_order, dtype=np.int32)
-    studied_np = np.frombuffer(tag_studied, dtype=np.int32)
-    recall_shown = array("I", order[studied_np[order] > 0].astype(np.int32).tobytes())
+    was = prev.tag_studied
+    if any(bool(tag_studied[t]) != bool(was[t]) for t in _affected_tags(prev, changed)):
+        recall_shown = array("I", [t for t in prev.recall_order if tag_studied[t]])
+    else:
+        recall_shown = prev.recall_shown
     templates = _spliced_templates(prev, changed, tag_mastery, tag_studied, recall_shown)
     return dataclasses.replace(
         prev, kind=bytes(kind), day=day, last=last, interval=interval, ease=ease, stability=stability, fsrs_d=fsrs_d,
         mastery=mastery, sortkey=sortkey, difficulty=difficulty, **queues,
         tag_mastery=tag_mastery, mastery_sum=mastery_sum, tag_studied=tag_studied, recall_shown=recall_shown, **templates,
-        rows=b"".join(placed), row_off=array("q", accumulate(map(len, placed), initial=0)), row_crcs=None, difficulty_counts=None,
+        rows=rows, row_off=row_off, row_crcs=None, difficulty_counts=None,
         **_patched_keys(prev, changed, kind, last, interval, ease, stability, fsrs_d),
         digest=stamp_digest(found, parts), stamp_nums=nums,
     )
+
+
+def _changed(nums: array, old: array, n: int) -> list[int]:
+    """The notes whose stamps differ (four rows of ``n`` int64), compared a block at a time."""
+    nums, old = bytes(nums), bytes(old)
+    if len(old) != len(nums):
+        return list(range(n))
+    step, out = 4096, set()
+    for start in range(0, len(nums), step):
+        if nums[start:start + step] != old[start:start + step]:
+            a, b = array("q", nums[start:start + step]), array("q", old[start:start + step])
+            out.update((start // 8 + k) % n for k in range(len(a)) if a[k] != b[k])
+    return sorted(out)
+
+
+def _patched_queues(prev: Columns, changed: list[int], kind, day: array, sortkey: array) -> dict[str, array]:
+    """``build._queues`` for the patched arrays, from ``prev``'s: each edited note taken out of its
+    queue and put back where its day and key sort it (the others keep their order)."""
+    from bisect import bisect
+
+    names = ("review_dated", "review_dated_days", "review_undated", "new_dated", "new_dated_days", "new_undated")
+    q = {name: array("i", getattr(prev, name)) for name in names}
+
+    def queue(k: int, d: int) -> str:
+        return ("review" if k == STUDIED else "new") + ("_undated" if d == _UNDATED else "_dated")
+
+    for i in changed:
+        name = queue(prev.kind[i], prev.day[i])
+        at = q[name].index(i)
+        del q[name][at]
+        if name.endswith("_dated"):
+            del q[name + "_days"][at]
+    for i in changed:
+        name = queue(kind[i], day[i])
+        if name.endswith("_dated"):
+            at = bisect(q[name], (day[i], sortkey[i]), key=lambda j: (day[j], sortkey[j]))
+            q[name + "_days"].insert(at, day[i])
+        else:
+            at = bisect(q[name], sortkey[i], key=sortkey.__getitem__)
+        q[name].insert(at, i)
+    return q
+
+
+def _patched_rows(prev: Columns, old_layout: array, pos: dict[int, int], layout: array,
+                  new_rows: dict[int, bytes]) -> tuple[bytes, array]:
+    """``rows`` and ``row_off`` in the new layout: the previous rows with the edited notes' taken out
+    and theirs put in before the next unedited note's (the unedited keep their order)."""
+    edits = [(pos[i], 1, pos[i], b"") for i in new_rows]  # (row index, order, the row or b"": taken out)
+    for i, row in new_rows.items():
+        p = layout.index(i)
+        nxt = p + 1
+        while nxt < len(layout) and layout[nxt] in new_rows:
+            nxt += 1
+        edits.append((old_layout.index(layout[nxt]) if nxt < len(layout) else len(old_layout), 0, p, row))
+    edits.sort()
+    old_off, view = prev.row_off, memoryview(prev.rows)
+    pieces: list = []
+    off = array("q")
+    size, cur = 0, 0
+
+    def keep(a: int, b: int) -> None:
+        nonlocal size
+        if b > a:
+            delta = size - old_off[a]
+            off.extend([x + delta for x in old_off[a:b]])
+            pieces.append(view[old_off[a]:old_off[b]])
+            size += old_off[b] - old_off[a]
+
+    for r, drop, _, row in edits:
+        keep(cur, r)
+        if drop:
+            cur = r + 1
+        else:
+            off.append(size)
+            pieces.append(row)
+            size += len(row)
+            cur = r
+    keep(cur, len(old_layout))
+    off.append(size)
+    return b"".join(pieces), off
 
 
 TAGS_SPLICED = 64
@@ -123,27 +197,17 @@ def _tag_values(prev: Columns, changed: list[int], kind, mastery: array, last: a
     """(each tag's mean mastery, its studied cards, the deck's mastery sum) as ``build._static_mastery``
     and ``build._tag_index`` compute them, for the edited notes' tags only: each tag's notes (in the
     deck's order, ``tag_notes``) added in that order, the others' values kept."""
-    import numpy as np
+    from functools import reduce
+    from operator import add
 
-    kinds = np.frombuffer(bytes(kind), dtype=np.uint8)
-    m = np.where(kinds != BROKEN, np.frombuffer(mastery, dtype=np.float64), 0.0)
-    total = float(np.bincount(np.zeros(len(m), dtype=np.int32), weights=m, minlength=1)[0]) if len(m) else 0.0
+    total = reduce(add, (m if k != BROKEN else 0.0 for k, m in zip(kind, mastery)), 0.0)  # (in order, as bincount)
     tag_mastery, tag_studied = array("d", bytes(prev.tag_mastery)), array("i", bytes(prev.tag_studied))
-    tags = _affected_tags(prev, changed)
-    if tags:
-        ptr = np.frombuffer(prev.tag_note_ptr, dtype=np.uint32).astype(np.int64)
-        t = np.array(tags, dtype=np.int64)
-        lens = ptr[t + 1] - ptr[t]
-        at = np.concatenate([np.arange(ptr[x], ptr[x + 1]) for x in tags])
-        members = np.frombuffer(prev.tag_notes, dtype=np.uint32)[at].astype(np.int64)
-        labels = np.repeat(np.arange(len(tags)), lens)
-        sums = np.bincount(labels, weights=m[members], minlength=len(tags)).tolist()
-        studied = (kinds[members] != BROKEN) & (np.frombuffer(last, dtype=np.int32)[members] != 0)
-        counts = np.bincount(labels, weights=studied, minlength=len(tags)).astype(np.int32).tolist()
-        cards = prev.tag_cards
-        for x, s, c in zip(tags, sums, counts):
-            tag_mastery[x] = round(s / cards[x], 3) if cards[x] else 0.0
-            tag_studied[x] = c
+    ptr, notes, cards = prev.tag_note_ptr, prev.tag_notes, prev.tag_cards
+    for t in _affected_tags(prev, changed):
+        members = notes[ptr[t]:ptr[t + 1]]  # (no broken note has tags)
+        s = reduce(add, map(mastery.__getitem__, members), 0.0)
+        tag_mastery[t] = round(s / cards[t], 3) if cards[t] else 0.0
+        tag_studied[t] = sum(1 for j in members if last[j] != 0)
     return tag_mastery, tag_studied, total
 
 
@@ -233,12 +297,23 @@ def _edited(text: bytes, closing: int, edits: list[tuple]) -> bytes:
     return b"".join([text[:1], *out, text[-closing:]])
 
 
+def _bits(x: float) -> bytes:
+    """A float's bits (NaN is no FSRS state; two NaNs are the same one)."""
+    import struct
+
+    return struct.pack("<d", x)
+
+
 def _patched_keys(prev: Columns, changed: list[int], kind, last: array, interval: array, ease: array,
                   stability: array, fsrs_d: array) -> dict[str, array]:
     """``build._keys`` for the patched arrays, from ``prev``'s: an edited note whose bits changed takes
     the id of a note with its new bits, or a new one; an id left without notes is dropped (the ids
     above it move down), so that each id still has notes and its own bits, as ``answers`` expects."""
-    import numpy as np
+    if not any(prev.kind[i] != kind[i] or prev.last[i] != last[i] or prev.interval[i] != interval[i]
+               or prev.ease[i] != ease[i] or _bits(prev.stability[i]) != _bits(stability[i])
+               or _bits(prev.fsrs_d[i]) != _bits(fsrs_d[i]) for i in changed):
+        return {name: getattr(prev, name) for name in ("sm2_key", "sm2_key_note", "fsrs_key", "fsrs_key_note")}
+    import numpy as np  # (only here: a body edited, no schedule changed, needs none)
 
     from trainer.columns.build import _keys
 
