@@ -165,7 +165,7 @@ def _patched_rows(prev: Columns, old_layout: array, pos: dict[int, int], layout:
         nonlocal size
         if b > a:
             delta = size - old_off[a]
-            off.extend([x + delta for x in old_off[a:b]])
+            off.extend(old_off[a:b] if not delta else array("q", [x + delta for x in old_off[a:b]]))
             pieces.append(view[old_off[a]:old_off[b]])
             size += old_off[b] - old_off[a]
 
@@ -200,7 +200,8 @@ def _tag_values(prev: Columns, changed: list[int], kind, mastery: array, last: a
     from functools import reduce
     from operator import add
 
-    total = reduce(add, (m if k != BROKEN else 0.0 for k, m in zip(kind, mastery)), 0.0)  # (in order, as bincount)
+    total = reduce(add, mastery if BROKEN not in kind else (m if k != BROKEN else 0.0 for k, m in zip(kind, mastery)),
+                   0.0)  # (in order, as bincount adds)
     tag_mastery, tag_studied = array("d", bytes(prev.tag_mastery)), array("i", bytes(prev.tag_studied))
     ptr, notes, cards = prev.tag_note_ptr, prev.tag_notes, prev.tag_cards
     for t in _affected_tags(prev, changed):
@@ -218,7 +219,8 @@ def _spliced_templates(prev: Columns, changed: list[int], tag_mastery: array, ta
     a recall row added or dropped where a tag's studied count became or stopped being 0."""
     from trainer.columns.build import _tag_templates, tag_json_of
 
-    tags = _affected_tags(prev, changed)
+    tags = [t for t in _affected_tags(prev, changed)  # (a body edited: none, the templates kept)
+            if tag_mastery[t] != prev.tag_mastery[t] or tag_studied[t] != prev.tag_studied[t]]
     if not tags:
         return {}
     if len(tags) <= TAGS_SPLICED and len(prev.recall_shown) and len(recall_shown):
