@@ -21,9 +21,10 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
     added, removed or renamed, one that is or was broken or has problems, one whose tags or
     difficulty name changed (the tag table and its order would change), or too many edits.
 
-    Every value that depends on more than one note is computed again from the updated arrays
-    (the queues' order, each tag's mastery), as :func:`build` computes it: the result is what a
-    build from scratch gives."""
+    The tags being the same, every value that depends on more than one note is updated only where
+    an edited note counts (its queue, its row, its tags' values and template rows, its schedule
+    id), as :func:`build` computes it: the result is what a build from scratch gives (the
+    schedule ids: the same grouping), and a body edit imports no numpy."""
     import dataclasses
 
     from trainer.columns.build import _row_template
