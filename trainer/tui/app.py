@@ -19,7 +19,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from trainer.errors import TrainerError
 from trainer.opendeck import OpenDeck, ScanJob
@@ -164,7 +164,12 @@ class TrainerApp(App[int]):
             counted = job.counted()
             if counted is not None:
                 self.post_message(DeckCounted(counted, job))
-        job.wait()
+        # the notes are built once the frame with the figures is drawn (job.proceed): an app that
+        # quits before that cancels this worker, which must then end, not wait for ever
+        worker = get_current_worker()
+        while not job.done(0.05):
+            if worker.is_cancelled:
+                return
         self._collect_now(job)
 
     @on(DeckCounted)
