@@ -11,9 +11,9 @@ cache check needs, every note's stamp (path, size, mtime_ns, ctime_ns, inode) in
 * ``1 thread``       — one scandir + stat walk;
 * ``1 thread, sum``  — the same walk keeping only a running total (no per-note tuple);
 * ``1 thread, dir fd``  — the same walk through folder descriptors (stat is fstatat(dirfd, name));
-* ``1 thread, listdir + fstatat`` — names from ``os.listdir`` (no DirEntry objects), every entry
-  stat'ed through its folder's descriptor: the fastest one-thread walk found, the limit that
-  ``bench_vs_anki.py`` and ``bench_core.py`` print;
+* ``1 thread, listdir + fstatat, sum`` — names from ``os.listdir`` (no DirEntry objects), every
+  entry stat'ed through its folder's descriptor, a running total: the fastest one-thread walk
+  found, the limit that ``bench_vs_anki.py`` and ``bench_core.py`` print;
 * ``trainer's walk`` — ``trainer.walk.walk_packed``: folders listed, then the stat calls shared
   with a forked child, each half packed (paths joined, numbers as one array) where it was found;
 * ``scandir only``   — the walk without the stat calls (d_type answers is_dir): what listing costs;
@@ -114,34 +114,12 @@ def stamps_one_fd(root: str) -> list[Stamp]:
     return out
 
 
-def stamps_listdir(root: str) -> list[Stamp]:
-    """The fastest one-thread walk found (the limit the other benchmarks print): ``os.listdir``
-    (names only, no DirEntry objects) and ``stat(name, dir_fd=...)`` of every entry, a folder told
-    by its mode. ``trainer.walk`` walks this way, then shares the stat calls with a child."""
-    out: list[Stamp] = []
-    append = out.append
-    stat = os.stat
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            for name in os.listdir(fd):
-                if name[0] == ".":
-                    continue
-                st = stat(name, dir_fd=fd, follow_symlinks=False)
-                if name.endswith(".md"):
-                    append((folder + "/" + name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-                elif st.st_mode & 0o170000 == 0o040000:
-                    stack.append(folder + "/" + name)
-        finally:
-            os.close(fd)
-    return out
-
-
 def sum_listdir(root: str) -> int:
-    """:func:`stamps_listdir` keeping a running total only: the stat-only limit ``bench_core.py``
-    times in process and ``bench_vs_anki.py`` as a process of its own (this function's source)."""
+    """The fastest one-thread walk found, keeping a running total: ``os.listdir`` (names only, no
+    DirEntry objects) and ``stat(name, dir_fd=...)`` of every entry, a folder told by its mode
+    (``trainer.walk`` walks this way, then shares the stat calls with a child). The stat-only limit
+    ``bench_core.py`` and ``bench_vs_anki.py`` time in process, and the latter as a process of its
+    own (this function's source)."""
     import os
 
     n = 0
@@ -318,7 +296,7 @@ VARIANTS = [
     ("1 thread", stamps_one),
     ("1 thread, sum", sum_one),
     ("1 thread, dir fd (fstatat)", stamps_one_fd),
-    ("1 thread, listdir + fstatat", stamps_listdir),
+    ("1 thread, listdir + fstatat, sum", sum_listdir),
     ("scandir only", list_one),
     ("2 threads", lambda root: stamps_threads(root, 2)),
     ("2 processes", lambda root: stamps_processes(root, 2)),
@@ -331,7 +309,7 @@ def measure(root: str, rounds: int) -> dict[str, dict[str, float]]:
     """Median time (s) of each variant and its median per-round ratio to '1 thread'."""
     n = len(stamps_one(root))
     assert len(stamps_threads(root, 2)) == n and len(stamps_processes(root, 2)) == n  # type: ignore[arg-type]
-    assert list_one(root) == n and len(stamps_one_fd(root)) == n and len(stamps_listdir(root)) == n
+    assert list_one(root) == n and len(stamps_one_fd(root)) == n and sum_listdir(root) == sum_one(root)
     assert trainers_walk(root)[0][2] == n
     for _ in range(2):  # warm the page and dentry caches
         stamps_one(root)

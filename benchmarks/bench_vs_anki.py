@@ -21,8 +21,8 @@ in-process figure for ``find_cards("is:due")`` shows Anki finding every due card
 Neither side has review history. Then, page cache warm, every round runs each of these once,
 in a rotating order (turn about, so a slow spell of the machine hits every figure):
 
-* the stat-only limit in this process (``bench_stat_walk.stamps_listdir``: listdir + fstatat, the
-  fastest one-thread walk found, a stamp per note) and a process that only stats the same files
+* the stat-only limit in this process (``bench_stat_walk.sum_listdir``: listdir + fstatat, the
+  fastest one-thread walk found, a running total) and a process that only stats the same files
   the same way (``python -c``, start to exit);
 * ``trainer due --json`` and Anki's due counts: a process that imports anki, opens the
   collection, asks ``col.sched.counts()`` and ``col.sched.deck_due_tree()``, and closes it;
@@ -272,7 +272,7 @@ def bench_deck(deck: Path, work: Path, anki_py: str, n: int, rounds: int, grades
 
     r: dict = {}
     root = str(deck)
-    stamps = bench_stat_walk.stamps_listdir
+    stamps = bench_stat_walk.sum_listdir
     stat_proc = [sys.executable, "-c", stat_proc_src(), root]
     shutil.rmtree(deck / ".trainer", ignore_errors=True)
     for _ in range(2):
