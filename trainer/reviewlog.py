@@ -66,7 +66,11 @@ def _migrate_imported(conn: sqlite3.Connection, *, readonly: bool = False) -> No
             conn.execute(f"CREATE TEMP VIEW reviews AS SELECT *, {extra} FROM main.reviews")
         return
     for name, decl in missing:
-        conn.execute(f"ALTER TABLE reviews ADD COLUMN {name} {decl}")
+        try:
+            conn.execute(f"ALTER TABLE reviews ADD COLUMN {name} {decl}")
+        except sqlite3.OperationalError as exc:  # another process opening the log added it meanwhile
+            if "duplicate column name" not in str(exc):
+                raise
     conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS reviews_anki_revlog ON reviews(anki_revlog_id)")
 
 
