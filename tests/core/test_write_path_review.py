@@ -196,6 +196,16 @@ print("sub/n.md graded")
 """
 
 
+def _links_out(root, tmp_path) -> None:
+    """Two links no grade may write through: out-link.md to a note outside the deck, hidden-link.md
+    to one in a hidden folder of it."""
+    (tmp_path / "out.md").write_bytes(NOTE.encode())
+    (root / ".hid").mkdir()
+    (root / ".hid" / "h.md").write_bytes(NOTE.encode())
+    os.symlink(tmp_path / "out.md", root / "out-link.md")
+    os.symlink(root / ".hid" / "h.md", root / "hidden-link.md")
+
+
 def test_without_proc_the_path_is_checked_by_realpath_and_refusals_stand(deck, tmp_path):
     if shutil.which("unshare") is None:
         pytest.skip("no unshare here")
@@ -203,13 +213,9 @@ def test_without_proc_the_path_is_checked_by_realpath_and_refusals_stand(deck, t
     if probe.returncode != 0:
         pytest.skip("cannot make a mount namespace here")
     root = deck.root
-    (tmp_path / "out.md").write_bytes(NOTE.encode())
-    (root / ".hid").mkdir()
-    (root / ".hid" / "h.md").write_bytes(NOTE.encode())
+    _links_out(root, tmp_path)
     (root / "target.md").write_bytes(NOTE.encode())
     os.symlink(root / "target.md", root / "inside-link.md")
-    os.symlink(tmp_path / "out.md", root / "out-link.md")
-    os.symlink(root / ".hid" / "h.md", root / "hidden-link.md")
     script = tmp_path / "child.py"
     script.write_text(NO_PROC)
     env = {**os.environ, "PYTHONPATH": SRC}
@@ -230,12 +236,8 @@ def test_without_proc_the_path_is_checked_by_realpath_and_refusals_stand(deck, t
 
 def test_the_descriptor_route_and_realpath_refuse_the_same_links(deck, log, tmp_path):
     root = deck.root
-    (tmp_path / "out.md").write_bytes(NOTE.encode())
-    (root / ".hid").mkdir()
-    (root / ".hid" / "h.md").write_bytes(NOTE.encode())
+    _links_out(root, tmp_path)
     (root / "notmd.txt").write_bytes(NOTE.encode())
-    os.symlink(tmp_path / "out.md", root / "out-link.md")
-    os.symlink(root / ".hid" / "h.md", root / "hidden-link.md")
     os.symlink(root / "notmd.txt", root / "txt-link.md")
     os.symlink(tmp_path, root / "outdir")
     for rel in ("out-link.md", "hidden-link.md", "txt-link.md", "outdir/out.md"):
