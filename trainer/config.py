@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import os
 import re
-import tomllib
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -110,6 +109,8 @@ _KNOWN = {
 
 
 def parse(raw: bytes, *, source: Path | None = None) -> Settings:
+    import tomllib  # (here: a deck without a trainer.toml never needs it)
+
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -253,6 +254,8 @@ def _array_end(text: str, start: int) -> int:
 
 
 def _check_rewrite(old: str, new: str, params) -> None:
+    import tomllib
+
     before = tomllib.loads(old) if old.strip() else {}
     try:
         after = tomllib.loads(new)

@@ -8,18 +8,19 @@ import io
 import itertools
 import os
 import pickle
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+
+from xxhash import xxh3_64_intdigest
 
 from trainer import paths
 from trainer.errors import UsageError
 from trainer.notes.model import NEW_CARD_DUE, Note, Problem, Schedule
 from trainer.walk import BackgroundWalk, open_state_file, stamp_digest, walk_tree  # noqa: F401 - stamp_digest: the deck's
 
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 
 
 class DeckError(UsageError):
@@ -271,7 +272,7 @@ class Deck:
             header, _, payload = blob.partition(b"\n")
             # a checksum first: a damaged file (a flipped byte, a torn copy) is thrown away
             # before it is unpickled, instead of loading wrong dates or failing later
-            if header != _CACHE_HEADER + b"%08x" % zlib.crc32(payload):
+            if header != _CACHE_HEADER + b"%016x" % xxh3_64_intdigest(payload):
                 return [], []
             data = _CacheUnpickler(io.BytesIO(payload)).load()
         except Exception:  # noqa: BLE001 - the cache is only a hint: whatever is wrong with it, parse again
@@ -296,7 +297,7 @@ class Deck:
         try:
             paths.ensure_state_dir(self.root)
             payload = pickle.dumps((_CACHE_MAGIC, CACHE_VERSION, stamps, records), protocol=pickle.HIGHEST_PROTOCOL)
-            blob = _CACHE_HEADER + b"%08x\n" % zlib.crc32(payload) + payload
+            blob = _CACHE_HEADER + b"%016x\n" % xxh3_64_intdigest(payload) + payload
             atomic_write(paths.state_file(self.root, "scan-cache.pickle"), blob, mode=0o644, durable=False,
                          follow_symlinks=False)
         except OSError:
@@ -375,7 +376,7 @@ _RECORD_LEN = 17
 _QUESTION, _DIFFICULTY, _TAGS, _DEMOS, _PRESENT, _PROBLEMS, _FATAL = range(7)
 _LAST_REVIEWED, _NEXT_REVIEW, _REVIEW_COUNT = 8, 9, 10
 _CACHE_MAGIC = "trainer scan cache"
-_CACHE_HEADER = b"trainer scan cache %d crc32 " % CACHE_VERSION
+_CACHE_HEADER = b"trainer scan cache %d xxh3 " % CACHE_VERSION
 
 
 def record_of_item(item: Note | tuple) -> tuple:

@@ -512,8 +512,8 @@ def _layout(blob: bytes) -> list[tuple[str, int, int]]:
     head = blob.index(b"\n") + 1
     lengths = array("q")
     lengths.frombytes(blob[head:head + 8 * count])
-    parts = [("header", 0, head), ("index", head, head + 12 * count)]
-    pos = head + 12 * count
+    parts = [("header", 0, head), ("index", head, head + 16 * count)]
+    pos = head + 16 * count
     for (name, _), size in zip(columns._SECTIONS, lengths):
         parts.append((name, pos, pos + size))
         pos += size

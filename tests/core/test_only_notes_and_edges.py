@@ -8,7 +8,7 @@ import os
 import pickle
 import shutil
 import subprocess
-import zlib
+from xxhash import xxh3_64_intdigest
 
 import pytest
 
@@ -204,7 +204,7 @@ def test_a_cache_with_a_right_checksum_and_wrong_types_is_read_again(deck_dir, c
     magic, version, stamps, records = pickle.loads(payload)
     records = [tuple("not a date" if i == 9 else v for i, v in enumerate(r)) for r in records]
     payload = pickle.dumps((magic, version, stamps, records))
-    cache.write_bytes(header[: -8] + b"%08x" % zlib.crc32(payload) + b"\n" + payload)
+    cache.write_bytes(header[:-16] + b"%016x" % xxh3_64_intdigest(payload) + b"\n" + payload)
     (deck_dir / ".trainer" / "scan-columns.bin").unlink()  # (else `due` answers from the columns, not this cache)
     r = cli(deck_dir, "due", "--json")
     assert r.returncode == 0 and r.stderr.count(b"scan cache") == 1

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
-import zlib
+from xxhash import xxh3_64_intdigest
 from pathlib import Path
 
 import pytest
@@ -42,7 +42,7 @@ def _plant(deck, values):
     for i, (field, value) in zip(unsampled, values.items()):
         records[i] = tuple(value if j == field else v for j, v in enumerate(records[i]))
     payload = pickle.dumps((magic, version, stamps, records))
-    cache.write_bytes(header[:-8] + b"%08x" % zlib.crc32(payload) + b"\n" + payload)
+    cache.write_bytes(header[:-16] + b"%016x" % xxh3_64_intdigest(payload) + b"\n" + payload)
     return [stamps[i][0] for i in unsampled]
 
 

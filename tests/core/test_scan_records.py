@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
-import zlib
+from xxhash import xxh3_64_intdigest
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -94,7 +94,7 @@ def _rewrite_cache(root, mutate):
     data = list(pickle.loads(payload))
     mutate(data)
     payload = pickle.dumps(tuple(data))
-    path.write_bytes(header[: -8] + b"%08x\n" % zlib.crc32(payload) + payload)
+    path.write_bytes(header[:-16] + b"%016x\n" % xxh3_64_intdigest(payload) + payload)
 
 
 def test_cache_of_the_wrong_shape_is_ignored(tmp_path, seed, write_note):

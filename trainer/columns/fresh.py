@@ -98,7 +98,7 @@ def patch(prev: Columns, found: list[tuple], deck, parts: tuple | None = None) -
         prev, kind=bytes(kind), day=day, last=last, interval=interval, ease=ease, stability=stability, fsrs_d=fsrs_d,
         mastery=mastery, sortkey=sortkey, difficulty=difficulty, **queues,
         tag_mastery=tag_mastery, mastery_sum=mastery_sum, tag_studied=tag_studied, recall_shown=recall_shown, **templates,
-        rows=rows, row_off=row_off, row_crcs=None, difficulty_counts=None,
+        rows=rows, row_off=row_off, row_sums=None, difficulty_counts=None,
         **_patched_keys(prev, changed, kind, last, interval, ease, stability, fsrs_d),
         digest=stamp_digest(found, parts), stamp_nums=nums,
     )

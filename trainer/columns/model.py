@@ -11,7 +11,7 @@ from itertools import chain, islice
 
 _UNDATED = 1  # dt.date.min.toordinal(): the scan's NEW_CARD_DUE, "due the day asked"
 ROW_CHUNK = 1 << 20
-"""The rows of ``due --json`` are checked (crc32) a MiB at a time, only the parts a command uses."""
+"""The rows of ``due --json`` are checked (XXH3-64) a MiB at a time, only the parts a command uses."""
 
 
 class DamagedColumns(ValueError):
@@ -34,7 +34,7 @@ _SECTIONS = (  # name, array typecode ("" for bytes): per note unless said. In g
     # the tags' names and each note's tag closure (figures: "" for untagged): the overview, stats' table
     ("tag_names", ""), ("tag_ptr", "i"), ("tag_ids", "i"),
     # the rows of `due --json` as %-templates, in the queues' order (:func:`layout`)
-    ("row_off", "q"), ("row_crcs", "I"), ("rows", ""),  # (rows: checked a MiB at a time, those used: ROW_CHUNK)
+    ("row_off", "q"), ("row_sums", "Q"), ("rows", ""),  # (rows: checked a MiB at a time, those used: ROW_CHUNK)
     # the stamps they were built from: to update them note by note (:func:`patch`)
     ("rels", ""), ("stamp_nums", "q"),
 )
@@ -98,8 +98,8 @@ class Columns:
     doubled) with two fields: ``%d`` its days overdue (``%s``, the day asked and 0, when the note has no
     ``next_review``) and ``%s`` its recall; in :func:`layout` order, so a queue's run of cards is one slice."""
     row_off: array
-    row_crcs: array | None = None
-    """Loaded from the file: the crc32 of each ``ROW_CHUNK`` of ``rows``, checked when a chunk is first
+    row_sums: array | None = None
+    """Loaded from the file: the checksum (XXH3-64) of each ``ROW_CHUNK`` of ``rows``, checked when a chunk is first
     used (:meth:`checked_rows`); None when built here."""
     tag_studied: array = None  # type: ignore[assignment]
     """Per tag: its studied cards (the recall's count; a note's recall is None only when never studied)."""
@@ -165,12 +165,12 @@ class Columns:
         return (self.fsrs_key, self.fsrs_key_note) if algorithm == "fsrs" else (self.sm2_key, self.sm2_key_note)
 
     def checked_rows(self, runs: list[tuple[int, int]]) -> None:
-        """DamagedColumns unless the chunks of ``rows`` these runs use match their crc32s (a due list
+        """DamagedColumns unless the chunks of ``rows`` these runs use match their checksums (a due list
         uses about half of a deck's rows: the rest is never read)."""
-        crcs = self.row_crcs
-        if crcs is None:
+        sums = self.row_sums
+        if sums is None:
             return
-        import zlib
+        from xxhash import xxh3_64_intdigest
 
         rows, off = self.rows, self.row_off
         chunks = set()
@@ -178,7 +178,7 @@ class Columns:
             if b > a:
                 chunks.update(range(off[a] // ROW_CHUNK, (off[b] - 1) // ROW_CHUNK + 1))
         for c in chunks:
-            if zlib.crc32(rows[c * ROW_CHUNK:(c + 1) * ROW_CHUNK]) != crcs[c]:
+            if xxh3_64_intdigest(rows[c * ROW_CHUNK:(c + 1) * ROW_CHUNK]) != sums[c]:
                 raise DamagedColumns("the columns' rows do not match their checksums")
 
     def studied_good(self) -> int:

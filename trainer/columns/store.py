@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import mmap
 import os
-import zlib
 from array import array
 from pathlib import Path
+
+from xxhash import xxh3_64_intdigest as _sum
 
 from trainer import paths
 from trainer.columns.model import _GROUPS, _SECTIONS, BROKEN, NEW, ROW_CHUNK, STUDIED, Columns
@@ -23,9 +24,10 @@ def _path(root: Path) -> Path:
 def save_columns(root: Path, cols: Columns) -> None:
     """Written atomically beside the scan cache; a read-only deck simply has none.
 
-    The first line names the stamp digest and the crc32 of the index that follows (each
-    section's length and crc32); the sections come after it in groups (``model._GROUPS``), so a
-    command reads only the groups it needs."""
+    The first line names the stamp digest and the checksum of the index that follows (each
+    section's length and checksum); the sections come after it in groups (``model._GROUPS``), so a
+    command reads only the groups it needs. The checksums are XXH3-64: a command checks the 40 MB
+    of a 100k deck's columns at memory speed, where crc32 took 37 ms (#17)."""
     import orjson
 
     from trainer.notes.write import atomic_write
@@ -39,10 +41,10 @@ def save_columns(root: Path, cols: Columns) -> None:
                                                                       "appearance": cols.appearance}),
     }
     rows = cols.rows
-    texts["row_crcs"] = array("I", (zlib.crc32(rows[i:i + ROW_CHUNK]) for i in range(0, len(rows), ROW_CHUNK))).tobytes()
+    texts["row_sums"] = array("Q", (_sum(rows[i:i + ROW_CHUNK]) for i in range(0, len(rows), ROW_CHUNK))).tobytes()
     sections = [texts[name] if name in texts else getattr(cols, name).tobytes() for name, code in _SECTIONS]
-    index = array("q", map(len, sections)).tobytes() + array("I", map(zlib.crc32, sections)).tobytes()
-    blob = b"%s digest %s index %08x\n" % (_HEADER, cols.digest.hex().encode(), zlib.crc32(index)) + index + b"".join(sections)
+    index = array("q", map(len, sections)).tobytes() + array("Q", map(_sum, sections)).tobytes()
+    blob = b"%s digest %s index %016x\n" % (_HEADER, cols.digest.hex().encode(), _sum(index)) + index + b"".join(sections)
     try:
         paths.ensure_state_dir(root)
         atomic_write(paths.state_file(root, FILE_NAME), blob, mode=0o644, durable=False, follow_symlinks=False)
@@ -90,13 +92,13 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = Tr
             found = _digest_of(line)
             if found is None or (digest is not None and found != digest):
                 return None
-            index = fh.read(12 * count)
-            if len(index) != 12 * count or line.split()[7] != b"%08x" % zlib.crc32(index):
+            index = fh.read(16 * count)
+            if len(index) != 16 * count or line.split()[7] != b"%016x" % _sum(index):
                 return None
-            lengths, crcs = array("q"), array("I")
+            lengths, sums = array("q"), array("Q")
             lengths.frombytes(index[:8 * count])
-            crcs.frombytes(index[8 * count:])
-            start = len(line) + 12 * count
+            sums.frombytes(index[8 * count:])
+            start = len(line) + 16 * count
             if os.fstat(fh.fileno()).st_size != start + sum(lengths):
                 return None
             # mapped, not read: the page cache's pages themselves, no copy of the 40 MB of a 100k deck's
@@ -106,10 +108,10 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = Tr
             for group in groups:
                 first, end = _GROUPS[group]
                 pos = start + sum(lengths[:first])
-                for (name, code), size, crc in zip(_SECTIONS[first:end], lengths[first:end], crcs[first:end]):
+                for (name, code), size, checksum in zip(_SECTIONS[first:end], lengths[first:end], sums[first:end]):
                     part = whole[pos:pos + size]
                     pos += size
-                    if len(part) != size or (name != "rows" and zlib.crc32(part) != crc):
+                    if len(part) != size or (name != "rows" and _sum(part) != checksum):
                         return None  # (the rows: by the chunk, when used, Columns.checked_rows)
                     if code:
                         a = array(code)
@@ -164,7 +166,7 @@ def _consistent(c: Columns) -> bool:
             and (not c.has_rows or (len(c.row_off) == 1 + sum(map(len, (
                 c.review_dated, c.review_undated, c.new_dated, c.new_undated))) and c.row_off[0] == 0
                 and c.row_off[-1] == len(c.rows) and _rising(c.row_off)
-                and len(c.row_crcs) == -(-len(c.rows) // ROW_CHUNK)))
+                and len(c.row_sums) == -(-len(c.rows) // ROW_CHUNK)))
         )
     except (TypeError, ValueError):
         return False
