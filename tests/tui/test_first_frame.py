@@ -177,22 +177,43 @@ def test_the_columns_tag_figures_answer_alike_before_and_after_their_index(tmp_p
 
 async def test_a_deck_slower_than_the_wait_shows_loading_then_the_deck(tmp_path, seed, write_note, monkeypatch):
     """When the figures are not there within ``FIRST_FRAME_WAIT`` the overview (already composed)
-    shows a loading indicator, and the deck replaces it when it comes (800 notes, no columns yet:
-    their first scan parses them all)."""
+    shows a loading indicator, and the deck replaces it when it comes. The deck (no columns yet)
+    is slow for certain: the scan thread's walk of it waits at a gate the test opens once the
+    first frame is drawn, so the machine's load cannot make the deck come in time (it did, at
+    load 2, with a deck that was only slow to parse)."""
+    import threading
+
     from textual.widgets import LoadingIndicator
 
     from trainer.tui import app as app_module
 
     root = tmp_path / "deck"
-    for q in range(800):
+    for q in range(80):
         write_note(root / f"t{q % 8}" / f"q{q}.md", seed(f"Q {q}", tags=(f"Topic{q % 8}",)))
     monkeypatch.setattr(app_module, "FIRST_FRAME_WAIT", 0.01)
+    gate, walked = threading.Event(), []
+    real_walk = Deck.walk
+
+    def walk_behind_the_gate(self, *args, **kwargs):  # the real walk, once the gate opens
+        if threading.current_thread().name == "trainer-scan":
+            assert gate.wait(60), "the test never opened the gate"
+        walked.append(threading.current_thread().name)
+        return real_walk(self, *args, **kwargs)
+
+    monkeypatch.setattr(Deck, "walk", walk_behind_the_gate)
     app = make_app(open_deck(root, TODAY, None))
-    async with app.run_test(size=(80, 24)) as pilot:
-        assert not app.book.counted and app.screen.query(LoadingIndicator)
-        await loaded(pilot)
-        assert app.book.loaded and not app.screen.query(LoadingIndicator)
-        assert _screen_text(app)["total"] == ("800", "")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert not app.book.counted and app.screen.query(LoadingIndicator)
+            assert "trainer-scan" not in walked  # (the deck was not there for the first frame)
+            gate.set()
+            await loaded(pilot)
+            assert app.book.loaded and not app.screen.query(LoadingIndicator)
+            assert _screen_text(app)["total"] == ("80", "")
+    finally:
+        gate.set()  # a failed test leaves no thread waiting
+    assert "trainer-scan" in walked
 
 
 async def test_quitting_before_the_notes_are_built_ends_the_scan_worker(tmp_path, seed, write_note):
