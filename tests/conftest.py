@@ -98,26 +98,107 @@ def bundled_deck(tmp_path: Path) -> Path:
     return dst
 
 
+_PROCESS_ENV = ("PYTHON", "LC_", "LANG")
+"""Environment variables that act on the interpreter itself (its streams' encoding): a command run
+with one of them set is run as its own process."""
+
+
+def _cli_env(env: dict | None) -> dict:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("TRAINER_DECK", "TRAINER_TODAY")}
+    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
+    if env:
+        full_env.update(env)
+    return full_env
+
+
+_streams: dict = {}
+
+
+def _process_streams() -> dict:
+    """The encoding and error handlers of the streams a ``python -m trainer`` child gets on pipes
+    (probed once): the in-process run gives the command the same."""
+    if not _streams:
+        code = "import sys; print(*(f'{s.encoding} {s.errors}' for s in (sys.stdin, sys.stdout, sys.stderr)), sep=';')"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_cli_env(None),
+                             check=True, timeout=60).stdout.strip().split(";")
+        for name, probe in zip(("stdin", "stdout", "stderr"), out):
+            encoding, errors = probe.split()
+            _streams[name] = (encoding, errors)
+    return _streams
+
+
+def _cli_in_process(cmd: list[str], argv: list[str], *, stdin: bytes | None, env: dict | None,
+                    cwd: Path) -> subprocess.CompletedProcess:
+    """``trainer.cli.main(argv)`` in this process, as ``python -m trainer`` would run it on pipes:
+    the same environment, working folder and stream encodings, the bytes written and the exit
+    code taken back; the process-wide state the command sets (its day, the environment, the
+    folder, the streams) put back after it."""
+    import io
+
+    from trainer import cli as cli_module
+    from trainer import clock
+
+    streams = _process_streams()
+
+    def stream(name: str, data: bytes = b"") -> io.TextIOWrapper:
+        encoding, errors = streams[name]
+        return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors=errors, newline="\n")
+
+    saved_env, saved_cwd, saved_today = dict(os.environ), os.getcwd(), clock._override  # noqa: SLF001
+    saved_streams = sys.stdin, sys.stdout, sys.stderr, sys.argv
+    out, err = stream("stdout"), stream("stderr")
+    os.environ.clear()
+    os.environ.update(_cli_env(env))
+    try:
+        os.chdir(cwd)
+        sys.stdin, sys.stdout, sys.stderr, sys.argv = stream("stdin", stdin or b""), out, err, ["trainer", *argv]
+        try:
+            code = cli_module.main(argv)
+        except SystemExit as exc:  # argparse: -h (0) and bad usage (2)
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if exc.code is not None and not isinstance(exc.code, int):
+                print(exc.code, file=err)
+        for s in (sys.stdout, sys.stderr):  # (the command may have put streams of its own in place)
+            s.flush()
+        out.flush()
+        err.flush()
+        return subprocess.CompletedProcess(cmd, code, out.buffer.getvalue(), err.buffer.getvalue())
+    finally:
+        sys.stdin, sys.stdout, sys.stderr, sys.argv = saved_streams
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        clock.set_today(saved_today)
+
+
 @pytest.fixture
 def cli(tmp_path: Path):
-    """cli(deck, *args, today=TODAY, stdin=None, env=None, cwd=tmp_path) -> CompletedProcess (bytes).
+    """cli(deck, *args, today=TODAY, stdin=None, env=None, cwd=tmp_path, process=False, timeout=None)
+    -> CompletedProcess (bytes).
 
-    Always asserts that stderr carries no traceback.
+    ``trainer.cli.main`` in this process (the same parser, commands, streams and exit codes as
+    ``python -m trainer``, ~10x faster); a real ``python -m trainer`` process where the process
+    itself is tested: ``process=True``, a ``timeout`` (a command that must not hang), or an
+    environment variable that acts on the interpreter (``PYTHONIOENCODING``, ``LC_ALL``...).
+    The start-up path (``trainer.launch``: the early forked walk, the fast exit) has tests of
+    its own with real processes. Always asserts that stderr carries no traceback.
     """
 
     def _run(deck: Path | None, *args: str, today: str | None = TODAY, stdin: bytes | None = None,
-             env: dict | None = None, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-        cmd = [sys.executable, "-m", "trainer"]
+             env: dict | None = None, cwd: Path | None = None, timeout: float | None = None,
+             process: bool = False) -> subprocess.CompletedProcess:
+        argv = []
         if deck is not None:
-            cmd += ["--deck", str(deck)]
+            argv += ["--deck", str(deck)]
         if today is not None:
-            cmd += ["--today", today]
-        cmd += list(args)
-        full_env = {k: v for k, v in os.environ.items() if k not in ("TRAINER_DECK", "TRAINER_TODAY")}
-        full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
-        if env:
-            full_env.update(env)
-        proc = subprocess.run(cmd, cwd=cwd or tmp_path, input=stdin, capture_output=True, env=full_env, timeout=timeout)
+            argv += ["--today", today]
+        argv += list(args)
+        cmd = [sys.executable, "-m", "trainer", *argv]
+        if process or timeout is not None or any(k.startswith(_PROCESS_ENV) for k in env or {}):
+            proc = subprocess.run(cmd, cwd=cwd or tmp_path, input=stdin, capture_output=True, env=_cli_env(env),
+                                  timeout=timeout or 60)
+        else:
+            proc = _cli_in_process(cmd, argv, stdin=stdin, env=env, cwd=cwd or tmp_path)
         assert b"Traceback" not in proc.stderr, proc.stderr.decode("utf-8", "replace")
         return proc
 
