@@ -1,15 +1,26 @@
 """One grade in process, with what it costs beside the write it cannot avoid (issue #17).
 
     python benchmarks/bench_grade_calls.py DECK [--grades 200] [--in-place] [--floor] [--phases]
+                                                [--spread] [--pause MS]
                                                 [--load-each [--settings-once]] [--profile OUT]
 
 DECK is copied to a temp dir first (grading changes notes); with ``--in-place`` it is graded
 where it is (a scratch copy you made, ``cp -a``: a 100k deck is then not copied and scanned cold
 on every run). A grade is timed as the study app grades: the deck opened once
-(``OpenDeck.open`` + ``load``, its settings read once), a ``StudySession`` holding the notes,
-and each grade ``session.grade_current(q)`` on the card it holds (the grade, the log, the deck's
-bookkeeping after it), as Anki's ``answer_card`` is timed on the card its queue holds. The note
-was read when the card was shown, not at the grade: the study screen reads its body then.
+(``OpenDeck.open`` + ``load``, its settings read once), a ``StudySession`` on the day's due
+queue (``OpenDeck.start_session``, as the app and ``bench_vs_anki.py``; ``--spread``: on every
+n-th note of the deck instead, as this benchmark did before), and each grade
+``session.grade_current(q)`` on the card it holds (the grade, the log, the deck's bookkeeping after
+it), as Anki's ``answer_card`` is timed on the card its queue holds. The note was read when the
+card was shown, not at the grade: the study screen reads its body then. Between two grades the
+loop does only what it times: the graded card's re-drill is taken out of the first few places of
+the queue (:func:`drop_redrill`, each card graded once), never by a walk of the whole queue.
+
+Beside each grade, in the same loop: **the write floor** (:func:`rewrite_in_place`): the graded
+note's own bytes written back where it is, atomically, as a grade writes it (a temp file in its
+folder, fsync, rename over the note, fsync of the folder) and nothing else. ``--pause MS`` sleeps
+MS before each grade and before each floor (a person takes seconds between two grades: an idle
+machine answers a first fsync more slowly than one busy writing).
 ``--load-each`` times the way ``bench_core.py`` does instead (and this benchmark did before):
 ``Deck.load`` (read and parse the whole note) then ``grading.grade``, each grade checking
 ``trainer.toml`` for changes (``--settings-once``: the settings read once). Right after each
@@ -57,6 +68,10 @@ def main() -> int:
                     help="Deck.load before each grading.grade, as bench_core.py times it (not the app's grade)")
     ap.add_argument("--settings-once", action="store_true",
                     help="with --load-each: read the deck's settings once and pass them to every grade")
+    ap.add_argument("--spread", action="store_true",
+                    help="the session on every n-th note of the deck, not on the day's due queue")
+    ap.add_argument("--pause", type=float, default=0.0, metavar="MS",
+                    help="sleep MS before each grade and before each write floor (a person's pause)")
     a = ap.parse_args()
     import trainer.notes.parse as parse
     from trainer import grading
@@ -107,16 +122,21 @@ def main() -> int:
         rels = [n.rel for n in held]
         step = max(1, len(rels) // a.grades)
         picked = rels[::step][: a.grades]
-        if not a.load_each:
+        if not a.load_each and a.spread:
             from trainer.session import StudySession
 
             session = StudySession(book, held[::step][: a.grades])
-        floor_rels = rels[max(1, step // 2) :: step][: len(picked)] if a.floor else []
+        elif not a.load_each:  # the day's due queue, as the app (and bench_vs_anki) studies it
+            session = book.start_session(book.notes)
+            picked = [n.rel for n in session.queue[: a.grades]]  # its length; the card is the session's
+        graded = set(picked)
+        floor_rels = [r for r in rels[max(1, step // 2) :: step] if r not in graded][: len(picked)] if a.floor else []
         floor_log = _scratch_log(os.path.join(tmp, "floor.db")) if a.floor else None
         limit_dir = os.path.join(tmp, "limit")
         os.mkdir(limit_dir)
         payload = b"x" * 3100
-        wall, cpu, write, floor, per = [], [], [], [], {}
+        wall, cpu, write, floor, rewrite, per = [], [], [], [], [], {}
+        pause = a.pause / 1000
         phase_times: dict[str, list[float]] = {}
         spent = _time_phases() if a.phases else None
         profile = None
@@ -127,6 +147,12 @@ def main() -> int:
         os.lstat, os.stat = lstat, stat
         try:
             for i, rel in enumerate(picked):
+                if session is not None:
+                    if session.current is None:
+                        break
+                    rel = session.current.rel
+                if pause:
+                    time.sleep(pause)
                 before = dict(counts)
                 if spent is not None:
                     spent.clear()
@@ -142,8 +168,7 @@ def main() -> int:
                 if session is not None:
                     if event.graded is None or event.graded.kind != "review":
                         raise SystemExit(f"{rel}: not a scheduling grade: {event.outcome.value} {event.detail}")
-                    # a grade below 4 comes back later as a re-drill (no write): each card here is graded once
-                    session.queue = [n for n in session.queue if n.rel != rel]
+                    drop_redrill(session, rel)  # each card graded once (a re-drill writes nothing)
                 if profile is not None:
                     profile.disable()
                 for k in counts:
@@ -151,6 +176,9 @@ def main() -> int:
                 if spent is not None:
                     for label in _PHASES:
                         phase_times.setdefault(label[2], []).append(spent.get(label[2], 0.0))
+                if pause:
+                    time.sleep(pause)
+                rewrite.append(rewrite_in_place(os.path.join(root, rel)))
                 t0 = time.perf_counter()
                 tmp_file = os.path.join(limit_dir, "t.tmp")
                 fd = os.open(tmp_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -172,7 +200,11 @@ def main() -> int:
     ms = lambda xs: round(statistics.median(xs) * 1000, 3)  # noqa: E731
     p90 = lambda xs: round(statistics.quantiles(xs, n=10)[-1] * 1000, 3)  # noqa: E731
     mode = "load-each" + (", settings once" if a.settings_once else "") if a.load_each else "app (held note)"
+    mode += ", spread" if a.spread and not a.load_each else ", due queue" if not a.load_each else ""
+    mode += f", pause {a.pause:g} ms" if a.pause else ""
     print(json.dumps({"mode": mode, "grades": len(wall), "wall_ms": ms(wall), "wall_p90_ms": p90(wall), "cpu_ms": ms(cpu),
+                      "write_floor_ms": ms(rewrite), "write_floor_p90_ms": p90(rewrite),
+                      "grade_over_write_floor": round(statistics.median(g / f for g, f in zip(wall, rewrite)), 2),
                       "atomic_write_fsync_ms": ms(write), "atomic_write_fsync_p90_ms": p90(write),
                       **({"floor_ms": ms(floor), "floor_p90_ms": p90(floor)} if floor else {}),
                       **({"phases_ms": {k: ms(v) for k, v in phase_times.items() if any(v)}} if phase_times else {}),
@@ -198,6 +230,45 @@ _PHASES = (
     ("trainer.opendeck", "OpenDeck.update", "the app's bookkeeping after (new cards today)"),
     ("os", "close", "closes (the replaced file's last frees it)"),
 )
+
+
+def rewrite_in_place(path: str) -> float:
+    """The write floor of one grade, timed: the note's own bytes (read first, untimed) written back
+    where it is, as a grade writes a note: a temp file in the note's folder, fsync, rename over
+    the note, fsync of the folder. No lock, no read under it, no parse, no log."""
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name[:40]}.floor-tmp-{os.getpid()}")
+    t0 = time.perf_counter()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(raw)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dfd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+    return time.perf_counter() - t0
+
+
+def drop_redrill(session, rel: str) -> None:
+    """Take the card just graded out of the session's queue again: a grade below 4 put it back a
+    few cards on as a re-drill (which writes nothing), and each card here is graded once. Only the
+    first few places are looked at: at 100k the due queue holds ~43k cards, and the list walk this
+    replaced cost the benchmark ~10 ms of its own between two grades, which slowed the next grade
+    (caches cold; bench_vs_anki's grades took up to 1.5x those of this benchmark in one process)."""
+    queue = session.queue
+    for i in range(min(len(queue), 8)):
+        if queue[i].rel == rel:
+            del queue[i]
+            return
 
 
 def _time_phases() -> dict[str, float]:

@@ -38,7 +38,9 @@ card it holds (``StudySession.grade_current``: the note read again under its loc
 SM-2, atomic write with fsync, log rows, the deck's bookkeeping; the whole-note ``Deck.load``
 timed here before #17's last step is not part of the app's grade) against Anki's reviewer path
 (``get_queued_cards``, ``build_answer``, ``answer_card``; grades 3/4/5 map to Hard/Good/Easy),
-plus Anki's in-process timings with the collection already open.
+plus Anki's in-process timings with the collection already open. Each trainer grade is followed
+in the same loop by its write floor, the graded note's bytes written back atomically in its
+folder (``bench_grade_calls.rewrite_in_place``); the loop is ``bench_grade_calls.py``'s.
 """
 
 from __future__ import annotations
@@ -237,12 +239,17 @@ def trainer_grades(deck: str, grades: list[int]) -> dict:
     queue, each grade ``session.grade_current(q)`` on the card the session holds (SM-2, the atomic
     write with fsync, the log rows, the deck's bookkeeping), as Anki's side answers the top card of
     its queue. The note was read when the card was shown (the study screen reads its body then),
-    not at the grade; a card graded 3 is not graded again as a re-drill here."""
+    not at the grade; a card graded 3 is not graded again as a re-drill here. Beside each grade, in
+    the same loop and folder, its write floor: the graded note's bytes written back atomically
+    (``bench_grade_calls.rewrite_in_place``: temp file, fsync, rename, fsync of the folder).
+    The loop is ``bench_grade_calls.py``'s (the same session, the same re-drill removal)."""
+    from bench_grade_calls import drop_redrill, rewrite_in_place
+
     from trainer.opendeck import OpenDeck
 
     today = dt.date.fromisoformat(TODAY)
     book = OpenDeck.open(deck, today, new_per_day=NEW_PER_DAY)
-    times = []
+    times, floors = [], []
     try:
         book.load()
         session = book.start_session(book.notes)
@@ -255,12 +262,16 @@ def trainer_grades(deck: str, grades: list[int]) -> dict:
             times.append(time.perf_counter() - t0)
             if event.graded is None or event.graded.kind != "review":
                 raise RuntimeError(f"{rel}: not graded ({event.outcome.value}: {event.detail})")
-            session.queue = [n for n in session.queue if n.rel != rel]  # its re-drill (a grade below 4) left out
+            drop_redrill(session, rel)  # its re-drill (a grade below 4) left out, without walking the queue
+            floors.append(rewrite_in_place(os.path.join(deck, rel)))
     finally:
         book.close()
+    over = statistics.median(g / f for g, f in zip(times, floors))
     times.sort()
+    floors.sort()
     return {"grade_ms": statistics.median(times) * 1000, "grade_p90_ms": times[int(0.9 * len(times))] * 1000,
-            "graded": len(times)}
+            "floor_ms": statistics.median(floors) * 1000, "floor_p90_ms": floors[int(0.9 * len(floors))] * 1000,
+            "grade_over_floor": over, "graded": len(times)}
 
 
 # ---------------------------------------------------------------- one deck
@@ -391,6 +402,9 @@ ROWS = [
     ("anki_all_due_inproc_s", "Anki: every due card (search is:due, no cap), collection open [ms]", "ms"),
     ("anki_graphs_inproc_s", "Anki: graphs, collection open [ms]", "ms"),
     ("trainer_grade", "one grade in process, trainer: median / p90 [ms]", "grade"),
+    ("trainer_floor", "its write floor: the graded note rewritten in its folder (temp, fsync, rename, "
+                      "folder fsync), same loop: median / p90 [ms]", "grade"),
+    ("trainer_grade_over_floor", "grade: trainer / its write floor (median of the pairs)", "x"),
     ("anki_grade", "one grade in process, Anki answer_card: median / p90 [ms]", "grade"),
     ("grade_ratio", "grade: trainer / Anki (medians)", "gx"),
 ]

@@ -105,6 +105,7 @@ def test_the_anki_comparison_grades_as_the_study_app_each_due_card_once(tmp_path
     grades = [3 + i % 3 for i in range(12)]
     out = bench_vs_anki.trainer_grades(str(tmp_path), grades)
     assert out["graded"] == 12 and out["grade_ms"] > 0
+    assert out["floor_ms"] > 0 and out["grade_over_floor"] > 0  # the write floor, in the same loop
     after = _files(tmp_path)
     changed = sorted(rel for rel in before if after[rel] != before[rel])
     assert changed == sorted(n.rel for n in queue[:12])
@@ -116,7 +117,7 @@ def test_the_anki_comparison_grades_as_the_study_app_each_due_card_once(tmp_path
     assert [r.grade for r in rows] == grades
 
 
-@pytest.mark.parametrize("extra", [[], ["--load-each", "--settings-once"]])
+@pytest.mark.parametrize("extra", [[], ["--spread"], ["--load-each", "--settings-once"]])
 def test_one_grade_benchmark_grades_each_picked_note_once(tmp_path, extra):
     """bench_grade_calls.py: by default the study app's grade (a held note, StudySession), with
     --load-each the Deck.load + grade of bench_core.py; either way every timed grade is a
@@ -128,8 +129,12 @@ def test_one_grade_benchmark_grades_each_picked_note_once(tmp_path, extra):
                         "--grades", "9", "--floor", *extra], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
-    assert out["grades"] == 9 and out["mode"].startswith("load-each" if extra else "app")
-    assert out["per_grade"]["yaml"] == 2.0  # the note read again under its lock, the edit checked
+    assert out["grades"] == 9 and out["mode"].startswith("load-each" if "--load-each" in extra else "app")
+    assert out["mode"].endswith("spread" if extra == ["--spread"] else "settings once" if extra else "due queue")
+    # the note read again under its lock and parsed once (with --load-each the caller's load parsed
+    # the same text); the edit, which swaps and appends a grade's values only, read back token by token
+    assert out["per_grade"]["yaml"] == 1.0
+    assert out["write_floor_ms"] > 0  # the graded note written back alone, in the same loop
     changed = [rel for rel, data in _files(deck).items() if data != before[rel]]
     assert len(changed) == 9  # the floor writes its notes back unchanged
     log = ReviewLog.open(deck)

@@ -3,7 +3,8 @@
 The frontmatter is never re-dumped. The YAML composer gives each value's exact character
 span; a new value replaces that span and nothing else, so comments, key order, quoting of
 other keys, CRLF, BOM and the body survive byte for byte (SPEC §2). After every edit the
-new frontmatter is loaded again and compared with what was meant, before anything is written.
+new frontmatter is loaded again and compared with what was meant, before anything is written
+(read token by token when the edit only swapped one-line values for numbers or quoted dates).
 """
 
 from __future__ import annotations
@@ -172,11 +173,16 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
     old_raw: dict[str, str] = {}
     missing = dict(wanted)
     flow_removed: set[int] = set()
+    # Values swapped in (key -> what its new one-line token reads as) while every edit is such a
+    # swap; None once one is not (see "the edit's check, token by token" below).
+    swapped: dict[str, object] | None = {} if _swappable(fm, node) else None
     if node is not None and not isinstance(node, yaml.MappingNode):
         raise NoteError("frontmatter is not a mapping of keys to values; it cannot be edited")
     if node is not None:
         pairs = node.value
         last = {(k.value if isinstance(k, yaml.ScalarNode) else None): i for i, (k, _) in enumerate(pairs)}
+        if swapped is not None and len(last) != len(pairs):
+            swapped = None  # a key given twice
         for i, (key_node, value_node) in enumerate(pairs):
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if key not in wanted or last[key] != i:
@@ -192,6 +198,8 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
             if colon < 0 or colon > v0:
                 raise NoteError(f"key {key!r} has no value to edit (complex key?); not changed")
             old_raw[key] = fm[colon + 1 : v1]
+            if wanted[key] is REMOVE or isinstance(wanted[key], Raw):
+                swapped = None
             if wanted[key] is REMOVE:
                 if node.flow_style:
                     flow_removed.add(i)
@@ -214,7 +222,11 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
                 if fm[v0:v1] == new:
                     continue
                 edits.append((v0, v1, new))
-            elif one_line:  # empty value (`key:`): fill it in after the colon
+                if swapped is not None:
+                    swapped = _swap(swapped, key, value_node.style, new)
+                continue
+            swapped = None
+            if one_line:  # empty value (`key:`): fill it in after the colon
                 if new:
                     edits.append((v0, v1, new if fm[v0 - 1 : v0] in (" ", "\t") else " " + new))
             else:  # a value spread over lines: replace from the colon on
@@ -223,6 +235,10 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
     if flow_removed:
         edits.extend(_flow_removals(fm, node.value, flow_removed))
     missing = {k: v for k, v in missing.items() if v is not REMOVE}
+    if flow_removed or missing and (node is None or node.flow_style):
+        swapped = None
+    if missing and swapped is not None:  # keys appended at the end of a block mapping, one a line
+        swapped = _appended(swapped, missing)
     if missing:
         if node is not None and node.flow_style:
             close = node.end_mark.index - 1
@@ -247,7 +263,10 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
     for start, end, repl in sorted(edits, reverse=True):
         new_fm = new_fm[:start] + repl + new_fm[end:]
 
-    after = load_yaml(new_fm)[0] if new_fm.strip() else {}
+    if swapped:  # only one-line tokens swapped for a grade's numbers and dates: the rest reads as before
+        after = {**before, **swapped}
+    else:
+        after = load_yaml(new_fm)[0] if new_fm.strip() else {}
     if after is None:
         after = {}
     if not isinstance(after, dict):
@@ -270,6 +289,67 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
     if check is None or check.yaml != new_fm or new_text[check.body_start :] != text[split.body_start :]:
         raise NoteError("edit would move the end of the frontmatter; nothing written")
     return Edit(new_text, old_raw, added=added)
+
+
+# ---------------------------------------------------------------- the edit's check, token by token
+#
+# After an edit the new frontmatter is loaded again and each key compared with what was meant
+# (#17: that second YAML parse was a sixth of a grade). When every change is one scalar token on
+# its key's line swapped for a number or a date in single quotes — what a grade writes — or
+# such a line appended, in a block mapping without anchors, aliases, merge keys, tags or a key
+# given twice, the rest of the text is the same tokens in the same places: YAML reads every
+# other key as before, and each new token as YAML 1.1 reads that number or quoted text (a
+# one-line flow scalar ends its line but for a comment, and no line after it continues it: a
+# plain one would then span lines, a quoted one would not parse). Anything else is loaded again
+# whole. tests/core/test_edit_check_tokens.py holds both ways to PyYAML's own reading.
+
+_INT_TOKEN = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
+_FLOAT_TOKEN = re.compile(r"-?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?\Z")
+_QUOTED_TOKEN = re.compile(r"'[0-9-]*'\Z")
+
+
+def _swappable(fm: str, node) -> bool:
+    import yaml
+
+    return (type(node) is yaml.MappingNode and not node.flow_style
+            and "&" not in fm and "*" not in fm and "<<" not in fm and "!" not in fm)
+
+
+def _token_value(token: str) -> object:
+    """What YAML reads ``token`` as, for the tokens a grade writes; ``_Missing`` for any other."""
+    if _QUOTED_TOKEN.match(token):
+        return token[1:-1]
+    if _INT_TOKEN.match(token):
+        return int(token)
+    if _FLOAT_TOKEN.match(token):
+        return float(token)
+    return _Missing
+
+
+def _swap(swapped: dict[str, object], key: str, style: str | None, new: str) -> dict[str, object] | None:
+    """``swapped`` with ``key``'s new value, or None when either token is not a flow scalar of the
+    kinds above (a plain old one, style None or "" as libyaml gives it, or a quoted one)."""
+    value = _token_value(new) if style in (None, "", "'", '"') else _Missing
+    if value is _Missing:
+        return None
+    swapped[key] = value
+    return swapped
+
+
+_KEY_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _appended(swapped: dict[str, object], missing: dict[str, object]) -> dict[str, object] | None:
+    """``swapped`` with the values of keys appended as lines ``key: token`` at the block's end (at
+    its keys' indentation: a line there ends whatever value came last, a block scalar, a
+    sequence or a plain scalar spread over lines, without changing it), or None when a key or a
+    token is not one of the plain kinds above."""
+    for key, value in missing.items():
+        token = _token_value(format_value(value)) if not isinstance(value, Raw) else _Missing
+        if token is _Missing or not _KEY_TOKEN.match(key) or key.lower() in _YAML_WORDS:
+            return None
+        swapped[key] = token
+    return swapped
 
 
 def _flow_removals(fm: str, pairs: list, removed: set[int]) -> list[tuple[int, int, str]]:
