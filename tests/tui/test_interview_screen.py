@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.widgets import Label, TextArea
-from tuihelp import loaded
+from tuihelp import loaded, type_burst
 
 from trainer.deck import Deck
 from trainer.interview import store
@@ -64,7 +64,12 @@ def interview(iv_deck: Path):
 
 
 async def type_text(pilot, text: str) -> None:
-    """Key presses, one character at a time; a newline is Enter (a new paragraph)."""
+    """Typed as a fast typist does (``tuihelp.type_burst``): the same key events, a newline is Enter."""
+    await type_burst(pilot, text)
+
+
+async def press_each(pilot, text: str) -> None:
+    """Key presses through Pilot, one character at a time, each handled before the next."""
     for ch in text:
         await pilot.press("enter" if ch == "\n" else "space" if ch == " " else ch)
 
@@ -112,7 +117,7 @@ async def test_chinese_answer_typed_and_pasted(interview):
     app, session, clock = interview(ZH)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await type_text(pilot, "点积的方差等于")
+        await press_each(pilot, "点积的方差等于")
         await paste(pilot, " d_k，维度越大方差越大。\n\n打分太大时 softmax 饱和，梯度消失。")
         clock.t += 60
         await pilot.press("ctrl+j")

@@ -37,3 +37,35 @@ def current_rel(app) -> str | None:
     screen = app.screen
     session = getattr(screen, "session", None)
     return session.current.rel if session is not None and session.current is not None else None
+
+
+async def type_burst(pilot, text: str) -> None:
+    """Type ``text`` as a terminal delivers fast typing: one key event per character (a newline is
+    Enter), made as ``Pilot.press`` makes them and sent the same way (the app's driver), but
+    without Pilot's wait for idle after each key (40 ms or more a key; the tests check what was
+    typed, not how fast); then waits until the app and every widget have handled them all."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    app = pilot.app
+    for ch in text:
+        key = "enter" if ch == "\n" else "space" if ch == " " else ch
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        original = REPLACED_KEYS.get(key, key)
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(original))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)  # noqa: SLF001 - the path Pilot.press takes
+    for _ in range(50):  # keys are forwarded from the app to the focused widget: a few rounds
+        await pilot.pause()
+        if all(node._message_queue.empty() for node in (app, *app.screen.walk_children(with_self=True))):  # noqa: SLF001
+            break
+    else:
+        raise AssertionError("the typed keys were not all handled")
+    await pilot.pause()
