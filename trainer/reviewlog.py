@@ -224,6 +224,13 @@ class ReviewLog:
     def __init__(self, conn: sqlite3.Connection, path: Path | None):
         self.conn = conn
         self.path = path
+        # The day's new cards as last counted (:meth:`new_cards_on`), kept up to date by this
+        # connection's own grades; see :meth:`_new_kept`.
+        self._new_day: str | None = None
+        self._new_notes: set[str] = set()
+        self._new_version = -1
+        self._new_changes = -1
+        self._new_pending: dict[int, tuple[str, str]] = {}
 
     @classmethod
     def open(cls, deck_root: Path, *, readonly: bool = False) -> "ReviewLog":
@@ -288,6 +295,7 @@ class ReviewLog:
         undo_of: int | None = None,
         pending: bool = True,
     ) -> int:
+        kept = self._new_kept()
         cur = self.conn.execute(
             "INSERT INTO reviews (note, ts, day, kind, grade, duration_ms, was_new, before, after, state, undo_of)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -305,9 +313,18 @@ class ReviewLog:
                 undo_of,
             ),
         )
-        return int(cur.lastrowid)  # type: ignore[arg-type]
+        row_id = int(cur.lastrowid)  # type: ignore[arg-type]
+        if kind == "review" and was_new:
+            if pending:
+                self._new_pending[row_id] = (day.isoformat(), note)
+            elif kept:
+                self._count_new(day.isoformat(), note)
+        if kept:
+            self._new_changes = self.conn.total_changes
+        return row_id
 
     def finish(self, row_id: int, *, before: LoggedSchedule | dict | None = None) -> None:
+        kept = self._new_kept()
         if before is not None:
             self.conn.execute(
                 "UPDATE reviews SET state = 'done', before = ? WHERE id = ?",
@@ -315,6 +332,11 @@ class ReviewLog:
             )
         else:
             self.conn.execute("UPDATE reviews SET state = 'done' WHERE id = ?", (row_id,))
+        new = self._new_pending.pop(row_id, None)
+        if kept:
+            if new is not None:
+                self._count_new(*new)
+            self._new_changes = self.conn.total_changes
 
     def set_pending_before(self, row_id: int, before: LoggedSchedule | dict) -> None:
         """A pending row's ``before`` made again (its note changed before it was written)."""
@@ -404,13 +426,40 @@ class ReviewLog:
         return self.conn.total_changes - before
 
     def new_cards_on(self, day: dt.date) -> int:
-        """New cards introduced on ``day`` (scheduling reviews of never-reviewed cards, not undone)."""
-        (n,) = self.conn.execute(
-            "SELECT COUNT(DISTINCT note) FROM reviews WHERE day = ? AND kind = 'review' AND was_new = 1"
+        """New cards introduced on ``day`` (scheduling reviews of never-reviewed cards, not undone).
+
+        The study app asks after every grade (#17): the day's notes are read once and then kept
+        up to date by this connection's grades, and read again when anything else changed the
+        log (another process's commit: ``PRAGMA data_version``; any other write of ours, an undo
+        or an import: ``total_changes``) or the day is another.
+        """
+        iso = day.isoformat()
+        if self._new_day == iso and self._new_kept():
+            return len(self._new_notes)
+        version = self._data_version()
+        changes = self.conn.total_changes
+        notes = {note for (note,) in self.conn.execute(
+            "SELECT DISTINCT note FROM reviews WHERE day = ? AND kind = 'review' AND was_new = 1"
             " AND undone = 0 AND state = 'done'",
-            (day.isoformat(),),
-        ).fetchone()
-        return int(n)
+            (iso,),
+        )}
+        self._new_day, self._new_notes, self._new_version, self._new_changes = iso, notes, version, changes
+        return len(notes)
+
+    def _new_kept(self) -> bool:
+        """Whether the kept count of the day's new cards still holds: no commit by another
+        connection and no write of ours that was not counted since it was read. Inside an
+        explicit transaction it is not kept up to date (a rollback would take back a write that
+        was counted): the next count reads the log again."""
+        return (self._new_day is not None and self.conn.total_changes == self._new_changes
+                and not self.conn.in_transaction and self._data_version() == self._new_version)
+
+    def _data_version(self) -> int:
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def _count_new(self, day: str, note: str) -> None:
+        if day == self._new_day:
+            self._new_notes.add(note)
 
 
 _FIELDS = tuple(f.name for f in fields(LogRow))
