@@ -152,6 +152,7 @@ def _cli_in_process(cmd: list[str], argv: list[str], *, stdin: bytes | None, env
     try:
         os.chdir(cwd)
         sys.stdin, sys.stdout, sys.stderr, sys.argv = stream("stdin", stdin or b""), out, err, ["trainer", *argv]
+        clock.set_today(None)  # (a new process has no day of an earlier command)
         try:
             code = cli_module.main(argv)
         except SystemExit as exc:  # argparse: -h (0) and bad usage (2)
