@@ -295,7 +295,7 @@ class ReviewLog:
         undo_of: int | None = None,
         pending: bool = True,
     ) -> int:
-        kept = self._new_kept()
+        kept = self._new_follows()
         cur = self.conn.execute(
             "INSERT INTO reviews (note, ts, day, kind, grade, duration_ms, was_new, before, after, state, undo_of)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -324,7 +324,7 @@ class ReviewLog:
         return row_id
 
     def finish(self, row_id: int, *, before: LoggedSchedule | dict | None = None) -> None:
-        kept = self._new_kept()
+        kept = self._new_follows()
         if before is not None:
             self.conn.execute(
                 "UPDATE reviews SET state = 'done', before = ? WHERE id = ?",
@@ -448,11 +448,15 @@ class ReviewLog:
 
     def _new_kept(self) -> bool:
         """Whether the kept count of the day's new cards still holds: no commit by another
-        connection and no write of ours that was not counted since it was read. Inside an
-        explicit transaction it is not kept up to date (a rollback would take back a write that
-        was counted): the next count reads the log again."""
-        return (self._new_day is not None and self.conn.total_changes == self._new_changes
-                and not self.conn.in_transaction and self._data_version() == self._new_version)
+        connection and no write of ours that was not counted since it was read."""
+        return self._new_follows() and self._data_version() == self._new_version
+
+    def _new_follows(self) -> bool:
+        """Whether a write of ours about to be made can be counted in: every write of ours since
+        the count was read was. Not inside an explicit transaction (a rollback would take back a
+        write that was counted): the next count reads the log again. Another connection's commit
+        meanwhile is left to :meth:`new_cards_on`, which then reads the log again anyway."""
+        return self._new_day is not None and self.conn.total_changes == self._new_changes and not self.conn.in_transaction
 
     def _data_version(self) -> int:
         return self.conn.execute("PRAGMA data_version").fetchone()[0]

@@ -271,7 +271,7 @@ def edit_frontmatter(text: str, updates: dict[str, object], *, drop_empty: bool 
         after = {}
     if not isinstance(after, dict):
         raise NoteError("edit would break the frontmatter; nothing written")
-    for key, value in before.items():
+    for key, value in before.items() if not swapped else ():  # (swapped: the others are the values read)
         if key not in wanted and not _same(after.get(key, _Missing), value):
             raise NoteError(f"edit would change key {key!r}; nothing written")
     for key, value in wanted.items():
