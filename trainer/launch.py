@@ -35,7 +35,7 @@ def leave(code: int) -> None:
     except (OSError, ValueError):
         return
     run_handlers = getattr(atexit, "_run_exitfuncs", None)
-    if run_handlers is None or not 0 <= code <= 255:
+    if run_handlers is None or type(code) is not int or not 0 <= code <= 255:
         return
     run_handlers()
     os._exit(code)

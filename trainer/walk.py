@@ -40,19 +40,19 @@ def walk_tree(root: str, *, clean_temp: bool = True) -> tuple[list[Stamp], list[
 
 
 SPLIT_FROM = 4000
-"""From this many note files on, the stat calls of a walk are shared with a forked child."""
+"""From this many note files found at the top of the tree (or :data:`FRONTIER` folders left
+below it) on, a walk is shared with a forked child."""
 
 
 def walk_columns(root: str, *, clean_temp: bool = True, split: bool | None = None) -> tuple[tuple[list, ...], list[tuple[str, str, str]], int]:
     """:func:`walk_tree` with the stamps as five lists (paths, sizes, mtimes, ctimes, inodes):
     appending to them costs less than a tuple per note, and the digest is made from them.
 
-    Two passes: the folders are listed first (``os.listdir``: names only; a folder is told by
-    the lstat of a name that is not a note's), then every note is stat'ed through its folder's
-    descriptor. From :data:`SPLIT_FROM` notes on (``split`` None: when forking is safe here and a
-    core is idle) the second pass is shared with a forked child, half the notes each: three
-    quarters of a walk is its stat calls, and the other core would be idle. Either way the result is the same, in the
-    same order."""
+    A folder is listed (``os.listdir``: names only; a folder is told by the lstat of a name that
+    is not a note's), then its notes are stat'ed through its descriptor. On a large deck
+    (``split`` None: when forking is safe here and a core is idle) the walk is shared with a
+    forked child, a folder or a chunk of notes at a time (see :func:`_top_items`): the other
+    core would be idle. Either way the result is the same, in the same order."""
     got, problems, removed = _walk(root, clean_temp, split, packed=False)
     return got, problems, removed
 
@@ -68,33 +68,29 @@ def _walk(root: str, clean_temp: bool, split: bool | None, packed: bool):
     if split is None:
         split = hasattr(os, "fork") and not _threaded() and _spare_core()
     root_sep = root + os.sep
-    columns: tuple[list, ...] = ([], [], [], [], [])
-    problems: list[tuple[str, str, str]] = []
-    removed = 0
     started_ns = time.time_ns()
     now = started_ns / 1e9
-    stack = [(root, "")]  # (folder, its deck-relative prefix)
-    first = True
+    items, known, unlisted, removed = _top_items(root, clean_temp, now)
+    got = _items_shared(root_sep, items, clean_temp, now, packed) \
+        if split and (known >= SPLIT_FROM or unlisted >= FRONTIER) else None
+    if got is None:
+        got = _merged([_item_result(root_sep, item, clean_temp, now, packed) for item in items], packed)
+    stamps, problems, stack, removed_here = got  # (stack: folders named like notes, walked after the rest)
+    removed += removed_here
+    if type(stamps[0]) is bytes:
+        if not stack:  # as good as always: the packed stamps are the walk's
+            n = stamps[2]
+            _mark_racy(memoryview(stamps[1])[2 * n:3 * n], started_ns)
+            return stamps, problems, _clean_state_dir(root, clean_temp, now, removed)
+        stamps = _unpacked(stamps)
+    columns = stamps
     while stack:
         folders, total, removed_here = _list_folders(stack, problems, clean_temp, now)
         removed += removed_here
-        if split and total >= SPLIT_FROM:
-            got = _stat_split(root_sep, folders, total, packed and first)
-        else:
-            got = _stat_notes(root_sep, folders, 0, total)
-            if packed and first:
-                got = _packed(got)
-        stamps, found_problems, stack = got  # (stack: folders named like notes, walked after the rest)
+        more, found_problems, stack = _stat_notes(root_sep, folders, 0, total)
         problems.extend(found_problems)
-        if type(stamps[0]) is bytes:
-            if not stack:  # one round, as good as always: the packed stamps are the walk's
-                n = stamps[2]
-                _mark_racy(memoryview(stamps[1])[2 * n:3 * n], started_ns)
-                return stamps, problems, _clean_state_dir(root, clean_temp, now, removed)
-            stamps = _unpacked(stamps)
-        for mine, theirs in zip(columns, stamps):
+        for mine, theirs in zip(columns, more):
             mine.extend(theirs)
-        first = False
     _mark_racy(columns[3], started_ns)
     return columns, problems, _clean_state_dir(root, clean_temp, now, removed)
 
@@ -158,34 +154,214 @@ def _list_folders(stack: list[tuple[str, str]], problems: list, clean_temp: bool
     depth first; (folders, how many note names, temp files removed)."""
     folders: list[Folder] = []
     total = removed = 0
-    lstat = os.lstat
     while stack:
         folder, prefix = stack.pop()
         try:
-            names = os.listdir(folder)
+            notes, removed_here = _list_one(folder, prefix, stack, clean_temp, now)
         except OSError as exc:
-            problems.append((prefix.rstrip("/") or ".", "folder", f"cannot be read: {exc.strerror}"))
+            problems.append(_folder_problem(prefix, exc))
             continue
-        notes = [name for name in names if name[-3:] == ".md" and name[0] != "."]
-        if len(notes) != len(names):  # not only notes here: the rest looked at one by one
-            notes = []
-            for name in names:
-                if name[0] == ".":
-                    if clean_temp and _is_temp_name(name):
-                        removed += _remove_leftover(folder + os.sep + name, name, now)
-                    continue
-                if name[-3:].lower() == ".md":
-                    notes.append(name)  # (a folder named so is found by its stat, and walked after)
-                    continue
-                try:
-                    if lstat(folder + os.sep + name).st_mode & _S_IFMT == _S_IFDIR:
-                        stack.append((folder + os.sep + name, prefix + name + "/"))
-                except OSError:
-                    pass  # gone since the listing: not a note either way
+        removed += removed_here
         if notes:
             folders.append((folder, prefix, notes))
             total += len(notes)
     return folders, total, removed
+
+
+def _folder_problem(prefix: str, exc: OSError) -> tuple[str, str, str]:
+    return (prefix.rstrip("/") or ".", "folder", f"cannot be read: {exc.strerror}")
+
+
+def _list_one(folder: str, prefix: str, subfolders: list, clean_temp: bool, now: float) -> tuple[list[str], int]:
+    """(the names of ``folder``'s note files, temp files removed); its folders are appended to
+    ``subfolders`` in the listing's order. OSError when it cannot be listed."""
+    names = os.listdir(folder)
+    notes = [name for name in names if name[-3:] == ".md" and name[0] != "."]
+    removed = 0
+    if len(notes) != len(names):  # not only notes here: the rest looked at one by one
+        notes = []
+        lstat = os.lstat
+        for name in names:
+            if name[0] == ".":
+                if clean_temp and _is_temp_name(name):
+                    removed += _remove_leftover(folder + os.sep + name, name, now)
+                continue
+            if name[-3:].lower() == ".md":
+                notes.append(name)  # (a folder named so is found by its stat, and walked after)
+                continue
+            try:
+                if lstat(folder + os.sep + name).st_mode & _S_IFMT == _S_IFDIR:
+                    subfolders.append((folder + os.sep + name, prefix + name + "/"))
+            except OSError:
+                pass  # gone since the listing: not a note either way
+    return notes, removed
+
+
+# ------------------------------------------------------------- the walk shared with a forked child
+#
+# The top of the tree is listed here, breadth first, until FRONTIER folders are left unlisted;
+# the walk is then a list of items in the order a walk in one process takes them (depth first):
+# a listed folder's notes (in chunks of CHUNK), a folder left unlisted (listed and walked whole
+# by whoever takes it), a folder that could not be read. This process and a forked child take
+# the items one at a time from a shared pipe, so both stay busy to the end whatever the tree's
+# shape; each packs the stamps of its items where it found them, and the child's come back
+# through a memory file. Put back in the items' order they are the walk in one process: the
+# same stamps, problems and order.
+
+FRONTIER = 64
+"""Folders left unlisted by the top of the walk (then a deck this wide is walked by two)."""
+CHUNK = 1024
+"""The notes of a listed folder are stat'ed in items of this many."""
+
+
+def _top_items(root: str, clean_temp: bool, now: float) -> tuple[list[tuple], int, int, int]:
+    """(the walk's items in its order, notes found, folders left unlisted, temp files removed)."""
+    listed: dict[str, tuple] = {}
+    queue = [(root, "")]
+    at = known = removed = 0
+    while at < len(queue) and len(queue) - at < FRONTIER:
+        folder, prefix = queue[at]
+        at += 1
+        subfolders: list = []
+        try:
+            notes, removed_here = _list_one(folder, prefix, subfolders, clean_temp, now)
+        except OSError as exc:
+            listed[folder] = (None, [], _folder_problem(prefix, exc))
+            continue
+        removed += removed_here
+        known += len(notes)
+        listed[folder] = (notes, subfolders, None)
+        queue.extend(subfolders)
+    items: list[tuple] = []
+    stack = [(root, "")]
+    while stack:  # depth first, as _list_folders goes
+        folder, prefix = stack.pop()
+        entry = listed.get(folder)
+        if entry is None:
+            items.append(("tree", folder, prefix))
+            continue
+        notes, subfolders, problem = entry
+        if problem is not None:
+            items.append(("problem", problem))
+        elif notes:
+            items.extend(("notes", folder, prefix, notes, lo, lo + CHUNK) for lo in range(0, len(notes), CHUNK))
+        stack.extend(subfolders)
+    return items, known, len(queue) - at, removed
+
+
+def _item_result(root_sep: str, item: tuple, clean_temp: bool, now: float, packed: bool) -> tuple:
+    """(stamps, listing problems, stat problems, folders named like notes, temp files removed) of
+    one item; the stamps packed (:func:`_packed`) when ``packed`` and they fit."""
+    listing: list = []
+    removed = 0
+    if item[0] == "notes":
+        _, folder, prefix, notes, lo, hi = item
+        folders, total = [(folder, prefix, notes[lo:hi])], len(notes[lo:hi])
+    elif item[0] == "tree":
+        folders, total, removed = _list_folders([item[1:]], listing, clean_temp, now)
+    else:
+        return ((b"", array("q"), 0) if packed else ([], [], [], [], [])), [item[1]], [], [], 0
+    got = _stat_notes(root_sep, folders, 0, total)
+    if packed:
+        got = _packed(got)
+    stamps, problems, dirs = got
+    return stamps, listing, problems, dirs, removed
+
+
+def _merged(results: list[tuple], packed: bool) -> tuple:
+    """The items' results, in the items' order, as one walk's: (stamps, problems, folders named
+    like notes, temp files removed); the stamps packed when every item's are."""
+    problems = [p for r in results for p in r[1]] + [p for r in results for p in r[2]]
+    dirs = [d for r in results for d in r[3]]
+    removed = sum(r[4] for r in results)
+    parts = [r[0] for r in results]
+    if packed and all(type(p[0]) is bytes for p in parts):
+        blob = b"\0".join(p[0] for p in parts if p[2])
+        nums = array("q")
+        for col in range(4):
+            for _, a, n in parts:
+                if n:
+                    nums.extend(a[col * n:(col + 1) * n])
+        return (blob, nums, sum(p[2] for p in parts)), problems, dirs, removed
+    columns: tuple[list, ...] = ([], [], [], [], [])
+    for p in parts:
+        for mine, theirs in zip(columns, _unpacked(p) if type(p[0]) is bytes else p):
+            mine.extend(theirs)
+    return columns, problems, dirs, removed
+
+
+def _items_shared(root_sep: str, items: list[tuple], clean_temp: bool, now: float, packed: bool) -> tuple | None:
+    """The items' results (:func:`_merged`), taken one at a time from a pipe by this process and a
+    forked child; None when no pipe can be made (the caller walks alone)."""
+    try:
+        take, give = os.pipe()
+    except OSError:
+        return None
+    try:
+        fd = os.memfd_create("trainer-walk", os.MFD_CLOEXEC) if hasattr(os, "memfd_create") else _temp_fd()
+    except OSError:
+        fd = -1
+    results: dict[int, tuple] = {}
+    pid = -1
+    try:
+        queue = array("i", range(len(items))).tobytes()
+        if len(queue) > 32768:  # (more than a pipe surely holds: the items left are taken here after)
+            queue = queue[:32768]
+        os.write(give, queue)
+        os.close(give)
+        give = -1
+        try:
+            pid = os.fork() if fd >= 0 else -1
+        except OSError:
+            pid = -1
+        if pid == 0:  # the child: items until the pipe is empty, handed over, gone without any cleanup
+            code = 1
+            try:
+                _set_signal(SIGINT, SIG_IGN)  # Ctrl-C is the command's to handle
+                mine = _take_items(take, root_sep, items, clean_temp, now, packed)
+                data = marshal.dumps([(i, ((r[0][0], r[0][1].tobytes(), r[0][2]) if type(r[0][0]) is bytes else r[0]),) + r[1:]
+                                      for i, r in mine.items()])
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                code = 0
+            finally:
+                os._exit(code)
+        results = _take_items(take, root_sep, items, clean_temp, now, packed)
+        if pid > 0:
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) == 0:
+                try:
+                    for i, stamps, *rest in marshal.loads(os.pread(fd, os.fstat(fd).st_size, 0)):
+                        if type(stamps[0]) is bytes:
+                            nums = array("q")
+                            nums.frombytes(stamps[1])
+                            stamps = (stamps[0], nums, stamps[2])
+                        results[i] = (stamps, *map(_tuples, rest[:3]), rest[3])
+                except (OSError, ValueError, EOFError, TypeError):
+                    pass  # (its items are walked again here)
+    finally:
+        for f in (take, give, fd):
+            if f >= 0:
+                os.close(f)
+    for i, item in enumerate(items):  # no child, or it failed: its items here
+        if i not in results:
+            results[i] = _item_result(root_sep, item, clean_temp, now, packed)
+    return _merged([results[i] for i in range(len(items))], packed)
+
+
+def _tuples(values: list) -> list:
+    return [tuple(v) for v in values]
+
+
+def _take_items(take: int, root_sep: str, items: list[tuple], clean_temp: bool, now: float, packed: bool) -> dict[int, tuple]:
+    results: dict[int, tuple] = {}
+    while True:
+        got = os.read(take, 4)
+        if len(got) < 4:
+            return results
+        i = int.from_bytes(got, "little")
+        results[i] = _item_result(root_sep, items[i], clean_temp, now, packed)
 
 
 def _stat_notes(root_sep: str, folders: list[Folder], lo: int, hi: int) -> tuple[tuple[list, ...], list, list]:
@@ -266,79 +442,6 @@ def _packed(got: tuple) -> tuple:
 def _unpacked(stamps: tuple) -> tuple[list, ...]:
     blob, nums, n = stamps
     return tuple(map(list, zip(*_stamps_of(blob, nums)))) if n else ([], [], [], [], [])
-
-
-def _joined(a: tuple, b: tuple) -> tuple:
-    """Two packed halves as one: the paths one after the other, each number column likewise."""
-    (blob_a, nums_a, na), (blob_b, nums_b, nb) = a, b
-    blob = blob_a + b"\0" + blob_b if na and nb else blob_a if na else blob_b
-    nums = array("q")
-    for col in range(4):
-        nums.extend(nums_a[col * na:(col + 1) * na])
-        nums.extend(nums_b[col * nb:(col + 1) * nb])
-    return blob, nums, na + nb
-
-
-def _stat_split(root_sep: str, folders: list[Folder], total: int, packed: bool) -> tuple:
-    """:func:`_stat_notes` of all ``total`` names, the second half in a forked child (its result
-    through an unlinked file, marshalled); if the child fails, this process stats its half too.
-    ``packed``: the stamps as :func:`_packed` gives them, each half packed where it was found."""
-    half = total // 2
-    try:
-        fd = os.memfd_create("trainer-walk", os.MFD_CLOEXEC) if hasattr(os, "memfd_create") else _temp_fd()
-    except OSError:
-        fd = -1
-    try:
-        pid = os.fork() if fd >= 0 else -1
-    except OSError:
-        pid = -1
-    if pid == 0:  # the child: its half, handed over, then gone without running any cleanup
-        code = 1
-        try:
-            _set_signal(SIGINT, SIG_IGN)  # Ctrl-C is the command's to handle
-            got = _stat_notes(root_sep, folders, half, total)
-            if packed:
-                got = _packed(got)
-                if type(got[0][0]) is bytes:
-                    got = ((got[0][0], got[0][1].tobytes(), got[0][2]),) + got[1:]
-            data = marshal.dumps(got)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            code = 0
-        finally:
-            os._exit(code)
-    try:
-        first = _stat_notes(root_sep, folders, 0, half)
-        if packed:
-            first = _packed(first)
-        second = None
-        if pid > 0:
-            _, status = os.waitpid(pid, 0)
-            if os.waitstatus_to_exitcode(status) == 0:
-                try:
-                    second = marshal.loads(os.pread(fd, os.fstat(fd).st_size, 0))
-                except (OSError, ValueError, EOFError, TypeError):
-                    second = None
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    if not (type(second) is tuple and len(second) == 3 and type(second[0]) is tuple):
-        second = _stat_notes(root_sep, folders, half, total)  # no child, or it failed: here
-        if packed:
-            second = _packed(second)
-    elif type(second[0][0]) is bytes:
-        nums = array("q")
-        nums.frombytes(second[0][1])
-        second = ((second[0][0], nums, second[0][2]),) + second[1:]
-    a, b = first[0], second[0]
-    if type(a[0]) is bytes and type(b[0]) is bytes:
-        stamps = _joined(a, b)
-    else:  # (a value past 64 bits on one side: both as lists)
-        a = _unpacked(a) if type(a[0]) is bytes else a
-        b = _unpacked(b) if type(b[0]) is bytes else b
-        stamps = tuple(x + y for x, y in zip(a, b))
-    return stamps, first[1] + [tuple(p) for p in second[1]], first[2] + [tuple(d) for d in second[2]]
 
 
 def _temp_fd() -> int:

@@ -123,10 +123,11 @@ def _tree(root: Path, entries, outside: Path) -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(entries=st.lists(_ENTRY, max_size=25))
-def test_split_walk_finds_what_one_process_finds(tmp_path_factory, monkeypatch, entries):
+@given(entries=st.lists(_ENTRY, max_size=25), frontier=st.sampled_from([1, 2, 64]), chunk=st.sampled_from([1, 3, 1024]))
+def test_split_walk_finds_what_one_process_finds(tmp_path_factory, monkeypatch, entries, frontier, chunk):
     """Whatever the tree, the walk shared with a forked child gives the stamps, problems and
-    order of the walk in one process, and its packed stamps the same digest."""
+    order of the walk in one process, and its packed stamps the same digest (the top of the tree
+    listed before the fork down to ``frontier`` folders left, a folder's notes in chunks)."""
     base = tmp_path_factory.mktemp("split")
     outside = base / "outside.md"
     outside.write_text(NOTE.format(n=0), encoding="utf-8")
@@ -134,9 +135,15 @@ def test_split_walk_finds_what_one_process_finds(tmp_path_factory, monkeypatch, 
     _tree(one, entries, outside)
     _tree(two, entries, outside)  # (the temp files are removed by the first walk of each)
     monkeypatch.setattr(walk, "SPLIT_FROM", 1)
+    monkeypatch.setattr(walk, "FRONTIER", frontier)
+    monkeypatch.setattr(walk, "CHUNK", chunk)
+    three = base / "three"
+    _tree(three, entries, outside)
+    reference = _walk_in_order(str(three))
     alone = walk.walk_columns(str(one), split=False)
     shared = walk.walk_columns(str(two), split=True)
     relabel = lambda got: (got[0][0], got[0][1], got[1], got[2])  # noqa: E731 - (inodes and times differ)
+    assert relabel(alone) == relabel(reference)
     assert relabel(shared) == relabel(alone)
     again = walk.walk_columns(str(two), split=False)
     assert shared[0] == again[0] and shared[1] == again[1]
@@ -144,6 +151,22 @@ def test_split_walk_finds_what_one_process_finds(tmp_path_factory, monkeypatch, 
         stamps, problems, _ = walk.walk_packed(str(two), split=split)
         assert problems == again[1]
         _same_stamps(stamps, again[0])
+
+
+def _walk_in_order(root: str) -> tuple:
+    """The walk as one loop: every folder listed depth first, then every note stat'ed, then the
+    folders named like notes the same way (the order the walk's items must give back)."""
+    import time
+
+    columns, problems, removed, stack = ([], [], [], [], []), [], 0, [(root, "")]
+    while stack:
+        folders, total, removed_here = walk._list_folders(stack, problems, True, time.time())
+        removed += removed_here
+        more, found, stack = walk._stat_notes(root + os.sep, folders, 0, total)
+        problems.extend(found)
+        for mine, theirs in zip(columns, more):
+            mine.extend(theirs)
+    return columns, problems, removed
 
 
 def _same_stamps(stamps, columns) -> None:
