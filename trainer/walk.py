@@ -199,13 +199,14 @@ def _list_one(folder: str, prefix: str, subfolders: list, clean_temp: bool, now:
 
 # ------------------------------------------------------------- the walk shared with a forked child
 #
-# The top of the tree is listed here, breadth first, until FRONTIER folders are left unlisted;
+# The top of the tree is listed here, a level at a time, until a level has FRONTIER folders or
+# more (left unlisted: a level's folders are alike more often than folders of different levels);
 # the walk is then a list of items in the order a walk in one process takes them (depth first):
 # a listed folder's notes (in chunks of CHUNK), a folder left unlisted (listed and walked whole
 # by whoever takes it), a folder that could not be read. This process and a forked child take
 # the items one at a time from a shared pipe, so both stay busy to the end whatever the tree's
-# shape; each packs the stamps of its items where it found them, and the child's come back
-# through a memory file. Put back in the items' order they are the walk in one process: the
+# shape; each packs the stamps of its items where it found them, and the child writes each
+# item's to a memory file as it goes. Put back in the items' order they are the walk in one process: the
 # same stamps, problems and order.
 
 FRONTIER = 64
@@ -217,21 +218,22 @@ CHUNK = 1024
 def _top_items(root: str, clean_temp: bool, now: float) -> tuple[list[tuple], int, int, int]:
     """(the walk's items in its order, notes found, folders left unlisted, temp files removed)."""
     listed: dict[str, tuple] = {}
-    queue = [(root, "")]
-    at = known = removed = 0
-    while at < len(queue) and len(queue) - at < FRONTIER:
-        folder, prefix = queue[at]
-        at += 1
-        subfolders: list = []
-        try:
-            notes, removed_here = _list_one(folder, prefix, subfolders, clean_temp, now)
-        except OSError as exc:
-            listed[folder] = (None, [], _folder_problem(prefix, exc))
-            continue
-        removed += removed_here
-        known += len(notes)
-        listed[folder] = (notes, subfolders, None)
-        queue.extend(subfolders)
+    level = [(root, "")]
+    known = removed = 0
+    while level and len(level) < FRONTIER:
+        below: list = []
+        for folder, prefix in level:
+            subfolders: list = []
+            try:
+                notes, removed_here = _list_one(folder, prefix, subfolders, clean_temp, now)
+            except OSError as exc:
+                listed[folder] = (None, [], _folder_problem(prefix, exc))
+                continue
+            removed += removed_here
+            known += len(notes)
+            listed[folder] = (notes, subfolders, None)
+            below.extend(subfolders)
+        level = below
     items: list[tuple] = []
     stack = [(root, "")]
     while stack:  # depth first, as _list_folders goes
@@ -246,7 +248,7 @@ def _top_items(root: str, clean_temp: bool, now: float) -> tuple[list[tuple], in
         elif notes:
             items.extend(("notes", folder, prefix, notes, lo, lo + CHUNK) for lo in range(0, len(notes), CHUNK))
         stack.extend(subfolders)
-    return items, known, len(queue) - at, removed
+    return items, known, len(level), removed
 
 
 def _item_result(root_sep: str, item: tuple, clean_temp: bool, now: float, packed: bool) -> tuple:
@@ -318,12 +320,15 @@ def _items_shared(root_sep: str, items: list[tuple], clean_temp: bool, now: floa
             code = 1
             try:
                 _set_signal(SIGINT, SIG_IGN)  # Ctrl-C is the command's to handle
-                mine = _take_items(take, root_sep, items, clean_temp, now, packed)
-                data = marshal.dumps([(i, ((r[0][0], r[0][1].tobytes(), r[0][2]) if type(r[0][0]) is bytes else r[0]),) + r[1:]
-                                      for i, r in mine.items()])
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
+
+                def hand_over(i: int, r: tuple) -> None:
+                    stamps = (r[0][0], r[0][1].tobytes(), r[0][2]) if type(r[0][0]) is bytes else r[0]
+                    record = marshal.dumps((i, stamps) + r[1:])
+                    view = memoryview(len(record).to_bytes(8, "little") + record)
+                    while view:
+                        view = view[os.write(fd, view):]
+
+                _take_items(take, root_sep, items, clean_temp, now, packed, hand_over)
                 code = 0
             finally:
                 os._exit(code)
@@ -332,7 +337,7 @@ def _items_shared(root_sep: str, items: list[tuple], clean_temp: bool, now: floa
             _, status = os.waitpid(pid, 0)
             if os.waitstatus_to_exitcode(status) == 0:
                 try:
-                    for i, stamps, *rest in marshal.loads(os.pread(fd, os.fstat(fd).st_size, 0)):
+                    for i, stamps, *rest in _records(os.pread(fd, os.fstat(fd).st_size, 0)):
                         if type(stamps[0]) is bytes:
                             nums = array("q")
                             nums.frombytes(stamps[1])
@@ -354,14 +359,33 @@ def _tuples(values: list) -> list:
     return [tuple(v) for v in values]
 
 
-def _take_items(take: int, root_sep: str, items: list[tuple], clean_temp: bool, now: float, packed: bool) -> dict[int, tuple]:
+def _take_items(take: int, root_sep: str, items: list[tuple], clean_temp: bool, now: float, packed: bool,
+                hand_over=None) -> dict[int, tuple]:
+    """The items taken from the pipe until it is empty, walked; each result kept, or handed over
+    as soon as it is made (the child's, so that nothing is left to send at the end)."""
     results: dict[int, tuple] = {}
     while True:
         got = os.read(take, 4)
         if len(got) < 4:
             return results
         i = int.from_bytes(got, "little")
-        results[i] = _item_result(root_sep, items[i], clean_temp, now, packed)
+        result = _item_result(root_sep, items[i], clean_temp, now, packed)
+        if hand_over is None:
+            results[i] = result
+        else:
+            hand_over(i, result)
+
+
+def _records(data: bytes) -> list:
+    """The marshalled values written one after another into ``data``, each after its length."""
+    view, at, out = memoryview(data), 0, []
+    while at < len(data):
+        size = int.from_bytes(view[at:at + 8], "little")
+        if size > len(data) - at - 8:
+            raise EOFError("a record cut short")
+        out.append(marshal.loads(view[at + 8:at + 8 + size]))
+        at += 8 + size
+    return out
 
 
 def _stat_notes(root_sep: str, folders: list[Folder], lo: int, hi: int) -> tuple[tuple[list, ...], list, list]:
