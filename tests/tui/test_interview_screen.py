@@ -79,6 +79,21 @@ async def paste(pilot, text: str) -> None:
     await pilot.pause()
 
 
+def clock_text_now(pilot) -> str:
+    return str(pilot.app.screen.query_one("#iv-clock", Label).render())
+
+
+async def clock_redrawn(pilot, before: str) -> None:
+    """Wait until the countdown's interval (a tick every 0.25 s) has redrawn the clock the test
+    moved: polled, so a loaded machine cannot make the test look before the tick."""
+    for _ in range(500):
+        if clock_text_now(pilot) != before:
+            await pilot.pause()
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"the countdown was not redrawn: still {before!r}")
+
+
 def covered(session: InterviewSession) -> list[bool]:
     assert session.feedback is not None
     return [m.covered for m in session.feedback.matches]
@@ -135,8 +150,9 @@ async def test_overtime_keeps_the_answer_and_lowers_the_grade(interview):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await type_text(pilot, "softmax saturation")
+        before = clock_text_now(pilot)
         clock.t += 61
-        await pilot.pause(0.4)  # the countdown's interval ticks
+        await clock_redrawn(pilot, before)  # the countdown's interval ticks
         screen = app.screen
         assert screen.has_class("-overtime")
         assert "overtime +0:01" in str(screen.query_one("#iv-clock", Label).render())
@@ -230,8 +246,9 @@ class TestSnapshots:
             await pilot.pause()
             _no_blink(pilot)
             await type_text(pilot, "The dot product of q and k")
+            before = clock_text_now(pilot)
             clock.t += 47
-            await pilot.pause(0.4)
+            await clock_redrawn(pilot, before)
 
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -255,8 +272,9 @@ class TestSnapshots:
             await pilot.pause()
             _no_blink(pilot)
             await paste(pilot, "点积的方差等于 d_k，维度越大方差越大。打分太大时 softmax 饱和，梯度消失。")
+            before = clock_text_now(pilot)
             clock.t += 200
-            await pilot.pause(0.4)
+            await clock_redrawn(pilot, before)
             await pilot.press("ctrl+j")
             await pilot.pause()
 
