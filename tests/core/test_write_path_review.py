@@ -144,6 +144,24 @@ def test_a_folder_swapped_for_a_link_inside_the_deck_is_written_where_the_note_n
 # ---------------------------------------------------------------- a link out while the grade waits
 
 
+def _until_a_lock_waits_on(path, timeout: float = 30) -> None:
+    """Until a lock request on ``path``'s file waits (a ``->`` line of /proc/locks): the moment
+    the test is about, reached for certain however loaded the machine (a fixed sleep was not)."""
+    if not os.path.exists("/proc/locks"):  # (no procfs: a pause, as the test once had)
+        time.sleep(0.3)
+        return
+    inode = os.stat(path).st_ino
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open("/proc/locks") as fh:
+            for line in fh:
+                words = line.split()
+                if len(words) > 6 and words[1] == "->" and words[6].rsplit(":", 1)[-1] == str(inode):
+                    return
+        time.sleep(0.002)
+    raise AssertionError(f"no lock request waited on {path} within {timeout} s")
+
+
 def test_a_note_swapped_for_a_link_out_while_the_grade_waits_for_its_lock_is_refused(deck, log, tmp_path):
     root = deck.root
     secret = tmp_path / "secret.md"
@@ -161,7 +179,7 @@ def test_a_note_swapped_for_a_link_out_while_the_grade_waits_for_its_lock_is_ref
 
     t = threading.Thread(target=grade)
     t.start()
-    time.sleep(0.3)  # the grade has opened the note and waits on its lock
+    _until_a_lock_waits_on(note.path)  # the grade has opened the note and waits on its lock
     os.unlink(note.path)
     os.symlink(secret, note.path)
     fcntl.flock(holder, fcntl.LOCK_UN)
