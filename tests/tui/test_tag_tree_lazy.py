@@ -89,11 +89,16 @@ def _counts(label: str) -> str:
     return label.split("  ", 1)[1].split(" ", 1)[0]
 
 
-async def test_expanded_topics_count_what_the_notes_give(tmp_path, seed, write_note):
+async def test_expanded_topics_count_what_the_notes_give(tmp_path, seed, write_note, monkeypatch):
     """The first frame comes from the deck's columns with only the top level built; each level
-    built later, on expand, shows the counts the notes give (before and after the notes arrive)."""
+    built later, on expand, shows the counts the notes give (before and after the notes arrive).
+    (The first frame waits for the figures as long as they take: a loaded machine can take longer
+    than ``FIRST_FRAME_WAIT``.)"""
     from trainer import columns, figures
     from trainer.deck import Deck
+    from trainer.tui import app as app_module
+
+    monkeypatch.setattr(app_module, "FIRST_FRAME_WAIT", 60.0)
 
     root = _mixed_deck(tmp_path, seed, write_note)
     assert columns.fresh(Deck(root), TODAY).columns is not None  # as any `trainer due` leaves it
