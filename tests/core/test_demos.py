@@ -727,10 +727,8 @@ JSON_FIELDS = {
 
 
 @pytest.mark.parametrize("demo_id", sorted(JSON_FIELDS))
-def test_cli_json_field_names(demo_id):
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.run([sys.executable, "-m", "trainer", "demo", demo_id, "--json"], capture_output=True,
-                          text=True, env=env, cwd=REPO, timeout=120)
+def test_cli_json_field_names(demo_id, cli):
+    proc = cli(None, "demo", demo_id, "--json", today=None)
     assert proc.returncode == 0, proc.stderr
     fig = json.loads(proc.stdout)
     assert fig["demo"] == demo_id and JSON_FIELDS[demo_id](fig)
