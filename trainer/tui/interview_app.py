@@ -13,6 +13,9 @@ from textual.app import App
 
 from trainer.interview.session import InterviewSession
 from trainer.interview.transcript import Transcript
+from trainer.tui import cjk
+
+cjk.install()  # Chinese wraps at any character here too, as in the deck app
 
 
 def _trainer_commands():

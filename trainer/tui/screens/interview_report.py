@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from trainer.interview.transcript import Transcript
 from trainer.textsafe import strip_controls
+from trainer.tui.math import plain_math
 
 
 def _line(text: str) -> str:
@@ -71,7 +72,7 @@ class InterviewReportScreen(Screen[None]):
             if i:
                 out.append("\n")
             out.append(f"×{n} ", style="bold red")
-            out.append(_line(point))
+            out.append(_line(plain_math(point)))  # TeX as Unicode, as in the feedback
         return out
 
     def on_mount(self) -> None:
