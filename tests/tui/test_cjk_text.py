@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
@@ -36,3 +38,52 @@ def test_closing_punctuation_never_starts_a_line():
 
 def test_latin_words_are_not_split():
     assert [m.group().strip() for m in WORD.finditer("query 都要 key")] == ["query", "都", "要", "key"]
+
+
+# Kinsoku: an opening bracket or quote goes with what follows, so it never ends a line.
+OPENING = "（［｛「『“‘《〈【〔(["
+CITATION = "分组查询注意力（GQA）把 query 头分成若干组，每组共享一组 K、V（Ainslie et al., 2023），显存更省。"
+QUOTE = "面试官可能会追问细节，比如“我关注你为什么这样设计”，再让你画出计算图（含形状）。"
+
+
+def test_opening_punctuation_never_ends_a_line():
+    for text in (CITATION, QUOTE, MIXED):
+        for width in range(12, 70):
+            lines = wrapped(text, width)
+            assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+            for line in lines[:-1]:
+                assert not line.endswith(tuple(OPENING)), (width, lines)
+
+
+def test_the_opening_mark_goes_down_with_the_next_word():
+    # At the width the newcomer saw, "（" used to end the line and "Ainslie" to start the next.
+    text = "每组共享一组 K、V（Ainslie et al., 2023）"
+    assert wrapped(text, 17) == ["每组共享一组 K、V", "（Ainslie et al.,", "2023）"]
+    assert wrapped("比如“我关注你”", 5) == ["比如", "“我关", "注你”"]
+
+
+def test_ascii_brackets_before_chinese_stay_with_it():
+    assert [m.group() for m in WORD.finditer("用 (中文) 说")][:2] == ["用 ", "(中"]
+    assert [m.group() for m in WORD.finditer("foo(中文)")][0] == "foo(中"
+    # An ASCII quote opens after "：" (it goes with 你) and closes after a Chinese character (a word of its own).
+    assert [m.group() for m in WORD.finditer('他说："你好"。')] == ["他", "说：", '"你', "好", '"。']
+
+
+CLOSING = ("，", "。", "）", "”", "」")
+TOKENS = ["中", "文", "字", "ab", "O(n)", " ", "，", "。", "）", "（", "“", "”", "「", "」", "(", "[", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=40), st.integers(min_value=8, max_value=40))
+def test_no_line_ends_with_an_opening_mark(tokens, width):
+    text = "".join(tokens).strip()
+    # a mark with a space on its inner side (" ，", "（ ") is attached to nothing: the rule does not apply
+    assume(text and not any(mark + " " in text for mark in OPENING) and not any(" " + mark in text for mark in CLOSING))
+    assume(max(cell_len(m.group().rstrip()) for m in WORD.finditer(text)) <= width)  # no word folded
+    lines = wrapped(text, width)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    for line in lines[:-1]:
+        assert not line.endswith(tuple(OPENING)), (width, lines)
+        assert cell_len(line) <= width
+    for line in lines[1:]:
+        assert not line.startswith(CLOSING), (width, lines)

@@ -3,9 +3,12 @@
 Rich (and Textual's ``Content``, which uses Rich's ``divide_line``) breaks lines between
 whitespace-separated words only, so a run of Chinese is one "word": a mixed line such as
 ``Attention 的计算复杂度是 O(n²d)，因为…`` ended half-way and the whole run moved down.
-:func:`install` makes each CJK character a word of its own; closing punctuation (``，。）``)
-stays with the character before it, so it never starts a line. ``textual`` is pinned
-exactly, so the Rich it brings is known; a test guards the behaviour.
+:func:`install` makes each CJK character a word of its own, with the kinsoku rules of CJK
+typesetting: closing punctuation (``，。）``, and ASCII ``)]}`` after CJK) stays with the
+character before it, so it never starts a line, and opening punctuation (``（「“``, and ASCII ``( [ {`` before CJK) goes with
+what follows, so it never ends one. ASCII ``"``/``'`` open and close alike: they count as
+opening only after a space, the start, another opening mark or ``：，、；:,;``. ``textual`` is
+pinned exactly, so the Rich it brings is known; a test guards the behaviour.
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ import re
 
 _CJK = ("\u2e80-\u2fff\u3000-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
         "\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef")
-_NO_LINE_START = "，。、；：！？）」』】〉》〕”’…·％\uff0c\uff0e\uff1a\uff1b\uff01\uff1f\uff09\u3001\u3002"
-WORD = re.compile(rf"\s*(?:[{_CJK}][{_NO_LINE_START}]*|[^\s{_CJK}]+[{_NO_LINE_START}]*)\s*")
-"""A word for line breaking: one CJK character, or a run of anything else, with its trailing spaces."""
+_NO_LINE_START = ")]}，。、；：！？）」』】〉》〕”’…·％\uff0c\uff0e\uff1a\uff1b\uff01\uff1f\uff09\u3001\u3002"
+_NO_LINE_END = "（［｛「『“‘《〈【〔〖｟｢([{"
+_QUOTE_OPENS_AFTER = "：，、；:,;"
+_CLOSE, _OPEN, _AFTER = (re.escape(marks) for marks in (_NO_LINE_START, _NO_LINE_END, _QUOTE_OPENS_AFTER))
+_OPENING = rf"(?:[{_OPEN}]|(?<![^\s{_OPEN}{_AFTER}])[\"'])"
+WORD = re.compile(rf"\s*{_OPENING}*(?:[{_CJK}]|[^\s{_CJK}]+(?:(?<=[{_OPEN}])[{_CJK}])?)[{_CLOSE}]*\s*")
+"""A word for line breaking: one CJK character, or a run of anything else, with the opening marks
+before it, the closing marks after it and its trailing spaces."""
 
 
 def install() -> None:
