@@ -157,6 +157,24 @@ async def test_help_lists_the_keys_of_the_screen_it_was_opened_from(make):
         assert "This screen: Deck overview" in text and "Fold or unfold a tag" in text
 
 
+async def test_help_lists_each_key_once(make):
+    """Two bindings of ``enter`` (the tag tree's, the overview's) made two help lines with two texts."""
+    from trainer.tui.screens.help import help_sections
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert app.screen.focused is app.screen.query_one("#tags", Tree)
+        keys = [keys for _title, rows in help_sections(app.screen) for keys, _what in rows]
+        assert len(keys) == len(set(keys)), keys
+        what = dict(help_sections(app.screen)[0][1])["⏎"]  # the tree's Enter: the one Textual runs
+        assert "under the highlighted tag" in what and "difficulty" in what
+        await pilot.press("enter")
+        await pilot.pause()
+        keys = [keys for _title, rows in help_sections(app.screen) for keys, _what in rows]
+        assert len(keys) == len(set(keys)), keys
+
+
 async def test_empty_selection_does_not_start(make, deck: Path):
     app = make(today=dt.date(2020, 1, 1))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:

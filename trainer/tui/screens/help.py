@@ -30,18 +30,23 @@ def key_text(node: DOMNode, binding: Binding) -> str:
 
 
 def help_rows(node: DOMNode, bindings: list[Binding]) -> list[tuple[str, str]]:
-    """(keys, what they do); the six grade bindings become one row."""
+    """(keys, what they do); the six grade bindings become one row. A key bound twice (the tag
+    tree's Enter and the overview's) shows once, with the first binding: the one Textual runs
+    (``bindings`` lists the focused widget's first)."""
     rows: list[tuple[str, str]] = []
     seen: set[str] = set()
+    keys_seen: set[str] = set()
     for b in bindings:
         if b.action.startswith("grade("):
             if GRADE_ROW not in rows:
                 rows.append(GRADE_ROW)
             continue
         what = b.tooltip or b.description
-        if not what or b.action in seen:
+        keys = {k.strip() for k in b.key.split(",")}
+        if not what or b.action in seen or keys <= keys_seen:
             continue
         seen.add(b.action)
+        keys_seen |= keys
         rows.append((key_text(node, b), what))
     return rows
 

@@ -40,7 +40,8 @@ class TagTree(Tree):
     """The tag tree; Enter studies the highlighted tag (moving the cursor filters)."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Study", tooltip="Study the cards to study under the highlighted tag"),
+        Binding("enter", "select_cursor", "Study",
+                tooltip="Study the cards to study (due + new today) under the highlighted tag, in the difficulty chosen with f"),
         Binding("space", "toggle_node", "Fold", show=False, tooltip="Fold or unfold a tag"),
     ]
 
