@@ -27,10 +27,26 @@ from trainer.tui.math import readable_math
 from trainer.tui.messages import GradeChosen
 from trainer.tui.text import body_text, one_line, plural
 from trainer.tui.widgets.grade_bar import SHORT_LABELS, GradeBar
+from trainer.tui.widgets.info_line import Forms, InfoLine, list_forms
 from trainer.tui.widgets.recall_curve import RecallCurve
 
 POLL_SECONDS = 1.0
 """How often the current card's file is checked for changes made by another program."""
+
+
+def card_info(note: Note) -> tuple[list[Forms], tuple[int, ...]]:
+    """The card's info line: difficulty · tags · interval · mastery (or ``new``), with the order in
+    which they give way at a narrow width: the tags (whole, from the end), then ``interval`` is
+    shortened, then the difficulty and the interval go; the mastery stays."""
+    s = note.schedule
+    if s.is_new:
+        schedule: list[Forms] = [("new",)]
+    else:
+        interval = scheduler.format_interval(s.interval)
+        schedule = [(f"interval {interval}", f"ivl {interval}", ""), (f"mastery {s.mastery_level:.2f}",)]
+    items = [(one_line(note.difficulty), ""), list_forms(note.tags), *schedule]
+    tags_out = [1] * (len(items[1]) - 1)
+    return items, (*tags_out, 2, 0, 2) if len(items) == 4 else (*tags_out, 0)
 
 
 def editor_command() -> list[str] | None:
@@ -94,7 +110,7 @@ class StudyScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="study-meta"):
-            yield Label("", id="card-meta", markup=False)
+            yield InfoLine(id="card-meta")
             yield Label("", id="card-flag", markup=False)
         with Horizontal(id="study-progress"):
             yield ProgressBar(total=1, show_eta=False, id="progress")
@@ -188,14 +204,7 @@ class StudyScreen(Screen):
     def _show_meta(self, note: Note) -> None:
         s = note.schedule
         redrill = not scheduler.schedules_today(s, self.book.today)
-        parts = [note.difficulty]
-        if note.tags:
-            parts.append(", ".join(note.tags))
-        if s.is_new:
-            parts.append("new")
-        else:
-            parts.append(f"interval {scheduler.format_interval(s.interval)} · mastery {s.mastery_level:.2f}")
-        self.query_one("#card-meta", Label).update(one_line(" · ".join(parts), 200))
+        self.query_one("#card-meta", InfoLine).show(*card_info(note))
         flags = []
         if redrill:
             flags.append("↻ re-drill")
