@@ -26,13 +26,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from trainer.demos.registry import Demo, DemoResult, get, suggest_grade
 from trainer.tui.math import plain_math
 from trainer.tui.screens.demo.base import DemoBody, DemoView
 from trainer.tui.text import one_line
 from trainer.tui.widgets.demo_predict import PredictPanel
+from trainer.tui.widgets.fitting_footer import FittingFooter
 
 __all__ = ["DemoScreen", "view_class"]
 
@@ -96,7 +97,7 @@ class DemoScreen(Screen[DemoResult | None]):
             yield self.panel
             yield self.view
         yield Input(placeholder="Type a sentence (words become tokens; CJK ok). Enter to use, Esc to cancel", id="sentence-input")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.view.display = self.panel.finished
