@@ -332,6 +332,38 @@ def _tags_match(tags: Sequence[str], wanted: list[str]) -> bool:
     return any(has_tag(tuple(tags), w, casefold=True) for w in wanted)
 
 
+def closest_tags(wanted: str, known: Sequence[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The deck's tags (parents included: ``--tag`` takes them) nearest ``wanted`` by difflib's
+    ratio, on the whole tag or its last part (``attention`` finds ``Transformer/Attention``)."""
+    import difflib
+
+    from trainer.tags import tag_prefixes
+
+    w = wanted.strip("/").casefold()
+    scored = []
+    for name in {p for t in known for p in tag_prefixes(t)}:
+        folded = name.casefold()
+        score = max(difflib.SequenceMatcher(None, w, folded).ratio(),
+                    difflib.SequenceMatcher(None, w, folded.rsplit("/", 1)[-1]).ratio())
+        if score >= cutoff:
+            scored.append((-score, name))
+    return [name for _, name in sorted(scored)[:n]]
+
+
+def _hint_unknown_tags(wanted: list[str], known: list[str]) -> None:
+    """On stderr: each ``--tag`` no card has, with the closest tags (else the top-level ones)."""
+    for tag in wanted:
+        if _tags_match(known, [tag]):
+            continue
+        close = closest_tags(tag, known)
+        if close:
+            also = "closest: " + ", ".join(close)
+        else:
+            top = sorted({t.strip("/").split("/")[0] for t in known if t.strip("/")})
+            also = "the deck's top-level tags: " + ", ".join(top[:8]) + (", …" if len(top) > 8 else "") if top else "no card has tags"
+        print(clean(f"trainer due: no card has the tag {tag!r}; {also}"), file=sys.stderr)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else word + 's'}"
 
@@ -426,6 +458,8 @@ def cmd_due(ctx: Context) -> int:
                            keep=keep if a.tag or a.difficulty else None)
     total_due = len(queue)
     total_new = sum(1 for n in queue if n.is_new)
+    if not queue and a.tag:
+        _hint_unknown_tags(a.tag, [t for n in scan.notes for t in n.tags])
     if a.limit is not None:
         queue = queue[: a.limit]
     today = ctx.today
