@@ -175,7 +175,8 @@ class StatsScreen(Screen):
     def _tags(self, data: stats.DeckStats) -> None:
         tags = data.figures.tags
         top_level = [t for t in tags if "/" not in t] or list(tags)
-        shown = sorted(top_level, key=lambda t: -tags[t].cards)[:MAX_TAG_BARS]
+        largest = set(sorted(top_level, key=lambda t: -tags[t].cards)[:MAX_TAG_BARS])
+        shown = [t for t in top_level if t in largest]  # the largest tags, in the table's order below
         self.query_one("#tags-chart", Static).update(mastery_chart([(t or "(untagged)", tags[t].mastery) for t in shown]))
         table = self.query_one("#tags-table", DataTable)
         table.add_columns("tag", "cards", "to study", "due", "new", "mastery")
