@@ -368,7 +368,7 @@ def _take_items(take: int, root_sep: str, items: list[tuple], clean_temp: bool, 
         got = os.read(take, 4)
         if len(got) < 4:
             return results
-        i = int.from_bytes(got, "little")
+        i = int.from_bytes(got, sys.byteorder)  # (written as native ints)
         result = _item_result(root_sep, items[i], clean_temp, now, packed)
         if hand_over is None:
             results[i] = result
