@@ -63,3 +63,20 @@ async def test_footer_follows_a_resize(make, deck):
         await pilot.pause()
         assert "Experiment" not in {k.description for k in footer_keys(app.screen)}
         assert "?" in {k.key_display for k in footer_keys(app.screen)}
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+async def test_study_footer_on_a_card_with_a_demo(make, deck, size):
+    """At 60 columns ``m Demo`` made ``? Help`` half hidden under the palette key; ``q`` and ``?`` stay."""
+    with_demo(deck)
+    app = make()
+    async with app.run_test(size=size) as pilot:
+        await start_session(pilot)
+        await pilot.pause()
+        keys = footer_keys(app.screen)
+        palette = next(k for k in keys if k.has_class("-command-palette"))
+        row = [k for k in keys if k is not palette]
+        assert {"q", "?"} <= {k.key_display for k in row}
+        for key in row:
+            assert key.region.right <= palette.region.x, (size, key.key_display, key.region, palette.region)
+        assert ("Demo" in {k.description for k in row}) == (size[0] >= 80)  # the card's flag still says "◆ demo (m)"

@@ -16,7 +16,7 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label, Markdown, ProgressBar
+from textual.widgets import Button, Header, Label, Markdown, ProgressBar
 
 from trainer import grading, scheduler
 from trainer.notes.model import Body, Note
@@ -26,6 +26,7 @@ from trainer.session import CardEvent, Outcome, StudySession
 from trainer.tui.math import readable_math
 from trainer.tui.messages import GradeChosen
 from trainer.tui.text import body_text, one_line, plural
+from trainer.tui.widgets.fitting_footer import FittingFooter
 from trainer.tui.widgets.grade_bar import SHORT_LABELS, GradeBar
 from trainer.tui.widgets.info_line import Forms, InfoLine, list_forms
 from trainer.tui.widgets.recall_curve import RecallCurve
@@ -123,7 +124,7 @@ class StudyScreen(Screen):
             yield Label("", id="card-hint", markup=False)
         yield Button("Show answer (space)", id="reveal", variant="primary")
         yield GradeBar(id="grades")
-        yield Footer()
+        yield FittingFooter()
 
     async def on_mount(self) -> None:
         self.sub_title = self.selection

@@ -3,7 +3,7 @@
 Textual's Footer lays its keys in a row and docks the command palette's key over the right
 end: with many keys (a demo's Play, step, Sentence, Seed, Experiment) the app's ``? Help``
 ended half hidden. This one drops whole keys, the screen's last first, until the row fits;
-the first key (Back / End) and ``?`` always stay. A dropped key still works and is listed by
+the first key, the way out (``q`` / ``esc``) and ``?`` always stay. A dropped key still works and is listed by
 ``?`` and the command palette.
 """
 
@@ -16,8 +16,8 @@ from textual.binding import Binding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-KEEP = frozenset({"question_mark"})
-"""Keys never dropped (besides the first one)."""
+KEEP = frozenset({"question_mark", "q", "escape"})
+"""Keys never dropped (besides the first one): help and the way out."""
 
 PALETTE_EXTRA = 2
 """Cells the palette key takes beyond its (compact) text: its left border and right padding."""
