@@ -65,12 +65,14 @@ def test_the_opening_mark_goes_down_with_the_next_word():
 def test_ascii_brackets_before_chinese_stay_with_it():
     assert [m.group() for m in WORD.finditer("用 (中文) 说")][:2] == ["用 ", "(中"]
     assert [m.group() for m in WORD.finditer("foo(中文)")][0] == "foo(中"
+    assert [m.group() for m in WORD.finditer("ab“（中文")][0] == "ab“（中"  # opening marks in a row all go down
+    assert [m.group() for m in WORD.finditer("（GQA）把")] == ["（GQA）", "把"]
     # An ASCII quote opens after "：" (it goes with 你) and closes after a Chinese character (a word of its own).
     assert [m.group() for m in WORD.finditer('他说："你好"。')] == ["他", "说：", '"你', "好", '"。']
 
 
 CLOSING = ("，", "。", "）", "”", "」")
-TOKENS = ["中", "文", "字", "ab", "O(n)", " ", "，", "。", "）", "（", "“", "”", "「", "」", "(", "[", "x"]
+TOKENS = ["中", "文", "字", "ab", "O(n)", " ", "，", "。", "）", "（", "“", "”", "「", "」", "(", "[", "x", "\"", "："]
 
 
 @settings(max_examples=300, deadline=None)

@@ -21,10 +21,12 @@ _NO_LINE_START = ")]}，。、；：！？）」』】〉》〕”’…·％\uf
 _NO_LINE_END = "（［｛「『“‘《〈【〔〖｟｢([{"
 _QUOTE_OPENS_AFTER = "：，、；:,;"
 _CLOSE, _OPEN, _AFTER = (re.escape(marks) for marks in (_NO_LINE_START, _NO_LINE_END, _QUOTE_OPENS_AFTER))
-_OPENING = rf"(?:[{_OPEN}]|(?<![^\s{_OPEN}{_AFTER}])[\"'])"
-WORD = re.compile(rf"\s*{_OPENING}*(?:[{_CJK}]|[^\s{_CJK}]+(?:(?<=[{_OPEN}])[{_CJK}])?)[{_CLOSE}]*\s*")
-"""A word for line breaking: one CJK character, or a run of anything else, with the opening marks
-before it, the closing marks after it and its trailing spaces."""
+_ATOM = rf"(?:[{_CJK}]|[^\s{_CJK}]+)"
+_GLUE = rf"(?:(?<=[{_OPEN}])|(?<=[\"'])(?<![^\s{_OPEN}{_AFTER}][\"']))"
+"""Just after an opening mark: what follows is part of the same word."""
+WORD = re.compile(rf"\s*{_ATOM}(?:{_GLUE}{_ATOM})*[{_CLOSE}]*\s*")
+"""A word for line breaking: one CJK character or a run of anything else, joined to the next one
+while it ends with an opening mark, with the closing marks after it and its trailing spaces."""
 
 
 def install() -> None:
