@@ -179,8 +179,9 @@ def cli(tmp_path: Path):
 
     ``trainer.cli.main`` in this process (the same parser, commands, streams and exit codes as
     ``python -m trainer``, without a process's start-up: ~0.16 s a call, 440 calls in tests/core);
-    a real ``python -m trainer`` process where the process itself is tested: ``process=True``, a ``timeout`` (a command that must not hang), or an
-    environment variable that acts on the interpreter (``PYTHONIOENCODING``, ``LC_ALL``...).
+    a real ``python -m trainer`` process where the process itself is tested: ``process=True``, a
+    ``timeout`` (a command that must not hang), or an environment variable that acts on the
+    interpreter (``PYTHONIOENCODING``, ``LC_ALL``...).
     The start-up path (``trainer.launch``: the early forked walk, the fast exit) has tests of
     its own with real processes. Always asserts that stderr carries no traceback.
     """
