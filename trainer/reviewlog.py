@@ -314,6 +314,7 @@ class ReviewLog:
             ),
         )
         row_id = int(cur.lastrowid)  # type: ignore[arg-type]
+        self._new_pending.pop(row_id, None)  # (an abandoned row's id, given again: not its new card)
         if kind == "review" and was_new:
             if pending:
                 self._new_pending[row_id] = (day.isoformat(), note)
@@ -345,6 +346,7 @@ class ReviewLog:
 
     def abandon(self, row_id: int) -> None:
         """The note was not written after all: the row never happened."""
+        self._new_pending.pop(row_id, None)
         self.conn.execute("DELETE FROM reviews WHERE id = ? AND state = 'pending'", (row_id,))
 
     @contextlib.contextmanager
