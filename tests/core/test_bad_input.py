@@ -56,7 +56,7 @@ def test_bad_note_through_parse_and_scan(name, deck_dir, tmp_path, write_note):
     raw, key, fatal = BAD[name]
     t0 = time.monotonic()
     n = parse_note(raw, f"{name}.md")
-    assert time.monotonic() - t0 < 2
+    assert time.monotonic() - t0 < 30  # a hang guard (alias bombs, deep nesting), not a speed target
     assert n.fatal == fatal
     assert key in [p.key for p in n.problems]
     write_note(deck_dir / f"{name}.md", raw)

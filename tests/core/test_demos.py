@@ -7,7 +7,6 @@ import math
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -106,16 +105,6 @@ def test_softmax_of_shared_scores_is_not_symmetric():
     assert np.allclose(A.sum(axis=1), 1.0)
 
 
-def test_frame_is_cheap():
-    demo = qkv.QKVDemo(seed=0, n=8, d_model=16, d_k=8)
-    times = []
-    for i in range(200):
-        t0 = time.perf_counter()
-        demo.frame(i / 199)
-        times.append(time.perf_counter() - t0)
-    assert sorted(times)[len(times) // 2] < 0.005
-
-
 # --------------------------------------------------------------------------
 # sentence tokens
 
@@ -195,10 +184,8 @@ def test_gradients_match_finite_differences():
 
 
 def test_experiment_separate_beats_shared_and_is_deterministic():
-    t0 = time.perf_counter()
     r1 = qkv.experiment(seed=0)
     r2 = qkv.experiment(seed=0)
-    assert time.perf_counter() - t0 < 10.0
     assert r1.separate_wins
     assert r1.separate_acc > r1.shared_acc + 0.5
     assert r1.separate_acc > 0.9
