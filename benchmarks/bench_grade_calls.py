@@ -241,6 +241,12 @@ def rewrite_in_place(path: str) -> float:
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name[:40]}.floor-tmp-{os.getpid()}")
     t0 = time.perf_counter()
+    _replace_durably(path, raw, tmp)
+    return time.perf_counter() - t0
+
+
+def _replace_durably(path: str, raw: bytes, tmp: str) -> None:
+    """``raw`` written to ``tmp`` in ``path``'s folder, fsync'ed, renamed over ``path``, the folder fsync'ed."""
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         view = memoryview(raw)
@@ -250,12 +256,11 @@ def rewrite_in_place(path: str) -> float:
     finally:
         os.close(fd)
     os.replace(tmp, path)
-    dfd = os.open(folder, os.O_RDONLY)
+    dfd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
     try:
         os.fsync(dfd)
     finally:
         os.close(dfd)
-    return time.perf_counter() - t0
 
 
 def drop_redrill(session, rel: str) -> None:
@@ -330,19 +335,7 @@ def _floor_once(path: str, conn, today: dt.date) -> float:
         (path, dt.datetime.now().isoformat(timespec="milliseconds"), today.isoformat(), yaml_text[:300], yaml_text[:200]),
     ).lastrowid
     parse.load_yaml(yaml_text + " ")  # the edited frontmatter, read back (a text not parsed before)
-    tmp = os.path.join(folder, f".floor.trainer-tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        os.write(fd, raw)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dfd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    _replace_durably(path, raw, os.path.join(folder, f".floor.trainer-tmp-{os.getpid()}"))
     conn.execute("UPDATE reviews SET state = 'done' WHERE id = ?", (row,))
     return time.perf_counter() - t0
 
