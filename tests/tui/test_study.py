@@ -308,3 +308,24 @@ async def test_demo_suggestion_is_confirmed_with_enter(make, deck):
         await pilot.pause()
     note = front(deck / "attention/scaled-dot-product.md")
     assert note["review_count"] == 1 and note["mastery_level"] == 0.18
+
+
+async def test_the_summary_shows_a_questions_math_as_the_card_does(make, deck):
+    """The session summary lists a question with TeX as Unicode (√(dₖ)), not as `$\\sqrt{d_k}$`."""
+    from textual.widgets import DataTable
+
+    first = deck / QUEUE[0]
+    text = first.read_text(encoding="utf-8")
+    heading = next(line for line in text.splitlines() if line.startswith("# "))
+    first.write_text(text.replace(heading, "# 为什么要除以 $\\sqrt{d_k}$？", 1), encoding="utf-8")
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_session(pilot)
+        assert current_rel(app) == QUEUE[0]
+        await grade(pilot, 4)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        table = app.screen.query_one(DataTable)
+        cards = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert cards == ["为什么要除以 √(dₖ)？"], cards

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from trainer.opendeck import OpenDeck
 from trainer.scheduler import format_interval
 from trainer.session import StudySession
+from trainer.tui.math import plain_math
 from trainer.tui.text import one_line
 from trainer.tui.widgets.forecast import ForecastStrip
 from trainer.tui.widgets.mastery_bar import mastery_style
@@ -80,7 +81,7 @@ class SummaryScreen(Screen):
             change.append(f"{after:.2f}", style=mastery_style(after))
             change.append(f" {delta:+.2f}", style="green" if delta > 0 else "red" if delta < 0 else "dim")
             days = (note.schedule.next_review - self.book.today).days
-            rows.append((one_line(note.question), " ".join(grades.get(note.rel, [])), change,
+            rows.append((one_line(plain_math(note.question)), " ".join(grades.get(note.rel, [])), change,
                          Text(f"in {format_interval(days)}"), note.rel))
         # the question takes what the other columns leave (each column has a cell of padding either side)
         others = [max([len("Grades"), *(len(r[1]) for r in rows)]), max([len("Mastery"), *(r[2].cell_len for r in rows)]),
