@@ -89,3 +89,22 @@ def test_no_line_ends_with_an_opening_mark(tokens, width):
         assert cell_len(line) <= width
     for line in lines[1:]:
         assert not line.startswith(CLOSING), (width, lines)
+
+
+def test_a_text_box_wraps_chinese_at_cell_width():
+    """The answer box (Textual's TextArea) wraps a typed Chinese answer where Rich does: lines filled
+    to the width, no closing mark at a line's start, every character kept."""
+    from textual._wrap import compute_wrap_offsets
+
+    answer = "如果 W_Q 等于 W_K，那么打分矩阵 S = XW(XW)ᵀ 是对称的，因为第 i 行第 j 列等于第 j 行第 i 列。"
+    for width in (20, 37, 58):
+        cuts = [0, *compute_wrap_offsets(answer, width, tab_size=4), len(answer)]
+        lines = [answer[a:b] for a, b in zip(cuts, cuts[1:])]
+        assert "".join(lines) == answer
+        for line in lines[:-1]:
+            assert width - 4 <= cell_len(line.rstrip()) and cell_len(line) <= width + 1, (width, lines)
+        assert not any(line.startswith(("，", "。", "）")) for line in lines[1:]), lines
+    from textual._wrap import chunks
+
+    for text in ("   ", "答案  ", "  x 中"):  # every character in some chunk, spaces alone too
+        assert "".join(chunk for _, _, chunk in chunks(text)) == text

@@ -29,8 +29,16 @@ WORD = re.compile(rf"\s*{_ATOM}(?:{_GLUE}{_ATOM})*[{_CLOSE}]*\s*")
 while it ends with an opening mark, with the closing marks after it and its trailing spaces."""
 
 
+CHUNK = re.compile(rf"{WORD.pattern}|\s+")
+""":data:`WORD`, or a run of spaces alone (a text box's line may hold only spaces): the chunks
+Textual's text box wraps between (``textual._wrap.re_chunk``: a word and its spaces, or spaces)."""
+
+
 def install() -> None:
-    """Use :data:`WORD` wherever Rich divides a line (idempotent)."""
+    """Use :data:`WORD` wherever Rich divides a line, and in Textual's text box (idempotent): a
+    typed Chinese answer wraps at cell width too, not only at its spaces."""
     from rich import _wrap
+    from textual import _wrap as text_box_wrap
 
     _wrap.re_word = WORD
+    text_box_wrap.re_chunk = CHUNK
