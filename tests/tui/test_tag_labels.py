@@ -10,9 +10,10 @@ from rich.text import Text
 
 from trainer import textsafe
 from trainer.figures import TagFigures
-from trainer.tui.screens.overview import TAG_NAME_CELLS, OverviewScreen
+from trainer.tui.screens.overview import OverviewScreen
 from trainer.tui.text import fit_cells, one_line
 from trainer.tui.widgets.mastery_bar import mastery_bar, mastery_style
+from trainer.tui.widgets.tag_label import TAG_NAME_CELLS
 
 names = st.text(alphabet=st.sampled_from(["a", "Z", " ", "语", "题", "（", "é", "\t", "\x1b", "#", "1", "/", "ｗ"]),
                 max_size=40)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,9 +18,10 @@ from trainer.errors import TrainerError
 from trainer.figures import Figures, TagFigures
 from trainer.notes.model import DIFFICULTIES
 from trainer.opendeck import UNTAGGED, OpenDeck
-from trainer.tui.text import one_line, plural, styled_text
+from trainer.tui.text import one_line, plural
 from trainer.tui.widgets.forecast import ForecastStrip
-from trainer.tui.widgets.mastery_bar import mastery_bar_parts
+from trainer.tui.widgets.tag_label import tag_label
+from trainer.tui.widgets.tag_tree import TagTree
 
 if TYPE_CHECKING:
     from trainer.readiness import Readiness  # (imported when first shown: planning is not needed for the first frame)
@@ -29,61 +29,9 @@ if TYPE_CHECKING:
 FORECAST_DAYS = 14
 """Days the overview's forecast shows."""
 MAX_PROBLEMS_SHOWN = 200
-TAG_NAME_CELLS = 24
 TAG_CHUNK = 250
 """A tag's children added at once; the rest after the next frame, in chunks twice as large each
 time (a topic of 20k tags shows its first ones at once; each chunk lays out the whole tree again)."""
-"""A tag's name in the tree is cut to this many terminal cells (a Chinese character is two)."""
-
-
-class TagTree(Tree):
-    """The tag tree; Enter studies the highlighted tag (moving the cursor filters)."""
-
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Study",
-                tooltip="Study the cards to study (due + new today) under the highlighted tag, in the difficulty chosen with f"),
-        Binding("space", "toggle_node", "Fold", show=False, tooltip="Fold or unfold a tag"),
-    ]
-
-    def process_label(self, label: str | Text) -> Text:
-        """A label made one line (``one_line``) is taken as it is: Textual splits each label into
-        lines, twice for every node added (a topic of 20k tags spent ~1 s there)."""
-        if isinstance(label, Text) and "\n" not in label.plain:
-            return label
-        return super().process_label(label)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._widths: dict[int, tuple[Text, int]] = {}
-        """Each node's label with its width in cells (the label's identity says it is current)."""
-
-    def get_label_width(self, node: TreeNode[str | None]) -> int:
-        """The width ``render_label`` gives, without rendering the label: Textual asks it of every
-        line of the tree after each change of its nodes."""
-        label = node.label
-        known = self._widths.get(node.id)
-        if known is None or known[0] is not label:
-            known = self._widths[node.id] = (label, label.cell_len)
-        icon = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE) if node.allow_expand else ""
-        return known[1] + cell_len(icon)
-
-    def clear(self):
-        self._widths.clear()
-        return super().clear()
-
-    def add_children(self, parent: TreeNode[str | None], children: list[tuple[Text, str, bool]]) -> list[TreeNode[str | None]]:
-        """``parent.add(label, data, allow_expand=...)`` for each child, the tree laid out once after
-        them, not after each (TreeNode.add asks a layout of the whole screen every node: ~1 s for
-        20k). Textual's own steps of ``add``, through its private names: textual is pinned (==)."""
-        added = []
-        for label, data, allow_expand in children:
-            node = self._add_node(parent, label, data)
-            node._allow_expand = allow_expand
-            parent._children.append(node)
-            added.append(node)
-        parent._updates += 1
-        self._invalidate()
-        return added
 
 
 class OverviewScreen(Screen):
@@ -262,9 +210,8 @@ class OverviewScreen(Screen):
 
     @staticmethod
     def _label(name: str, fig: TagFigures) -> Text:
-        """``name  to study/cards ▇▇▁ 0.43`` (made in one piece: a topic may have 20k tags)."""
-        return styled_text([(one_line(name, TAG_NAME_CELLS), ""), (f"  {fig.to_study}", "bold" if fig.to_study else "dim"),
-                            (f"/{fig.cards} ", "dim"), *mastery_bar_parts(fig.mastery, 6)])
+        """``name  to study/cards ▇▇▁ 0.43``, fitted to the tree's width when drawn (``TagLabel``)."""
+        return tag_label(name, fig)
 
     def _show_problems(self) -> None:
         problems = self.book.problems
