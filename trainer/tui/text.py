@@ -30,9 +30,9 @@ def fit_cells(text: str, limit: int) -> str:
     return textsafe.fit_cells(text, limit, cell_len)
 
 
-def styled_text(parts: list[tuple[str, str]]) -> Text:
-    """``Text`` of (text, style) parts (``""``: unstyled) made in one piece: what appending them
-    one by one gives, for a label made thousands of times (a topic's 20k tags)."""
+def styled_text(parts: list[tuple[str, str]], cls: type[Text] = Text) -> Text:
+    """``Text`` (or ``cls``) of (text, style) parts (``""``: unstyled) made in one piece: what appending
+    them one by one gives, for a label made thousands of times (a topic's 20k tags)."""
     plain = "".join(part for part, _ in parts)
     spans, at = [], 0
     for part, style in parts:
@@ -40,7 +40,7 @@ def styled_text(parts: list[tuple[str, str]]) -> Text:
         if style and end > at:
             spans.append(Span(at, end, style))
         at = end
-    return Text(plain, spans=spans)
+    return cls(plain, spans=spans)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

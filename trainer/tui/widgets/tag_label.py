@@ -25,20 +25,25 @@ class TagLabel(Text):
 
     __slots__ = ("name", "figures", "_name_cells")
 
-    def name_cells(self) -> int:
-        """The name's width in cells (measured once: the tree asks it of every row it lays out)."""
+    def name_cells(self, cells: int | None = None) -> int:
+        """The name's width in cells, from the label's own ``cells`` if known (everything after the
+        name is a cell a character); measured once: the tree asks it of every row it lays out."""
         try:
             return self._name_cells
         except AttributeError:
-            self._name_cells = cell_len(self.name)
+            if cells is None:
+                self._name_cells = cell_len(self.name)
+            else:
+                self._name_cells = cells - len(self.plain) + len(self.name)
             return self._name_cells
 
     def counts_cells(self) -> int:
         return len(f"  {self.figures.to_study}/{self.figures.cards}")
 
-    def fitted_cells(self, room: int) -> int:
-        """The width of :meth:`fit` ``(room)``, without making it."""
-        return fitted_width(self.counts_cells(), *fit_plan(self.name_cells(), self.counts_cells(), room))
+    def fitted_cells(self, room: int, cells: int | None = None) -> int:
+        """The width of :meth:`fit` ``(room)``, without making it (``cells``: the label's width, if known)."""
+        counts = self.counts_cells()
+        return fitted_width(counts, *fit_plan(self.name_cells(cells), counts, room))
 
     def fit(self, room: int) -> Text:
         """This label in at most ``room`` cells (itself when it fits; see :func:`fit_plan`)."""
@@ -57,8 +62,7 @@ class TagLabel(Text):
 def tag_label(name: str, fig: TagFigures) -> TagLabel:
     """``name  to study/cards ▇▇▁ 0.43`` (made in one piece: a topic may have 20k tags)."""
     shown = one_line(name, TAG_NAME_CELLS)
-    made = styled_text(label_parts(shown, fig, BAR_CELLS))
-    label = TagLabel(made.plain, spans=made.spans)
+    label = styled_text(label_parts(shown, fig, BAR_CELLS), TagLabel)
     label.name = shown
     label.figures = fig
     return label
