@@ -16,7 +16,7 @@ from trainer.deck import Deck
 from trainer.tui.widgets.forecast import ForecastStrip
 from trainer.tui.widgets.recall_curve import DAYS, ROWS, RecallCurve, chart, curve
 
-from tuihelp import TODAY, current_rel, loaded
+from tuihelp import TODAY, current_rel, loaded, open_stats
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=["80x24", "60x20"])
 
@@ -178,10 +178,7 @@ async def test_stats_shows_expected_recall_of_deck_and_tags(make, deck):
     settings = write_toml(deck, '[scheduler]\nalgorithm = "fsrs"\n')
     app = make()
     async with app.run_test(size=(100, 30)) as pilot:
-        await loaded(pilot)
-        await pilot.press("t")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await open_stats(pilot)
         want = memory.recall_summary(Deck(deck).scan(TODAY).notes, TODAY, settings)
         summary = str(app.screen.query_one("#stats-summary").render())
         assert f"recall today {want['deck']:.0%} (FSRS)" in summary

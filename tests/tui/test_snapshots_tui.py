@@ -4,7 +4,7 @@ them before updating)."""
 from __future__ import annotations
 
 import pytest
-from tuihelp import loaded
+from tuihelp import loaded, open_stats
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=["80x24", "60x20"])
 
@@ -92,10 +92,7 @@ class TestOtherScreens:
         """The chart's frame holds with Chinese tag names (each character two columns)."""
 
         async def run_before(pilot):
-            await loaded(pilot)
-            await pilot.press("t")
-            await pilot.app.workers.wait_for_complete()  # expected recall (#12) fills in from a worker
-            await pilot.pause()
+            await open_stats(pilot)  # (expected recall, #12, fills in from a worker)
             await pilot.press("3")
             await pilot.pause()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.widgets import DataTable, Static
-from tuihelp import loaded
+from tuihelp import open_stats
 
 
 async def test_bars_follow_the_table_order(make, deck):
@@ -13,10 +13,7 @@ async def test_bars_follow_the_table_order(make, deck):
             f"---\ndifficulty: easy\ntags:\n- {tag}\n---\n# Question {i}?\n\n## Answer\n\nAnswer {i}.\n", encoding="utf-8")
     app = make()
     async with app.run_test(size=(80, 40)) as pilot:
-        await loaded(pilot)
-        await pilot.press("t")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await open_stats(pilot)
         table = app.screen.query_one("#tags-table", DataTable)
         in_table = [row.key.value for row in table.ordered_rows]
         top_level = [t or "(untagged)" for t in in_table if "/" not in t]

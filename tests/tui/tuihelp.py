@@ -26,6 +26,14 @@ async def loaded(pilot) -> None:
     await pilot.pause()
 
 
+async def open_stats(pilot) -> None:
+    """The stats screen from the loaded overview, its expected recall (a worker) filled in."""
+    await loaded(pilot)
+    await pilot.press("t")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def start_session(pilot) -> None:
     await loaded(pilot)
     await pilot.press("enter")
