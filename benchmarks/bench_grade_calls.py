@@ -1,7 +1,7 @@
 """One grade in process, with what it costs beside the write it cannot avoid (issue #17).
 
     python benchmarks/bench_grade_calls.py DECK [--grades 200] [--in-place] [--floor] [--phases]
-                                                [--spread] [--pause MS]
+                                                [--spread] [--no-show] [--pause MS]
                                                 [--load-each [--settings-once]] [--profile OUT]
 
 DECK is copied to a temp dir first (grading changes notes); with ``--in-place`` it is graded
@@ -12,7 +12,9 @@ queue (``OpenDeck.start_session``, as the app and ``bench_vs_anki.py``; ``--spre
 n-th note of the deck instead, as this benchmark did before), and each grade
 ``session.grade_current(q)`` on the card it holds (the grade, the log, the deck's bookkeeping after
 it), as Anki's ``answer_card`` is timed on the card its queue holds. The note was read when the
-card was shown, not at the grade: the study screen reads its body then. Between two grades the
+card was shown, not at the grade: the study screen reads it then (``read_card``: its body, and
+its frontmatter parsed on the same read), and so does this loop before each grade, untimed
+(``--no-show``: not read before the grade; its parse then falls in the grade). Between two grades the
 loop does only what it times: the graded card's re-drill is taken out of the first few places of
 the queue (:func:`drop_redrill`, each card graded once), never by a walk of the whole queue.
 
@@ -62,6 +64,8 @@ def main() -> int:
     ap.add_argument("--grades", type=int, default=200)
     ap.add_argument("--in-place", action="store_true", help="grade in DECK itself (a scratch copy), not in a temp copy")
     ap.add_argument("--profile", metavar="OUT", help="also write a cProfile of the timed grades to OUT")
+    ap.add_argument("--show", action=argparse.BooleanOptionalAction, default=True,
+                    help="read each card as the study screen shows it, untimed, before its grade (default)")
     ap.add_argument("--floor", action="store_true", help="also time the floor: the unavoidable steps alone")
     ap.add_argument("--phases", action="store_true", help="also print the median wall time of each part of a grade")
     ap.add_argument("--load-each", action="store_true",
@@ -74,6 +78,7 @@ def main() -> int:
                     help="sleep MS before each grade and before each write floor (a person's pause)")
     a = ap.parse_args()
     import trainer.notes.parse as parse
+    from trainer.notes.parse import read_card
     from trainer import grading
     from trainer.deck import Deck
     from trainer.reviewlog import ReviewLog
@@ -151,6 +156,8 @@ def main() -> int:
                     if session.current is None:
                         break
                     rel = session.current.rel
+                    if a.show:
+                        read_card(session.current.path)  # the card shown, as the study screen shows it
                 if pause:
                     time.sleep(pause)
                 before = dict(counts)
@@ -201,6 +208,7 @@ def main() -> int:
     p90 = lambda xs: round(statistics.quantiles(xs, n=10)[-1] * 1000, 3)  # noqa: E731
     mode = "load-each" + (", settings once" if a.settings_once else "") if a.load_each else "app (held note)"
     mode += ", spread" if a.spread and not a.load_each else ", due queue" if not a.load_each else ""
+    mode += ", not shown" if not a.show and not a.load_each else ""
     mode += f", pause {a.pause:g} ms" if a.pause else ""
     print(json.dumps({"mode": mode, "grades": len(wall), "wall_ms": ms(wall), "wall_p90_ms": p90(wall), "cpu_ms": ms(cpu),
                       "write_floor_ms": ms(rewrite), "write_floor_p90_ms": p90(rewrite),

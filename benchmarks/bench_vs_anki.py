@@ -238,18 +238,21 @@ def trainer_grades(deck: str, grades: list[int]) -> dict:
     """The study loop's grade, as the app grades: the deck opened once, a study session on its due
     queue, each grade ``session.grade_current(q)`` on the card the session holds (SM-2, the atomic
     write with fsync, the log rows, the deck's bookkeeping), as Anki's side answers the top card of
-    its queue. The note was read when the card was shown (the study screen reads its body then),
-    not at the grade; a card graded 3 is not graded again as a re-drill here. Beside each grade, in
-    the same loop and folder, its write floor: the graded note's bytes written back atomically
+    its queue. Before each grade the card is read as the study screen shows it (``read_card``: its
+    body, and its frontmatter parsed on the same read), timed apart (``show``) and with the grade
+    (``show_grade``: Anki's timed loop takes its top card from its queue too); a card graded 3
+    is not graded again as a re-drill here. Beside each grade, in the same loop and folder, its
+    write floor: the graded note's bytes written back atomically
     (``bench_grade_calls.rewrite_in_place``: temp file, fsync, rename, fsync of the folder).
     The loop is ``bench_grade_calls.py``'s (the same session, the same re-drill removal)."""
     from bench_grade_calls import drop_redrill, rewrite_in_place
 
+    from trainer.notes.parse import read_card
     from trainer.opendeck import OpenDeck
 
     today = dt.date.fromisoformat(TODAY)
     book = OpenDeck.open(deck, today, new_per_day=NEW_PER_DAY)
-    times, floors = [], []
+    times, floors, shows, both = [], [], [], []
     try:
         book.load()
         session = book.start_session(book.notes)
@@ -258,8 +261,13 @@ def trainer_grades(deck: str, grades: list[int]) -> dict:
                 break
             rel = session.current.rel
             t0 = time.perf_counter()
+            read_card(session.current.path)  # the card shown, as the study screen shows it
+            t1 = time.perf_counter()
             event = session.grade_current(q)
-            times.append(time.perf_counter() - t0)
+            t2 = time.perf_counter()
+            shows.append(t1 - t0)
+            times.append(t2 - t1)
+            both.append(t2 - t0)
             if event.graded is None or event.graded.kind != "review":
                 raise RuntimeError(f"{rel}: not graded ({event.outcome.value}: {event.detail})")
             drop_redrill(session, rel)  # its re-drill (a grade below 4) left out, without walking the queue
@@ -267,10 +275,12 @@ def trainer_grades(deck: str, grades: list[int]) -> dict:
     finally:
         book.close()
     over = statistics.median(g / f for g, f in zip(times, floors))
-    times.sort()
-    floors.sort()
+    for xs in (times, floors, shows, both):
+        xs.sort()
     return {"grade_ms": statistics.median(times) * 1000, "grade_p90_ms": times[int(0.9 * len(times))] * 1000,
             "floor_ms": statistics.median(floors) * 1000, "floor_p90_ms": floors[int(0.9 * len(floors))] * 1000,
+            "show_ms": statistics.median(shows) * 1000, "show_p90_ms": shows[int(0.9 * len(shows))] * 1000,
+            "show_grade_ms": statistics.median(both) * 1000, "show_grade_p90_ms": both[int(0.9 * len(both))] * 1000,
             "grade_over_floor": over, "graded": len(times)}
 
 
@@ -405,8 +415,12 @@ ROWS = [
     ("trainer_floor", "its write floor: the graded note rewritten in its folder (temp, fsync, rename, "
                       "folder fsync), same loop: median / p90 [ms]", "grade"),
     ("trainer_grade_over_floor", "grade: trainer / its write floor (median of the pairs)", "x"),
-    ("anki_grade", "one grade in process, Anki answer_card: median / p90 [ms]", "grade"),
+    ("anki_grade", "one grade in process, Anki (its top card taken from its queue, answer_card): median / p90 [ms]",
+     "grade"),
     ("grade_ratio", "grade: trainer / Anki (medians)", "gx"),
+    ("trainer_show", "trainer: the card read for the screen before its grade (read_card: body and frontmatter "
+                     "parsed; not in the grade above): median / p90 [ms]", "grade"),
+    ("trainer_show_grade", "trainer: the card read and graded, timed together: median / p90 [ms]", "grade"),
 ]
 
 

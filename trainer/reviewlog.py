@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import _thread
+import os
 import sqlite3
 import time
 from dataclasses import dataclass, field, fields
@@ -231,6 +233,10 @@ class ReviewLog:
         self._new_version = -1
         self._new_changes = -1
         self._new_pending: dict[int, tuple[str, str]] = {}
+        # The deck's grading lock file, kept open by trainer.grading from one grade to the next:
+        # (descriptor, (device, inode)), and who is using it now.
+        self.held_fd: tuple[int, tuple[int, int]] | None = None
+        self.held_lock = _thread.allocate_lock()
 
     @classmethod
     def open(cls, deck_root: Path, *, readonly: bool = False) -> "ReviewLog":
@@ -277,6 +283,9 @@ class ReviewLog:
         return cls(conn, None)
 
     def close(self) -> None:
+        held, self.held_fd = self.held_fd, None
+        if held is not None:
+            os.close(held[0])
         self.conn.close()
 
     # ------------------------------------------------------------ writing

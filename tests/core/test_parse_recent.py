@@ -66,3 +66,55 @@ def test_grade_after_a_same_size_save_sees_the_new_schedule(tmp_path, seed, writ
         assert path.read_bytes() == theirs
     finally:
         log.close()
+
+
+def test_the_card_read_for_the_screen_is_parsed_for_its_grade(tmp_path, seed, write_note):
+    """``read_card`` (the study screen's read) parses the frontmatter on the way: the grade's read
+    under the lock then finds that text parsed, and writes from what it read itself."""
+    from trainer.notes import parse
+
+    root = tmp_path / "d"
+    write_note(root / "a.md", seed("A", next_review="2026-11-20"))
+    path = root / "a.md"
+    parse._recent.clear()
+    body = parse.read_card(path)
+    assert body.question == "A"
+    yaml_text = parse.split_frontmatter(path.read_text(encoding="utf-8")).yaml
+    assert yaml_text in parse._recent
+    parse._recent.clear()
+    parse.read_body(path)  # the plain read (search, interview) parses nothing
+    assert yaml_text not in parse._recent
+
+
+def test_a_save_between_the_card_shown_and_its_grade_is_seen(tmp_path, seed, write_note):
+    """The card is read for the screen, then another program changes its schedule (same size):
+    the grade parses the text it reads under the lock, reports the conflict and keeps theirs."""
+    from trainer.notes.parse import read_card
+
+    root = tmp_path / "d"
+    write_note(root / "a.md", seed("A", next_review="2026-11-20"))
+    deck = Deck(root)
+    log = ReviewLog.open(deck.root)
+    try:
+        note = deck.load("a.md", TODAY)
+        path = root / "a.md"
+        read_card(path)
+        theirs = path.read_bytes().replace(b"next_review: '2026-11-20'", b"next_review: '2026-11-21'")
+        path.write_bytes(theirs)
+        try:
+            grading.grade(deck, log, note, 4, TODAY)
+        except grading.Conflict:
+            pass
+        else:
+            raise AssertionError("a schedule changed on disk after the card was shown must be a conflict")
+        assert path.read_bytes() == theirs
+        # a body edit instead: the grade goes onto their text
+        note = deck.load("a.md", TODAY)
+        read_card(path)
+        edited = path.read_bytes().replace("短答案".encode(), "长答案".encode())
+        path.write_bytes(edited)
+        grading.grade(deck, log, note, 4, TODAY)
+        assert "长答案" in path.read_text(encoding="utf-8")
+        assert deck.load("a.md", TODAY).schedule.review_count == 1
+    finally:
+        log.close()

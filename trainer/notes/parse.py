@@ -580,11 +580,28 @@ def split_body(body: str, fallback_question: str) -> Body:
 
 def read_body(path: Path) -> Body:
     """Parse the body of a note file for display (the scan does not keep bodies)."""
+    return _read_body(path, parse_frontmatter=False)
+
+
+def read_card(path: Path) -> Body:
+    """:func:`read_body` for the card about to be graded: its frontmatter is parsed on the same
+    read, while the person reads the question (#17). The grade reads the note again under its
+    lock and parses what it read; the same text then costs a look-up (``load_yaml``'s recent
+    texts), a changed one is parsed afresh. Nothing is written from this read."""
+    return _read_body(path, parse_frontmatter=True)
+
+
+def _read_body(path: Path, *, parse_frontmatter: bool) -> Body:
     text, _ = decode(path.read_bytes())
     split = None
     try:
         split = split_frontmatter(text)
     except NoteError:
         pass
+    if parse_frontmatter and split is not None:
+        try:
+            load_yaml(split.yaml)
+        except NoteError:
+            pass  # the grade reports it, from its own read
     body = text[split.body_start :] if split else text
     return split_body(body, path.stem)

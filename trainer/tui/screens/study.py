@@ -20,7 +20,7 @@ from textual.widgets import Button, Header, Label, Markdown, ProgressBar
 
 from trainer import grading, scheduler
 from trainer.notes.model import Body, Note
-from trainer.notes.parse import NoteError, read_body
+from trainer.notes.parse import NoteError, read_card
 from trainer.opendeck import OpenDeck
 from trainer.session import CardEvent, Outcome, StudySession
 from trainer.tui.math import readable_math
@@ -160,7 +160,7 @@ class StudyScreen(Screen):
                 self.end_session()
                 return
             try:
-                self.body = read_body(note.path)
+                self.body = read_card(note.path)  # its frontmatter parsed too: the grade finds it
                 break
             except FileNotFoundError:
                 self.session.drop_current()
