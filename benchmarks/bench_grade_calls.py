@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
@@ -78,7 +79,6 @@ def main() -> int:
                     help="sleep MS before each grade and before each write floor (a person's pause)")
     a = ap.parse_args()
     import trainer.notes.parse as parse
-    from trainer.notes.parse import read_card
     from trainer import grading
     from trainer.deck import Deck
     from trainer.reviewlog import ReviewLog
@@ -133,7 +133,7 @@ def main() -> int:
             session = StudySession(book, held[::step][: a.grades])
         elif not a.load_each:  # the day's due queue, as the app (and bench_vs_anki) studies it
             session = book.start_session(book.notes)
-            picked = [n.rel for n in session.queue[: a.grades]]  # its length; the card is the session's
+            picked = [n.rel for n in itertools.islice(session.queue, a.grades)]  # its length; the card is the session's
         graded = set(picked)
         floor_rels = [r for r in rels[max(1, step // 2) :: step] if r not in graded][: len(picked)] if a.floor else []
         floor_log = _scratch_log(os.path.join(tmp, "floor.db")) if a.floor else None
@@ -157,7 +157,7 @@ def main() -> int:
                         break
                     rel = session.current.rel
                     if a.show:
-                        read_card(session.current.path)  # the card shown, as the study screen shows it
+                        parse.read_card(session.current.path)  # the card shown, as the study screen shows it
                 if pause:
                     time.sleep(pause)
                 before = dict(counts)

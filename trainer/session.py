@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
@@ -103,7 +104,9 @@ class SessionStats:
 class StudySession:
     book: OpenDeck
     """The open deck: every note the session changes or loses is handed back to it."""
-    queue: list[Note]
+    queue: deque[Note]
+    """The cards still to show, the current one first: a deque, as each grade takes the first card
+    and a re-drill goes back a few places (a list moved all ~45k due cards of a 100k deck a grade)."""
     max_interval: int = scheduler.MAX_INTERVAL
     history: list[grading.Graded] = field(default_factory=list)
     """Every grade of this session, in order (undone ones removed)."""
@@ -117,7 +120,11 @@ class StudySession:
               planned: Sequence[str] | None = None) -> StudySession:
         """``planned``: today's interview plan for ``notes`` if already known (else planned here)."""
         queue = scheduler.due_queue(notes, book.today, new_limit=book.new_per_day, new_seen_today=book.new_started)
-        return cls(book, _plan_first(book, notes, queue, planned), max_interval)
+        return cls(book, deque(_plan_first(book, notes, queue, planned)), max_interval)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.queue, deque):
+            self.queue = deque(self.queue)
 
     @property
     def deck(self) -> Deck:
@@ -174,7 +181,7 @@ class StudySession:
             self.deck, self.log, note, q, self.today, duration_ms=elapsed_ms, max_interval=self.max_interval,
             settings=self.book.settings,
         )
-        self.queue.pop(0)
+        self.queue.popleft()
         self.history.append(result)
         if q < scheduler.REDRILL_BELOW:
             self.queue.insert(min(REDRILL_GAP, len(self.queue)), result.note)
@@ -245,13 +252,13 @@ class StudySession:
     def skip(self) -> None:
         """Put the current card aside for this session (it stays due)."""
         if self.queue:
-            self.skipped.append(self.queue.pop(0))
+            self.skipped.append(self.queue.popleft())
             self.card_shown()
 
     def drop_current(self) -> Note | None:
         """Remove the current card without grading it."""
         if self.queue:
-            note = self.queue.pop(0)
+            note = self.queue.popleft()
             self.card_shown()
             return note
         return None
@@ -270,8 +277,8 @@ class StudySession:
                         del self.queue[i]
                         break
         if undone.note is not None:
-            self.queue = [n for n in self.queue if n.rel != rel]
-            self.queue.insert(0, undone.note)
+            self.queue = deque(n for n in self.queue if n.rel != rel)
+            self.queue.appendleft(undone.note)
             self.book.update(undone.note)
         self.card_shown()
         return undone

@@ -186,13 +186,13 @@ async def test_a_large_deck_s_notes_are_left_out_of_the_collector(tmp_path, seed
     the collector's full passes no longer walk 100k notes in the middle of a key press."""
     import gc
 
-    from trainer.tui import app as app_module
+    from trainer import opendeck
 
     root = _deck(tmp_path, seed, write_note, topics=2, per_topic=3)
     gc.unfreeze()
     try:
         for limit, frozen in ((1000, False), (6, True)):
-            monkeypatch.setattr(app_module, "FREEZE_FROM", limit)
+            monkeypatch.setattr(opendeck, "FREEZE_FROM", limit)
             gc.disable()  # as `trainer` (cmd_study) starts the app: the collector on again once the notes are in
             app = make_app(open_deck(root, TODAY, None))
             async with app.run_test(size=(80, 24)) as pilot:

@@ -34,12 +34,6 @@ LIGHT_THEME = "textual-light"
 FIRST_FRAME_WAIT = 1.0
 """Seconds the app waits for the deck's figures before it draws a loading screen instead."""
 
-FREEZE_FROM = 10_000
-"""From this many notes the objects alive once the notes are in are left out of the cyclic
-collector's passes (``gc.freeze``): the notes live while the deck is open, and at 100k each full
-pass over them took 0.1-0.3 s, in the middle of a key press (expanding a topic of 20k tags: 1.8 s
--> 0.8 s under load). Smaller decks are collected as usual."""
-
 STYLESHEETS = ["styles/app.tcss", "styles/overview.tcss", "styles/study.tcss", "styles/summary.tcss",
                "styles/stats.tcss", "styles/help.tcss", "styles/demo.tcss"]
 """Every screen's styles, in one list (widgets keep their own ``DEFAULT_CSS``)."""
@@ -180,9 +174,7 @@ class TrainerApp(App[int]):
 
     @on(DeckLoaded)
     def _deck_loaded(self, message: DeckLoaded) -> None:
-        self.book.take(message.loaded)
-        if len(self.book.notes) >= FREEZE_FROM:
-            gc.freeze()
+        self.book.take(message.loaded)  # (a large deck's notes frozen there: opendeck.FREEZE_FROM)
         gc.enable()  # (the CLI turns the collector off for the start-up)
         self._redraw_overview()
 
