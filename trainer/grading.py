@@ -280,14 +280,17 @@ def _kept_lock(root, log: ReviewLog) -> int | None:
     """The log's descriptor on ``.trainer/grading.lock``, opened at its first grade and kept (two
     opens and a close a grade, 0.02-0.05 ms, #17), taken for this grade; None when another thread
     of this process is grading with it (a lock taken by two threads through one descriptor is
-    released by the first to finish) or the log is not a file's. Each use looks at the deck's
-    path first (one lstat): a lock file replaced, or a ``.trainer`` made a symlink, is opened
-    again the careful way, so the lock is always the one another process would take."""
-    if log.path is None or not log.held_lock.acquire(blocking=False):
+    released by the first to finish), the log is not a file's or is closed. Each use looks at the
+    deck's path first (one lstat): a lock file deleted or replaced is opened again, so the lock is
+    the one another process would take. (A ``.trainer`` swapped for a symlink to itself still
+    leads to the kept file; every other process's open of the log refuses such a folder, so no
+    one else locks anything there.)"""
+    if log.path is None or log.closed or not log.held_lock.acquire(blocking=False):
         return None
     fd = None
     try:
-        fd = _held_lock_file(root, log)
+        if not log.closed:
+            fd = _held_lock_file(root, log)
     finally:
         if fd is None:
             log.held_lock.release()
@@ -304,12 +307,11 @@ def _held_lock_file(root, log: ReviewLog) -> int | None:
                 return held[0]
         except OSError:
             pass
-        log.held_fd = None
-        os.close(held[0])
+        log.keep_lock_file(None)
     fd = _open_grading_lock(root)
     if fd is not None:
         st = os.fstat(fd)
-        log.held_fd = (fd, (st.st_dev, st.st_ino))
+        log.keep_lock_file(fd, (st.st_dev, st.st_ino))
     return fd
 
 

@@ -13,6 +13,7 @@ import _thread
 import os
 import sqlite3
 import time
+import weakref
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
@@ -234,9 +235,11 @@ class ReviewLog:
         self._new_changes = -1
         self._new_pending: dict[int, tuple[str, str]] = {}
         # The deck's grading lock file, kept open by trainer.grading from one grade to the next:
-        # (descriptor, (device, inode)), and who is using it now.
+        # (descriptor, (device, inode)), and who is using it now (see keep_lock_file).
         self.held_fd: tuple[int, tuple[int, int]] | None = None
         self.held_lock = _thread.allocate_lock()
+        self.closed = False
+        self._held_close: weakref.finalize | None = None
 
     @classmethod
     def open(cls, deck_root: Path, *, readonly: bool = False) -> "ReviewLog":
@@ -283,10 +286,25 @@ class ReviewLog:
         return cls(conn, None)
 
     def close(self) -> None:
-        held, self.held_fd = self.held_fd, None
-        if held is not None:
-            os.close(held[0])
+        self.closed = True
+        if self.held_lock.acquire(blocking=False):  # (else a grade on another thread holds it: the
+            try:                                     # descriptor is closed with this object)
+                self.keep_lock_file(None)
+            finally:
+                self.held_lock.release()
         self.conn.close()
+
+    def keep_lock_file(self, fd: int | None, ident: tuple[int, int] | None = None) -> None:
+        """Keep ``fd`` (the grading lock file, ``ident`` its device and inode) open with this log,
+        closing the one kept before; None: close it. A log dropped without :meth:`close` closes it
+        when it is collected. Called with :attr:`held_lock` held."""
+        if self._held_close is not None:
+            self._held_close()  # closes the old descriptor, once
+            self._held_close = None
+        self.held_fd = None
+        if fd is not None:
+            self.held_fd = (fd, ident)  # type: ignore[assignment]
+            self._held_close = weakref.finalize(self, os.close, fd)
 
     # ------------------------------------------------------------ writing
 

@@ -100,3 +100,25 @@ def test_a_second_thread_grading_at_once_locks_on_its_own(deck):
         assert _can_take_exclusive(deck.root)
     finally:
         log.close()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_a_log_dropped_without_close_closes_its_lock_file(deck):
+    import gc
+
+    before = _open_fds()
+    log = ReviewLog.open(deck.root)
+    grading.grade(deck, log, deck.load("n0.md", TODAY), 4, TODAY)
+    assert log.held_fd is not None
+    del log
+    gc.collect()
+    assert _open_fds() <= before
+
+
+def test_a_closed_log_keeps_no_lock_file(deck):
+    log = ReviewLog.open(deck.root)
+    grading.grade(deck, log, deck.load("n0.md", TODAY), 4, TODAY)
+    log.close()
+    assert log.held_fd is None
+    assert grading._kept_lock(deck.root, log) is None  # nothing opened again for a closed log
+    assert log.held_fd is None
