@@ -313,6 +313,8 @@ def bench_deck(deck: Path, work: Path, anki_py: str, n: int, rounds: int, grades
     info = json.loads(built.read_text())
     r["anki_build_s"] = info["build_s"]
     assert info["cards"] == n, (info["cards"], n)
+    os.sync()  # the deck just made and the collection built are on disk before anything is timed: their
+    # writeback (100k new files, the old deck's removal) slowed the grades' fsyncs of the next deck
 
     # the two sides agree on what is due
     t_counts = json.loads(subprocess.run(bench_core.trainer_cmd(root, "stats", "--json"), capture_output=True,
@@ -368,6 +370,7 @@ def bench_deck(deck: Path, work: Path, anki_py: str, n: int, rounds: int, grades
     out = work / "inproc.json"
     (deck / ".graded").touch()  # notes and the collection change from here: the next run rebuilds both
     built.unlink()
+    os.sync()  # the scan caches and edits of the rounds above on disk: both sides' grades start settled
     subprocess.run([anki_py, __file__, "--anki-worker", "inproc", str(col), str(job), str(out)], check=True)
     a = json.loads(out.read_text())
     r.update({f"anki_{k}": v for k, v in a.items() if k != "counts"})
