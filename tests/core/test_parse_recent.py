@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from trainer import grading
 from trainer.deck import Deck
 from trainer.notes.parse import compose, load_yaml
@@ -43,29 +45,34 @@ def test_duplicates_and_anchors_as_before():
         assert data == {"x": [1], "y": [1]}
 
 
-def test_grade_after_a_same_size_save_sees_the_new_schedule(tmp_path, seed, write_note):
-    """Read, then another program rewrites the schedule with the same size: the grade's re-read
-    under the lock parses the new text (not the text parsed at the read) and keeps their version."""
+@pytest.fixture
+def one_note(tmp_path, seed, write_note):
+    """A deck of one note (``a.md``, due 2026-11-20) and its open log."""
     root = tmp_path / "d"
     write_note(root / "a.md", seed("A", next_review="2026-11-20"))
     deck = Deck(root)
     log = ReviewLog.open(deck.root)
-    try:
-        note = deck.load("a.md", TODAY)
-        path = root / "a.md"
-        ours = path.read_bytes()
-        theirs = ours.replace(b"review_count: 0", b"review_count: 7")
-        assert theirs != ours and len(theirs) == len(ours)
-        path.write_bytes(theirs)
-        try:
-            grading.grade(deck, log, note, 4, TODAY)
-        except grading.Conflict:
-            pass
-        else:
-            raise AssertionError("a schedule changed on disk must be a conflict")
-        assert path.read_bytes() == theirs
-    finally:
-        log.close()
+    yield deck, log, root / "a.md"
+    log.close()
+
+
+def _grade_is_a_conflict(deck, log, note, path, theirs: bytes) -> None:
+    """``theirs`` saved over the note (same size): the grade refuses and their bytes stay."""
+    path.write_bytes(theirs)
+    with pytest.raises(grading.Conflict):
+        grading.grade(deck, log, note, 4, TODAY)
+    assert path.read_bytes() == theirs
+
+
+def test_grade_after_a_same_size_save_sees_the_new_schedule(one_note):
+    """Read, then another program rewrites the schedule with the same size: the grade's re-read
+    under the lock parses the new text (not the text parsed at the read) and keeps their version."""
+    deck, log, path = one_note
+    note = deck.load("a.md", TODAY)
+    ours = path.read_bytes()
+    theirs = ours.replace(b"review_count: 0", b"review_count: 7")
+    assert theirs != ours and len(theirs) == len(ours)
+    _grade_is_a_conflict(deck, log, note, path, theirs)
 
 
 def test_the_card_read_for_the_screen_is_parsed_for_its_grade(tmp_path, seed, write_note):
@@ -86,35 +93,20 @@ def test_the_card_read_for_the_screen_is_parsed_for_its_grade(tmp_path, seed, wr
     assert yaml_text not in parse._recent
 
 
-def test_a_save_between_the_card_shown_and_its_grade_is_seen(tmp_path, seed, write_note):
+def test_a_save_between_the_card_shown_and_its_grade_is_seen(one_note):
     """The card is read for the screen, then another program changes its schedule (same size):
     the grade parses the text it reads under the lock, reports the conflict and keeps theirs."""
     from trainer.notes.parse import read_card
 
-    root = tmp_path / "d"
-    write_note(root / "a.md", seed("A", next_review="2026-11-20"))
-    deck = Deck(root)
-    log = ReviewLog.open(deck.root)
-    try:
-        note = deck.load("a.md", TODAY)
-        path = root / "a.md"
-        read_card(path)
-        theirs = path.read_bytes().replace(b"next_review: '2026-11-20'", b"next_review: '2026-11-21'")
-        path.write_bytes(theirs)
-        try:
-            grading.grade(deck, log, note, 4, TODAY)
-        except grading.Conflict:
-            pass
-        else:
-            raise AssertionError("a schedule changed on disk after the card was shown must be a conflict")
-        assert path.read_bytes() == theirs
-        # a body edit instead: the grade goes onto their text
-        note = deck.load("a.md", TODAY)
-        read_card(path)
-        edited = path.read_bytes().replace("短答案".encode(), "长答案".encode())
-        path.write_bytes(edited)
-        grading.grade(deck, log, note, 4, TODAY)
-        assert "长答案" in path.read_text(encoding="utf-8")
-        assert deck.load("a.md", TODAY).schedule.review_count == 1
-    finally:
-        log.close()
+    deck, log, path = one_note
+    note = deck.load("a.md", TODAY)
+    read_card(path)
+    theirs = path.read_bytes().replace(b"next_review: '2026-11-20'", b"next_review: '2026-11-21'")
+    _grade_is_a_conflict(deck, log, note, path, theirs)
+    # a body edit instead: the grade goes onto their text
+    note = deck.load("a.md", TODAY)
+    read_card(path)
+    path.write_bytes(path.read_bytes().replace("短答案".encode(), "长答案".encode()))
+    grading.grade(deck, log, note, 4, TODAY)
+    assert "长答案" in path.read_text(encoding="utf-8")
+    assert deck.load("a.md", TODAY).schedule.review_count == 1
