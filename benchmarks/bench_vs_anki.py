@@ -34,9 +34,11 @@ in a rotating order (turn about, so a slow spell of the machine hits every figur
 each figure a median over rounds, each ratio the median of the per-round ratios. Then one grade
 in process, median and p90 over ~200 grades, each side taking the next card of its own due queue
 (Anki's v3 scheduler answers only the top of its queue): trainer's study session grading the
-card it holds (``StudySession.grade_current``: the note read again under its lock and parsed,
+card it holds (``StudySession.grade_current``: the note read again under its lock and checked,
 SM-2, atomic write with fsync, log rows, the deck's bookkeeping; the whole-note ``Deck.load``
-timed here before #17's last step is not part of the app's grade) against Anki's reviewer path
+timed here before #17's last step is not part of the app's grade), after the card was read as the
+study screen shows it (``read_card``, which parses its frontmatter: timed apart, and with the grade
+as "read and graded") against Anki's reviewer path
 (``get_queued_cards``, ``build_answer``, ``answer_card``; grades 3/4/5 map to Hard/Good/Easy),
 plus Anki's in-process timings with the collection already open. Each trainer grade is followed
 in the same loop by its write floor, the graded note's bytes written back atomically in its

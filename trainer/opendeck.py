@@ -39,7 +39,7 @@ FREEZE_FROM = 10_000
 """From this many notes the objects alive once the notes are taken are left out of the cyclic
 collector's passes (``gc.freeze``): the notes live while the deck is open, and at 100k each full
 pass over them took 0.1-0.3 s, in the middle of a key press (expanding a topic of 20k tags: 1.8 s
--> 0.8 s under load) or of a grade. Smaller decks are collected as usual."""
+-> 0.8 s under load). Smaller decks are collected as usual."""
 
 UNTAGGED = ""
 """The selection of notes without tags."""

@@ -6,10 +6,10 @@ between the two is found on the next start and settled by looking at the note (:
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import datetime as dt
 import json
-import _thread
 import os
 import sqlite3
 import time
