@@ -88,9 +88,9 @@ def test_a_replaced_lock_file_is_opened_again(deck):
         log.close()
 
 
-def test_a_second_thread_grading_at_once_locks_on_its_own(deck):
-    """Two grades at once in one process (two threads): the second takes the lock through a
-    descriptor of its own, so the first one's unlock does not free the second one's hold."""
+def test_a_second_grade_at_once_in_one_process_locks_on_its_own(deck):
+    """Two grades at once in one process (as two threads would be; here one inside the other): the
+    second takes the lock through a descriptor of its own, so one's unlock never frees the other's hold."""
     log = ReviewLog.open(deck.root)
     try:
         with grading._in_progress(deck, log):
