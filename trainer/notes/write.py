@@ -443,10 +443,11 @@ def atomic_write(
     written file's stat as the write left it (None when ``durable=False``).
     """
     if real is not None and follow_symlinks:
-        target = Path(real)
+        target = real
     else:
-        target = Path(os.path.realpath(path)) if follow_symlinks else Path(path)
-    folder = target.parent
+        target = os.path.realpath(path) if follow_symlinks else os.fspath(path)
+    folder, name = os.path.split(target)  # (text, not Path objects: a grade made five of them, #17)
+    folder = folder or os.curdir
     old: os.stat_result | None
     if old_stat is not None:
         old = old_stat
@@ -460,7 +461,7 @@ def atomic_write(
     if mode is None:
         mode = stat.S_IMODE(old.st_mode) if old is not None else new_file_mode()
     try:
-        tmp, fd = open_temp(folder, target.name)
+        tmp, fd = open_temp(folder, name)
     except OSError as exc:
         raise WriteError(exc.errno, f"cannot write in {folder}: {exc.strerror}") from None
     try:
@@ -511,7 +512,7 @@ def _keep_owner(fd: int, old: os.stat_result) -> None:
             pass
 
 
-def _keep_user_xattrs(source: Path, fd: int) -> None:
+def _keep_user_xattrs(source: Path | str, fd: int) -> None:
     """``user.*`` extended attributes (tags, a Finder colour, a sync tool's id) move to the new
     file with the content (best effort: a file system without them has none to keep)."""
     listxattr = getattr(os, "listxattr", None)
@@ -532,13 +533,13 @@ def new_file_mode() -> int:
     return 0o666 & ~mask
 
 
-def temp_path(folder: Path, name: str) -> Path:
+def temp_path(folder: Path | str, name: str) -> str:
     """A hidden temp name beside ``name``: no scan takes it for a note, and its pid tells a leftover
     (:func:`temp_owner_alive`). The name is cut to 40 characters so the whole stays under NAME_MAX."""
-    return folder / f".{name[:40]}{TEMP_MARK}{os.getpid()}-{os.urandom(4).hex()}"
+    return os.path.join(folder, f".{name[:40]}{TEMP_MARK}{os.getpid()}-{os.urandom(4).hex()}")
 
 
-def open_temp(folder: Path, name: str) -> tuple[Path, int]:
+def open_temp(folder: Path | str, name: str) -> tuple[str, int]:
     """A new temp file (:func:`temp_path`) opened for writing, only by us (``O_EXCL``, mode 0600)."""
     tmp = temp_path(folder, name)
     return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
