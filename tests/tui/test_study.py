@@ -329,3 +329,18 @@ async def test_the_summary_shows_a_questions_math_as_the_card_does(make, deck):
         table = app.screen.query_one(DataTable)
         cards = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert cards == ["为什么要除以 √(dₖ)？"], cards
+
+
+async def test_the_card_shown_is_parsed_for_its_grade(make, deck):
+    """The study screen reads the card it shows with ``read_card``: the frontmatter it holds on
+    disk is parsed then (#17), so the grade's read under the lock finds that text parsed."""
+    from trainer.notes import parse
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_session(pilot)
+        for _ in range(2):
+            rel = current_rel(app)
+            text = (deck / rel).read_text(encoding="utf-8")
+            assert parse.split_frontmatter(text).yaml in parse._recent, rel
+            await grade(pilot, 4)
