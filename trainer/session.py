@@ -120,10 +120,10 @@ class StudySession:
               planned: Sequence[str] | None = None) -> StudySession:
         """``planned``: today's interview plan for ``notes`` if already known (else planned here)."""
         queue = scheduler.due_queue(notes, book.today, new_limit=book.new_per_day, new_seen_today=book.new_started)
-        return cls(book, deque(_plan_first(book, notes, queue, planned)), max_interval)
+        return cls(book, _plan_first(book, notes, queue, planned), max_interval)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
-        if not isinstance(self.queue, deque):
+        if not isinstance(self.queue, deque):  # (any sequence of cards is taken, in its order)
             self.queue = deque(self.queue)
 
     @property
