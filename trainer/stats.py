@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from trainer import scheduler
 from trainer.figures import Figures
 from trainer.notes.model import Note
-from trainer.reviewlog import LogKind, ReviewLog
+from trainer.reviewlog import ReviewLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,27 +51,13 @@ class DeckStats:
 def history(log: ReviewLog, today: dt.date, days: int = 30) -> History:
     days = max(1, min(days, (today - dt.date.min).days + 1))  # clamped to the calendar's start (issue #11)
     since = today - dt.timedelta(days=days - 1)
-    per_day: Counter[dt.date] = Counter()
-    new_per_day: Counter[dt.date] = Counter()
-    passed = total = 0
-    for row in log.rows(kinds=(LogKind.REVIEW, LogKind.REDRILL, LogKind.IMPORT)):
-        if row.undone:
-            continue
-        if row.kind is LogKind.IMPORT:
-            if row.day >= since:
-                new_per_day[row.day] += 1
-            continue
-        if row.day >= since:
-            per_day[row.day] += 1
-        if row.kind is LogKind.REVIEW:
-            total += 1
-            passed += (row.grade or 0) >= scheduler.PASS
+    tally = log.tally(since, passing=scheduler.PASS)
     span = [since + dt.timedelta(days=i) for i in range(days)]
     return History(
-        retention=round(passed / total, 3) if total else None,
-        reviews_total=total,
-        reviews_per_day=[(d, per_day[d]) for d in span],
-        new_per_day=[(d, new_per_day[d]) for d in span],
+        retention=round(tally.passed / tally.reviews, 3) if tally.reviews else None,
+        reviews_total=tally.reviews,
+        reviews_per_day=[(d, tally.per_day.get(d, 0)) for d in span],
+        new_per_day=[(d, tally.imported_per_day.get(d, 0)) for d in span],
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from trainer import grading
 from trainer.deck import Deck
 from trainer.notes.parse import parse_note
-from trainer.reviewlog import ReviewLog
+from trainer.reviewlog import _COLUMNS, ReviewLog
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -136,7 +136,7 @@ LIVE_GRADER = r"""
 import datetime as dt, sys, time
 from trainer import grading
 from trainer.deck import Deck
-from trainer.reviewlog import ReviewLog
+from trainer.reviewlog import _COLUMNS, ReviewLog
 deck = Deck(sys.argv[1])
 log = ReviewLog.open(deck.root)
 with grading._in_progress(deck):          # what grading.grade holds while its row is pending
@@ -260,4 +260,30 @@ def test_new_cards_today_are_counted_from_their_index_alone(deck):
     log = ReviewLog.open(deck.root)
     assert log.new_cards_on(TODAY) == 2
     assert log.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'reviews_new_day'").fetchone()
+    log.close()
+
+
+def test_pending_rows_are_found_from_their_index_alone(deck):
+    """``pending`` (asked by every open for writing, to repair) reads ``reviews_pending``, never the
+    whole log; a row marked done or abandoned leaves it; an older log gets the index."""
+    db = deck.root / ".trainer" / "trainer.db"
+    log = ReviewLog.open(deck.root)
+    rel = deck.scan(TODAY).notes[0].rel
+    done = log.begin(rel, "review", TODAY, grade=4)
+    log.finish(done)
+    kept = log.begin(rel, "review", TODAY, grade=3)
+    dropped = log.begin(rel, "review", TODAY, grade=2)
+    log.abandon(dropped)
+    assert [r.id for r in log.pending()] == [kept]
+    plan = " ".join(r[-1] for r in log.conn.execute(
+        f"EXPLAIN QUERY PLAN SELECT {_COLUMNS} FROM reviews WHERE state = 'pending' ORDER BY id"))
+    assert "USING INDEX reviews_pending" in plan
+    assert [r for (r,) in log.conn.execute("SELECT id FROM reviews INDEXED BY reviews_pending WHERE state = 'pending'")] == [kept]
+    log.close()
+    conn = sqlite3.connect(db)  # a log made before the index existed
+    conn.execute("DROP INDEX reviews_pending")
+    conn.close()
+    log = ReviewLog.open(deck.root)
+    assert log.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'reviews_pending'").fetchone()
+    assert [r.id for r in log.pending()] == [kept]
     log.close()
