@@ -65,17 +65,18 @@ print(json.dumps(out))
 """
 
 
-def fill_log(root: Path, rows: int, rng: random.Random) -> None:
-    """``rows`` grades over the two years before TODAY, written as grades write them."""
+def fill_log(root: Path, rows: int, rng: random.Random, today: str = TODAY) -> None:
+    """``rows`` grades over the two years before ``today``, on the deck's notes in turn, written as
+    grades write them."""
     from trainer.notes.model import Schedule
     from trainer.reviewlog import LoggedSchedule, ReviewLog
 
-    today = dt.date.fromisoformat(TODAY)
-    rels = sorted(str(p.relative_to(root)) for p in root.rglob("*.md"))
+    today = dt.date.fromisoformat(today)  # type: ignore[assignment]
+    rels = sorted(str(p.relative_to(root)) for p in root.rglob("*.md") if ".trainer" not in p.parts)
     log = ReviewLog.open(root)
     with log.transaction():
         for i in range(rows):
-            day = today - dt.timedelta(days=rng.randrange(730))
+            day = today - dt.timedelta(days=1 + rng.randrange(730))  # (none today: today's new cards stay 20)
             before = Schedule(created=day, last_reviewed=day - dt.timedelta(days=3), next_review=day, review_count=i % 20,
                               mastery_level=0.5, ease_factor=2.5, interval=3, repetitions=2)
             after = Schedule(created=day, last_reviewed=day, next_review=day + dt.timedelta(days=7), review_count=i % 20 + 1,

@@ -18,7 +18,8 @@ count. Anki's daily new-card limit is set to trainer's (20), new cards ignore th
 and the review limit is Anki's maximum, 9999: above 9999 due reviews (100k decks have ~43k)
 Anki's counts stop there while ``trainer due`` lists every card, which favours Anki; the
 in-process figure for ``find_cards("is:due")`` shows Anki finding every due card.
-Neither side has review history. Then, page cache warm, every round runs each of these once,
+Neither side has review history, unless ``--history ROWS``: then each has ROWS past reviews
+over two years, in trainer's log (``bench_log_history.fill_log``) and in Anki's revlog. Then, page cache warm, every round runs each of these once,
 in a rotating order (turn about, so a slow spell of the machine hits every figure):
 
 * the stat-only limit in this process (``bench_stat_walk.sum_listdir``: listdir + fstatat, the
@@ -97,8 +98,9 @@ def anki_tag(tag: str) -> str:
     return "::".join(p for p in tag.strip("/").split("/") if p).replace(" ", "_")
 
 
-def anki_build(cards_json: str, col_path: str) -> dict:
-    """A fresh collection holding the cards in ``cards_json`` (written by ``export_cards``)."""
+def anki_build(cards_json: str, col_path: str, history: int = 0) -> dict:
+    """A fresh collection holding the cards in ``cards_json`` (written by ``export_cards``), with
+    ``history`` rows of review history (``anki_history``)."""
     from anki.collection import AddNoteRequest, Collection
 
     cards = json.loads(Path(cards_json).read_text(encoding="utf-8"))
@@ -136,8 +138,25 @@ def anki_build(cards_json: str, col_path: str) -> dict:
             rows.append((2, 2, today + c["due_offset"], max(1, c["interval"]), round(c["ease"] * 1000),
                          c["review_count"], cid))
     col.db.executemany("update cards set type=?, queue=?, due=?, ivl=?, factor=?, reps=? where id=?", rows)
+    anki_history(col, [r[-1] for r in rows], history)
     col.close()
-    return {"build_s": time.perf_counter() - t0, "add_s": added, "cards": len(cards)}
+    return {"build_s": time.perf_counter() - t0, "add_s": added, "cards": len(cards), "history": history}
+
+
+def anki_history(col, cids: list[int], rows: int) -> None:
+    """``rows`` reviews in the revlog over the two years before today, on cards taken in turn (as
+    ``bench_log_history.fill_log`` writes them into trainer's log): Anki's review history."""
+    import random
+
+    rng = random.Random(rows)
+    now_ms = int(time.time() * 1000)
+    day_ms = 86_400_000
+    ids = sorted(rng.sample(range(now_ms - 730 * day_ms, now_ms - day_ms), rows))
+    col.db.executemany(
+        "insert into revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) values (?,?,?,?,?,?,?,?,?)",
+        [(rid, cids[i % len(cids)], -1, 1 + rng.randrange(4), 7, 3, 2500, rng.randrange(2000, 60000), 1)
+         for i, rid in enumerate(ids)],
+    )
 
 
 def anki_in_process(col_path: str, grades: list[int], reps: int) -> dict:
@@ -189,7 +208,7 @@ def anki_worker(argv: list[str]) -> int:
     """``--anki-worker build CARDS COL OUT`` or ``--anki-worker inproc COL JOB OUT``."""
     what, *args = argv
     if what == "build":
-        res = anki_build(args[0], args[1])
+        res = anki_build(args[0], args[1], int(args[2]))
     else:
         job = json.loads(Path(args[1]).read_text())
         res = anki_in_process(args[0], job["grades"], job["reps"])
@@ -289,8 +308,11 @@ def trainer_grades(deck: str, grades: list[int]) -> dict:
 # ---------------------------------------------------------------- one deck
 
 
-def bench_deck(deck: Path, work: Path, anki_py: str, n: int, rounds: int, grades: int) -> dict:
+def bench_deck(deck: Path, work: Path, anki_py: str, n: int, rounds: int, grades: int, history: int = 0) -> dict:
+    import random
+
     import bench_core
+    import bench_log_history
     import bench_stat_walk
 
     r: dict = {}
@@ -301,17 +323,21 @@ def bench_deck(deck: Path, work: Path, anki_py: str, n: int, rounds: int, grades
     for _ in range(2):
         bench_core.raw_read(root)  # page cache warm for both sides
     bench_core.run_child(bench_core.trainer_cmd(root, "due", "--json"))  # scan cache written
+    if history:  # the same number of past reviews on each side (Anki's: anki_history)
+        bench_log_history.fill_log(deck, history, random.Random(history), today=TODAY)
 
     # the same cards in Anki
     work.mkdir(parents=True, exist_ok=True)
     col = work / "collection.anki2"
     built = work / "built.json"
+    if built.exists() and json.loads(built.read_text()).get("history", 0) != history:
+        built.unlink()  # made with another history: made again
     if not built.exists():
         for stale in work.glob("collection.anki2*"):
             stale.unlink()
         r["cards"] = export_cards(root, str(work / "cards.json"))
-        subprocess.run([anki_py, __file__, "--anki-worker", "build", str(work / "cards.json"), str(col), str(built)],
-                       check=True)
+        subprocess.run([anki_py, __file__, "--anki-worker", "build", str(work / "cards.json"), str(col), str(history),
+                        str(built)], check=True)
     info = json.loads(built.read_text())
     r["anki_build_s"] = info["build_s"]
     assert info["cards"] == n, (info["cards"], n)
@@ -475,6 +501,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--grades", type=int, default=200)
+    ap.add_argument("--history", type=int, default=0, metavar="ROWS",
+                    help="past reviews on each side: ROWS rows in trainer's log and in Anki's revlog, over two years "
+                         "(default 0: none but the benchmark's own grades)")
     ap.add_argument("--json", dest="json_out", metavar="OUT")
     ap.add_argument("--markdown", action="store_true")
     a = ap.parse_args(argv)
@@ -512,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 label = f"{n // 1000}k {shape}" if n % 1000 == 0 else f"{n} {shape}"
                 load_before = os.getloadavg()[0]
-                results[label] = bench_deck(deck, work, anki_py, n, a.rounds, a.grades)
+                results[label] = bench_deck(deck, work, anki_py, n, a.rounds, a.grades, a.history)
                 results[label]["loadavg"] = (load_before, os.getloadavg()[0])
                 print(f"[{n} {shape}] measured in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     finally:
@@ -520,7 +549,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"\ntrainer vs Anki {version} on the same cards — python {platform.python_version()}, "
-          f"{platform.machine()}, {os.cpu_count()} CPUs, today {TODAY}, {a.rounds} rounds turn about\n")
+          f"{platform.machine()}, {os.cpu_count()} CPUs, today {TODAY}, {a.rounds} rounds turn about, "
+          f"{a.history:,} reviews of history on each side\n")
     print_table(results, a.markdown)
     print("\n(process figures: start to exit, median over rounds; ratios: median of per-round ratios; "
           "grades: median / p90 over the same cards)")

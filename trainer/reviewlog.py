@@ -97,6 +97,7 @@ class ImportedReview:
     was_new: bool
     after: dict | None
 
+
 @dataclass(frozen=True, slots=True)
 class Tally:
     """What :meth:`ReviewLog.tally` counts."""
