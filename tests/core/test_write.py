@@ -123,6 +123,19 @@ def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path):
     assert os.listdir(tmp_path) == ["n.md"]
 
 
+def test_atomic_write_of_buffers_writes_them_in_turn(tmp_path):
+    """A list of buffers (the columns' sections, #17) is the file they make joined, whatever their
+    kind: bytes, a memoryview of part of one, an array of 8-byte numbers, an empty one."""
+    from array import array
+
+    numbers = array("q", [1, -2, 3])
+    parts = [b"head\n", memoryview(b"0123456789")[2:5], numbers, b"", bytearray(b"tail")]
+    p = tmp_path / "cols.bin"
+    atomic_write(p, parts, durable=False)
+    assert p.read_bytes() == b"head\n234" + numbers.tobytes() + b"tail"
+    assert [f.name for f in tmp_path.iterdir()] == ["cols.bin"]
+
+
 def test_atomic_write_a_note_with_a_name_near_the_length_limit(tmp_path):
     """The temp file beside a 250-byte name is named from its first 40 characters (the whole name
     with the temp mark would pass NAME_MAX and the save fail); a new file gets the umask's mode."""

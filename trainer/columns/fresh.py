@@ -209,7 +209,7 @@ def _tag_values(prev: Columns, changed: list[int], kind, mastery: array, last: a
         members = notes[ptr[t]:ptr[t + 1]]  # (no broken note has tags)
         s = reduce(add, map(mastery.__getitem__, members), 0.0)
         tag_mastery[t] = round(s / cards[t], 3) if cards[t] else 0.0
-        tag_studied[t] = sum(1 for j in members if last[j] != 0)
+        tag_studied[t] = sum(map(bool, map(last.__getitem__, members)))  # (a shared tag's 44k notes: in C)
     return tag_mastery, tag_studied, total
 
 

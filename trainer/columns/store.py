@@ -40,14 +40,17 @@ def save_columns(root: Path, cols: Columns) -> None:
                                                                       "difficulty_counts": _difficulty_counts(cols),
                                                                       "appearance": cols.appearance}),
     }
-    rows = cols.rows
+    rows = memoryview(cols.rows).cast("B")
     texts["row_sums"] = array("Q", (_sum(rows[i:i + ROW_CHUNK]) for i in range(0, len(rows), ROW_CHUNK))).tobytes()
-    sections = [texts[name] if name in texts else getattr(cols, name).tobytes() for name, code in _SECTIONS]
+    # each section as the bytes it already is (no copy of an array, of a chunk of the rows, nor of the
+    # whole file joined: 50-100 ms of a patch at 100k notes, #17)
+    sections = [memoryview(texts[name] if name in texts else getattr(cols, name)).cast("B") for name, code in _SECTIONS]
     index = array("q", map(len, sections)).tobytes() + array("Q", map(_sum, sections)).tobytes()
-    blob = b"%s digest %s index %016x\n" % (_HEADER, cols.digest.hex().encode(), _sum(index)) + index + b"".join(sections)
+    head = b"%s digest %s index %016x\n" % (_HEADER, cols.digest.hex().encode(), _sum(index)) + index
     try:
         paths.ensure_state_dir(root)
-        atomic_write(paths.state_file(root, FILE_NAME), blob, mode=0o644, durable=False, follow_symlinks=False)
+        atomic_write(paths.state_file(root, FILE_NAME), [head, *sections], mode=0o644, durable=False,
+                     follow_symlinks=False)
     except OSError:
         pass
 
