@@ -15,8 +15,9 @@ process (``--against SRC``: the same for an older ``trainer/`` tree, e.g.
 * its limit, in the same process: one pass of SQLite over the rows (``SELECT SUM(grade) FROM reviews``);
 
 and ``trainer stats --json`` end to end (the deck's scan cache warm). Each side has its own copy of
-the deck (an index one side adds to the log is not lent to the other). Figures are medians of the
-rounds, in ms.
+the deck (an index one side adds to the log is not lent to the other), and runs in the decks' folder
+(from this checkout, ``python -c`` would import its ``trainer/`` whatever ``PYTHONPATH`` says). In-process
+figures are the best of 5 calls; every figure is the median over rounds, in ms.
 """
 
 from __future__ import annotations
@@ -101,14 +102,14 @@ def _env(src: Path | None) -> dict:
 
 def _worker(deck: Path, src: Path | None) -> dict:
     p = subprocess.run([sys.executable, "-c", WORKER, str(deck), TODAY], capture_output=True, text=True,
-                       env=_env(src), check=True)
+                       env=_env(src), check=True, cwd=deck.parent)  # (not this checkout: its trainer/ would come first)
     return json.loads(p.stdout)
 
 
 def _stats_end_to_end(deck: Path, src: Path | None) -> float:
     cmd = [sys.executable, "-m", "trainer", "--deck", str(deck), "--today", TODAY, "stats", "--json"]
     t = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, env=_env(src), check=False)
+    p = subprocess.run(cmd, capture_output=True, env=_env(src), check=False, cwd=deck.parent)
     elapsed = (time.perf_counter() - t) * 1000
     if p.returncode not in (0, 1):
         raise RuntimeError(p.stderr.decode(errors="replace")[-2000:])

@@ -148,6 +148,8 @@ def anki_history(col, cids: list[int], rows: int) -> None:
     ``bench_log_history.fill_log`` writes them into trainer's log): Anki's review history."""
     import random
 
+    if not rows or not cids:
+        return
     rng = random.Random(rows)
     now_ms = int(time.time() * 1000)
     day_ms = 86_400_000
