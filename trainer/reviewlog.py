@@ -287,6 +287,9 @@ class ReviewLog:
                 conn.close()
                 conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True, timeout=10)
             _migrate_imported(conn, readonly=True)
+            if not conn.execute("PRAGMA table_info(reviews)").fetchone():
+                conn.close()  # an empty file, or a log cut off as it was first made: nothing logged yet
+                return cls.memory()
             return cls(conn, db)
         db = paths.state_file(deck_root, "trainer.db")
         conn = sqlite3.connect(db, timeout=10, isolation_level=None)
@@ -461,8 +464,11 @@ class ReviewLog:
             " AND state = 'done' AND undone = 0 GROUP BY day, kind",
             (since.isoformat(),),
         ):
+            try:
+                d = dt.date.fromisoformat(day)
+            except (TypeError, ValueError):  # a row not written by trainer (edited by hand): on no day
+                continue
             counts = new_per_day if kind == "import" else per_day
-            d = dt.date.fromisoformat(day)
             counts[d] = counts.get(d, 0) + n
         return Tally(total, passed, per_day, new_per_day)
 

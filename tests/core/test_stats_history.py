@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -107,3 +108,42 @@ def test_history_of_a_file_log_read_only(tmp_path):
         assert h.new_per_day[-1] == (TODAY, 1)
     finally:
         ro.close()
+
+
+def test_a_row_whose_day_trainer_did_not_write_is_on_no_day():
+    """A row edited by hand (a day that is no date): counted among the reviews, on no day; never a traceback."""
+    log = make_log([("review", 0, 4, False, False)])
+    try:
+        log.conn.execute("INSERT INTO reviews (note, ts, day, kind, grade, state) VALUES ('x.md', 't', '2026-12-9x', 'review', 1, 'done')")
+        h = stats.history(log, TODAY, 7)
+        assert (h.reviews_total, h.retention) == (2, 0.5)
+        assert sum(n for _, n in h.reviews_per_day) == 1
+    finally:
+        log.close()
+
+
+@pytest.mark.parametrize("made", ["empty", "no table"])
+def test_a_log_file_without_its_table_reads_as_an_empty_log(tmp_path, cli, seed, write_note, made):
+    """``.trainer/trainer.db`` left empty (a sync tool's placeholder, a first open cut off) or with no
+    ``reviews`` table: ``stats`` and ``due`` answer from the notes, with nothing logged, no traceback."""
+    import sqlite3
+
+    deck = tmp_path / "deck"
+    write_note(deck / "a.md", seed("问题"))
+    db = deck / ".trainer" / "trainer.db"
+    db.parent.mkdir()
+    if made == "empty":
+        db.write_bytes(b"")
+    else:
+        conn = sqlite3.connect(db)
+        conn.execute("CREATE TABLE t (x)")
+        conn.commit()
+        conn.close()
+    log = ReviewLog.open(deck, readonly=True)
+    try:
+        assert list(log.rows()) == [] and stats.history(log, TODAY, 7).reviews_total == 0
+    finally:
+        log.close()
+    for args in (("stats",), ("stats", "--json"), ("due", "--json")):
+        done = cli(deck, *args)
+        assert done.returncode == 0, done.stderr
