@@ -45,8 +45,8 @@ CREATE INDEX IF NOT EXISTS reviews_pending ON reviews(id) WHERE state = 'pending
 """
 #: ``reviews_pending`` holds the rows a crash may have left (a grade's own for a moment): every open
 #: for writing asks for them (:func:`trainer.grading.repair`), which read the whole table without
-#: it (25 ms at 100k rows, #17); it costs a grade 2-4 µs. A log made before it gets it on its next
-#: open for writing.
+#: it (25 ms at 100k rows, #17); it costs a grade 3-8 µs (two more pages). A log made before it
+#: gets it on its next open for writing.
 #: ``reviews_new_day`` answers :meth:`ReviewLog.new_cards_on` from the index alone (#17): the study
 #: app asks it after every grade, and through ``reviews_day`` it read every row of the day (0.23 ms
 #: after 900 grades in a day, a third of a grade); now it reads the day's new cards only.

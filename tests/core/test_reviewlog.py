@@ -278,7 +278,8 @@ def test_pending_rows_are_found_from_their_index_alone(deck):
     plan = " ".join(r[-1] for r in log.conn.execute(
         f"EXPLAIN QUERY PLAN SELECT {_COLUMNS} FROM reviews WHERE state = 'pending' ORDER BY id"))
     assert "USING INDEX reviews_pending" in plan
-    assert [r for (r,) in log.conn.execute("SELECT id FROM reviews INDEXED BY reviews_pending WHERE state = 'pending'")] == [kept]
+    indexed = log.conn.execute("SELECT id FROM reviews INDEXED BY reviews_pending WHERE state = 'pending'")
+    assert [r for (r,) in indexed] == [kept]
     log.close()
     conn = sqlite3.connect(db)  # a log made before the index existed
     conn.execute("DROP INDEX reviews_pending")

@@ -114,7 +114,8 @@ def test_a_row_whose_day_trainer_did_not_write_is_on_no_day():
     """A row edited by hand (a day that is no date): counted among the reviews, on no day; never a traceback."""
     log = make_log([("review", 0, 4, False, False)])
     try:
-        log.conn.execute("INSERT INTO reviews (note, ts, day, kind, grade, state) VALUES ('x.md', 't', '2026-12-9x', 'review', 1, 'done')")
+        log.conn.execute("INSERT INTO reviews (note, ts, day, kind, grade, state)"
+                         " VALUES ('x.md', 't', '2026-12-9x', 'review', 1, 'done')")
         h = stats.history(log, TODAY, 7)
         assert (h.reviews_total, h.retention) == (2, 0.5)
         assert sum(n for _, n in h.reviews_per_day) == 1
