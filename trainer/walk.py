@@ -130,9 +130,27 @@ def _clean_state_dir(root: str, clean_temp: bool, now: float, removed: int) -> i
 
 def _threaded() -> bool:
     """Whether this process runs other threads (then a fork is unsafe); ``threading`` not imported
-    yet means none (its import is left to the commands that use it)."""
+    yet means none (its import is left to the commands that use it). When the only other thread
+    is our own closer of replaced notes (``trainer.notes.closer``, after a grade), it is ended
+    first: the walk may then fork."""
     threading = sys.modules.get("threading")
-    return threading is not None and threading.active_count() > 1
+    if threading is None or threading.active_count() == 1:
+        return False
+    closer = sys.modules.get("trainer.notes.closer")
+    if closer is not None and threading.active_count() == 2 and closer.running():
+        closer.stop()
+    return threading.active_count() > 1
+
+
+def _fork() -> int:
+    """``os.fork``, made only when no other thread runs (:func:`_threaded`). Python 3.12+ warns
+    when it counts other threads; a thread that has just ended may still be counted for a
+    moment, so that warning is not raised here."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"This process .* is multi-threaded", category=DeprecationWarning)
+        return os.fork()
 
 
 def _spare_core() -> bool:
@@ -313,7 +331,7 @@ def _items_shared(root_sep: str, items: list[tuple], clean_temp: bool, now: floa
         os.close(give)
         give = -1
         try:
-            pid = os.fork() if fd >= 0 else -1
+            pid = _fork() if fd >= 0 else -1
         except OSError:
             pid = -1
         if pid == 0:  # the child: items until the pipe is empty, handed over, gone without any cleanup
@@ -564,7 +582,7 @@ class BackgroundWalk:
             # `random` it imports would cost 5 ms before the fork
             fd = os.memfd_create("trainer-walk", os.MFD_CLOEXEC) if hasattr(os, "memfd_create") else _temp_fd()
             out = os.fdopen(fd, "w+b")
-            pid = os.fork()
+            pid = _fork()
         except OSError:
             return
         if pid == 0:  # the child: walk, hand the result over, leave without running any cleanup

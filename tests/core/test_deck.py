@@ -181,5 +181,6 @@ def test_walk_in_background_child_killed_falls_back(tmp_path, seed, write_note):
     deck = Deck(r)
     expected = deck.walk()
     walk = deck.walk_in_background()
+    assert walk.pid > 0  # (pid 0 would be this process's whole group)
     os.kill(walk.pid, signal.SIGKILL)  # an OOM kill, say: the parent walks itself
     assert walk.result() == expected

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-25"
 
@@ -69,3 +71,21 @@ def test_a_reader_that_leaves_early_is_no_error(tmp_path, seed, write_note):
         err = proc.stderr.read()
         proc.wait(timeout=60)
     assert b"Traceback" not in err and b"Exception ignored" not in err
+
+
+@pytest.mark.parametrize("daemon", [True, False])
+def test_a_daemon_thread_does_not_keep_the_quick_exit_from_happening(daemon):
+    """A daemon thread (the one that closes replaced notes' descriptors) does not hold the
+    interpreter at its exit, so ``leave`` still leaves; a thread it would wait for keeps it out."""
+    program = (
+        "import threading, time, sys\n"
+        "from trainer.launch import leave\n"
+        f"threading.Thread(target=time.sleep, args=(0.3,), daemon={daemon}).start()\n"
+        "print('answer', flush=True)\n"
+        "leave(0)\n"
+        "print('left to the interpreter')\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout == ("answer\n" if daemon else "answer\nleft to the interpreter\n")

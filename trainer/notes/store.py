@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from trainer.notes import closer
 from trainer.notes.model import SCHEDULING_KEYS, Schedule
 from trainer.notes.parse import NEW_CARD_DUE, NoteError, decode, load_yaml, read_fields, split_frontmatter
 from trainer.notes.write import (
@@ -255,7 +256,27 @@ def _locked(path: Path):
             raise NoteGone(f"{path} was deleted or renamed") from None
         yield moved, fd
     finally:
+        _release(fd)
+
+
+def _release(fd: int) -> None:
+    """Unlock and close the note's descriptor. When our rename replaced the file it holds, this
+    close is the file's last and the system frees it there (0.02-0.14 ms of a grade, #17): the
+    lock is released here and the close left to :mod:`trainer.notes.closer`."""
+    try:
+        replaced = os.fstat(fd).st_nlink == 0
+    except OSError:
+        replaced = False
+    if not replaced:
         os.close(fd)  # releases the lock
+        return
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    except OSError:
+        os.close(fd)
+        return
+    closer.close_later(fd)
 
 
 # ---------------------------------------------------------------- reading while an editor saves
