@@ -20,7 +20,9 @@ the queue (:func:`drop_redrill`, each card graded once), never by a walk of the 
 
 Beside each grade, in the same loop: **the write floor** (:func:`rewrite_in_place`): the graded
 note's own bytes written back where it is, atomically, as a grade writes it (a temp file in its
-folder, fsync, rename over the note, fsync of the folder) and nothing else. ``--pause MS`` sleeps
+folder, fsync, rename over the note, fsync of the folder) and nothing else. A grade leaves the
+last close of the file it replaced (which frees it) to a thread of its own; the loop waits for
+it, untimed, before the floor (:func:`settle_closes`), as a person's pause would. ``--pause MS`` sleeps
 MS before each grade and before each floor (a person takes seconds between two grades: an idle
 machine answers a first fsync more slowly than one busy writing).
 ``--load-each`` times the way ``bench_core.py`` does instead (and this benchmark did before):
@@ -183,6 +185,7 @@ def main() -> int:
                 if spent is not None:
                     for label in _PHASES:
                         phase_times.setdefault(label[2], []).append(spent.get(label[2], 0.0))
+                settle_closes()
                 if pause:
                     time.sleep(pause)
                 rewrite.append(rewrite_in_place(os.path.join(root, rel)))
@@ -238,6 +241,17 @@ _PHASES = (
     ("trainer.opendeck", "OpenDeck.update", "the app's bookkeeping after (new cards today)"),
     ("os", "close", "closes (the replaced file's last frees it)"),
 )
+
+
+def settle_closes() -> None:
+    """Wait (untimed) for the replaced note's last close, which a grade leaves to a thread of its
+    own (``trainer.notes.closer``): the write floor timed next is then not slowed by it, as it
+    would not be after a person's pause between two grades. Code before that thread has nothing to wait for."""
+    try:
+        from trainer.notes import closer
+    except ImportError:
+        return
+    closer.drain()
 
 
 def rewrite_in_place(path: str) -> float:

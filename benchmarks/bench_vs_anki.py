@@ -43,7 +43,8 @@ as "read and graded") against Anki's reviewer path
 (``get_queued_cards``, ``build_answer``, ``answer_card``; grades 3/4/5 map to Hard/Good/Easy),
 plus Anki's in-process timings with the collection already open. Each trainer grade is followed
 in the same loop by its write floor, the graded note's bytes written back atomically in its
-folder (``bench_grade_calls.rewrite_in_place``); the loop is ``bench_grade_calls.py``'s.
+folder (``bench_grade_calls.rewrite_in_place``), once the last close of the file the grade replaced
+(left to a thread of its own) is done; the loop is ``bench_grade_calls.py``'s.
 """
 
 from __future__ import annotations
@@ -268,7 +269,7 @@ def trainer_grades(deck: str, grades: list[int]) -> dict:
     write floor: the graded note's bytes written back atomically
     (``bench_grade_calls.rewrite_in_place``: temp file, fsync, rename, fsync of the folder).
     The loop is ``bench_grade_calls.py``'s (the same session, the same re-drill removal)."""
-    from bench_grade_calls import drop_redrill, rewrite_in_place
+    from bench_grade_calls import drop_redrill, rewrite_in_place, settle_closes
 
     from trainer.notes.parse import read_card
     from trainer.opendeck import OpenDeck
@@ -294,6 +295,7 @@ def trainer_grades(deck: str, grades: list[int]) -> dict:
             if event.graded is None or event.graded.kind != "review":
                 raise RuntimeError(f"{rel}: not graded ({event.outcome.value}: {event.detail})")
             drop_redrill(session, rel)  # its re-drill (a grade below 4) left out, without walking the queue
+            settle_closes()  # the replaced file's last close, left to a thread: not in the floor's time
             floors.append(rewrite_in_place(os.path.join(deck, rel)))
     finally:
         book.close()

@@ -135,19 +135,15 @@ def test_a_hard_linked_note_is_still_refused(deck, log, tmp_path):
     assert (deck.root / "odd.md").read_bytes() == ODD.encode()
 
 
-def _open_fds() -> set[str]:
-    return set(os.listdir("/proc/self/fd"))
-
-
-def _replaced_held(before: set[str]) -> list[str]:
-    """Descriptors opened since ``before`` that still hold a deleted file (a replaced note's)."""
-    held = []
-    for fd in _open_fds() - before:
+def _holding_deleted() -> set[str]:
+    """This process's descriptors that hold a deleted file (a replaced note's, once renamed over)."""
+    held = set()
+    for fd in os.listdir("/proc/self/fd"):
         try:
             if os.readlink(f"/proc/self/fd/{fd}").endswith(" (deleted)"):
-                held.append(fd)
+                held.add(fd)
         except OSError:
-            pass
+            pass  # (the listing's own descriptor, closed by now)
     return held
 
 
@@ -156,26 +152,25 @@ def test_the_replaced_file_is_unlocked_at_once_and_closed_soon_after(deck, log):
     """The last close of the file a grade replaced frees it (up to 0.14 ms here, #17): it is left to a
     thread of its own, but its lock is released before the grade returns and no descriptor stays."""
     import fcntl
-    import time
+
+    from trainer.notes import closer
 
     path = deck.root / "odd.md"
     old = os.open(path, os.O_RDONLY)  # the note as it was, held like an editor would
     try:
-        before = _open_fds()
+        before = _holding_deleted()
         graded = grading.grade(deck, log, deck.load("odd.md", TODAY), 4, TODAY)
         assert graded.note.schedule.last_reviewed == TODAY
         fcntl.flock(old, fcntl.LOCK_EX | fcntl.LOCK_NB)  # no one holds the old file's lock any more
-        deadline = time.monotonic() + 5
-        while _replaced_held(before) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert _replaced_held(before) == []
+        closer.drain()
+        assert _holding_deleted() - before == {str(old)}  # ours alone (deleted now: the rename replaced it)
     finally:
         os.close(old)
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
 def test_many_grades_leave_no_descriptor_behind(tmp_path, write_note):
-    import time
+    from trainer.notes import closer
 
     root = tmp_path / "many"
     for i in range(40):
@@ -183,13 +178,11 @@ def test_many_grades_leave_no_descriptor_behind(tmp_path, write_note):
     many = Deck(root)
     book = ReviewLog.open(root)
     try:
-        before = _open_fds()
+        before = _holding_deleted()
         for i in range(40):
             grading.grade(many, book, many.load(f"n{i}.md", TODAY), 3 + i % 3, TODAY)
-        deadline = time.monotonic() + 5
-        while len(_open_fds() - before) > 1 and time.monotonic() < deadline:  # (the kept grading lock)
-            time.sleep(0.01)
-        assert len(_open_fds() - before) <= 1 and _replaced_held(before) == []
+        closer.drain()
+        assert _holding_deleted() - before == set()
     finally:
         book.close()
 
