@@ -130,24 +130,28 @@ def _clean_state_dir(root: str, clean_temp: bool, now: float, removed: int) -> i
 
 def _threaded() -> bool:
     """Whether this process runs other threads (then a fork is unsafe); ``threading`` not imported
-    yet means none (its import is left to the commands that use it). When the only other thread
-    is our own closer of replaced notes (``trainer.notes.closer``, after a grade), it is ended
-    first: the walk may then fork."""
+    yet means none (its import is left to the commands that use it). Our own closer of replaced
+    notes (``trainer.notes.closer``, after a grade) does not count: :func:`_fork` ends it first."""
     threading = sys.modules.get("threading")
-    if threading is None or threading.active_count() == 1:
+    if threading is None:
         return False
+    others = threading.active_count() - 1
     closer = sys.modules.get("trainer.notes.closer")
-    if closer is not None and threading.active_count() == 2 and closer.running():
-        closer.stop()
-    return threading.active_count() > 1
+    if others and closer is not None and closer.running():
+        others -= 1
+    return others > 0
 
 
 def _fork() -> int:
-    """``os.fork``, made only when no other thread runs (:func:`_threaded`). Python 3.12+ warns
-    when it counts other threads; a thread that has just ended may still be counted for a
-    moment, so that warning is not raised here."""
+    """``os.fork``, made only when no other thread runs: the closer thread is ended first (what it
+    holds closed), the rest is :func:`_threaded`'s to say. Python 3.12+ warns when it counts other
+    threads, and a thread that has just ended may still be counted for a moment: that warning is
+    not raised here."""
     import warnings
 
+    closer = sys.modules.get("trainer.notes.closer")
+    if closer is not None:
+        closer.stop()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"This process .* is multi-threaded", category=DeprecationWarning)
         return os.fork()

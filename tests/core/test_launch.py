@@ -89,3 +89,28 @@ def test_a_daemon_thread_does_not_keep_the_quick_exit_from_happening(daemon):
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0 and done.stderr == ""
     assert done.stdout == ("answer\n" if daemon else "answer\nleft to the interpreter\n")
+
+
+def test_the_quick_exit_after_grades_with_the_closer_thread_running(tmp_path, seed, write_note):
+    """After grades the closer thread runs (trainer.notes.closer): ``leave`` still leaves at once,
+    and the notes hold their grades."""
+    deck = _deck(tmp_path / "deck", seed, write_note, 3)
+    program = (
+        "import datetime as dt, threading\n"
+        "from trainer import grading\n"
+        "from trainer.deck import Deck\n"
+        "from trainer.launch import leave\n"
+        "from trainer.notes import closer\n"
+        "from trainer.reviewlog import ReviewLog\n"
+        f"deck = Deck({str(deck)!r}); log = ReviewLog.open(deck.root); day = dt.date.fromisoformat({TODAY!r})\n"
+        "for i in range(3):\n"
+        "    grading.grade(deck, log, deck.load(f't0/n{i}.md', day), 4, day)\n"
+        "print('graded', closer.running(), threading.active_count(), flush=True)\n"
+        "leave(0)\n"
+        "print('left to the interpreter')\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout == "graded True 2\n"
+    assert all(f"last_reviewed: '{TODAY}'" in (deck / "t0" / f"n{i}.md").read_text("utf-8") for i in range(3))
