@@ -73,6 +73,11 @@ def test_a_reader_that_leaves_early_is_no_error(tmp_path, seed, write_note):
     assert b"Traceback" not in err and b"Exception ignored" not in err
 
 
+def _python(program: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=60)
+
+
 @pytest.mark.parametrize("daemon", [True, False])
 def test_a_daemon_thread_does_not_keep_the_quick_exit_from_happening(daemon):
     """A daemon thread (the one that closes replaced notes' descriptors) does not hold the
@@ -85,8 +90,7 @@ def test_a_daemon_thread_does_not_keep_the_quick_exit_from_happening(daemon):
         "leave(0)\n"
         "print('left to the interpreter')\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=60)
+    done = _python(program)
     assert done.returncode == 0 and done.stderr == ""
     assert done.stdout == ("answer\n" if daemon else "answer\nleft to the interpreter\n")
 
@@ -109,8 +113,7 @@ def test_the_quick_exit_after_grades_with_the_closer_thread_running(tmp_path, se
         "leave(0)\n"
         "print('left to the interpreter')\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=60)
+    done = _python(program)
     assert done.returncode == 0 and done.stderr == ""
     assert done.stdout == "graded True 2\n"
     assert all(f"last_reviewed: '{TODAY}'" in (deck / "t0" / f"n{i}.md").read_text("utf-8") for i in range(3))
