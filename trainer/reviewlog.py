@@ -458,7 +458,7 @@ class ReviewLog:
             (passing,),
         ).fetchone()
         per_day: dict[dt.date, int] = {}
-        new_per_day: dict[dt.date, int] = {}
+        imported: dict[dt.date, int] = {}
         for day, kind, n in self.conn.execute(
             "SELECT day, kind, COUNT(*) FROM reviews WHERE day >= ? AND kind IN ('review', 'redrill', 'import')"
             " AND state = 'done' AND undone = 0 GROUP BY day, kind",
@@ -468,9 +468,9 @@ class ReviewLog:
                 d = dt.date.fromisoformat(day)
             except (TypeError, ValueError):  # a row not written by trainer (edited by hand): on no day
                 continue
-            counts = new_per_day if kind == "import" else per_day
+            counts = imported if kind == "import" else per_day
             counts[d] = counts.get(d, 0) + n
-        return Tally(total, passed, per_day, new_per_day)
+        return Tally(total, passed, per_day, imported)
 
     def pending(self) -> list[LogRow]:
         return [_row(r) for r in self.conn.execute(f"SELECT {_COLUMNS} FROM reviews WHERE state = 'pending' ORDER BY id")]
