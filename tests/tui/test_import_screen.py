@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
 from textual.app import App
 from textual.widgets import Button, DataTable, Input, ProgressBar, Static
 
@@ -185,3 +186,17 @@ async def test_import_an_anki_package_from_the_screen(tmp_path: Path):
     assert len(list(log.rows(kinds=("import",)))) == 7
     assert any(r.kind == "review" for r in log.rows())  # the package's own reviews came with it
     log.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_title_wraps_whole_at_small_sizes(tmp_path: Path, size):
+    """The title names every kind of source: at 80 columns it was cut mid-word (``… .txt export o``);
+    the ``into`` box's placeholder is whole."""
+    (tmp_path / "deck").mkdir()
+    async with Host(Deck(tmp_path / "deck")).run_test(size=size) as pilot:
+        await pilot.pause()
+        lines = [strip.text for strip in pilot.app.screen._compositor.render_strips()]
+        shown = " ".join(line.strip("█ ") for line in lines[1:4])
+        assert "an Anki package (.apkg, .colpkg)" in shown, lines[:4]
+        assert pilot.app.screen.query_one("#import-path", Input).region.y > 1  # the form below the title
+        assert "into (optional)" in " ".join(lines)  # the placeholder was cut to ``into (optional``

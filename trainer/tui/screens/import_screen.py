@@ -39,9 +39,10 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         width: 100%; height: 100%; max-width: 120; padding: 0 1;
         border: thick $primary; background: $surface;
     }
+    ImportScreen #import-title { width: 100%; }  /* wraps: at 80 columns it was cut mid-word */
     ImportScreen #import-form { height: auto; }
     ImportScreen #import-path { width: 1fr; }
-    ImportScreen #import-into { width: 20; }
+    ImportScreen #import-into { width: 21; }  /* its placeholder whole */
     ImportScreen #import-conflict { width: 21; }
     ImportScreen #import-plan { height: 1fr; min-height: 3; }
     ImportScreen #import-progress { height: 1; }
@@ -83,7 +84,7 @@ class ImportScreen(ModalScreen[ImportReport | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="import-box"):
             yield Label(Text("Import notes: a folder, an Obsidian vault, a .md file, an Anki .txt export"
-                             " or an Anki package (.apkg, .colpkg)", style="bold"))
+                             " or an Anki package (.apkg, .colpkg)", style="bold"), id="import-title")
             with Horizontal(id="import-form"):
                 yield Input(placeholder="path to import", id="import-path")
                 yield Input(placeholder="into (optional)", id="import-into")
