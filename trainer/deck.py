@@ -213,7 +213,7 @@ class Deck:
             except OSError as exc:
                 problems.append(Problem(rel, "file", f"cannot be read: {exc.strerror}"))
                 continue
-            note = parse_note(raw, rel, mtime_ns=mtime_ns, size=size, root=root)
+            note = parse_note(raw, rel, mtime_ns=mtime_ns, size=size, root=root, remember=False)
             parsed += 1
             if note.problems:
                 problems.extend(note.problems)

@@ -110,3 +110,21 @@ def test_a_save_between_the_card_shown_and_its_grade_is_seen(one_note):
     grading.grade(deck, log, note, 4, TODAY)
     assert "长答案" in path.read_text(encoding="utf-8")
     assert deck.load("a.md", TODAY).schedule.review_count == 1
+
+
+def test_a_scan_keeps_none_of_its_texts_and_a_single_load_keeps_its_own(tmp_path, seed, write_note):
+    """A scan parses each note once: keeping its texts cost a cold scan ~10 % and pushed out the
+    text of the card on screen. ``Deck.load`` (one note, about to be graded) keeps its own."""
+    from trainer.notes import parse
+
+    root = tmp_path / "d"
+    for i in range(6):
+        write_note(root / f"n{i}.md", seed(f"Q{i}", next_review=f"2026-11-{10 + i}"))  # six texts
+    parse._recent.clear()
+    parse.read_card(root / "n0.md")  # the card on screen
+    shown = parse.split_frontmatter((root / "n0.md").read_text(encoding="utf-8")).yaml
+    scan = Deck(root).scan(TODAY)
+    assert scan.parsed == 6 and len(scan.notes) == 6
+    assert list(parse._recent) == [shown]
+    Deck(root).load("n3.md", TODAY)
+    assert parse.split_frontmatter((root / "n3.md").read_text(encoding="utf-8")).yaml in parse._recent

@@ -224,18 +224,20 @@ def _remember(yaml_text: str, data: object, duplicates: list[str], node) -> None
         _recent[yaml_text] = (_copy(data), tuple(duplicates), node)  # type: ignore[arg-type]
 
 
-def load_yaml(yaml_text: str) -> tuple[object, list[str]]:
+def load_yaml(yaml_text: str, *, remember: bool = True) -> tuple[object, list[str]]:
     """The frontmatter's data and the top-level keys given more than once.
 
     PyYAML keeps the last of a repeated key silently; SPEC §1 wants it reported.
+    ``remember=False``: not kept among the last few texts parsed (a scan parses thousands once
+    each; keeping them cost a cold scan 10 %, session 10).
     """
     hit = _recent.get(yaml_text)
     if hit is not None:
         return _copy(hit[0]), list(hit[1])
-    return _load_yaml(yaml_text)
+    return _load_yaml(yaml_text, remember)
 
 
-def _load_yaml(yaml_text: str) -> tuple[object, list[str]]:
+def _load_yaml(yaml_text: str, remember: bool = True) -> tuple[object, list[str]]:
     import yaml
 
     if len(yaml_text) > _MAX_YAML_CHARS:
@@ -259,7 +261,8 @@ def _load_yaml(yaml_text: str) -> tuple[object, list[str]]:
                             duplicates.append(key)
                         seen.add(key)
             data = loader.construct_document(node)
-            _remember(yaml_text, data, duplicates, node)
+            if remember:
+                _remember(yaml_text, data, duplicates, node)
             return data, duplicates
         finally:
             loader.dispose()
@@ -424,8 +427,10 @@ def _intern(value):
             _interned.clear()
 
 
-def parse_note(raw: bytes, rel: str, *, mtime_ns: int = 0, size: int = 0, root: Path | None = None) -> Note:
-    """Everything the deck needs from one note's bytes; never raises for bad content."""
+def parse_note(raw: bytes, rel: str, *, mtime_ns: int = 0, size: int = 0, root: Path | None = None,
+               remember: bool = True) -> Note:
+    """Everything the deck needs from one note's bytes; never raises for bad content.
+    ``remember``: as :func:`load_yaml` (a scan passes False)."""
     stem = rel.rsplit("/", 1)[-1]
     stem = stem[:-3] if stem.lower().endswith(".md") else stem
     mtime_date = dt.date.fromtimestamp(mtime_ns / 1e9) if mtime_ns else dt.date.today()
@@ -440,7 +445,7 @@ def parse_note(raw: bytes, rel: str, *, mtime_ns: int = 0, size: int = 0, root: 
             body_text = text
         else:
             body_text = text[split.body_start :]
-            loaded, duplicates = load_yaml(split.yaml)
+            loaded, duplicates = load_yaml(split.yaml, remember=remember)
             if loaded is None:
                 data = {}
             elif not isinstance(loaded, dict):
