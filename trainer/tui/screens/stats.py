@@ -14,6 +14,7 @@ from textual_plotext import PlotextPlot
 from trainer import stats
 from trainer.opendeck import OpenDeck
 from trainer.tui.text import one_line
+from trainer.tui.widgets.fact_line import FactLine
 from trainer.tui.widgets.mastery_bar import mastery_bar
 
 DAYS = 30
@@ -62,7 +63,7 @@ class StatsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="stats-summary")
+        yield FactLine(id="stats-summary")
         with TabbedContent(id="stats-tabs", initial="reviews"):
             with TabPane(f"Reviews ({DAYS} days)", id="reviews"):
                 yield PlotextPlot(id="reviews-plot", classes="plot")
@@ -86,7 +87,7 @@ class StatsScreen(Screen):
         data = stats.compute(book.notes, book.figures(), log, history_days=DAYS)
         self.data = data
         f, h = data.figures, data.history
-        summary = Text()
+        facts = []
         for label, value in (
             ("to study", f"{f.to_study} ({f.due} due + {f.new_today} new)"),
             ("overdue", str(f.overdue)),
@@ -94,12 +95,14 @@ class StatsScreen(Screen):
             ("mastery", f"{f.mastery:.2f}"),
             ("retention", f"{h.retention:.0%} of {h.reviews_total}" if h.retention is not None else "– (no reviews yet)"),
         ):
-            summary.append(f"{label} ", style="dim")
-            summary.append(value, style="bold")
-            summary.append("  ")
-        summary.append_text(interview_coverage(book.log))
-        self._summary = summary
-        self.query_one("#stats-summary", Static).update(summary + Text("recall today …", style="dim"))
+            fact = Text().append(f"{label} ", style="dim")
+            fact.append(value, style="bold")
+            facts.append(fact)
+        interviews = interview_coverage(book.log)
+        interviews.rstrip()
+        facts.append(interviews)
+        self._summary = facts
+        self.query_one("#stats-summary", FactLine).show([*facts, Text().append("recall today …", style="dim")])
         self._reviews(data)
         self._forecast(data)
         self._tags(data)
@@ -121,15 +124,14 @@ class StatsScreen(Screen):
     def _show_recall(self, summary: dict | None, error: str) -> None:
         if not self.is_mounted:  # closed before the worker finished
             return
-        text = self._summary.copy()
-        text.append("recall today ", style="dim")
+        text = Text().append("recall today ", style="dim")
         if summary is None:
             text.append(f"– ({one_line(error, 60)})", style="dim")
         else:
             model = "FSRS" if summary["model"] == "fsrs" else "SM-2"
             text.append("–" if summary["deck"] is None else f"{summary['deck']:.0%}", style="bold")
             text.append(f" ({model})", style="dim")
-        self.query_one("#stats-summary", Static).update(text)
+        self.query_one("#stats-summary", FactLine).show([*self._summary, text])
         table = self.query_one("#tags-table", DataTable)
         tags = summary["tags"] if summary is not None else {}
         for tag in self.data.figures.tags:
