@@ -33,7 +33,7 @@ async def test_missed_points_show_tex_as_unicode():
     app = _ReportApp(transcript, [(POINT, 1)])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        shown = str(app.screen.query_one("#report-missed", Static).render())
+        shown = str(app.screen.query_one("#report-missed", Static).content)
     assert "×1 打分对称" in shown
     assert "$" not in shown and "\\top" not in shown and "\\sqrt" not in shown, shown
     assert "ᵀ" in shown and "√" in shown, shown

@@ -29,6 +29,7 @@ from trainer.notes.parse import NoteError
 from trainer.notes.write import WriteError
 from trainer.textsafe import strip_controls
 from trainer.tui.math import plain_math, readable_math
+from trainer.tui.widgets.hanging import Hanging
 
 TICK_SECONDS = 0.25
 """How often the countdown is redrawn (it shows whole seconds)."""
@@ -44,11 +45,11 @@ def _line(text: str) -> str:
     return " ".join(strip_controls(text).split())
 
 
-def point_line(m: PointMatch) -> Text:
-    """``✓ point — said: words`` / ``✗ point — 2 of 4 words: …``: why the point counts or not."""
-    out = Text()
-    out.append("✓ " if m.covered else "✗ ", style="bold green" if m.covered else "bold red")
-    out.append(_line(plain_math(m.point.text)))
+def point_row(m: PointMatch) -> tuple[Text, Text]:
+    """(``✓ ``, ``point — said: words``) / (``✗ ``, ``point — 2 of 4 words: …``): why the point
+    counts or not, a row of :class:`Hanging` (a wrapped point stays under its text, not its tick)."""
+    mark = Text("✓ " if m.covered else "✗ ", style="bold green" if m.covered else "bold red")
+    out = Text(_line(plain_math(m.point.text)))
     if m.how == "bold":
         out.append(f"  — key term: {', '.join(map(_line, m.matched))}", style="green")
     elif m.how == "words":
@@ -57,7 +58,7 @@ def point_line(m: PointMatch) -> Text:
     elif m.total:
         said = f": {', '.join(map(_line, m.matched))}" if m.matched else ""
         out.append(f"  — {m.found} of {m.total} words, needs {m.needed}{said}", style="dim")
-    return out
+    return mark, out
 
 
 def highlighted_answer(answer: str, matches: list[PointMatch]) -> Text:
@@ -210,7 +211,7 @@ class InterviewScreen(Screen[Transcript | None]):
         else:
             summary.append(" · this note has no short answer: grade yourself")
         self.query_one("#fb-summary", Static).update(summary)
-        points = Text("\n").join(point_line(m) for m in fb.matches) if fb.matches else Text("No key points.", style="dim")
+        points = Hanging([point_row(m) for m in fb.matches]) if fb.matches else Text("No key points.", style="dim")
         self.query_one("#fb-points", Static).update(points)
         self.query_one("#fb-answer", Static).update(highlighted_answer(fb.answer, fb.matches))
         follow = self.query_one("#fb-followups", Static)

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from trainer.interview.transcript import Transcript
 from trainer.textsafe import strip_controls
 from trainer.tui.math import plain_math
+from trainer.tui.widgets.hanging import Hanging
 
 
 def _line(text: str) -> str:
@@ -64,16 +65,12 @@ class InterviewReportScreen(Screen[None]):
             yield missed
         yield Footer()
 
-    def _missed_text(self) -> Text:
+    def _missed_text(self) -> Text | Hanging:
         if not self.missed:
             return Text("None missed.", style="dim")
-        out = Text()
-        for i, (point, n) in enumerate(self.missed):
-            if i:
-                out.append("\n")
-            out.append(f"×{n} ", style="bold red")
-            out.append(_line(plain_math(point)))  # TeX as Unicode, as in the feedback
-        return out
+        width = max(len(f"×{n} ") for _, n in self.missed)  # ×12 and ×3 start their points in one column
+        return Hanging([(Text(f"×{n} ".ljust(width), style="bold red"), Text(_line(plain_math(point))))
+                        for point, n in self.missed])  # TeX as Unicode, as in the feedback
 
     def on_mount(self) -> None:
         self.sub_title = "interview report"

@@ -13,6 +13,8 @@ from typing import Callable
 from rich.text import Text
 from textual.widgets import Static
 
+from trainer.tui.widgets.hanging import Hanging
+
 __all__ = ["Prediction", "PredictPanel"]
 
 
@@ -84,44 +86,39 @@ class PredictPanel(Static):
         return sum(known), len(known)
 
     def refresh_panel(self) -> None:
-        text = Text(no_wrap=False)
         total = len(self.predictions)
-        text.append("Predict first", style="bold")
-        text.append(f"  ({sum(p.answered for p in self.predictions)}/{total} answered)\n", style="dim")
+        head = Text("Predict first", style="bold")
+        head.append(f"  ({sum(p.answered for p in self.predictions)}/{total} answered)", style="dim")
+        rows: list[tuple[Text, Text]] = [(Text(), head)]
         for k, p in enumerate(self.predictions, 1):
             if not p.answered:
                 continue
             v = p.verdict
             if v is None:
-                text.append(" … ", style="bold yellow")
+                mark = Text(" … ", style="bold yellow")
             elif v:
-                text.append(" ✓ ", style="bold green")
+                mark = Text(" ✓ ", style="bold green")
             else:
-                text.append(" ✗ ", style="bold red")
-            text.append(f"Q{k}. {p.prompt}\n")
+                mark = Text(" ✗ ", style="bold red")
+            rows.append((mark, Text(f"Q{k}. {p.prompt}")))
             assert p.answer is not None
             truth = p.truth()
-            line = f"    you: {_yn(p.answer)}"
+            line = f"you: {_yn(p.answer)}"
             if truth is None:
                 line += " · measuring…"
             else:
                 line += f" · measured: {_yn(truth)} — {p.evidence()}"
-            text.append(line + "\n", style="dim" if truth is None else "")
+            rows.append((Text(" " * 4), Text(line, style="dim" if truth is None else "")))
         cur = self.current
         if cur is not None:
             k = self.predictions.index(cur) + 1
-            text.append(" ? ", style="bold cyan")
-            text.append(f"Q{k}. {cur.prompt}\n", style="bold")
-            text.append("    press ", style="dim")
-            text.append("y", style="bold")
-            text.append(" for yes, ", style="dim")
-            text.append("n", style="bold")
-            text.append(" for no", style="dim")
+            rows.append((Text(" ? ", style="bold cyan"), Text(f"Q{k}. {cur.prompt}", style="bold")))
+            keys = Text("press ", style="dim").append("y", style="bold").append(" for yes, ", style="dim")
+            rows.append((Text(" " * 4), keys.append("n", style="bold").append(" for no", style="dim")))
         else:
             correct, known = self.score()
             if known < total:
-                text.append(f" {correct}/{known} right so far; waiting for a measurement…", style="yellow")
+                rows.append((Text(" "), Text(f"{correct}/{known} right so far; waiting for a measurement…", style="yellow")))
             else:
-                text.append(f" {correct}/{total} predictions right.", style="bold")
-        text.rstrip()
-        self.update(text)
+                rows.append((Text(" "), Text(f"{correct}/{total} predictions right.", style="bold")))
+        self.update(Hanging(rows))
