@@ -661,7 +661,8 @@ def cmd_schedule(ctx: Context) -> int:
         if plan.held:
             print(f"{_plural(len(plan.held), 'note')} with problems left as they are (see `trainer check`).")
         print(f"\nForecast from {ctx.today}:")
-        table(["day", "due", "new", ""], [[d.isoformat(), due, new, "█" * min(due, 60)] for d, due, new in plan.forecast], right={1, 2})
+        table(["day", "due", "new", ""], [[d.isoformat(), due, new, "█" * min(due + new, 60)]  # the day's whole load
+                                          for d, due, new in plan.forecast], right={1, 2})
         if moves:
             _print_fsrs_switch(moves)
     for f in failures:

@@ -332,3 +332,17 @@ def test_schedule_and_import_give_a_bare_note_the_same_lines(tmp_path, cli):
     assert (other / "bare.md").read_text(encoding="utf-8") == filled
     assert filled.startswith("---\ncreated: '2026-11-20'\nlast_reviewed: null\nnext_review: '2026-11-25'\n"
                              "review_count: 0\ndifficulty: medium\nmastery_level: 0.0\ntags: []\nrelated_outlines: []\n---\n")
+
+
+def test_schedule_forecast_bar_counts_new_cards_too(tmp_path, cli, write_note):
+    """The forecast's bar is the day's load, due + new: a day of 3 new cards drew no bar at all."""
+    deck = tmp_path / "d"
+    write_note(deck / "late.md", "---\nlast_reviewed: '2026-10-01'\nnext_review: '2026-11-20'\nreview_count: 2\n"
+                                 "interval: 5\n---\n# Late\n")
+    for i in range(5):
+        write_note(deck / f"new{i}.md", f"---\nnext_review: '2026-11-25'\n---\n# New {i}\n")
+    r = cli(deck, "schedule", "--dry-run", "--per-day", "4", "--new-per-day", "3", "--days", "3")
+    assert r.returncode == 0, r.stderr
+    rows = [line.split() for line in r.stdout.decode().splitlines() if line.startswith("2026-11-")]
+    got = [(row[0], int(row[1]), int(row[2]), row[3] if len(row) > 3 else "") for row in rows]
+    assert got == [("2026-11-25", 1, 3, "████"), ("2026-11-26", 0, 2, "██"), ("2026-11-27", 0, 0, "")], got
