@@ -7,10 +7,9 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
-from textual.app import App
 
 from trainer.tui import cjk
-from trainer.tui.screens.demo import DemoScreen
+from trainer.tui.demo_app import DemoApp
 from trainer.tui.widgets.demo_predict import PredictPanel
 from trainer.tui.widgets.hanging import Hanging
 
@@ -46,18 +45,9 @@ def test_a_marker_leaving_no_room_is_drawn_as_one_text():
     assert lines[0].rstrip() == "×12 a" and "".join(lines).replace(" ", "") == "×12apointthatneedswrapping"
 
 
-class Host(App):
-    def __init__(self, demo_id: str) -> None:
-        super().__init__()
-        self.demo_id = demo_id
-
-    def on_mount(self) -> None:
-        self.push_screen(DemoScreen(self.demo_id))
-
-
 @pytest.mark.parametrize("size", [(60, 20), (80, 24)])
 async def test_demo_predictions_hang_at_the_app_sizes(size):
-    async with Host("qkv-symmetry").run_test(size=size) as pilot:
+    async with DemoApp("qkv-symmetry").run_test(size=size) as pilot:
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()

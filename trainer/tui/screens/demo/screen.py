@@ -35,6 +35,9 @@ from trainer.tui.text import one_line
 from trainer.tui.widgets.demo_predict import PredictPanel
 from trainer.tui.widgets.fitting_footer import FittingFooter
 
+RESULT_ROWS_SHOWN = 6
+"""Rows of a demo's results brought on screen when the last prediction is answered."""
+
 __all__ = ["DemoScreen", "view_class"]
 
 
@@ -84,6 +87,8 @@ class DemoScreen(Screen[DemoResult | None]):
         self.predictions = self.view.make_predictions()
         self.panel = PredictPanel(self.predictions, id="predict")
         self._left = False
+        self._results_to_show = False
+        """The last prediction is in and the results' first rows are not on screen yet."""
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -102,6 +107,7 @@ class DemoScreen(Screen[DemoResult | None]):
     def on_mount(self) -> None:
         self.view.display = self.panel.finished
         self.query_one("#demo-body").focus()
+        self.watch(self.query_one("#demo-body"), "virtual_size", self._body_grew, init=False)
 
     # -- state ---------------------------------------------------------------
     @property
@@ -137,7 +143,22 @@ class DemoScreen(Screen[DemoResult | None]):
         if self.panel.finished:
             self.view.display = True
             self.view.revealed()
+            self.call_after_refresh(self._bring_results_into_view)
         self.refresh_bindings()
+
+    def _bring_results_into_view(self) -> None:
+        """The results appear below the predictions: at 60x20 wholly below the screen, so the keys
+        that now drive them (play, ←/→) changed nothing one could see. Scrolled just enough to show
+        their first rows; the predictions' evidence stays above them as far as there is room. A view
+        fills in after it is shown: scrolled again as the body grows, until those rows are there."""
+        region = self.view.virtual_region_with_margin
+        self._results_to_show = region.height < RESULT_ROWS_SHOWN
+        self.query_one("#demo-body", DemoBody).scroll_to_region(
+            region._replace(height=min(region.height, RESULT_ROWS_SHOWN)), animate=False, immediate=True)
+
+    def _body_grew(self) -> None:
+        if self._results_to_show:
+            self.call_after_refresh(self._bring_results_into_view)
 
     def action_toggle_play(self) -> None:
         self.view.play()
