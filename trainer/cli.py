@@ -52,8 +52,9 @@ MAX_DAYS = 3660
 
 
 def _days(text: str) -> int:
-    """A forecast or history length: at most ten years (the calendar must not run out)."""
-    n = _positive(text)
+    """A forecast or history length: at most ten years (the calendar must not run out), at least a
+    day (``stats --days 0`` printed "last 0 days" over today's grades)."""
+    n = _at_least_one(text)
     if n > MAX_DAYS:
         raise argparse.ArgumentTypeError(f"at most {MAX_DAYS} days, got {n}")
     return n
@@ -70,8 +71,12 @@ def _positive(text: str) -> int:
 
 
 def _at_least_one(text: str) -> int:
-    """A per-day cap: 0 would promise days with no cards and then place one a day anyway."""
-    n = _positive(text)
+    """A per-day cap: 0 would promise days with no cards and then place one a day anyway. Said
+    as ``>= 1`` for a negative number too (``--limit -3`` said ``>= 0``, and 0 was refused)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {n}")
     return n

@@ -159,7 +159,10 @@ def test_review_from_csv_bad_row(bundled_deck, cli, tmp_path, hashes):
     (["review", "x.md", "--grade", "7"], b"grade must be 0-5"),
     (["review", "x.md"], b"review needs"),
     (["review", "--from", "nope.csv"], b"cannot read"),
-    (["due", "--limit", "-1"], b"must be >= 0"),
+    (["due", "--limit", "-1"], b"must be >= 1, got -1"),  # said ">= 0", and 0 is refused too
+    (["stats", "--days", "0"], b"must be >= 1"),  # printed "last 0 days" over today's grades
+    (["schedule", "--dry-run", "--days", "0"], b"must be >= 1"),  # printed an empty forecast table
+    (["schedule", "--dry-run", "--per-day", "-5"], b"must be >= 1, got -5"),
     (["nosuchcommand"], b"invalid choice"),
     (["demo", "qkv-symmetry", "--json", "--seed", "-1"], b"must be >= 0"),  # numpy refused it with a traceback
     (["schedule", "--dry-run", "--per-day", "0"], b"must be >= 1"),

@@ -195,7 +195,7 @@ def decks(draw) -> dict:
     return {"notes": {name: draw(note_bytes()) for name in names}, "toml": draw(st.sampled_from(TOML)),
             "today": draw(st.sampled_from(["2026-11-25", "2026-11-20", "2027-01-01", "0001-01-03", "9999-12-30"])),
             "new_limit": draw(st.sampled_from([None, "0", "1", "3"])), "limit": draw(st.sampled_from([None, "1", "5"])),
-            "days": draw(st.sampled_from([None, "0", "1", "7", "45"])),
+            "days": draw(st.sampled_from([None, "1", "7", "45"])),  # 0 is bad usage (exit 2)
             "graded": draw(st.sampled_from([None, None, None, "0", "3", "5"])),
             "edits": draw(st.lists(st.tuples(st.integers(0, n - 1), note_bytes(), st.booleans()), max_size=3))}
 
