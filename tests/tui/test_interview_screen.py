@@ -342,3 +342,26 @@ async def test_keys_typed_just_before_ctrl_j_are_kept(interview):
         await pilot.pause()
         assert session.feedback is not None
         assert session.feedback.answer == text
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+async def test_grade_line_is_whole_at_the_app_sizes(interview, size):
+    """At 60 columns the grade line was one cut row: ``… 0–5 another grade ·`` without ``esc ends``,
+    ``… Enter: next question ·`` without ``u: undo``."""
+    app, session, clock = interview(EN, ZH)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await type_text(pilot, "The dot product of q and k has variance d_k.")
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+
+        def shown() -> str:
+            line = app.screen.query_one("#iv-gradeline", Label)
+            rows = app.screen._compositor.render_strips()[line.region.y:line.region.bottom]
+            return " ".join(row.text[line.region.x:line.region.right].strip() for row in rows)
+
+        assert shown().endswith("· esc ends"), shown()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.phase == "graded"
+        assert shown().endswith("· u: undo"), shown()
