@@ -345,21 +345,22 @@ async def test_keys_typed_just_before_ctrl_j_are_kept(interview):
 
 
 @pytest.mark.parametrize("size", [(60, 20), (80, 24)])
-async def test_grade_line_is_whole_at_the_app_sizes(interview, size):
-    """At 60 columns the grade line was one cut row: ``… 0–5 another grade ·`` without ``esc ends``,
-    ``… Enter: next question ·`` without ``u: undo``."""
+async def test_hint_and_grade_line_are_whole_at_the_app_sizes(interview, size):
+    """At 60 columns the hint and the grade line were each one cut row: ``… ctrl+j submi``,
+    ``… 0–5 another grade ·`` without ``esc ends``, ``… Enter: next question ·`` without ``u: undo``."""
     app, session, clock = interview(EN, ZH)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        await type_text(pilot, "The dot product of q and k has variance d_k.")
-        await pilot.press("ctrl+j")
-        await pilot.pause()
 
-        def shown() -> str:
-            line = app.screen.query_one("#iv-gradeline", Label)
+        def shown(which: str = "#iv-gradeline") -> str:
+            line = app.screen.query_one(which, Label)
             rows = app.screen._compositor.render_strips()[line.region.y:line.region.bottom]
             return " ".join(row.text[line.region.x:line.region.right].strip() for row in rows)
 
+        assert "ctrl+j submits · 3:00 to answer" in shown("#iv-hint"), shown("#iv-hint")
+        await type_text(pilot, "The dot product of q and k has variance d_k.")
+        await pilot.press("ctrl+j")
+        await pilot.pause()
         assert shown().endswith("· esc ends"), shown()
         await pilot.press("enter")
         await pilot.pause()
