@@ -14,6 +14,7 @@ import datetime as dt
 import shutil
 import sys
 import tempfile
+from collections import deque
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,7 +46,7 @@ async def shoot(deck: Path, out: Path, today: dt.date) -> list[Path]:
 
         notes = [n for n in book.notes if n.rel.startswith("attention/")]
         session = book.start_session(notes)
-        session.queue.sort(key=lambda n: n.rel != CARD)
+        session.queue = deque(sorted(session.queue, key=lambda n: n.rel != CARD))  # the queue is a deque
         if session.current is None or session.current.rel != CARD:
             raise SystemExit(f"{CARD} is not due on {today}; pick another --today")
         await app.push_screen(StudyScreen(book, session, "Transformer/Attention"))
