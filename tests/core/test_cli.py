@@ -249,7 +249,7 @@ def test_stats_counts_only_new_cards_due_by_today(tmp_path, cli, seed, write_not
 
 
 def test_import_failures_on_stderr_as_path_problem(tmp_path, cli, seed, write_note):
-    """A note that cannot be imported is a problem: exit 1, `path: problem` on stderr; the summary stays on stdout."""
+    """A note that cannot be imported is a problem: exit 1, `path: key: problem` on stderr; the summary stays on stdout."""
     src = tmp_path / "src"
     write_note(src / "good.md", seed("Good?"))
     write_note(src / "bin.md", b"\x00\x01 not text")
@@ -259,7 +259,7 @@ def test_import_failures_on_stderr_as_path_problem(tmp_path, cli, seed, write_no
     assert r.returncode == 1
     out, err = r.stdout.decode(), r.stderr.decode()
     assert "imported 1, updated 0, skipped 0, failed 1" in out and "bin.md" not in out
-    assert f"{src / 'bin.md'}: binary file" in err
+    assert f"{src / 'bin.md'}: frontmatter: binary file" in err  # as `trainer check` says it
 
 
 COMMAND_OPTIONS = {

@@ -493,3 +493,23 @@ def test_place_never_replaces_an_existing_file(tmp_path: Path):
     with pytest.raises(FileExistsError):
         _place(tmp_path / "tmp", tmp_path / "dangling.md")
     assert (tmp_path / "note.md").read_bytes() == b"theirs" and not (tmp_path / "nowhere").exists()
+
+
+def test_broken_sources_are_said_as_path_key_problem(tmp_path, cli):
+    """An import names a broken source as `trainer check` names a broken note (`path: key: problem`);
+    it said `broken.md: YAML does not parse …` with no key. The good note still comes in."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "broken.md").write_bytes(b"---\ntags: [a\n---\n# Broken\n")
+    (src / "latin.md").write_bytes(b"# Caf\xe9\n")
+    (src / "list.md").write_bytes(b"---\n- a\n- b\n---\n# A list\n")
+    (src / "good.md").write_bytes(b"# Good\n\n## A\n\nok\n")
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    r = cli(deck, "import", str(src))
+    assert r.returncode == 1
+    errors = sorted(r.stderr.decode().splitlines())
+    assert [line.split(": ")[:2] for line in errors] == [
+        [str(src / "broken.md"), "frontmatter"], [str(src / "latin.md"), "frontmatter"], [str(src / "list.md"), "frontmatter"]]
+    assert "YAML does not parse" in errors[0] and "not valid UTF-8" in errors[1] and "must be a mapping" in errors[2]
+    assert [p.name for p in deck.glob("*.md")] == ["good.md"]

@@ -92,12 +92,12 @@ def prepare(
             data, duplicates = load_yaml(split.yaml)
             if duplicates:
                 raise SourceError(f"frontmatter key {duplicates[0]!r} is given more than once; fix the note first")
-    except NoteError as exc:
-        raise SourceError(str(exc)) from None
+    except NoteError as exc:  # `path: frontmatter: problem`, as `trainer check` says it
+        raise SourceError(f"frontmatter: {exc}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise SourceError(f"frontmatter must be a mapping of keys to values, not a {type(data).__name__}")
+        raise SourceError(f"frontmatter: must be a mapping of keys to values, not a {type(data).__name__}")
     body = text[split.body_start :] if split else text
     warnings: list[str] = list(foreign_warnings)
 
