@@ -39,7 +39,7 @@ BAD: dict[str, tuple[bytes, str, bool]] = {
     "ease_1": (b"---\nease_factor: 1.0\n---\n# Q\n", "ease_factor", False),
     "duplicate_key": (b"---\nreview_count: 1\nreview_count: 2\n---\n# Q\n", "review_count", False),
     "latin1": ("---\ntitle: café\n---\n# Q\n".encode("latin-1"), "frontmatter", True),
-    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "frontmatter", True),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "file", True),
 }
 
 

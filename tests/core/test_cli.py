@@ -259,7 +259,7 @@ def test_import_failures_on_stderr_as_path_problem(tmp_path, cli, seed, write_no
     assert r.returncode == 1
     out, err = r.stdout.decode(), r.stderr.decode()
     assert "imported 1, updated 0, skipped 0, failed 1" in out and "bin.md" not in out
-    assert f"{src / 'bin.md'}: frontmatter: binary file" in err  # as `trainer check` says it
+    assert f"{src / 'bin.md'}: file: binary file" in err  # as `trainer check` says it
 
 
 COMMAND_OPTIONS = {

@@ -510,6 +510,6 @@ def test_broken_sources_are_said_as_path_key_problem(tmp_path, cli):
     assert r.returncode == 1
     errors = sorted(r.stderr.decode().splitlines())
     assert [line.split(": ")[:2] for line in errors] == [
-        [str(src / "broken.md"), "frontmatter"], [str(src / "latin.md"), "frontmatter"], [str(src / "list.md"), "frontmatter"]]
+        [str(src / "broken.md"), "frontmatter"], [str(src / "latin.md"), "body"], [str(src / "list.md"), "frontmatter"]]
     assert "YAML does not parse" in errors[0] and "not valid UTF-8" in errors[1] and "must be a mapping" in errors[2]
     assert [p.name for p in deck.glob("*.md")] == ["good.md"]

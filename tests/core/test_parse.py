@@ -237,6 +237,19 @@ def test_unclosed_frontmatter_is_fatal():
 def test_bad_encoding_and_binary_are_fatal_not_raised():
     assert "UTF-8" in parse(b"---\ntitle: caf\xe9\n---\n").problems[0].message
     assert "binary" in parse(b"\x89PNG\r\n\x1a\n\x00\x00\x00").problems[0].message
+
+
+def test_bytes_that_are_no_text_are_said_where_they_are():
+    """A bad byte is reported under the part it is in: `frontmatter` or `body` (a note's title
+    was said to have a frontmatter problem); NUL bytes, not text at all, under `file`."""
+    cases = {b"---\ntags: [a]\n---\n# Caf\xe9\n": "body", b"# Caf\xe9\n": "body",
+             b"---\ntitle: caf\xe9\n---\n# Q\n": "frontmatter", b"---\ntitle: caf\xe9\n# Q\n": "frontmatter",
+             "\ufeff---\ntags: [a]\n---\n# Q\n".encode() + b"\xe9": "body",
+             b"\x89PNG\r\n\x1a\n\x00\x00\x00": "file"}
+    for raw, key in cases.items():
+        note = parse(raw)
+        assert note.fatal and [p.key for p in note.problems] == [key], raw
+    assert [p.key for p in parse(b"---\ntags: [a\n---\n# Q\n").problems] == ["frontmatter"]
     assert parse(b"\xff\xfe#\x00 \x00Q\x00").fatal
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from trainer.importers import foreign, obsidian
 from trainer.importers.dedupe import body_key, question_of
 from trainer.notes.model import SCHEDULING_KEYS, STANDARD_KEYS, Schedule, standard_values
-from trainer.notes.parse import NoteError, decode, load_yaml, read_fields, split_frontmatter
+from trainer.notes.parse import NoteError, decode, load_yaml, read_fields, split_frontmatter, undecodable_part
 from trainer.notes.write import REMOVE, edit_frontmatter, encode, format_value
 
 #: Order in which missing keys are appended: SPEC §1's own, then the SM-2 state.
@@ -78,8 +78,10 @@ def prepare(
 ) -> Prepared:
     """The imported form of the markdown note ``raw``; raises :class:`SourceError`."""
     foreign_warnings: list[str] = []
+    key = ""  # (decoded: the frontmatter's problem from here on)
     try:
         text, bom = decode(raw)
+        key = "frontmatter"
         split = split_frontmatter(text)
         if split is None and text[:1] in ("+", "{"):
             converted = foreign.to_yaml(text)
@@ -92,8 +94,8 @@ def prepare(
             data, duplicates = load_yaml(split.yaml)
             if duplicates:
                 raise SourceError(f"frontmatter key {duplicates[0]!r} is given more than once; fix the note first")
-    except NoteError as exc:  # `path: frontmatter: problem`, as `trainer check` says it
-        raise SourceError(f"frontmatter: {exc}") from None
+    except NoteError as exc:  # `path: key: problem`, as `trainer check` says it
+        raise SourceError(f"{key or undecodable_part(raw)}: {exc}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -42,6 +42,29 @@ class Split:
     newline: str
 
 
+def undecodable_part(raw: bytes) -> str:
+    """Where the bytes that :func:`decode` refused sit, as a problem's key: ``frontmatter``,
+    ``body``, or ``file`` (NUL bytes: not text at all)."""
+    if b"\x00" in raw:
+        return "file"
+    try:
+        raw.decode("utf-8")
+        return "file"
+    except UnicodeDecodeError as exc:
+        at = exc.start
+    text = raw.decode("utf-8", "surrogateescape")
+    if text.startswith(BOM):
+        text = text[1:]
+        at -= len(BOM.encode("utf-8"))
+    try:
+        split = split_frontmatter(text)
+    except NoteError:  # not closed: it is all frontmatter
+        return "frontmatter"
+    if split is None:
+        return "body"
+    return "frontmatter" if at < len(text[: split.body_start].encode("utf-8", "surrogateescape")) else "body"
+
+
 def decode(raw: bytes) -> tuple[str, bool]:
     """Bytes to text; a BOM is remembered so a write can put it back."""
     if b"\x00" in raw:
@@ -438,8 +461,10 @@ def parse_note(raw: bytes, rel: str, *, mtime_ns: int = 0, size: int = 0, root: 
     fatal = False
     data: dict = {}
     body_text = ""
+    key = ""  # (decoded: the frontmatter's problem from here on)
     try:
         text, _ = decode(raw)
+        key = "frontmatter"
         split = split_frontmatter(text)
         if split is None:
             body_text = text
@@ -454,7 +479,7 @@ def parse_note(raw: bytes, rel: str, *, mtime_ns: int = 0, size: int = 0, root: 
                 data = loaded
             problems.extend(Problem(rel, str(k), "key is given more than once (only the last counts)") for k in duplicates)
     except NoteError as exc:
-        problems.append(Problem(rel, "frontmatter", str(exc)))
+        problems.append(Problem(rel, key or undecodable_part(raw), str(exc)))
         fatal = True
         data = {}
     values, value_problems = read_fields(data, rel, mtime_date, NEW_CARD_DUE)
