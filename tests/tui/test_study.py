@@ -344,3 +344,30 @@ async def test_the_card_shown_is_parsed_for_its_grade(make, deck):
             text = (deck / rel).read_text(encoding="utf-8")
             assert parse.split_frontmatter(text).yaml in parse._recent, rel
             await grade(pilot, 4)
+
+
+async def test_space_says_what_it_does_next_reveal_then_details(make, deck):
+    """The footer named space "Reveal" even once the answer showed, when space then opened the
+    details: it says "Details" from then on, and space shows and hides them."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_session(pilot)
+        screen = app.screen
+
+        def space_label() -> str:
+            return app.active_bindings["space"].binding.description
+
+        assert space_label() == "Reveal" and not screen.revealed
+        await pilot.press("space")
+        await pilot.pause()
+        assert screen.revealed and not screen.details_shown
+        assert space_label() == "Details"
+        await pilot.press("space")
+        await pilot.pause()
+        assert screen.details_shown
+        await pilot.press("space")
+        await pilot.pause()
+        assert screen.revealed and not screen.details_shown
+        await pilot.press("4")  # graded: the next card starts with its answer hidden
+        await pilot.pause()
+        assert not screen.revealed and space_label() == "Reveal"

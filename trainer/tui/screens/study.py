@@ -75,7 +75,8 @@ class StudyScreen(Screen):
     HELP_TITLE = "Study"
 
     BINDINGS = [
-        Binding("space", "reveal", "Reveal", tooltip="Show the short answer (then the details)"),
+        Binding("space", "reveal", "Reveal", tooltip="Show the short answer"),
+        Binding("space", "more", "Details", tooltip="Show (or hide) the detailed explanation and the recall curve"),
         Binding("d", "details", "Details", show=False, tooltip="Show the detailed explanation and the card's predicted-recall curve"),
         *[
             Binding(str(g), f"grade({g})", f"Grade {g}: {SHORT_LABELS[g]}", show=False, tooltip=scheduler.GRADE_LABELS[g])
@@ -223,7 +224,7 @@ class StudyScreen(Screen):
 
     def _refresh_bindings_if_changed(self) -> None:
         """The footer is rebuilt on every refresh_bindings: only when what it shows changes."""
-        state = (bool(self.demo_ids(self.note)),)
+        state = (bool(self.demo_ids(self.note)), self.revealed)
         if state != self._bindings_state:
             self._bindings_state = state
             self.refresh_bindings()
@@ -275,6 +276,10 @@ class StudyScreen(Screen):
             return bool(self.demo_ids(self.note))
         if action == "confirm":
             return True
+        if action == "reveal":  # space: "Reveal" in the footer until the answer shows, then "Details"
+            return not self.revealed
+        if action == "more":
+            return self.revealed
         return True
 
     # ------------------------------------------------------------ actions
@@ -288,6 +293,10 @@ class StudyScreen(Screen):
             return
         self.revealed = True
         await self._show_state()
+
+    async def action_more(self) -> None:
+        """Space once the answer shows: the details, as ``d``."""
+        await self.action_details()
 
     async def action_details(self) -> None:
         if not self.revealed:
