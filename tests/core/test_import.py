@@ -216,46 +216,73 @@ def test_anki_export(src: Path, deck: Deck):
     report = imp(deck, [src / "anki/transformers.txt", src / "anki/semicolon.txt"], into="anki")
     assert report.ok, report.render_lines()
     assert [(s.kind, s.notes) for s in report.sources] == [("Anki export", 7), ("Anki export", 2)]
-    names = sorted(p.name for p in (deck.root / "anki").iterdir())
+    # each row into its Anki deck's folder (`#deck column:`, `ML::Transformers`); no deck: --into itself
+    names = sorted(p.relative_to(deck.root / "anki").as_posix() for p in (deck.root / "anki").rglob("*.md"))
     assert names == sorted(
         [
-            "What is attention.md",
-            "Field with a tab and quotes.md",
-            "什么是自注意力？.md",
-            "What-is a bad name CON.md",
-            "anki-5.md",
-            "The capital of France is [city].md",
-            "-..-etc-passwd.md",
+            *(f"ML/Transformers/{n}" for n in (
+                "What is attention.md",
+                "Field with a tab and quotes.md",
+                "什么是自注意力？.md",
+                "What-is a bad name CON.md",
+                "anki-5.md",
+                "The capital of France is [city].md",
+                "-..-etc-passwd.md",
+            )),
             "Plain question one.md",
             "Question; with semicolon.md",
         ]
     )
-    out = (deck.root / "anki/What is attention.md").read_text("utf-8")
+    t = deck.root / "anki/ML/Transformers"
+    out = (t / "What is attention.md").read_text("utf-8")
     assert out == (
         "---\ncreated: '2024-01-15'\nlast_reviewed: null\nnext_review: '2024-02-01'\nreview_count: 0\n"
         "difficulty: medium\nmastery_level: 0.0\ntags: [ml/attention, transformer]\nrelated_outlines: []\n---\n"
         "# What is attention?\n\n## Answer\n\nA weighted *average* of values.\\\nWeights come from softmax.\n\n"
         "New paragraph & more text.\n"
     )
-    out = (deck.root / "anki/Field with a tab and quotes.md").read_text("utf-8")
+    out = (t / "Field with a tab and quotes.md").read_text("utf-8")
     assert '# Field with a tab and "quotes"\n' in out
     assert "Answer over\ntwo lines\n\n- one\n- two\n" in out
-    out = (deck.root / "anki/什么是自注意力？.md").read_text("utf-8")
+    out = (t / "什么是自注意力？.md").read_text("utf-8")
     assert "# 什么是自注意力？\n\n## Answer\n\n每个词元的输出是所有值向量的加权平均。\n" in out
     assert front(out.encode())["tags"] == ["zh/ml"]
-    out = (deck.root / "anki/The capital of France is [city].md").read_text("utf-8")
+    out = (t / "The capital of France is [city].md").read_text("utf-8")
     assert "The capital of France is **Paris**.\n\nExtra info" in out
     out = (deck.root / "anki/Plain question one.md").read_text("utf-8")
     assert "## Extra\n\nSome extra notes\n" in out and front(out.encode())["tags"] == ["imported", "anki/plain"]
     out = (deck.root / "anki/Question; with semicolon.md").read_text("utf-8")
     assert 'Answer with "quotes"' in out
     # the traversal attempts stayed data: a file name inside the deck, tags as plain strings
-    assert front((deck.root / "anki/-..-etc-passwd.md").read_bytes())["tags"] == ["../../../evil", "../.."]
+    assert front((t / "-..-etc-passwd.md").read_bytes())["tags"] == ["../../../evil", "../.."]
     assert not (deck.root.parent / "evil").exists()
     scan = deck.scan(TODAY)
     assert not scan.problems
     q = {n.rel: n.question for n in scan.notes}
-    assert q["anki/anki-5.md"] == "anki-5"
+    assert q["anki/ML/Transformers/anki-5.md"] == "anki-5"
+
+
+def test_anki_export_rows_go_into_their_decks_folders(tmp_path: Path, deck: Deck):
+    """`#deck column:` (Anki's export with deck names) puts each note in its deck's folder, `A::B` as
+    `A/B`, as a package's cards go; a `#deck:` header is the deck of the rows without one. A deck
+    name never leads out of the deck or into a hidden folder."""
+    src = tmp_path / "export.txt"
+    src.write_text(
+        "#separator:tab\n#html:false\n#deck:Default\n#deck column:3\n"
+        "What is a gradient?\tThe slope.\tML::Basics\n"
+        "什么是注意力？\t加权平均。\t机器学习::注意力\n"
+        "No deck of its own\tdefault\t\n"
+        "Climbing out\tnever\t../..::.git\n",
+        encoding="utf-8",
+    )
+    report = imp(deck, [src], into="anki")
+    assert report.ok and len(report.imported) == 4, report.render_lines()
+    got = sorted(p.relative_to(deck.root).as_posix() for p in deck.root.rglob("*.md"))
+    assert got == sorted([
+        "anki/ML/Basics/What is a gradient.md", "anki/机器学习/注意力/什么是注意力？.md",
+        "anki/Default/No deck of its own.md", "anki/-/git/Climbing out.md",
+    ])
+    assert not deck.scan(TODAY).problems
 
 
 def test_anki_headers_and_csv_quoting(tmp_path: Path):

@@ -7,7 +7,7 @@ The file starts with header lines (Anki 2.1.55+)::
     #tags:a b               tags for every note
     #columns:Front	Back	Tags
     #notetype column:1      1-based columns that are not note fields
-    #deck column:2
+    #deck column:2          each row's deck: the folder its note goes into (``A::B`` → ``A/B``)
     #guid column:3
     #tags column:5
 
@@ -58,6 +58,8 @@ class Row:
     fields: list[str]
     names: list[str]
     tags: list[str]
+    deck: str = ""
+    """Its Anki deck (``#deck column:``, else the ``#deck:`` header): the folder it goes into."""
 
 
 @dataclass
@@ -141,6 +143,9 @@ def read_export(raw: bytes) -> Export:
             tags = list(global_tags)
             if "tags column" in special and special["tags column"] < len(cols):
                 tags.extend(clean_tag(t) for t in cols[special["tags column"]].split())
+            deck = headers.get("deck", "").strip()
+            if "deck column" in special and special["deck column"] < len(cols):
+                deck = cols[special["deck column"]].strip() or deck
             keep = [i for i in range(len(cols)) if i not in skip]
             export.rows.append(
                 Row(
@@ -149,6 +154,7 @@ def read_export(raw: bytes) -> Export:
                     fields=[cols[i] for i in keep],
                     names=[names[i].strip() if i < len(names) else "" for i in keep],
                     tags=[t for i, t in enumerate(tags) if t and t not in tags[:i]],
+                    deck=deck,
                 )
             )
     except csv.Error as exc:

@@ -52,11 +52,6 @@ class CardPlan:
     """Deck name as folders (``A::B`` → ``A/B``), each part a safe name."""
 
 
-def deck_folder(name: str) -> tuple[str, ...]:
-    parts = [p.strip() for p in name.replace("\x1f", "::").split("::")]
-    return tuple(names.safe_stem(p, "deck") for p in parts if p.strip())
-
-
 def plan_cards(col: Collection) -> tuple[list[CardPlan], int, list[str]]:
     """The notes to make, how many extra cards (reversed) were folded in, and problems met."""
     plans: list[CardPlan] = []
@@ -82,7 +77,7 @@ def plan_cards(col: Collection) -> tuple[list[CardPlan], int, list[str]]:
         did = card.odid or card.did
         folder = folders.get(did)
         if folder is None:
-            folder = folders[did] = deck_folder(col.decks.get(did, "")) or ("Anki",)
+            folder = folders[did] = names.deck_folder(col.decks.get(did, "")) or ("Anki",)
         plans.append(CardPlan(card, note, nt, cloze, folder))
     return plans, folded, problems
 

@@ -77,6 +77,12 @@ def safe_stem(text: str, fallback: str, *, max_bytes: int = MAX_NAME_BYTES - len
     return s
 
 
+def deck_folder(name: str) -> tuple[str, ...]:
+    """An Anki deck's name as folders (``A::B`` → ``A/B``, the package's ``\x1f`` too), each part a safe name."""
+    parts = [p.strip() for p in name.replace("\x1f", "::").split("::")]
+    return tuple(safe_stem(p, "deck") for p in parts if p.strip())
+
+
 def numbered(stem: str, n: int, *, max_bytes: int = MAX_NAME_BYTES - len(SUFFIX)) -> str:
     """``stem (n)``, cutting the stem so the whole name still fits."""
     tail = f" ({n})"

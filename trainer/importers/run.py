@@ -539,7 +539,7 @@ def _one(
             prep, qtext = anki.prepare_row(cand.row, cand.export, source=label, created=created, today=today)
             fallback = f"anki-{cand.row.number}"
             stem = names.safe_stem(qtext, fallback)
-            folder = into
+            folder = (*into, *names.deck_folder(cand.row.deck))  # its Anki deck, as a package's cards go
             rel = "/".join((*folder, stem + names.SUFFIX))
             if not prep.question:
                 prep.question = stem
