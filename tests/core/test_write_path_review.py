@@ -285,7 +285,22 @@ def test_one_pread_reads_the_whole_file_whatever_size_the_stat_said(tmp_path):
             os.close(fd)
 
 
-def test_a_note_growing_and_shrinking_in_place_is_never_read_half_way(tmp_path):
+def _of_the_writes(raw: bytes, short: bytes, long: bytes) -> bool:
+    """Whether every byte of ``raw`` is one the writer put at that place, at one of its sizes."""
+    if len(raw) not in (len(short), len(long)):
+        return False
+    return all(b == long[i] or (i < len(short) and b == short[i]) for i, b in enumerate(raw))
+
+
+def test_a_note_growing_and_shrinking_in_place_is_read_at_one_of_its_sizes(tmp_path):
+    """A program rewriting a note in place (pwrite, then ftruncate) while we read it: every read
+    that :func:`read_settled` accepts has one of the note's sizes and only bytes the writer put
+    there. It can be a write caught half way: Linux sets the new mtime before it copies the bytes
+    and the new size after, so two equal stats can frame a read of the long text cut at the short
+    one's size (it happened in one of three runs of the whole suite in session 10). No grade is built on
+    such a read: the look before the rename (same size, same bytes) and the replaced file looked
+    at after it put the writer's bytes back and grade them again
+    (``test_concurrent_saves.test_inplace_hammer_bounded_loses_nothing``)."""
     path = tmp_path / "n.md"
     short = NOTE.encode()
     long = NOTE.replace("Body line.", "Body line, a longer one " + "x" * 300).encode()
@@ -314,14 +329,15 @@ def test_a_note_growing_and_shrinking_in_place_is_never_read_half_way(tmp_path):
                 raw, st = read_settled(path, wait=0.05)
             except store.BeingSaved:
                 continue
-            # each pwrite then ftruncate: the long text, the short one, or the short over the long's tail
-            assert raw in (short, long, short + long[len(short):]), raw[-60:]
+            # each pwrite then ftruncate: the long text, the short one, the short over the long's
+            # tail, or one of them caught half way (above)
+            assert _of_the_writes(raw, short, long), raw[-60:]
             assert len(raw) == st.st_size
             seen.add(raw)
     finally:
         stop.set()
         t.join()
-    assert seen  # read something whole at least once
+    assert seen & {short, long, short + long[len(short):]}  # read something whole at least once
 
 
 # ---------------------------------------------------------------- an editor's save around our write
