@@ -285,11 +285,9 @@ class StudyScreen(Screen):
     # ------------------------------------------------------------ actions
 
     async def action_reveal(self) -> None:
-        """Space: show the answer; once shown, show (or hide) the details."""
-        if self.note is None:
-            return
-        if self.revealed:
-            await self.action_details()
+        """Space (or the button, or Enter) before the answer shows: show it. Once it shows, space
+        is bound to :meth:`action_more` instead (``check_action``)."""
+        if self.note is None or self.revealed:
             return
         self.revealed = True
         await self._show_state()
