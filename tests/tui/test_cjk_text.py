@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -11,6 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 import trainer.tui.app  # noqa: F401 - importing the app installs the line-breaking rule
+from trainer.tui import cjk
 from trainer.tui.cjk import WORD
 
 MIXED = "Attention 的计算复杂度是 O(n²d)，因为每个 query 都要和所有 key 做点积再乘以 value，长序列时显存占用很大。"
@@ -108,3 +110,33 @@ def test_a_text_box_wraps_chinese_at_cell_width():
 
     for text in ("   ", "答案  ", "  x 中"):  # every character in some chunk, spaces alone too
         assert "".join(chunk for _, _, chunk in chunks(text)) == text
+
+
+# The word pattern as first written: the CJK class twice in each atom (slower to compile, #17).
+_OLD_ATOM = rf"(?:[{cjk._CJK}]|[^\s{cjk._CJK}]+)"
+OLD_WORD = re.compile(rf"\s*{_OLD_ATOM}(?:{cjk._GLUE}{_OLD_ATOM})*[{cjk._CLOSE}]*\s*")
+ALPHABET = "ab1 \t\n\u2003.,;:'\"()[]{}" + "的计算复杂度是，。、；：！？（）「」“”‘’《》…·％" + "\u3000가나ｱｲ\uff01\u2e80\u4dbf"
+
+
+def words_of(pattern, text: str) -> list[tuple[int, int]]:
+    """The spans Rich's ``divide_line`` takes (``match`` from each word's end)."""
+    spans, m = [], pattern.match(text, 0)
+    while m is not None:
+        spans.append(m.span())
+        m = pattern.match(text, m.end())
+    return spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=40))
+def test_the_word_pattern_divides_as_its_first_form_did(text):
+    assert words_of(cjk.WORD, text) == words_of(OLD_WORD, text)
+    assert [m.span() for m in cjk.WORD.finditer(text)] == [m.span() for m in OLD_WORD.finditer(text)]
+
+
+def test_the_text_box_chunks_compile_when_first_used_and_match_words_or_spaces():
+    chunks = cjk._CompiledWhenUsed(rf"{cjk.WORD.pattern}|\s+")
+    assert chunks._compiled is None
+    assert [m.group() for m in chunks.finditer("query 都要  ")] == ["query ", "都", "要  "]
+    assert chunks.match("   ", 0).group() == "   "
+    assert chunks._compiled is not None
