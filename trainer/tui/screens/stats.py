@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.cells import cell_len
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -13,12 +15,19 @@ from textual_plotext import PlotextPlot
 
 from trainer import stats
 from trainer.opendeck import OpenDeck
-from trainer.tui.text import one_line
+from trainer.tui.text import fit_cells, one_line
 from trainer.tui.widgets.fact_line import FactLine
 from trainer.tui.widgets.mastery_bar import mastery_bar
 
 DAYS = 30
 MAX_TAG_BARS = 12
+NUMBER_HEADERS = ("cards", "to study", "due", "new")
+"""The tag table's count columns, between the tag and its mastery."""
+TAG_MIN_CELLS = 12
+"""The tag column keeps this many cells before the mastery bar gets any beyond its smallest."""
+TAG_MAX_CELLS = 30
+MASTERY_BAR_CELLS = (2, 8)
+"""The tag table's mastery bar: 2 cells (the width of its header) up to 8."""
 
 
 def interview_coverage(log) -> Text:
@@ -136,7 +145,8 @@ class StatsScreen(Screen):
         tags = summary["tags"] if summary is not None else {}
         for tag in self.data.figures.tags:
             r = tags.get(tag)
-            table.update_cell(tag, "recall", Text("–" if r is None else f"{r['recall']:.0%}", justify="right"))
+            self._recall[tag] = Text("–" if r is None else f"{r['recall']:.0%}", justify="right")
+            table.update_cell(tag, "recall", self._recall[tag])
 
     def _bar_chart(self, plot_id: str, title: str, days: list, values: list[int], color: str) -> None:
         plt = self.query_one(plot_id, PlotextPlot).plt
@@ -180,20 +190,66 @@ class StatsScreen(Screen):
         largest = set(sorted(top_level, key=lambda t: -tags[t].cards)[:MAX_TAG_BARS])
         shown = [t for t in top_level if t in largest]  # the largest tags, in the table's order below
         self.query_one("#tags-chart", Static).update(mastery_chart([(t or "(untagged)", tags[t].mastery) for t in shown]))
+        self._tag_rows = [(tag, "  " * tag.count("/"), one_line(tag.rsplit("/", 1)[-1] or "(untagged)"), g)
+                          for tag, g in tags.items()]
+        self._recall: dict[str, Text] = {}
+        self._tag_layout: TagColumns | None = None
+        self._fit_tags_table(self.app.size.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_tags_table(event.size.width)
+
+    def _fit_tags_table(self, width: int) -> None:
+        """Fill the tag table for a screen ``width`` cells wide: every column in view without scrolling
+        sideways (the tag names cut with ``…``, the mastery bar shorter); filled again only when the
+        widths change."""
         table = self.query_one("#tags-table", DataTable)
-        table.add_columns("tag", "cards", "to study", "due", "new", "mastery")
+        counts = [(g.cards, g.to_study, g.due, g.new) for *_, g in self._tag_rows]
+        numbers = [max(len(h), *(len(str(c[i])) for c in counts)) for i, h in enumerate(NUMBER_HEADERS)]
+        natural = max((cell_len(indent) + cell_len(name) for _, indent, name, _ in self._tag_rows), default=3)
+        room = width - table.styles.scrollbar_size_vertical  # (reserved whether or not the rows scroll)
+        layout = tag_columns(room, numbers, min(natural, TAG_MAX_CELLS), table.cell_padding)
+        if layout == self._tag_layout:
+            return
+        self._tag_layout = layout
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns("tag", *NUMBER_HEADERS, "mastery")
         table.add_column("recall", key="recall")
-        for tag, g in tags.items():
-            depth = tag.count("/")
-            name = "  " * depth + one_line(tag.rsplit("/", 1)[-1] or "(untagged)", 30)
-            table.add_row(Text(name), *(Text(str(v), justify="right") for v in (g.cards, g.to_study, g.due, g.new)),
-                          mastery_bar(g.mastery, 8), Text("…", justify="right"), key=tag)
+        for tag, indent, name, g in self._tag_rows:
+            shown = indent + name if cell_len(indent + name) <= layout.tag else indent + fit_cells(name, max(1, layout.tag - len(indent)))
+            table.add_row(Text(shown), *(Text(str(v), justify="right") for v in (g.cards, g.to_study, g.due, g.new)),
+                          mastery_bar(g.mastery, layout.bar), self._recall.get(tag, Text("…", justify="right")), key=tag)
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#stats-tabs", TabbedContent).active = tab
 
     def action_close(self) -> None:
         self.app.pop_screen()
+
+
+@dataclass(frozen=True)
+class TagColumns:
+    """Cells for the tag table's tag names (with their indent) and for its mastery bars."""
+
+    tag: int
+    bar: int
+
+
+def tag_columns(room: int, number_cells: list[int], natural_tag: int, padding: int = 1) -> TagColumns:
+    """The tag table's widths in ``room`` cells: the counts, mastery figure and recall whole; the tag
+    column first gets :data:`TAG_MIN_CELLS` (or what its names need), then the bar grows to 8, then
+    the tag column to ``natural_tag``. Below ~60 cells the tag column is cut to 4 and the table scrolls."""
+    low, high = MASTERY_BAR_CELLS
+    columns = 2 + len(number_cells) + 1  # tag, counts, mastery, recall
+    fixed = columns * 2 * padding + sum(number_cells) + len("recall")
+    left = room - fixed - (low + len(" 0.00"))
+    tag = max(4, min(natural_tag, TAG_MIN_CELLS, left))
+    bar = low + max(0, min(high - low, left - tag))
+    tag = max(tag, min(natural_tag, left - (bar - low)))
+    return TagColumns(tag, bar)
 
 
 def mastery_chart(rows: list[tuple[str, float]], bar_cells: int = 20) -> Text:
