@@ -29,6 +29,13 @@ if TYPE_CHECKING:
 FORECAST_DAYS = 14
 """Days the overview's forecast shows."""
 MAX_PROBLEMS_SHOWN = 200
+STUDY_BUTTON_ROWS = 3
+"""The Study button's height with its border."""
+PROBLEM_BOX_ROWS = 3
+"""The problems box's border and its first problem line."""
+WRAPPED_PROBLEM_ROWS = 3
+"""With fewer rows than this for its text, the problems box shows each problem on one line, cut with
+``…`` (the path and key first), not the first problem wrapped and the rest out of view."""
 TAG_CHUNK = 250
 """A tag's children added at once; the rest after the next frame, in chunks twice as large each
 time (a topic of 20k tags shows its first ones at once; each chunk lays out the whole tree again)."""
@@ -222,6 +229,25 @@ class OverviewScreen(Screen):
         if len(problems) > MAX_PROBLEMS_SHOWN:
             lines.append(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more (trainer check lists them all)")
         self.query_one("#problems-text", Static).update(Text("\n".join(lines)))
+        self.call_after_refresh(self._fit_side)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_side)
+
+    def _fit_side(self) -> None:
+        """The Study button drawn without its border (one row, not three) when the problems box would
+        otherwise have no row for a problem (at 60x20 only its title showed); a problem a line when
+        the box is short."""
+        if not self.is_mounted:
+            return
+        side = self.query_one("#side")
+        used = sum(self.query_one(part).outer_size.height for part in ("#difficulty", "#selection"))
+        room = side.content_size.height - used - STUDY_BUTTON_ROWS
+        problems = self.query_one("#problems")
+        compact = problems.display and room < PROBLEM_BOX_ROWS
+        self.query_one("#study", Button).compact = compact
+        lines = room + (STUDY_BUTTON_ROWS - 1 if compact else 0) - 2  # (the box's border: 2 rows)
+        problems.set_class(lines < WRAPPED_PROBLEM_ROWS, "-one-line-each")
 
     def _selection_name(self) -> str:
         tag = "all tags" if self.tag is None else "(untagged)" if self.tag == UNTAGGED else one_line(self.tag, 40)
@@ -239,6 +265,7 @@ class OverviewScreen(Screen):
         text.append(f"\n{plural(f.cards, 'card')}", style="dim")
         self.query_one("#selection", Static).update(text)
         self.query_one("#study", Button).disabled = f.to_study == 0
+        self.call_after_refresh(self._fit_side)  # (a long tag's name takes more rows)
 
     # ------------------------------------------------------------ interview readiness (issue #12)
 
