@@ -200,3 +200,26 @@ async def test_title_wraps_whole_at_small_sizes(tmp_path: Path, size):
         assert "an Anki package (.apkg, .colpkg)" in shown, lines[:4]
         assert pilot.app.screen.query_one("#import-path", Input).region.y > 1  # the form below the title
         assert "into (optional)" in " ".join(lines)  # the placeholder was cut to ``into (optional``
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_the_path_box_takes_the_width(tmp_path: Path, size):
+    """The path box has a row of its own, the whole width of the form (beside ``into`` and the
+    conflict choice it was 14 cells at 60 columns); a long Chinese path typed shows whole."""
+    (tmp_path / "deck").mkdir()
+    async with Host(Deck(tmp_path / "deck")).run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = pilot.app.screen
+        path_box = screen.query_one("#import-path", Input)
+        form = screen.query_one("#import-box")
+        assert path_box.outer_size.width == form.content_region.width
+        into, conflict = screen.query_one("#import-into", Input), screen.query_one("#import-conflict")
+        assert into.region.y > path_box.region.y and into.region.right <= conflict.region.x
+        typed = "/导入/一个很长的文件夹名字/export.txt"
+        path_box.value = typed
+        await pilot.pause()
+        row = screen._compositor.render_strips()[path_box.content_region.y].text
+        assert typed in row
+        lines = [strip.text for strip in screen._compositor.render_strips()]
+        assert "into (optional)" in " ".join(lines) and "Preview" in " ".join(lines)
+        assert screen.query_one("#import-plan").size.height >= 3

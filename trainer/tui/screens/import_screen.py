@@ -41,8 +41,9 @@ class ImportScreen(ModalScreen[ImportReport | None]):
     }
     ImportScreen #import-title { width: 100%; }  /* wraps: at 80 columns it was cut mid-word */
     ImportScreen #import-form { height: auto; }
-    ImportScreen #import-path { width: 1fr; }
-    ImportScreen #import-into { width: 21; }  /* its placeholder whole */
+    ImportScreen #import-path { width: 100%; }  /* a row of its own: beside the options it had 14 cells at 60 */
+    ImportScreen #import-options { height: auto; }
+    ImportScreen #import-into { width: 1fr; min-width: 21; }  /* its placeholder whole */
     ImportScreen #import-conflict { width: 21; }
     ImportScreen #import-plan { height: 1fr; min-height: 3; }
     ImportScreen #import-progress { height: 1; }
@@ -85,15 +86,16 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         with Vertical(id="import-box"):
             yield Label(Text("Import notes: a folder, an Obsidian vault, a .md file, an Anki .txt export"
                              " or an Anki package (.apkg, .colpkg)", style="bold"), id="import-title")
-            with Horizontal(id="import-form"):
+            with Vertical(id="import-form"):
                 yield Input(placeholder="path to import", id="import-path")
-                yield Input(placeholder="into (optional)", id="import-into")
-                yield Select(
-                    [("skip existing", "skip"), ("update existing", "update"), ("rename new", "rename")],
-                    value="skip",
-                    allow_blank=False,
-                    id="import-conflict",
-                )
+                with Horizontal(id="import-options"):
+                    yield Input(placeholder="into (optional)", id="import-into")
+                    yield Select(
+                        [("skip existing", "skip"), ("update existing", "update"), ("rename new", "rename")],
+                        value="skip",
+                        allow_blank=False,
+                        id="import-conflict",
+                    )
             table: DataTable = DataTable(id="import-plan", cursor_type="row", zebra_stripes=True)
             yield table
             yield ProgressBar(id="import-progress", show_eta=False)
