@@ -77,6 +77,24 @@ def safe_stem(text: str, fallback: str, *, max_bytes: int = MAX_NAME_BYTES - len
     return s
 
 
+_INLINE_ELEMENTS = "a|abbr|b|big|cite|code|del|em|font|i|ins|kbd|mark|q|s|small|span|strike|strong|sub|sup|tt|u|var"
+_BLOCK_ELEMENTS = ("article|blockquote|br|center|dd|div|dl|dt|h[1-6]|hr|img|li|ol|p|pre|section|table|tbody|td|"
+                   "tfoot|th|thead|tr|ul")
+_INLINE_TAG = re.compile(rf"</?(?:{_INLINE_ELEMENTS})\b[^<>]*>", re.I)
+_BLOCK_TAG = re.compile(rf"</?(?:{_BLOCK_ELEMENTS})\b[^<>]*>", re.I)
+
+
+def html_text_stem(text: str, fallback: str) -> str:
+    """:func:`safe_stem` of an Anki field's text: its HTML entities decoded and its HTML tags left
+    out first, so an escaped ``&lt;b&gt;Attention&lt;/b&gt; &amp; Q?`` is named ``Attention & Q``,
+    not ``b Attention -b & Q``. Only HTML's own element names count as tags (``<T>`` in
+    ``Why is <T> slow?`` is text); a block tag (``<br>``, ``<div>``) leaves a space."""
+    import html
+
+    text = html.unescape(text)
+    return safe_stem(_INLINE_TAG.sub("", _BLOCK_TAG.sub(" ", text)), fallback)
+
+
 def deck_folder(name: str) -> tuple[str, ...]:
     """An Anki deck's name as folders (``A::B`` → ``A/B``, the package's ``\x1f`` too), each part a safe name."""
     parts = [p.strip() for p in name.replace("\x1f", "::").split("::")]

@@ -530,7 +530,7 @@ def _one(
             made = package.prepare(plan, folder, today)
             prep = made.prepared
             fallback = f"anki-{plan.note.id}" + (f"-c{plan.cloze}" if plan.cloze else "")
-            stem = names.safe_stem(made.question, fallback)
+            stem = names.html_text_stem(made.question, fallback)
             rel = "/".join((*folder, stem + names.SUFFIX))
             if not prep.question:
                 prep.question = stem
@@ -538,7 +538,7 @@ def _one(
             assert cand.row is not None and cand.export is not None
             prep, qtext = anki.prepare_row(cand.row, cand.export, source=label, created=created, today=today)
             fallback = f"anki-{cand.row.number}"
-            stem = names.safe_stem(qtext, fallback)
+            stem = names.html_text_stem(qtext, fallback)
             folder = (*into, *names.deck_folder(cand.row.deck))  # its Anki deck, as a package's cards go
             rel = "/".join((*folder, stem + names.SUFFIX))
             if not prep.question:
