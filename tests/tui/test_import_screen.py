@@ -205,7 +205,8 @@ async def test_title_wraps_whole_at_small_sizes(tmp_path: Path, size):
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
 async def test_the_path_box_takes_the_width(tmp_path: Path, size):
     """The path box has a row of its own, the whole width of the form (beside ``into`` and the
-    conflict choice it was 14 cells at 60 columns); a long Chinese path typed shows whole."""
+    conflict choice it was 14 cells at 60 columns); a long Chinese path typed shows whole. On a
+    short screen the boxes have no border, so the plan keeps its rows."""
     (tmp_path / "deck").mkdir()
     async with Host(Deck(tmp_path / "deck")).run_test(size=size) as pilot:
         await pilot.pause()
@@ -222,4 +223,8 @@ async def test_the_path_box_takes_the_width(tmp_path: Path, size):
         assert typed in row
         lines = [strip.text for strip in screen._compositor.render_strips()]
         assert "into (optional)" in " ".join(lines) and "Preview" in " ".join(lines)
-        assert screen.query_one("#import-plan").size.height >= 3
+        # Below 24 rows the boxes are a row each: the plan keeps the rows it had (8 at 60x20).
+        short = size[1] < 24
+        assert path_box.compact == into.compact == conflict.compact == short
+        assert screen.query_one("#import-form").outer_size.height == (3 if short else 6)
+        assert screen.query_one("#import-plan").size.height >= (8 if short else 10)

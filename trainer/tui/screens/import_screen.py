@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -26,6 +26,8 @@ from trainer.importers import ImportRefused, ImportReport, run_import
 from trainer.importers.report import printable
 from trainer.reviewlog import ReviewLog
 
+ROOMY_HEIGHT = 24
+"""Rows from which the import form's boxes keep their borders."""
 _STYLES = {"import": "green", "imported": "green", "update": "yellow", "updated": "yellow", "skipped": "dim",
            "failed": "bold red", "flagged": "magenta"}
 
@@ -45,6 +47,13 @@ class ImportScreen(ModalScreen[ImportReport | None]):
     ImportScreen #import-options { height: auto; }
     ImportScreen #import-into { width: 1fr; min-width: 21; }  /* its placeholder whole */
     ImportScreen #import-conflict { width: 21; }
+    /* short screens: borderless boxes (a row each), told from the box's background by a tint */
+    ImportScreen #import-form Input.-textual-compact,
+    ImportScreen #import-form Select.-textual-compact > SelectCurrent { background-tint: $foreground 10%; }
+    ImportScreen #import-form Input.-textual-compact:focus,
+    ImportScreen #import-form Select.-textual-compact:focus > SelectCurrent { background-tint: $foreground 18%; }
+    ImportScreen #import-path.-textual-compact { margin-bottom: 1; }
+    ImportScreen #import-into.-textual-compact { margin-right: 2; }
     ImportScreen #import-plan { height: 1fr; min-height: 3; }
     ImportScreen #import-progress { height: 1; }
     ImportScreen #import-summary { height: auto; max-height: 6; }
@@ -113,6 +122,17 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         table.add_column("reason", key="reason")
         self.query_one("#import-progress", ProgressBar).display = False
         self.query_one("#import-path", Input).focus()
+        self._fit_form(self.app.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_form(event.size.height)
+
+    def _fit_form(self, height: int) -> None:
+        """Below :data:`ROOMY_HEIGHT` rows the form's boxes are drawn without borders (a row each, not
+        three): the path's row of its own then costs the plan no row (at 60x20 it showed one)."""
+        compact = height < ROOMY_HEIGHT
+        for box in self.query("#import-form Input, #import-form Select"):
+            box.compact = compact
 
     # ------------------------------------------------------------ inputs
 
