@@ -69,6 +69,15 @@ class StatsScreen(Screen):
     def __init__(self, book: OpenDeck, **kwargs) -> None:
         super().__init__(**kwargs)
         self.book = book
+        self._tag_rows: list[tuple[str, str, str, object]] = []
+        """(tag, indent, name, figures) of each row of the tag table, in its order."""
+        self._recall: dict[str, Text] = {}
+        """Each tag's expected recall as shown (kept when the table is filled again for a new width)."""
+        self._tag_layout: TagColumns | None = None
+        self._number_cells: list[int] | None = None
+        """The widths of the count columns (their headers or their widest figures)."""
+        self._natural_tag_cells = 0
+        """The widest tag name with its indent, in cells."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -192,8 +201,9 @@ class StatsScreen(Screen):
         self.query_one("#tags-chart", Static).update(mastery_chart([(t or "(untagged)", tags[t].mastery) for t in shown]))
         self._tag_rows = [(tag, "  " * tag.count("/"), one_line(tag.rsplit("/", 1)[-1] or "(untagged)"), g)
                           for tag, g in tags.items()]
-        self._recall: dict[str, Text] = {}
-        self._tag_layout: TagColumns | None = None
+        counts = [(g.cards, g.to_study, g.due, g.new) for *_, g in self._tag_rows]
+        self._number_cells = [max([len(h), *(len(str(c[i])) for c in counts)]) for i, h in enumerate(NUMBER_HEADERS)]
+        self._natural_tag_cells = max((cell_len(indent + name) for _, indent, name, _ in self._tag_rows), default=3)
         self._fit_tags_table(self.app.size.width)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -203,12 +213,11 @@ class StatsScreen(Screen):
         """Fill the tag table for a screen ``width`` cells wide: every column in view without scrolling
         sideways (the tag names cut with ``…``, the mastery bar shorter); filled again only when the
         widths change."""
+        if self._number_cells is None:  # (resized before the figures were drawn)
+            return
         table = self.query_one("#tags-table", DataTable)
-        counts = [(g.cards, g.to_study, g.due, g.new) for *_, g in self._tag_rows]
-        numbers = [max(len(h), *(len(str(c[i])) for c in counts)) for i, h in enumerate(NUMBER_HEADERS)]
-        natural = max((cell_len(indent) + cell_len(name) for _, indent, name, _ in self._tag_rows), default=3)
         room = width - table.styles.scrollbar_size_vertical  # (reserved whether or not the rows scroll)
-        layout = tag_columns(room, numbers, min(natural, TAG_MAX_CELLS), table.cell_padding)
+        layout = tag_columns(room, self._number_cells, min(self._natural_tag_cells, TAG_MAX_CELLS), table.cell_padding)
         if layout == self._tag_layout:
             return
         self._tag_layout = layout
