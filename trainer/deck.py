@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from stat import S_ISDIR
 
 from xxhash import xxh3_64_intdigest
 
@@ -110,10 +111,16 @@ class Scan:
 class Deck:
     def __init__(self, root: Path | str):
         self.root = Path(root)
-        if not self.root.exists():
-            raise DeckError(f"deck folder not found: {self.root}")
-        if not self.root.is_dir():
+        try:  # (Path.exists raises on a folder above it that may not be searched: a traceback)
+            st = os.stat(self.root)
+        except (FileNotFoundError, NotADirectoryError):
+            raise DeckError(f"deck folder not found: {self.root}") from None
+        except OSError as exc:
+            raise DeckError(f"{self.root}: deck folder: cannot open it ({exc.strerror})") from None
+        if not S_ISDIR(st.st_mode):
             raise DeckError(f"deck is not a folder: {self.root}")
+        if not os.access(self.root, os.R_OK | os.X_OK):  # else every note would be missing, said as another problem
+            raise DeckError(f"{self.root}: deck folder: cannot read it (permission denied)")
         self.root = self.root.resolve()
 
     @property

@@ -1,0 +1,74 @@
+"""The command line as a newcomer meets it: decks they cannot open, options a command does not
+have, writes that fail. Each case is what a user saw (a traceback, a misleading message, a
+summary that said the opposite of what happened) before its fix."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+NOBODY = 65534
+NOTE = "---\nnext_review: '2026-11-20'\n---\n# A question?\n\n## Answer\n\nAn answer.\n"
+
+
+def _as_other_user(*args: str) -> subprocess.CompletedProcess:
+    """``python -m trainer ARGS`` where permission bits count: as ``nobody`` when this is root
+    (root reads any folder), else as this user."""
+    cmd = [sys.executable, "-m", "trainer", "--today", "2026-11-25", *args]
+    if os.geteuid() == 0:
+        cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *cmd]
+    env = {k: v for k, v in os.environ.items() if k not in ("TRAINER_DECK", "TRAINER_TODAY")}
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd="/", timeout=60)
+
+
+@pytest.fixture
+def shut_folder():
+    """A folder under /tmp (``nobody`` can reach it) whose mode the test sets; opened again after."""
+    if os.geteuid() == 0 and not shutil.which("setpriv"):
+        pytest.skip("root without setpriv: permission bits do not stop root")
+    top = Path(tempfile.mkdtemp(prefix="trainer-newcomer-", dir="/tmp"))
+    os.chmod(top, 0o755)
+    yield top
+    for p in [top, *top.rglob("*")]:
+        if p.is_dir() and not p.is_symlink():
+            os.chmod(p, 0o755)
+    shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.mark.parametrize("command", [["due"], ["check"], ["stats", "--json"], ["review", "n.md", "-g", "3"]])
+def test_a_deck_in_a_folder_that_may_not_be_searched_is_bad_usage_not_a_traceback(shut_folder, command):
+    """Path.exists() raised PermissionError out of Deck(): a traceback and exit 1."""
+    deck = shut_folder / "private" / "deck"
+    deck.mkdir(parents=True)
+    (deck / "n.md").write_text(NOTE, encoding="utf-8")
+    os.chmod(shut_folder / "private", 0o700 if os.geteuid() == 0 else 0o000)
+    r = _as_other_user("--deck", str(deck), *command)
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode == 2, r.stderr
+    assert f"{deck}: deck folder: cannot open it (Permission denied)" in r.stderr
+
+
+@pytest.mark.parametrize("command", [["due"], ["check"], ["review", "n.md", "-g", "3"]])
+def test_a_deck_folder_that_may_not_be_read_says_so(shut_folder, command):
+    """`due` said 'trainer.toml: file: cannot read it' (there is no trainer.toml); `check` said
+    '0 notes checked' and exit 1."""
+    deck = shut_folder / "deck"
+    deck.mkdir()
+    (deck / "n.md").write_text(NOTE, encoding="utf-8")
+    before = (deck / "n.md").read_bytes()
+    os.chmod(deck, 0o700 if os.geteuid() == 0 else 0o000)
+    r = _as_other_user("--deck", str(deck), *command)
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode == 2, r.stderr
+    assert f"{deck}: deck folder: cannot read it (permission denied)" in r.stderr
+    assert "trainer.toml" not in r.stderr
+    os.chmod(deck, 0o755)
+    assert (deck / "n.md").read_bytes() == before
