@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"trainer {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    p.command_parsers = sub.choices  # main(): an option a command lacks is said with that command's usage
 
     def cmd(name: str, help: str, description: str | None = None) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help, description=description or help, parents=[common])
@@ -1095,7 +1096,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure") and getattr(stream, "errors", "") == "strict":
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # `trainer due --bogus`: said by `trainer due` with its usage, not by `trainer` with the top one
+        parser.command_parsers.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     command = args.command or "study"
     if args.command is None:
         args.new_limit = None

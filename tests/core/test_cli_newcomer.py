@@ -72,3 +72,30 @@ def test_a_deck_folder_that_may_not_be_read_says_so(shut_folder, command):
     assert "trainer.toml" not in r.stderr
     os.chmod(deck, 0o755)
     assert (deck / "n.md").read_bytes() == before
+
+
+@pytest.mark.parametrize("args, command", [
+    (["due", "--bogus"], "due"),
+    (["review", "n.md", "-g", "3", "--bogus"], "review"),
+    (["review", "n.md", "extra", "-g", "3"], "review"),
+    (["stats", "--json", "--days", "3", "--bogus"], "stats"),
+    (["import", "src", "--bogus"], "import"),
+])
+def test_an_option_a_command_lacks_is_said_by_that_command(tmp_path, cli, args, command):
+    """`trainer due --bogus` printed the top-level usage and 'trainer: error:', not due's."""
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    (deck / "n.md").write_text(NOTE, encoding="utf-8")
+    before = (deck / "n.md").read_bytes()
+    r = cli(deck, *args)
+    assert r.returncode == 2
+    err = r.stderr.decode()
+    assert err.startswith(f"usage: trainer {command} "), err
+    assert f"trainer {command}: error: unrecognized arguments: " in err
+    assert (deck / "n.md").read_bytes() == before
+
+
+def test_an_unknown_option_before_any_command_is_still_said_by_trainer(tmp_path, cli):
+    r = cli(tmp_path, "--bogus")
+    assert r.returncode == 2
+    assert b"trainer: error: unrecognized arguments: --bogus" in r.stderr
