@@ -285,7 +285,12 @@ class Context:
                 return ReviewLog.memory()
             log, repaired = open_log(self.deck, self.today)
         except Exception as exc:  # sqlite3 errors, read-only deck
-            if readonly:
+            where, reason = _log_failure(self.deck.root, exc)
+            if readonly:  # the command goes on without the history, but never silently (a damaged log read as empty)
+                if not getattr(self, "_log_failure_said", False):  # once, however often the command opens it
+                    self._log_failure_said = True
+                    print(clean(f"trainer: {where}: cannot read the review log ({reason}); going on without its "
+                                "history"), file=sys.stderr)
                 return ReviewLog.memory()
             import shutil
 
@@ -294,10 +299,21 @@ class Context:
             except OSError:
                 full = False
             hint = " (the disk is full)" if full else ""
-            raise UsageError(f"cannot open the review log in {self.deck.root / '.trainer'}: {exc}{hint}") from None
+            raise UsageError(f"{where}: cannot open the review log: {reason}{hint}") from None
         for line in repaired:
             print(clean(line), file=sys.stderr)
         return log
+
+
+def _log_failure(root: Path, exc: Exception) -> tuple[str, str]:
+    """(path, problem) for a review log that would not open, said as ``path: …: problem`` rather
+    than ``[Errno 17] File exists: '…'``."""
+    state = paths.state_dir(root)
+    if state.exists() and not state.is_dir() and not state.is_symlink():
+        return str(state), "not a folder (trainer keeps its review log and scan cache in it)"
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.filename or state / "trainer.db"), exc.strerror
+    return str(state / "trainer.db"), str(exc)
 
 
 # ---------------------------------------------------------------- commands

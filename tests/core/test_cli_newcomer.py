@@ -99,3 +99,40 @@ def test_an_unknown_option_before_any_command_is_still_said_by_trainer(tmp_path,
     r = cli(tmp_path, "--bogus")
     assert r.returncode == 2
     assert b"trainer: error: unrecognized arguments: --bogus" in r.stderr
+
+
+def _deck_with_note(tmp_path: Path) -> tuple[Path, bytes]:
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    (deck / "n.md").write_text(NOTE, encoding="utf-8")
+    return deck, (deck / "n.md").read_bytes()
+
+
+def test_a_file_where_the_state_folder_goes_is_said_as_path_problem(tmp_path, cli):
+    """Said '[Errno 17] File exists: …/.trainer'."""
+    deck, before = _deck_with_note(tmp_path)
+    (deck / ".trainer").write_bytes(b"mine")
+    r = cli(deck, "review", "n.md", "-g", "4")
+    assert r.returncode == 2
+    err = r.stderr.decode()
+    assert f"trainer review: {deck / '.trainer'}: cannot open the review log: not a folder" in err, err
+    assert "Errno" not in err
+    assert (deck / "n.md").read_bytes() == before
+    assert (deck / ".trainer").read_bytes() == b"mine"
+
+
+def test_a_damaged_review_log_is_said_not_read_as_empty(tmp_path, cli):
+    """`stats` and `eval` read a log that is not a database as 'no reviews yet', silently."""
+    deck, before = _deck_with_note(tmp_path)
+    (deck / ".trainer").mkdir()
+    (deck / ".trainer" / "trainer.db").write_bytes(b"\x00garbage, not SQLite\n" * 300)
+    db = deck / ".trainer" / "trainer.db"
+    r = cli(deck, "review", "n.md", "-g", "4")
+    assert r.returncode == 2
+    assert f"trainer review: {db}: cannot open the review log: file is not a database" in r.stderr.decode()
+    assert (deck / "n.md").read_bytes() == before
+    for command in (["stats"], ["stats", "--json"], ["eval"], ["due"]):
+        r = cli(deck, *command)
+        assert r.returncode == 0, r.stderr
+        err = r.stderr.decode()
+        assert err.count(f"trainer: {db}: cannot read the review log (file is not a database)") == 1, (command, err)
