@@ -36,6 +36,8 @@ class Plan:
     """Notes with problems: left as they are (listed so the user can fix them)."""
     written: int = 0
     """Notes actually changed on disk by :func:`apply_plan` (a failed or superseded write is not one)."""
+    failed: set[str] = field(default_factory=set)
+    """The notes :func:`apply_plan` could not write (not listed as changed)."""
 
     def to_json(self, *, dry_run: bool, failures: list[str]) -> dict:
         def show(v: object) -> object:
@@ -141,6 +143,7 @@ def apply_plan(deck: Deck, plan: Plan) -> list[str]:
             written = update_note(c.note.path, c.updates, expect=c.note.schedule, planned=c.planned, root=deck.root)
         except (Conflict, NoteGone, NoteError, OSError) as exc:
             failures.append(f"{c.rel}: schedule: {exc}")
+            plan.failed.add(c.rel)
             continue
         plan.written += written.changed
     return failures

@@ -667,15 +667,20 @@ def cmd_schedule(ctx: Context) -> int:
         emit_json(data)
     else:
         verb = "would change" if a.dry_run else "changed"
-        for c in plan.changes[:200]:
+        shown = [c for c in plan.changes if c.rel not in plan.failed]  # a note not written is on stderr, not here
+        for c in shown[:200]:
             print(clean(f"{c.rel}: " + ", ".join(_schedule_change(k, c.note.present, c.old.get(k), v)
                                                    for k, v in c.updates.items())))
-        if len(plan.changes) > 200:
-            print(f"… and {len(plan.changes) - 200} more")
+        if len(shown) > 200:
+            print(f"… and {len(shown) - 200} more")
         done = len(plan.changes) if a.dry_run else plan.written  # a failed or superseded write changed nothing
-        print(f"\n{done} {'note' if done == 1 else 'notes'} {verb}: {plan.filled} with missing keys filled, "
-              f"{plan.moved} moved so that no day gets more than {a.per_day} cards from the backlog "
-              f"(at most {a.new_per_day} of them new).")
+        what = (f"{plan.filled} with missing keys filled, {plan.moved} moved so that no day gets more than "
+                f"{a.per_day} cards from the backlog (at most {a.new_per_day} of them new)")
+        if plan.failed:  # "0 notes changed: … 38 moved" said the opposite of what happened
+            print(f"\n{done} {'note' if done == 1 else 'notes'} {verb} of {len(plan.changes)} planned ({what}); "
+                  f"{len(plan.failed)} could not be written (listed on stderr).")
+        else:
+            print(f"\n{done} {'note' if done == 1 else 'notes'} {verb}: {what}.")
         crowded = [(d, due + new) for d, due, new in plan.forecast if due + new > max(a.per_day, 1)]
         if crowded:
             days = ", ".join(f"{d.isoformat()} ({n})" for d, n in crowded[:5]) + (" …" if len(crowded) > 5 else "")

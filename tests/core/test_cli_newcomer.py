@@ -136,3 +136,30 @@ def test_a_damaged_review_log_is_said_not_read_as_empty(tmp_path, cli):
         assert r.returncode == 0, r.stderr
         err = r.stderr.decode()
         assert err.count(f"trainer: {db}: cannot read the review log (file is not a database)") == 1, (command, err)
+
+
+def test_schedule_does_not_list_a_note_it_could_not_write_as_changed(tmp_path, cli):
+    """On a read-only note `schedule` listed its change on stdout as made and summed up
+    '0 notes changed: 0 with missing keys filled, 1 moved'."""
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    for name in ("a", "b", "c"):
+        (deck / f"{name}.md").write_text(f"# Bare question {name}?\n\nA body.\n", encoding="utf-8")
+    locked = deck / "b.md"
+    before = locked.read_bytes()
+    os.chmod(locked, 0o444)
+    try:
+        r = cli(deck, "schedule")
+    finally:
+        os.chmod(locked, 0o644)
+    assert r.returncode == 1
+    out, err = r.stdout.decode(), r.stderr.decode()
+    assert "b.md:" in err and "b.md" not in out, out
+    assert "a.md: " in out and "c.md: " in out
+    assert "\n2 notes changed of 3 planned (3 with missing keys filled, 0 moved" in out, out
+    assert "1 could not be written (listed on stderr)." in out
+    assert locked.read_bytes() == before
+    assert (deck / "a.md").read_text(encoding="utf-8").startswith("---\ncreated: ")
+    r = cli(deck, "schedule")  # nothing left to do once it is written: the summary as before
+    assert r.returncode == 0, r.stderr
+    assert "\n1 note changed: 1 with missing keys filled, 0 moved" in r.stdout.decode()
