@@ -90,6 +90,9 @@ def _grade(text: str) -> int:
     return n
 
 
+NEW_LIMIT_HELP = "new cards per day (default: new_per_day in trainer.toml, else 20)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--deck", type=_deck_arg, default=argparse.SUPPRESS, metavar="PATH",
@@ -114,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help, description=description or help, parents=[common])
 
     s = cmd("study", "open the study app on the deck")
-    s.add_argument("--new-limit", type=_positive, default=None, metavar="N", help="new cards per day (default 20)")
+    s.add_argument("--new-limit", type=_positive, default=None, metavar="N", help=NEW_LIMIT_HELP)
 
     d = cmd("due", "list due cards, most overdue first, then new cards up to the daily limit")
     fmt = d.add_mutually_exclusive_group()
@@ -123,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--limit", type=_at_least_one, metavar="N", help="show at most N cards")
     d.add_argument("--tag", action="append", metavar="TAG", help="only cards with this tag (nested tags included); repeatable")
     d.add_argument("--difficulty", choices=("easy", "medium", "hard"), action="append", help="only this difficulty; repeatable")
-    d.add_argument("--new-limit", type=_positive, default=None, metavar="N", help="new cards per day (default 20)")
+    d.add_argument("--new-limit", type=_positive, default=None, metavar="N", help=NEW_LIMIT_HELP)
 
     r = cmd("review", "grade one note, or many with --from FILE",
             "Grade a note as in a study session: the first grade of a card on a day schedules it (SM-2); "
@@ -135,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sc = cmd("schedule", "fill missing keys and spread new and overdue cards over days under a per-day cap")
     sc.add_argument("--per-day", type=_at_least_one, default=50, metavar="N", help="most cards due on one day (default 50)")
-    sc.add_argument("--new-per-day", type=_at_least_one, default=20, metavar="N", help="most new cards on one day (default 20)")
+    sc.add_argument("--new-per-day", type=_at_least_one, default=None, metavar="N",
+                    help="most new cards on one day (default: new_per_day in trainer.toml, else 20)")
     sc.add_argument("--days", type=_days, default=14, metavar="N", help="forecast length (default 14)")
     sc.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     sc.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -654,7 +658,9 @@ def cmd_schedule(ctx: Context) -> int:
 
     a = ctx.args
     scan = ctx.scan(writes=not a.dry_run)
-    plan = plan_schedule(scan.notes, ctx.today, per_day=a.per_day, new_per_day=a.new_per_day, days=a.days)
+    # the deck's new_per_day as study and due use it: a forecast of 20 new a day on a deck set to 5 was not what comes
+    new_per_day = a.new_per_day if a.new_per_day is not None else ctx.settings.new_per_day
+    plan = plan_schedule(scan.notes, ctx.today, per_day=a.per_day, new_per_day=new_per_day, days=a.days)
     failures: list[str] = []
     if not a.dry_run and plan.changes:
         failures = apply_plan(ctx.deck, plan)
@@ -675,7 +681,7 @@ def cmd_schedule(ctx: Context) -> int:
             print(f"… and {len(shown) - 200} more")
         done = len(plan.changes) if a.dry_run else plan.written  # a failed or superseded write changed nothing
         what = (f"{plan.filled} with missing keys filled, {plan.moved} moved so that no day gets more than "
-                f"{a.per_day} cards from the backlog (at most {a.new_per_day} of them new)")
+                f"{a.per_day} cards from the backlog (at most {new_per_day} of them new)")
         if plan.failed:  # "0 notes changed: … 38 moved" said the opposite of what happened
             print(f"\n{done} {'note' if done == 1 else 'notes'} {verb} of {len(plan.changes)} planned ({what}); "
                   f"{len(plan.failed)} could not be written (listed on stderr).")

@@ -4,6 +4,7 @@ summary that said the opposite of what happened) before its fix."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -163,3 +164,23 @@ def test_schedule_does_not_list_a_note_it_could_not_write_as_changed(tmp_path, c
     r = cli(deck, "schedule")  # nothing left to do once it is written: the summary as before
     assert r.returncode == 0, r.stderr
     assert "\n1 note changed: 1 with missing keys filled, 0 moved" in r.stdout.decode()
+
+
+def test_schedule_spreads_new_cards_by_the_decks_new_per_day(tmp_path, cli):
+    """trainer.toml's new_per_day = 2: `due` showed 2 new a day, `schedule` still spread 20 a day
+    (its forecast promised a day of 5 new cards that study would never show)."""
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    (deck / "trainer.toml").write_text("[scheduler]\nnew_per_day = 2\n", encoding="utf-8")
+    for i in range(5):
+        (deck / f"n{i}.md").write_text(f"---\nnext_review: '2026-11-25'\n---\n# New {i}?\n", encoding="utf-8")
+    r = cli(deck, "schedule", "--dry-run", "--json", "--days", "4")
+    assert r.returncode == 0, r.stderr
+    plan = json.loads(r.stdout)
+    assert [(d["day"], d["new"]) for d in plan["forecast"]] == [
+        ("2026-11-25", 2), ("2026-11-26", 2), ("2026-11-27", 1), ("2026-11-28", 0)]
+    r = cli(deck, "schedule", "--dry-run")
+    assert "(at most 2 of them new)" in r.stdout.decode()
+    r = cli(deck, "schedule", "--dry-run", "--json", "--new-per-day", "4", "--days", "2")
+    assert [d["new"] for d in json.loads(r.stdout)["forecast"]] == [4, 1]  # the option still overrides
+    assert "default: new_per_day in trainer.toml" in " ".join(cli(None, "schedule", "-h", today=None).stdout.decode().split())
