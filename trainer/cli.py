@@ -129,12 +129,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--new-limit", type=_positive, default=None, metavar="N", help=NEW_LIMIT_HELP)
 
     r = cmd("review", "grade one note, or many with --from FILE",
-            "Grade a note as in a study session: the first grade of a card on a day schedules it (SM-2); "
-            "later grades the same day are logged as re-drills.")
+            "Grade a note as in a study session: the first grade of a card on a day schedules it (SM-2, or FSRS "
+            "when trainer.toml says so); later grades the same day are logged as re-drills; `trainer undo` takes "
+            "the last one back.")
     r.add_argument("note", nargs="?", metavar="NOTE", help="path of the note (relative to here or to the deck)")
     r.add_argument("--grade", "-g", type=_grade, metavar="Q", help="0 blackout … 3 hard … 5 perfect")
     r.add_argument("--from", dest="from_file", metavar="FILE", help="CSV of path,grade rows ('-' for stdin)")
     r.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    u = cmd("undo", "undo the last grade: the note's previous scheduling lines come back",
+            "Undo the deck's last grade (from `trainer review` or the study app; an import is never undone): "
+            "the note gets back the exact scheduling lines it had before, and the log row is marked undone. "
+            "Run it again to undo the grade before.")
+    u.add_argument("--json", action="store_true", help="print JSON for scripts")
 
     sc = cmd("schedule", "fill missing keys and spread new and overdue cards over days under a per-day cap")
     sc.add_argument("--per-day", type=_at_least_one, default=50, metavar="N", help="most cards due on one day (default 50)")
@@ -653,6 +660,41 @@ def cmd_review(ctx: Context) -> int:
     return PROBLEMS if failures else OK
 
 
+def cmd_undo(ctx: Context) -> int:
+    """The study app's `u` from the shell: a grade typed wrong in `trainer review` can be taken back."""
+    from trainer import grading
+    from trainer.notes.write import WriteError
+
+    log = ctx.log()
+    try:
+        try:
+            undone = grading.undo_last(ctx.deck, log, ctx.today)
+        except (grading.NoteError, grading.Conflict, grading.NoteGone, WriteError, OSError) as exc:
+            row = log.last_undoable()
+            msg = str(exc)
+            where = row.note if row is not None else ctx.deck.root
+            print(clean(msg if msg.startswith(str(where)) else f"{where}: {msg}"), file=sys.stderr)
+            return PROBLEMS
+    finally:
+        log.close()
+    if undone is None:
+        if ctx.args.json:
+            emit_json(None)
+        else:
+            print(clean(f"Nothing to undo: no grade in the review log of {ctx.deck.root}."))
+        return OK
+    row, note = undone.row, undone.note
+    back = note.schedule.next_review.isoformat() if note is not None else None
+    if ctx.args.json:
+        emit_json({"path": row.note, "grade": row.grade, "kind": row.kind, "day": row.day.isoformat(),
+                   "next_review": back})
+    elif row.kind == "review":
+        print(clean(f"{row.note}: undid grade {row.grade} of {row.day} → next review {back} again"))
+    else:
+        print(clean(f"{row.note}: undid re-drill grade {row.grade} of {row.day} (its schedule had not changed)"))
+    return OK
+
+
 def cmd_schedule(ctx: Context) -> int:
     from trainer.batch import apply_plan, plan_schedule
 
@@ -1105,6 +1147,7 @@ COMMANDS = {
     "git-setup": cmd_git_setup,
     "due": cmd_due,
     "review": cmd_review,
+    "undo": cmd_undo,
     "schedule": cmd_schedule,
     "import": cmd_import,
     "stats": cmd_stats,

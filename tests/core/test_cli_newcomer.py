@@ -184,3 +184,48 @@ def test_schedule_spreads_new_cards_by_the_decks_new_per_day(tmp_path, cli):
     r = cli(deck, "schedule", "--dry-run", "--json", "--new-per-day", "4", "--days", "2")
     assert [d["new"] for d in json.loads(r.stdout)["forecast"]] == [4, 1]  # the option still overrides
     assert "default: new_per_day in trainer.toml" in " ".join(cli(None, "schedule", "-h", today=None).stdout.decode().split())
+
+
+COMMENTED_CRLF = ("---\r\ncreated: 2026-10-01   # when I wrote it\r\nlast_reviewed: null\r\nnext_review: '2026-11-20'\r\n"
+                  "review_count: 0\r\ntags: [注意力]  # 我的标签\r\n---\r\n# 自注意力的复杂度是多少？\r\n\r\n## 答案\r\n\r\nO(n²d)。\r\n")
+
+
+def test_undo_from_the_shell_gives_back_the_notes_exact_bytes(tmp_path, cli):
+    """A grade typed wrong in `trainer review` could only be undone in the study app."""
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    note = deck / "注意力.md"
+    note.write_bytes(COMMENTED_CRLF.encode("utf-8"))
+    r = cli(deck, "undo")
+    assert r.returncode == 0 and "Nothing to undo" in r.stdout.decode()
+    assert cli(deck, "review", "注意力.md", "-g", "1").returncode == 0
+    after_first = note.read_bytes()
+    assert after_first != COMMENTED_CRLF.encode("utf-8")
+    assert cli(deck, "review", "注意力.md", "-g", "4").returncode == 0  # a re-drill: logged, schedule unchanged
+    r = cli(deck, "undo", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"path": "注意力.md", "grade": 4, "kind": "redrill", "day": "2026-11-25",
+                                    "next_review": "2026-11-26"}
+    assert note.read_bytes() == after_first
+    r = cli(deck, "undo")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == "注意力.md: undid grade 1 of 2026-11-25 → next review 2026-11-20 again\n"
+    assert note.read_bytes() == COMMENTED_CRLF.encode("utf-8")
+    r = cli(deck, "undo", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout) is None
+    r = cli(None, "undo", "-h", today=None)
+    assert r.returncode == 0 and b"--json" in r.stdout and b"--deck" in r.stdout
+
+
+def test_undo_keeps_a_schedule_edited_since_the_grade(tmp_path, cli):
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    note = deck / "n.md"
+    note.write_text(NOTE, encoding="utf-8")
+    assert cli(deck, "review", "n.md", "-g", "5").returncode == 0
+    edited = note.read_text(encoding="utf-8").replace("next_review: '2026-11-26'", "next_review: '2027-01-01'")
+    note.write_text(edited, encoding="utf-8")
+    r = cli(deck, "undo")
+    assert r.returncode == 1
+    assert r.stderr.decode().startswith("n.md: ") and "their version is kept" in r.stderr.decode()
+    assert note.read_text(encoding="utf-8") == edited
