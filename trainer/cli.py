@@ -701,7 +701,8 @@ def cmd_schedule(ctx: Context) -> int:
     a = ctx.args
     scan = ctx.scan(writes=not a.dry_run)
     # the deck's new_per_day as study and due use it: a forecast of 20 new a day on a deck set to 5 was not what comes
-    new_per_day = a.new_per_day if a.new_per_day is not None else ctx.settings.new_per_day
+    # (trainer.toml allows 0, no new cards: the backlog's new cards still move, 1 a day, and the summary says so)
+    new_per_day = a.new_per_day if a.new_per_day is not None else max(1, ctx.settings.new_per_day)
     plan = plan_schedule(scan.notes, ctx.today, per_day=a.per_day, new_per_day=new_per_day, days=a.days)
     failures: list[str] = []
     if not a.dry_run and plan.changes:

@@ -183,6 +183,9 @@ def test_schedule_spreads_new_cards_by_the_decks_new_per_day(tmp_path, cli):
     assert "(at most 2 of them new)" in r.stdout.decode()
     r = cli(deck, "schedule", "--dry-run", "--json", "--new-per-day", "4", "--days", "2")
     assert [d["new"] for d in json.loads(r.stdout)["forecast"]] == [4, 1]  # the option still overrides
+    (deck / "trainer.toml").write_text("[scheduler]\nnew_per_day = 0\n", encoding="utf-8")  # no new cards
+    r = cli(deck, "schedule", "--dry-run", "--days", "2")
+    assert "(at most 1 of them new)" in r.stdout.decode()  # said 'at most 0', then placed 1 a day
     assert "default: new_per_day in trainer.toml" in " ".join(cli(None, "schedule", "-h", today=None).stdout.decode().split())
 
 
