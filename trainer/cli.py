@@ -997,7 +997,7 @@ def cmd_eval(ctx: Context) -> int:
     if a.json:
         emit_json(result.to_json())
         return OK
-    print(f"{result.reviews} reviews of {result.cards} cards in {source}; "
+    print(f"{_plural(result.reviews, 'review')} of {_plural(result.cards, 'card')} in {source}; "
           f"{result.evaluated} scored (5-fold time-series split, reviews a day or more apart)")
     if not result.models:
         print("Too few reviews to score the models yet: they need a review a day or more after another, "
@@ -1034,7 +1034,7 @@ def cmd_optimize(ctx: Context) -> int:
                    "parameters": list(fitted.parameters) if fitted.parameters else None,
                    "written": str(written) if written else None})
         return OK
-    print(f"{fitted.reviews} reviews in the log, {fitted.scored} of them a day or more after the card's previous one.")
+    print(f"{_plural(fitted.reviews, 'review')} in the log, {fitted.scored} of them a day or more after the card's previous one.")
     if fitted.parameters is None:
         print("Too little history for fsrs-rs to fit parameters (it kept its defaults); nothing written. "
               "Study more and try again.")

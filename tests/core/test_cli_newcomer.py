@@ -232,3 +232,12 @@ def test_undo_keeps_a_schedule_edited_since_the_grade(tmp_path, cli):
     assert r.returncode == 1
     assert r.stderr.decode().startswith("n.md: ") and "their version is kept" in r.stderr.decode()
     assert note.read_text(encoding="utf-8") == edited
+
+
+def test_eval_of_one_review_says_one_review(tmp_path, cli):
+    """'1 reviews of 1 cards in log.csv'."""
+    log = tmp_path / "log.csv"
+    log.write_text("card_id,review_time,review_rating\n1,2026-01-01T10:00:00,3\n", encoding="utf-8")
+    r = cli(tmp_path, "eval", "--log", str(log))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().startswith(f"1 review of 1 card in {log}; 0 scored")
