@@ -796,6 +796,7 @@ def cmd_import(ctx: Context) -> int:
     if missing:  # a mistyped path is the command line's fault (exit 2), not a note's problem
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     deck = ctx.deck
+    _check_into(deck.root, a.into)
     log = None if a.dry_run else ctx.log()
     progress = None
     if sys.stderr.isatty() and not a.json:
@@ -821,6 +822,24 @@ def cmd_import(ctx: Context) -> int:
         for e in report.failed:
             print(clean(f"{e.source}: {e.reason}"), file=sys.stderr)
     return OK if report.ok else PROBLEMS
+
+
+def _check_into(root: Path, into: str | None) -> None:
+    """``--into notes.md`` naming a file of the deck is bad usage, said once: it failed every note
+    with 'cannot write notes.md/x.md: File exists' (an absolute path or '..' is refused by the importer)."""
+    import stat
+
+    if not into or Path(into).is_absolute() or ".." in Path(into).parts:
+        return
+    here = root
+    for part in Path(into).parts:
+        here = here / part
+        try:
+            mode = os.lstat(here).st_mode
+        except OSError:
+            return  # not there yet: the import makes it
+        if not stat.S_ISDIR(mode) and not stat.S_ISLNK(mode):
+            raise UsageError(f"--into {into}: {here.relative_to(root).as_posix()} is a file of the deck, not a folder")
 
 
 def _stats_from_columns(ctx: Context, cols):

@@ -241,3 +241,23 @@ def test_eval_of_one_review_says_one_review(tmp_path, cli):
     r = cli(tmp_path, "eval", "--log", str(log))
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode().startswith(f"1 review of 1 card in {log}; 0 scored")
+
+
+@pytest.mark.parametrize("into", ["n.md", "n.md/sub"])
+def test_import_into_a_file_of_the_deck_is_bad_usage(tmp_path, cli, into):
+    """Every note failed with 'cannot write n.md/x.md: File exists' (exit 1), once per note."""
+    deck, before = _deck_with_note(tmp_path)
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(3):
+        (src / f"q{i}.md").write_text(f"# Question {i}?\n\nAnswer.\n", encoding="utf-8")
+    for dry in ([], ["--dry-run"]):
+        r = cli(deck, "import", str(src), "--into", into, *dry)
+        assert r.returncode == 2
+        assert r.stderr.decode() == f"trainer import: --into {into}: n.md is a file of the deck, not a folder\n"
+    assert (deck / "n.md").read_bytes() == before
+    assert sorted(p.name for p in deck.iterdir()) == [".trainer", "n.md"] or sorted(
+        p.name for p in deck.iterdir()) == ["n.md"]
+    r = cli(deck, "import", str(src), "--into", "sub/dir")  # a folder not there yet is made, as before
+    assert r.returncode == 0, r.stderr
+    assert (deck / "sub" / "dir" / "q0.md").is_file()
