@@ -248,13 +248,14 @@ class Deck:
 
         p = Path(path)
         candidates = [p] if p.is_absolute() else [Path.cwd() / p, self.root / p]
-        refused = None
+        refused = folder = None
         for c in candidates:  # `n.md` in a folder outside the deck with its own n.md: the deck's
             try:
                 resolved = c.resolve()
             except OSError:
                 continue
             if not resolved.is_file():
+                folder = folder or resolved.is_dir()
                 continue
             problem = not_a_note(self.root, resolved)
             if problem is None:
@@ -262,6 +263,8 @@ class Deck:
             refused = refused or problem
         if refused:  # .git/config, .obsidian/…, notes.txt, a symlink out: only notes are written
             raise DeckError(f"{path}: not a note of this deck")
+        if folder:  # `review attention -g 4` said 'note not found' of a folder that is there
+            raise DeckError(f"{path}: a folder, not a note (give the note's path)")
         raise DeckError(f"{path}: note not found")
 
     # ------------------------------------------------------------ cache

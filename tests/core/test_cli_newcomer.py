@@ -261,3 +261,15 @@ def test_import_into_a_file_of_the_deck_is_bad_usage(tmp_path, cli, into):
     r = cli(deck, "import", str(src), "--into", "sub/dir")  # a folder not there yet is made, as before
     assert r.returncode == 0, r.stderr
     assert (deck / "sub" / "dir" / "q0.md").is_file()
+
+
+def test_review_of_a_folder_says_it_is_a_folder(tmp_path, cli):
+    """'attention: note not found' of a folder that is there."""
+    deck, _ = _deck_with_note(tmp_path)
+    (deck / "attention").mkdir()
+    (deck / "attention" / "q.md").write_text(NOTE, encoding="utf-8")
+    r = cli(deck, "review", "attention", "-g", "4")
+    assert r.returncode == 1
+    assert r.stderr.decode() == "attention: a folder, not a note (give the note's path)\n"
+    r = cli(deck, "review", "nowhere", "-g", "4")
+    assert r.returncode == 1 and r.stderr.decode() == "nowhere: note not found\n"

@@ -252,7 +252,7 @@ def test_schedule_counts_only_notes_it_changed(deck_dir, cli, write_note):
     p.chmod(0o444)
     r = cli(deck_dir, "schedule")
     assert r.returncode == 1 and b"ro.md: schedule: " in r.stderr
-    assert b"\n0 notes changed:" in r.stdout  # the write failed (good.md needs nothing): not "1 notes changed"
+    assert b"\n0 notes changed of 1 planned (" in r.stdout  # the write failed (good.md needs nothing): not "1 notes changed"
 
 
 def test_obsidian_interval_past_any_calendar_is_a_warning(tmp_path, cli):
