@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", action="store_true", help="print CSV")
     d.add_argument("--limit", type=_at_least_one, metavar="N", help="show at most N cards")
     d.add_argument("--tag", action="append", metavar="TAG", help="only cards with this tag (nested tags included); repeatable")
-    d.add_argument("--difficulty", choices=("easy", "medium", "hard"), action="append", help="only this difficulty; repeatable")
+    d.add_argument("--difficulty", type=str.lower, choices=("easy", "medium", "hard"), action="append", help="only this difficulty; repeatable")
     d.add_argument("--new-limit", type=_positive, default=None, metavar="N", help=NEW_LIMIT_HELP)
 
     r = cmd("review", "grade one note, or many with --from FILE",

@@ -44,7 +44,7 @@ def add_parser(cmd) -> None:
             "matched to the key points of the note's short answer and a grade is suggested. "
             "Transcripts are kept in the deck's review log.")
     p.add_argument("--tag", metavar="TAG", help="only cards with this tag (nested tags included)")
-    p.add_argument("--difficulty", choices=("easy", "medium", "hard"), help="only this difficulty")
+    p.add_argument("--difficulty", type=str.lower, choices=("easy", "medium", "hard"), help="only this difficulty")
     p.add_argument("--questions", type=_count, default=DEFAULT_QUESTIONS, metavar="N",
                    help=f"number of questions (default {DEFAULT_QUESTIONS})")
     p.add_argument("--minutes", type=_minutes, default=DEFAULT_MINUTES, metavar="M",

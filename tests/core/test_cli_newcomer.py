@@ -273,3 +273,17 @@ def test_review_of_a_folder_says_it_is_a_folder(tmp_path, cli):
     assert r.stderr.decode() == "attention: a folder, not a note (give the note's path)\n"
     r = cli(deck, "review", "nowhere", "-g", "4")
     assert r.returncode == 1 and r.stderr.decode() == "nowhere: note not found\n"
+
+
+def test_difficulty_option_takes_any_case_as_notes_do(tmp_path, cli):
+    """A note's `difficulty: Hard` is hard; `due --difficulty Hard` was refused as an invalid choice."""
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    for name, level in (("a", "Hard"), ("b", "easy")):
+        (deck / f"{name}.md").write_text(f"---\ndifficulty: {level}\n---\n# {name}?\n", encoding="utf-8")
+    r = cli(deck, "due", "--json", "--difficulty", "Hard")
+    assert r.returncode == 0, r.stderr
+    assert [c["path"] for c in json.loads(r.stdout)] == ["a.md"]
+    assert r.stdout == cli(deck, "due", "--json", "--difficulty", "hard").stdout
+    r = cli(deck, "interview", "--difficulty", "EASY", "--last")
+    assert b"invalid choice" not in r.stderr
