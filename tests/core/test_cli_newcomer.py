@@ -287,3 +287,11 @@ def test_difficulty_option_takes_any_case_as_notes_do(tmp_path, cli):
     assert r.stdout == cli(deck, "due", "--json", "--difficulty", "hard").stdout
     r = cli(deck, "interview", "--difficulty", "EASY", "--last")
     assert b"invalid choice" not in r.stderr
+
+
+def test_a_deck_path_with_a_name_too_long_is_bad_usage(tmp_path, cli):
+    """Path.exists() raised 'File name too long' out of Deck(): a traceback, exit 1 (as root too)."""
+    deck = tmp_path / ("a" * 300)
+    r = cli(deck, "due")
+    assert r.returncode == 2
+    assert f"{deck}: deck folder: cannot open it (File name too long)" in r.stderr.decode()
