@@ -201,7 +201,29 @@ def _markdown_converter():
         def convert_img(self, el, text, parent_tags):  # keep images even inside inline contexts
             return super().convert_img(el, text, set(parent_tags) - {"_inline"})
 
+        def escape(self, text, parent_tags):  # (not called in code: markdownify leaves it as it is)
+            return as_written(super().escape(text, parent_tags))
+
     return Converter(heading_style="ATX", bullets="-", newline_style="backslash", escape_underscores=False)
+
+
+_MARKUP_START = re.compile(r"<(?=[A-Za-z/!?])|&(?:([A-Za-z][A-Za-z0-9]*);|#[0-9]+;|#[xX][0-9A-Fa-f]+;)")
+"""A ``<`` that would open an HTML tag, comment or autolink in markdown, an ``&`` that would start an
+entity (a name markdown knows, group 1, or a number): in a field's text Anki showed them as they
+are (``List&lt;T&gt;`` reads ``List<T>``)."""
+
+
+def as_written(text: str) -> str:
+    """Text shown as it is in markdown too: a backslash before each :data:`_MARKUP_START`
+    (CommonMark shows ``\\<`` as ``<``). Without it an imported ``List<T>`` or ``<div>`` read
+    ``List`` and nothing, here and in Obsidian."""
+    from html.entities import html5
+
+    def mark(m: re.Match) -> str:
+        name = m.group(1)
+        return m.group() if name is not None and name + ";" not in html5 else "\\" + m.group()
+
+    return _MARKUP_START.sub(mark, text)
 
 
 _BREAKS = re.compile(r"(?:[ \t]*\\\n[ \t]*){2,}")
@@ -253,7 +275,7 @@ def to_markdown(value: str, html: bool | None) -> str:
         md = _BREAKS.sub("\n\n", md)
         md = _TRAILING_BREAK.sub("", md)
     else:
-        md = value.replace("\r\n", "\n")
+        md = as_written(value.replace("\r\n", "\n"))
     md = md.replace("\xa0", " ")
     lines = [ln.rstrip(" \t") if not ln.endswith("\\") else ln for ln in md.split("\n")]
     md = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
@@ -293,7 +315,7 @@ def prepare_row(
     question = to_line(front, html)
     parts: list[str] = []
     if question:
-        parts.append(f"# {question}")
+        parts.append(f"# {as_written(question)}")
     else:
         front_md = to_markdown(front, html)
         if front_md:
@@ -305,7 +327,7 @@ def prepare_row(
         extra = to_markdown(row.fields[i], html)
         if extra:
             title = to_line(row.names[i], False) if i < len(row.names) and row.names[i] else f"Field {i + 1}"
-            parts.append(f"## {title}\n\n{extra}")
+            parts.append(f"## {as_written(title)}\n\n{extra}")
     body = "\n\n".join(parts) + "\n"
     values = new_card_values({}, created, today, list(row.tags))
     try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from trainer import scheduler
 from trainer.importers import names
-from trainer.importers.anki import clean_tag, is_html, to_line, to_markdown
+from trainer.importers.anki import as_written, clean_tag, is_html, to_line, to_markdown
 from trainer.importers.apkg_collection import AnkiCard, AnkiNote, Collection, NoteType, Revlog
 
 SUSPENDED_TAG = "anki/suspended"
@@ -162,7 +162,7 @@ def render(plan: CardPlan, link) -> tuple[str, str]:
         front = _cloze_text(front, plan.cloze, answer=False, html_field=h)
     question = to_line(front, None)
     if question:
-        parts.append(f"# {question}")
+        parts.append(f"# {as_written(question)}")
     if not question or "<img" in front.lower() or "<a " in front.lower():
         front_md = to_markdown(front, None)
         if front_md and ("![" in front_md or "](" in front_md or not question):
@@ -176,7 +176,7 @@ def render(plan: CardPlan, link) -> tuple[str, str]:
         extra = to_markdown(fields[i], None)
         if extra:
             title = to_line(names_[i], False) if i < len(names_) and names_[i] else f"Field {i + 1}"
-            parts.append(f"## {title}\n\n{extra}")
+            parts.append(f"## {as_written(title)}\n\n{extra}")
     return "\n\n".join(parts) + "\n", question
 
 

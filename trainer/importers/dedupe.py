@@ -1,7 +1,8 @@
 """Duplicate detection in O(n): one hash per body, one dict lookup per note (SPEC §7).
 
 Two notes are the same card when their bodies (the text after the frontmatter) are equal
-once whitespace is normalised: runs of whitespace collapsed to one space, ends stripped.
+once whitespace is normalised: runs of whitespace collapsed to one space, ends stripped (and
+the backslash an Anki import writes before a ``<`` or ``&`` of its text left out).
 The same question with a different body is only a *possible* duplicate: real decks reuse
 generic headings such as ``# Front``.
 """
@@ -10,14 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 
 from trainer.deck import Deck
 from trainer.notes.parse import NoteError, decode, find_question, load_yaml, split_frontmatter
 
+_KEPT_AS_WRITTEN = re.compile(r"\\(?=[<&])")
+"""The backslash an Anki import puts before a ``<`` or ``&`` of its text (``anki.as_written``):
+left out of the comparison, so a note imported before it did so is still the same note."""
+
 
 def normalise(body: str) -> str:
-    return " ".join(body.split())
+    return " ".join(_KEPT_AS_WRITTEN.sub("", body).split())
 
 
 def body_key(body: str) -> str | None:
