@@ -536,7 +536,11 @@ def _print_due(ctx: Context, rows: list[dict], total_due: int, total_new: int, s
     else:
         if not rows:
             matching, total = counts()
-            print(f"Nothing to study on {ctx.today}. {matching} of {_plural(total, 'card')} in {ctx.deck.root} match.")
+            if total == 0:  # a --deck that names the wrong folder read '0 of 0 cards match'
+                print(f"No notes in {ctx.deck.root}: a note is a markdown file (*.md) with a `# ` question; "
+                      "`trainer import SRC` brings notes in.")
+            else:
+                print(f"Nothing to study on {ctx.today}. {matching} of {_plural(total, 'card')} in {ctx.deck.root} match.")
         else:
             table(
                 ["due", "late", "diff", "mastery", "path", "question"],

@@ -295,3 +295,17 @@ def test_a_deck_path_with_a_name_too_long_is_bad_usage(tmp_path, cli):
     r = cli(deck, "due")
     assert r.returncode == 2
     assert f"{deck}: deck folder: cannot open it (File name too long)" in r.stderr.decode()
+
+
+def test_due_on_a_folder_without_notes_says_so(tmp_path, cli):
+    """'Nothing to study on 2026-11-25. 0 of 0 cards in … match.' for a --deck naming the wrong folder."""
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    (deck / "readme.txt").write_text("not a note\n", encoding="utf-8")
+    r = cli(deck, "due")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().startswith(f"No notes in {deck}: a note is a markdown file (*.md)")
+    (deck / "n.md").write_text("---\nnext_review: '2027-01-01'\nlast_reviewed: '2026-11-01'\n---\n# Later?\n",
+                               encoding="utf-8")
+    r = cli(deck, "due")
+    assert r.stdout.decode() == f"Nothing to study on 2026-11-25. 1 of 1 card in {deck} match.\n"
