@@ -1,15 +1,17 @@
 """An Anki card about ``List<T>`` reads ``List<T>`` on the study card once imported (it read
-"What does List mean?": markdown took ``<T>`` for an HTML tag and the card showed nothing of it)."""
+"What does List mean?": markdown took ``<T>`` for an HTML tag and the card showed nothing of it),
+and the session's summary lists it so, without the backslash the note keeps."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Markdown
+from textual.widgets import DataTable, Markdown
 from textual.widgets._markdown import MarkdownBlock
 
 from trainer.tui.app import make_app, open_deck
 from trainer.tui.screens.study import StudyScreen
+from trainer.tui.screens.summary import SummaryScreen
 
 from tuihelp import TODAY, start_session
 
@@ -34,3 +36,8 @@ async def test_an_imported_generic_type_is_shown_whole(tmp_path: Path, cli):
         await pilot.pause()
         shown = " ".join(text for md in app.screen.query(Markdown) for text in _shown(md))
         assert "The <div> tag, not List." in shown
+        await pilot.press("4")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)  # its list of cards: the question as plain text
+        table = app.screen.query_one(DataTable)
+        assert str(table.get_row_at(0)[0]) == "What does List<T> mean?"

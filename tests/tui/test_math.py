@@ -41,3 +41,11 @@ def test_any_text_is_handled(text):
     assert isinstance(out, str)
     if "$" not in text:
         assert out == text
+
+
+def test_a_plain_title_takes_out_markdowns_backslash_escapes_outside_code():
+    # As an Anki import writes a type it showed as it is (trainer.importers.anki.as_written).
+    assert plain_math(r"What does List\<T> mean? \&amp; \*args") == "What does List<T> mean? &amp; *args"
+    assert plain_math(r"`a\<b` and \<div>") == r"`a\<b` and <div>"  # code as written
+    assert plain_math(r"costs \$5, $\sqrt{d_k}$") == "costs $5, √(dₖ)"  # an escaped $ is no formula
+    assert plain_math(r"C:\\Users \n") == r"C:\Users \n"  # a backslash escaped; \n is no escape

@@ -103,10 +103,24 @@ def _convert(m: re.Match[str]) -> str:
 
 
 def plain_math(text: str) -> str:
-    """The same for a one-line plain title (no Markdown escaping)."""
-    if "$" not in text:
+    """The same for a one-line plain title (no Markdown escaping), and markdown's backslash escapes
+    outside code taken out: ``List\\<T>`` (as an Anki import writes it) reads ``List<T>``, as the card
+    shows it."""
+    if "$" in text:
+        text = _MATH.sub(lambda m: tex_to_text(m.group(1) if m.group(1) is not None else m.group(2)), text)
+    if "\\" not in text:
         return text
-    return _MATH.sub(lambda m: tex_to_text(m.group(1) if m.group(1) is not None else m.group(2)), text)
+    out, last = [], 0
+    for m in _CODE.finditer(text):
+        out.append(_ESCAPED.sub(r"\1", text[last : m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_ESCAPED.sub(r"\1", text[last:]))
+    return "".join(out)
+
+
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+"""A backslash escape of CommonMark: ASCII punctuation shown as it is."""
 
 
 def readable_math(markdown: str) -> str:

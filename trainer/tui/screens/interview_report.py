@@ -87,7 +87,7 @@ class InterviewReportScreen(Screen[None]):
                 time_text.append(" late", style="red")
             table.add_row(
                 str(i),
-                Text(_line(q.question), no_wrap=True, overflow="ellipsis"),
+                Text(_line(plain_math(q.question)), no_wrap=True, overflow="ellipsis"),
                 time_text,
                 points,
                 "–" if q.grade is None else f"{q.grade} (suggested {q.suggested_grade})" if q.suggested_grade is not None
