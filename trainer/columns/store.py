@@ -138,6 +138,9 @@ def load(root: Path, digest: bytes | None, *, rows: bool = True, tags: bool = Tr
     return cols if _consistent(cols) else None
 
 
+_KINDS = bytes((BROKEN, NEW, STUDIED))
+
+
 def _consistent(c: Columns) -> bool:
     """The shapes add up (a file with the right checksums but not written by this code is refused;
     a template with the wrong number of fields fails where it is filled, and the answer comes from the notes)."""
@@ -147,7 +150,7 @@ def _consistent(c: Columns) -> bool:
             type(n) is int and len(c.kind) == n
             and all(len(getattr(c, a)) == n for a in ("day", "last", "interval", "ease", "stability", "fsrs_d",
                                                        "mastery", "sortkey"))
-            and set(c.kind) <= {BROKEN, NEW, STUDIED}
+            and not c.kind.translate(None, _KINDS)  # (every byte one of the three: 0.05 ms, a set of them 1.4)
             and all(len(p) == 3 and all(type(v) is str for v in p) for p in c.problems)
             and len(c.review_dated) == len(c.review_dated_days) and len(c.new_dated) == len(c.new_dated_days)
             and all(_below(q, n) for q in (c.review_dated, c.review_undated, c.new_dated, c.new_undated))
