@@ -904,7 +904,7 @@ def cmd_stats(ctx: Context) -> int:
     else:
         f, h = s.figures, s.history
         print(f"Deck {ctx.deck.root} on {ctx.today}")
-        table(["cards", "to study", "due", "overdue", "new today", "problems", "mastery", "retention", "reviews"],
+        table(["cards", "to study", "due", "overdue", "new today", "broken", "mastery", "retention", "reviews"],
               [[f.total, f.to_study, f.due, f.overdue, f"{f.new_today}/{f.new_per_day}", f.broken, f"{f.mastery:.2f}",
                 "–" if h.retention is None else f"{h.retention:.0%}", h.reviews_total]],
               right=set(range(9)))

@@ -309,3 +309,20 @@ def test_due_on_a_folder_without_notes_says_so(tmp_path, cli):
                                encoding="utf-8")
     r = cli(deck, "due")
     assert r.stdout.decode() == f"Nothing to study on 2026-11-25. 1 of 1 card in {deck} match.\n"
+
+
+def test_stats_counts_broken_notes_under_broken_and_lists_every_problem(tmp_path, cli):
+    # Its table said "problems 0" while stderr listed a problem: the column counts unreadable notes.
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    (deck / "ok.md").write_text(NOTE, encoding="utf-8")
+    (deck / "odd.md").write_text(NOTE.replace("---\n#", "review_count: -3\n---\n#", 1), encoding="utf-8")
+    (deck / "坏.md").write_text("---\nnext_review: [\n---\n# Q\n", encoding="utf-8")
+    r = cli(deck, "stats")
+    assert r.returncode == 1
+    header, _, row = r.stdout.decode().splitlines()[1:4]
+    at = header.index("broken")
+    assert row[at:].split()[0] == "1" and "problems" not in header
+    err = r.stderr.decode()
+    assert "odd.md: review_count:" in err and "坏.md: frontmatter:" in err
+    assert json.loads(cli(deck, "stats", "--json").stdout)["counts"]["problems"] == 1
