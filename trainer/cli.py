@@ -19,7 +19,7 @@ from trainer.cli_output import (  # noqa: F401 - re-exported: commands and tests
     write_bytes,
 )
 from trainer.errors import TrainerError, UsageError
-from trainer.textsafe import clean
+from trainer.textsafe import clean, unescaped
 
 EPILOG = """\
 With no COMMAND, the study app opens. The deck is --deck, else $TRAINER_DECK, else ./cards
@@ -545,7 +545,7 @@ def _print_due(ctx: Context, rows: list[dict], total_due: int, total_new: int, s
             table(
                 ["due", "late", "diff", "mastery", "path", "question"],
                 [[r["next_review"], "new" if r["new"] else f"{r['overdue_days']}d", r["difficulty"],
-                  f"{r['mastery_level']:.2f}", r["path"], r["question"]] for r in rows],
+                  f"{r['mastery_level']:.2f}", r["path"], unescaped(r["question"])] for r in rows],
                 right={3},
                 give_way=(4, 5),  # the path gives way first: the question is what a reader scans
             )

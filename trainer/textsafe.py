@@ -64,3 +64,22 @@ def fit_cells(text: str, limit: int, cell_len: Callable[[str], int]) -> str:
         out.append(ch)
         used += w
     return "".join(out) + "…"
+
+
+_CODE_SPAN = re.compile(r"`+[^`\n]*`+")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+"""A backslash escape of CommonMark: ASCII punctuation shown as it is."""
+
+
+def unescaped(line: str) -> str:
+    """A line of markdown (a note's question) as the text it shows: CommonMark's backslash escapes
+    outside code spans taken out (``List\\<T>``, as an Anki import writes it, reads ``List<T>``)."""
+    if "\\" not in line:
+        return line
+    out, last = [], 0
+    for m in _CODE_SPAN.finditer(line):
+        out.append(_ESCAPED.sub(r"\1", line[last : m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_ESCAPED.sub(r"\1", line[last:]))
+    return "".join(out)

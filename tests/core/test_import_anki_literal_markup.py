@@ -5,6 +5,7 @@ note imported before this is still found as the same note when the export comes 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -76,3 +77,16 @@ def _shown(markdown: str) -> str:
 @given(st.text(alphabet="<>&;#/!?xTa1 ", min_size=1, max_size=30).filter(lambda t: t.strip() == t))
 def test_as_written_is_shown_as_it_was(text):
     assert _shown(as_written(text)) == text
+
+
+def test_the_due_table_shows_the_question_as_the_card_does(tmp_path: Path, cli):
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    src = tmp_path / "export.txt"
+    src.write_text(EXPORT, encoding="utf-8")
+    assert cli(deck, "import", str(src), "--into", "anki").returncode == 0
+    for _ in range(2):  # from the notes, then from the columns the first run saved
+        table = cli(deck, "due").stdout.decode()
+        assert "What does List<T> mean?" in table and "\\<" not in table
+    row = next(r for r in json.loads(cli(deck, "due", "--json").stdout) if "List" in r["question"])
+    assert row["question"] == "What does List\\<T> mean?"  # --json: the heading as the note has it

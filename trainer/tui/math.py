@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from trainer.textsafe import unescaped
+
 _CODE = re.compile(r"(^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\2[^\n]*$|`+[^`\n]*`+)", re.S | re.M)
 _MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?=\S)([^$\n]*?\S)\$(?!\d)", re.S)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
@@ -104,23 +106,11 @@ def _convert(m: re.Match[str]) -> str:
 
 def plain_math(text: str) -> str:
     """The same for a one-line plain title (no Markdown escaping), and markdown's backslash escapes
-    outside code taken out: ``List\\<T>`` (as an Anki import writes it) reads ``List<T>``, as the card
-    shows it."""
+    outside code taken out (:func:`trainer.textsafe.unescaped`): ``List\\<T>`` reads ``List<T>``,
+    as the card shows it."""
     if "$" in text:
         text = _MATH.sub(lambda m: tex_to_text(m.group(1) if m.group(1) is not None else m.group(2)), text)
-    if "\\" not in text:
-        return text
-    out, last = [], 0
-    for m in _CODE.finditer(text):
-        out.append(_ESCAPED.sub(r"\1", text[last : m.start()]))
-        out.append(m.group(0))
-        last = m.end()
-    out.append(_ESCAPED.sub(r"\1", text[last:]))
-    return "".join(out)
-
-
-_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-"""A backslash escape of CommonMark: ASCII punctuation shown as it is."""
+    return unescaped(text)
 
 
 def readable_math(markdown: str) -> str:
