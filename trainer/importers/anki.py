@@ -290,14 +290,27 @@ def to_line(value: str, html: bool | None) -> str:
 
         soup = BeautifulSoup(value, "html.parser")
         for br in soup.find_all("br"):
-            br.replace_with(" ")
+            br.replace_with("\n")
         for block in soup.find_all(["div", "p", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6"]):
-            block.insert_after(" ")
+            block.insert_after("\n")
         for tag in soup.find_all(["script", "style"]):
             tag.decompose()
         value = soup.get_text()
+    value = _LINE_BREAK.sub(lambda m: _joint(m, value), value)
     value = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value)
     return _math_back(" ".join(value.split()), maths)
+
+
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+
+
+def _joint(m: re.Match, text: str) -> str:
+    """What a line break becomes in a one-line question: a space, but nothing between two CJK
+    characters (``多行<br>问题？`` is one run of text, ``多行问题？``: Chinese puts no space there)."""
+    before, after = text[m.start() - 1 : m.start()], text[m.end() : m.end() + 1]
+    wide = ("W", "F")
+    return "" if before and after and unicodedata.east_asian_width(before) in wide \
+        and unicodedata.east_asian_width(after) in wide else " "
 
 
 def prepare_row(
