@@ -115,6 +115,11 @@ def test_empty_file_is_a_fine_new_card(deck_dir, cli, write_note):
     r = cli(deck_dir, "review", "empty.md", "--grade", "5")
     assert r.returncode == 1 and b"being saved by another program" in r.stderr
     assert p.read_bytes() == b""
+    # empty for an hour: not being saved, just empty (it said "being saved by another program?")
+    os.utime(p, (p.stat().st_atime, p.stat().st_mtime - 3600))
+    r = cli(deck_dir, "review", "empty.md", "--grade", "5")
+    assert r.returncode == 1 and r.stderr == b"empty.md: file: the note is empty: nothing to grade; nothing written\n"
+    assert p.read_bytes() == b""
 
 
 def test_interval_past_the_calendar(deck_dir, cli, write_note):

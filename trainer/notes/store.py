@@ -29,6 +29,9 @@ from trainer.notes.write import (
 SETTLE_S = 0.5
 """How long a note read empty or cut short is waited for (an editor saving in place) before we give up."""
 POLL_S = 0.002
+QUIET_EMPTY_S = 5.0
+"""An empty note last changed this long ago is empty, not being saved (a save that empties a
+file first changes its time as it does): a grade says so instead of "being saved"."""
 QUIET_S = 0.02
 """After our rename, a replaced file written to less than this long ago is watched until it is
 this quiet: an editor that was saving into it has then written its last piece."""
@@ -365,6 +368,8 @@ def _read_fd_settled(fd: int, wait: float = SETTLE_S) -> tuple[bytes, os.stat_re
         if why is None:
             return raw, after, parts
         if time.monotonic() >= deadline:
+            if not raw.strip() and time.time() - after.st_mtime > QUIET_EMPTY_S:
+                raise NoteError("the note is empty: nothing to grade; nothing written")
             raise BeingSaved(f"{why}: being saved by another program? not graded, nothing written")
         time.sleep(POLL_S)
 
