@@ -156,6 +156,7 @@ def test_schedule_does_not_list_a_note_it_could_not_write_as_changed(tmp_path, c
     assert r.returncode == 1
     out, err = r.stdout.decode(), r.stderr.decode()
     assert "b.md:" in err and "b.md" not in out, out
+    assert "b.md: schedule: read-only (no one may write it); not changed\n" in err  # the note named once
     assert "a.md: " in out and "c.md: " in out
     assert "\n2 notes changed of 3 planned (3 with missing keys filled, 0 moved" in out, out
     assert "1 could not be written (listed on stderr)." in out

@@ -590,7 +590,7 @@ def check_writable(path: Path) -> os.stat_result:
 def refuse_read_only(path: Path, st: os.stat_result) -> None:
     """:func:`check_writable` for a stat the caller has (of the file at ``path``)."""
     if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        raise WriteError(errno.EACCES, f"{path} is read-only; not changed")
+        raise WriteError(errno.EACCES, "read-only (no one may write it); not changed")  # (callers name the note)
 
 
 def read_text(path: Path) -> tuple[bytes, str, bool]:
