@@ -31,13 +31,9 @@ def _body(text: str) -> str:
     return text.split("\n---\n", 1)[1]
 
 
-def test_escaped_html_questions_get_plain_names(tmp_path: Path, cli):
-    deck = tmp_path / "deck"
-    deck.mkdir()
+def test_escaped_html_questions_get_plain_names(tmp_path: Path, cli, imported):
+    deck = imported(EXPORT)
     src = tmp_path / "export.txt"
-    src.write_text(EXPORT, encoding="utf-8")
-    r = cli(deck, "import", str(src), "--into", "anki")
-    assert r.returncode == 0, r.stderr.decode()
     notes = _notes(deck)
     assert set(notes) == {
         "anki/Attention & Q.md",

@@ -3,8 +3,6 @@ space, but by nothing between two Chinese characters (``多行<br>问题？`` re
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 EXPORTS = {
@@ -20,13 +18,8 @@ WANT = {
 
 
 @pytest.mark.parametrize("kind", sorted(EXPORTS))
-def test_a_question_over_two_lines_is_one_heading(tmp_path: Path, cli, kind):
-    deck = tmp_path / "deck"
-    deck.mkdir()
-    src = tmp_path / "export.txt"
-    src.write_text(EXPORTS[kind], encoding="utf-8")
-    r = cli(deck, "import", str(src), "--into", "anki")
-    assert r.returncode == 0, r.stderr.decode()
+def test_a_question_over_two_lines_is_one_heading(imported, kind):
+    deck = imported(EXPORTS[kind])
     headings = {p.read_text(encoding="utf-8").split("\n---\n", 1)[1].split("\n", 1)[0] for p in deck.rglob("*.md")}
     assert headings == {f"# {q}" for q in WANT[kind]}
     assert "多行问题？" in {p.stem for p in deck.rglob("*.md")}  # its file name too

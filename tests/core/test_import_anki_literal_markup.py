@@ -26,40 +26,25 @@ def _bodies(deck: Path) -> dict[str, str]:
     return {p.relative_to(deck).as_posix(): p.read_text(encoding="utf-8").split("\n---\n", 1)[1] for p in deck.rglob("*.md")}
 
 
-def test_text_anki_showed_as_it_is_is_written_so(tmp_path: Path, cli):
-    deck = tmp_path / "deck"
-    deck.mkdir()
-    src = tmp_path / "export.txt"
-    src.write_text(EXPORT, encoding="utf-8")
-    r = cli(deck, "import", str(src), "--into", "anki")
-    assert r.returncode == 0, r.stderr.decode()
-    bodies = _bodies(deck)
+def test_text_anki_showed_as_it_is_is_written_so(imported):
+    bodies = _bodies(imported(EXPORT))
     assert bodies["anki/What does List T mean.md"] == (
         "# What does List\\<T> mean?\n\n## Answer\n\n"
         "The \\<div> tag; `Map<K, V>`; AT&T; a < b; \\&nbsp; shown.\n")
     assert bodies["anki/script 标签放在哪里？.md"] == "# \\<script> 标签放在哪里？\n\n## Answer\n\n放在 \\</body> 之前。\n"
 
 
-def test_a_plain_text_export_keeps_its_angle_brackets(tmp_path: Path, cli):
-    deck = tmp_path / "deck"
-    deck.mkdir()
-    src = tmp_path / "plain.txt"
-    src.write_text("#separator:tab\n#html:false\nWhy Map<K,V>?\tBecause <T> & more.\n", encoding="utf-8")
-    assert cli(deck, "import", str(src), "--into", "p").returncode == 0
-    [body] = _bodies(deck).values()
+def test_a_plain_text_export_keeps_its_angle_brackets(imported):
+    [body] = _bodies(imported("#separator:tab\n#html:false\nWhy Map<K,V>?\tBecause <T> & more.\n")).values()
     assert body == "# Why Map\\<K,V>?\n\n## Answer\n\nBecause \\<T> & more.\n"
 
 
-def test_a_note_imported_before_the_backslashes_is_the_same_note(tmp_path: Path, cli):
-    deck = tmp_path / "deck"
-    deck.mkdir()
-    src = tmp_path / "export.txt"
-    src.write_text(EXPORT, encoding="utf-8")
-    assert cli(deck, "import", str(src), "--into", "anki").returncode == 0
+def test_a_note_imported_before_the_backslashes_is_the_same_note(tmp_path: Path, cli, imported):
+    deck = imported(EXPORT)
     for note in deck.rglob("*.md"):  # as an earlier trainer wrote them: no backslash before < and &
         note.write_text(note.read_text(encoding="utf-8").replace("\\<", "<").replace("\\&", "&"), encoding="utf-8")
     before = {p: p.read_bytes() for p in deck.rglob("*.md")}
-    again = cli(deck, "import", str(src), "--into", "anki")
+    again = cli(deck, "import", str(tmp_path / "export.txt"), "--into", "anki")
     assert again.returncode == 0, again.stderr.decode()
     assert b"imported 0" in again.stdout
     assert again.stdout.count(b"already in the deck as anki/") == 2  # the same notes, not a conflict with them
@@ -79,12 +64,8 @@ def test_as_written_is_shown_as_it_was(text):
     assert _shown(as_written(text)) == text
 
 
-def test_the_due_table_shows_the_question_as_the_card_does(tmp_path: Path, cli):
-    deck = tmp_path / "deck"
-    deck.mkdir()
-    src = tmp_path / "export.txt"
-    src.write_text(EXPORT, encoding="utf-8")
-    assert cli(deck, "import", str(src), "--into", "anki").returncode == 0
+def test_the_due_table_shows_the_question_as_the_card_does(cli, imported):
+    deck = imported(EXPORT)
     for _ in range(2):  # from the notes, then from the columns the first run saved
         table = cli(deck, "due").stdout.decode()
         assert "What does List<T> mean?" in table and "\\<" not in table
