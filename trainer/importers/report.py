@@ -67,6 +67,8 @@ class ImportReport:
     warnings: list[Entry] = field(default_factory=list)
     reviews_imported: int = 0
     """Reviews from an Anki package's history added to the review log."""
+    attachments: list[str] = field(default_factory=list)
+    """Deck paths of the files the imported notes embed, copied in (or, in a dry run, to be)."""
 
     def _of(self, action: str) -> list[Entry]:
         return [e for e in self.entries if e.action == action]
@@ -126,6 +128,7 @@ class ImportReport:
             "flagged": [e.to_dict() for e in self.flagged],
             "warnings": [e.to_dict() for e in self.warnings],
             "reviews_imported": self.reviews_imported,
+            "attachments": list(self.attachments),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -148,6 +151,10 @@ class ImportReport:
         if c["flagged"]:
             head += f" ({c['flagged']} possible duplicate{'s' if c['flagged'] != 1 else ''} flagged)"
         lines.append(head)
+        if self.attachments:
+            n = len(self.attachments)
+            lines.append(f"attachments: {'would copy' if self.dry_run else 'copied'} {n} file{'s' if n != 1 else ''} the "
+                         f"notes embed, placed as in the source so the notes' links find them")
         if self.reviews_imported:
             n = self.reviews_imported
             lines.append(f"review history: {n} Anki review{'s' if n != 1 else ''} added to the review log")

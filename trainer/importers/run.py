@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Callable, Literal
 
 from trainer.deck import Deck
-from trainer.importers import anki, apkg, markdown, names, obsidian
+from trainer.importers import anki, apkg, attachments, markdown, names, obsidian
 from trainer.importers.apkg_package import SUFFIXES as APKG_SUFFIXES
 from trainer.importers.dedupe import Index, question_key
 from trainer.importers.markdown import Prepared, SourceError
@@ -64,6 +64,10 @@ class Candidate:
     export: anki.Export | None = None
     plan: apkg.cards.CardPlan | None = None
     package: apkg.ApkgSource | None = None
+    files: attachments.SourceFiles | None = None
+    """A folder source's other files: what its notes embed is copied from there."""
+    source_rel: tuple[str, ...] = ()
+    """The note's path in its source folder (as named there)."""
 
 
 # ---------------------------------------------------------------- sources
@@ -90,9 +94,11 @@ def _part(name: str) -> str:
 
 
 def _walk(
-    folder: Path, root: Path, vault: bool, report: ImportReport, label_base: str, stage: bool = True
+    folder: Path, root: Path, vault: bool, report: ImportReport, label_base: str, stage: bool = True,
+    files: attachments.SourceFiles | None = None,
 ) -> list[Candidate]:
-    """Notes under ``folder``: hidden folders skipped, symlinks not followed, sorted."""
+    """Notes under ``folder``: hidden folders skipped, symlinks not followed, sorted; its other
+    files into ``files``."""
     out: list[Candidate] = []
     stack: list[tuple[Path, tuple[str, ...]]] = [(folder, ())]
     root_s = str(root)
@@ -127,8 +133,12 @@ def _walk(
                 continue
             lower = name.lower()
             if lower.endswith(".md"):
-                out.append(Candidate("markdown", Path(entry.path), label, tuple(_part(p) for p in (*rel, name)), vault))
-            elif lower.endswith(ANKI_SUFFIXES):
+                out.append(Candidate("markdown", Path(entry.path), label, tuple(_part(p) for p in (*rel, name)), vault,
+                                     files=files, source_rel=(*rel, name)))
+                continue
+            if files is not None:
+                files.add(Path(entry.path), (*rel, name))
+            if lower.endswith(ANKI_SUFFIXES):
                 try:
                     with open(entry.path, "rb") as fh:
                         head = fh.read(256)
@@ -191,7 +201,7 @@ def collect(
             continue
         if src.is_dir():
             vault = obsidian.is_vault(src)
-            found = _walk(src, root, vault, report, label, stage)
+            found = _walk(src, root, vault, report, label, stage, attachments.SourceFiles(src))
             for c in found:
                 if c.kind == "markdown":
                     c.target = (*into, *c.target)
@@ -598,6 +608,8 @@ def _one(
     index.add(rel, prep.key, prep.question)
     if cand.plan is not None:
         index.by_anki[(cand.plan.note.id, cand.plan.cloze)] = rel
+    if cand.files is not None:
+        _bring_embedded(cand, prep.body, into, root, dirs, report, writer)
     if writer is not None:
         try:
             history = None
@@ -610,6 +622,75 @@ def _one(
             entry.action, entry.reason = "failed", str(exc)
         except OSError as exc:
             entry.action, entry.reason = "failed", f"cannot write {rel}: {exc.strerror or exc}"
+
+
+def _bring_embedded(cand: Candidate, body: str, into: tuple[str, ...], root: Path, dirs: _Dirs,
+                    report: ImportReport, writer: _Writer | None) -> None:
+    """The files a new note embeds, copied from its source folder to the same place relative to it
+    (``trainer.importers.attachments``); each at most once a run, none over a file in the deck."""
+    files = cand.files
+    assert files is not None
+    for link, wiki in attachments.embeds(body):
+        rel = attachments.resolve(files, cand.source_rel, link, wiki)
+        if rel is None:
+            continue
+        target = "/".join((*into, *rel))
+        if target in files.placed:
+            continue
+        files.placed.add(target)
+        src, dest = files.by_rel[rel], root / target
+
+        def warn(why: str) -> None:
+            report.warnings.append(Entry("warning", cand.label, target, f"embeds {link}: {why}"))
+
+        if any(_part(p) != p for p in rel):
+            warn("its name is not valid on every system; not copied")
+        elif os.path.lexists(dest):
+            if not attachments.same_bytes(src, dest):
+                warn(f"{target} is in the deck already, with other bytes; not replaced")
+        elif not dirs.inside(dest.parent):
+            warn(f"{target} leads outside the deck (a symlink?); not copied")
+        else:
+            try:
+                size = os.lstat(src).st_size
+            except OSError as exc:
+                warn(f"cannot be read ({exc.strerror}); not copied")
+                continue
+            if size > attachments.MAX_BYTES:
+                warn(f"{size / 1e6:.0f} MB, over {attachments.MAX_BYTES // (1024 * 1024)} MB; not copied")
+                continue
+            try:
+                if writer is not None:
+                    _copy_in(src, dest, dirs, writer.mode)
+            except FileExistsError:
+                warn(f"{target} appeared while importing; not replaced")
+            except (OSError, ImportRefused) as exc:
+                warn(f"cannot copy it: {getattr(exc, 'strerror', None) or exc}")
+            else:
+                report.attachments.append(target)
+
+
+def _copy_in(src: Path, dest: Path, dirs: _Dirs, mode: int) -> None:
+    """``src``'s bytes at ``dest``: a temp file beside it, fsync, then linked into place (never over a
+    file). The run's last ``syncfs`` makes the folder's entry durable with its notes'."""
+    dirs.make(dest.parent)
+    tmp, fd = open_temp(dest.parent, dest.name)
+    try:
+        with open(os.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:  # (a symlink swapped in: refused)
+            while chunk := fh.read(1 << 20):
+                write_all(fd, chunk)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        _place(Path(tmp), dest)
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def _free(folder: tuple[str, ...], stem: str, index: Index, root: Path) -> str:
