@@ -72,7 +72,7 @@ def test_nothing_outside_the_source_is_read_and_nothing_in_the_deck_replaced(tmp
     assert b"not the vault's" not in files.values()
     assert not any(k.endswith(("secret.png", "hostname", "link.png")) for k in files)
     [warning] = [w for w in report["warnings"] if "diagram.png" in w["reason"]]
-    assert "in the deck already, with other bytes; not replaced" in warning["reason"]
+    assert "is in the deck already (not the same file); not replaced" in warning["reason"]
     assert sorted(report["attachments"]) == ["v/assets/loss curve.png", "v/notes/深度/图.png"]
 
 
@@ -88,14 +88,14 @@ def test_nothing_outside_the_source_is_read_and_nothing_in_the_deck_replaced(tmp
 ])
 def test_resolve(tmp_path: Path, link, wiki, want):
     files = attachments.SourceFiles(tmp_path)
-    files.add(tmp_path / "assets" / "diagram.png", ("assets", "diagram.png"))
+    files.add(tmp_path / "assets" / "diagram.png", ("assets", "diagram.png"), 0)
     assert attachments.resolve(files, ("notes", "a.md"), link, wiki) == want
 
 
 def test_the_embed_beside_the_note_wins_then_the_shortest_path(tmp_path: Path):
     files = attachments.SourceFiles(tmp_path)
     for rel in (("z", "deep", "x.png"), ("b", "x.png"), ("notes", "x.png")):
-        files.add(tmp_path.joinpath(*rel), rel)
+        files.add(tmp_path.joinpath(*rel), rel, 0)
     assert attachments.resolve(files, ("notes", "a.md"), "x.png", True) == ("notes", "x.png")
     assert attachments.resolve(files, ("other", "a.md"), "x.png", True) == ("b", "x.png")
 

@@ -1,5 +1,5 @@
 """Review of the import of embedded files (trainer/importers/attachments.py, run._bring_embedded):
-each test shows one problem found, marked xfail(strict) until it is fixed."""
+each test shows one problem a review found (all fixed since)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,6 @@ def _open_to_all(*paths: Path) -> None:
             p.chmod(0o777 if p.is_dir() else 0o666)
 
 
-@pytest.mark.xfail(strict=True, reason="same_bytes opens a file it cannot read: PermissionError traceback, exit 1")
 def test_an_unreadable_deck_file_of_the_same_size_is_a_warning_not_a_traceback(open_tmp: Path):
     src, deck = open_tmp / "src", open_tmp / "deck"
     (src / "img").mkdir(parents=True)
@@ -67,7 +66,6 @@ def test_an_unreadable_deck_file_of_the_same_size_is_a_warning_not_a_traceback(o
     assert r.returncode == 0 and (deck / "n.md").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="_copy_in leaves its temp file in the deck when the source cannot be read")
 def test_an_unreadable_embedded_file_leaves_no_temp_file_in_the_deck(open_tmp: Path):
     src, deck = open_tmp / "src", open_tmp / "deck"
     (src / "img").mkdir(parents=True)
@@ -82,7 +80,6 @@ def test_an_unreadable_embedded_file_leaves_no_temp_file_in_the_deck(open_tmp: P
     assert left == []
 
 
-@pytest.mark.xfail(strict=True, reason="the dry run lists one deck path twice and no warning; the real run copies one, warns")
 def test_the_dry_run_of_two_sources_with_one_attachment_path_says_what_the_run_does(tmp_path: Path, cli):
     deck = tmp_path / "deck"
     deck.mkdir()
@@ -97,7 +94,6 @@ def test_the_dry_run_of_two_sources_with_one_attachment_path_says_what_the_run_d
     assert len(dry["warnings"]) == len(real["warnings"]) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="an embedded trainer.toml becomes the deck's settings file")
 def test_an_import_never_writes_the_decks_settings_file(tmp_path: Path, cli):
     src, deck = tmp_path / "src", tmp_path / "deck"
     src.mkdir()
@@ -109,8 +105,6 @@ def test_an_import_never_writes_the_decks_settings_file(tmp_path: Path, cli):
     assert cli(deck, "stats").returncode == 0
 
 
-@pytest.mark.xfail(strict=True, reason="a source folder swapped for a symlink after the walk is read through "
-                                       "(O_NOFOLLOW guards only the last component)")
 def test_a_folder_swapped_for_a_symlink_after_the_walk_is_not_read_through(tmp_path: Path):
     src, out, deck = tmp_path / "src", tmp_path / "out", tmp_path / "deck"
     (src / "assets").mkdir(parents=True)
@@ -129,7 +123,6 @@ def test_a_folder_swapped_for_a_symlink_after_the_walk_is_not_read_through(tmp_p
     assert b"SECRET outside the source" not in _deck_files(deck).values()
 
 
-@pytest.mark.xfail(strict=True, reason="a file swapped for a FIFO after the walk is opened and read (or hangs the run)")
 def test_a_file_swapped_for_a_fifo_after_the_walk_is_not_read(tmp_path: Path):
     src, deck = tmp_path / "src", tmp_path / "deck"
     (src / "assets").mkdir(parents=True)
@@ -164,7 +157,6 @@ def test_a_file_swapped_for_a_fifo_after_the_walk_is_not_read(tmp_path: Path):
     assert b"FROM A FIFO" not in _deck_files(deck).values()
 
 
-@pytest.mark.xfail(strict=True, reason="an attachment copied early takes the path a later note's renamed folder needs")
 def test_an_attachment_does_not_take_a_later_notes_folder(tmp_path: Path, cli):
     src, deck = tmp_path / "src", tmp_path / "deck"
     (src / "a:b").mkdir(parents=True)
@@ -178,7 +170,6 @@ def test_an_attachment_does_not_take_a_later_notes_folder(tmp_path: Path, cli):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the markdown-embed regex is quadratic: a 300 KB line of '![' takes minutes")
 def test_a_line_of_many_embeds_openings_does_not_stall_the_import(tmp_path: Path, cli):
     src, deck = tmp_path / "src", tmp_path / "deck"
     src.mkdir()

@@ -137,7 +137,7 @@ def _walk(
                                      files=files, source_rel=(*rel, name)))
                 continue
             if files is not None:
-                files.add(Path(entry.path), (*rel, name))
+                files.add(Path(entry.path), (*rel, name), entry.inode())
             if lower.endswith(ANKI_SUFFIXES):
                 try:
                     with open(entry.path, "rb") as fh:
@@ -190,9 +190,12 @@ def _apkg_candidates(path: Path, label: str, root: Path, report: ImportReport, s
 
 
 def collect(
-    sources: list[Path], root: Path, into: tuple[str, ...], report: ImportReport, *, stage: bool = True
+    sources: list[Path], root: Path, into: tuple[str, ...], report: ImportReport, *, stage: bool = True,
+    planned: dict[str, attachments.Planned | None] | None = None,
 ) -> list[Candidate]:
+    """The notes of ``sources``; ``planned``: where the files their notes embed are to go (one for the run)."""
     out: list[Candidate] = []
+    planned = {} if planned is None else planned
     for src in sources:
         src = Path(src)
         label = str(src)
@@ -201,7 +204,7 @@ def collect(
             continue
         if src.is_dir():
             vault = obsidian.is_vault(src)
-            found = _walk(src, root, vault, report, label, stage, attachments.SourceFiles(src))
+            found = _walk(src, root, vault, report, label, stage, attachments.SourceFiles(src, planned))
             for c in found:
                 if c.kind == "markdown":
                     c.target = (*into, *c.target)
@@ -467,7 +470,8 @@ def run_import(
     _check_sources(sources, root)
 
     report = ImportReport(dry_run=dry_run)
-    candidates = collect(sources, root, into_parts, report, stage=not dry_run)
+    planned: dict[str, attachments.Planned | None] = {}
+    candidates = collect(sources, root, into_parts, report, stage=not dry_run, planned=planned)
     packages = {id(c.package): c.package for c in candidates if c.package is not None}
     try:
         index = Index.of_deck(deck, clean_temp=not dry_run)
@@ -488,6 +492,9 @@ def run_import(
                 progress(i, total)
         if writer:
             writer.flush()
+            _copy_planned(planned, root, dirs, report, writer.mode)
+        else:
+            report.attachments.extend(t for t, plan in planned.items() if plan is not None)
     finally:
         if writer:
             writer.abort()
@@ -609,7 +616,7 @@ def _one(
     if cand.plan is not None:
         index.by_anki[(cand.plan.note.id, cand.plan.cloze)] = rel
     if cand.files is not None:
-        _bring_embedded(cand, prep.body, into, root, dirs, report, writer)
+        _bring_embedded(cand, entry, prep.body, into, root, dirs, report)
     if writer is not None:
         try:
             history = None
@@ -624,73 +631,100 @@ def _one(
             entry.action, entry.reason = "failed", f"cannot write {rel}: {exc.strerror or exc}"
 
 
-def _bring_embedded(cand: Candidate, body: str, into: tuple[str, ...], root: Path, dirs: _Dirs,
-                    report: ImportReport, writer: _Writer | None) -> None:
-    """The files a new note embeds, copied from its source folder to the same place relative to it
-    (``trainer.importers.attachments``); each at most once a run, none over a file in the deck."""
+def _bring_embedded(cand: Candidate, entry: Entry, body: str, into: tuple[str, ...], root: Path, dirs: _Dirs,
+                    report: ImportReport) -> None:
+    """Plan the copies of the files a new note embeds (``trainer.importers.attachments``): each from its
+    source folder to the same place relative to the note, once a run, never over a file in the deck.
+    They are made by :func:`_copy_planned` once the notes are in."""
     files = cand.files
     assert files is not None
     for link, wiki in attachments.embeds(body):
         rel = attachments.resolve(files, cand.source_rel, link, wiki)
         if rel is None:
             continue
-        target = "/".join((*into, *rel))
-        if target in files.placed:
-            continue
-        files.placed.add(target)
-        src, dest = files.by_rel[rel], root / target
+        # its folders named as the notes' are (a note's link then leads to it), its own name as it is
+        target = "/".join((*into, *(_part(p) for p in rel[:-1]), rel[-1]))
+        src, inode = files.by_rel[rel]
 
         def warn(why: str) -> None:
             report.warnings.append(Entry("warning", cand.label, target, f"embeds {link}: {why}"))
 
-        if any(_part(p) != p for p in rel):
-            warn("its name is not valid on every system; not copied")
-        elif os.path.lexists(dest):
-            if not attachments.same_bytes(src, dest):
-                warn(f"{target} is in the deck already, with other bytes; not replaced")
-        elif not dirs.inside(dest.parent):
+        if target in files.planned:  # planned already, or refused once (said once)
+            earlier = files.planned[target]
+            if earlier is not None and earlier.source != src and not attachments.same_bytes(earlier.source, src):
+                warn(f"{target} is planned from {earlier.label} already, with other bytes; not copied")
+            continue
+        files.planned[target] = None
+        if os.path.lexists(root / target):
+            if not attachments.same_bytes(src, root / target):
+                warn(f"{target} is in the deck already (not the same file); not replaced")
+            continue
+        if not dirs.inside((root / target).parent):
             warn(f"{target} leads outside the deck (a symlink?); not copied")
-        else:
-            try:
-                size = os.lstat(src).st_size
-            except OSError as exc:
-                warn(f"cannot be read ({exc.strerror}); not copied")
-                continue
-            if size > attachments.MAX_BYTES:
-                warn(f"{size / 1e6:.0f} MB, over {attachments.MAX_BYTES // (1024 * 1024)} MB; not copied")
-                continue
-            try:
-                if writer is not None:
-                    _copy_in(src, dest, dirs, writer.mode)
-            except FileExistsError:
-                warn(f"{target} appeared while importing; not replaced")
-            except (OSError, ImportRefused) as exc:
-                warn(f"cannot copy it: {getattr(exc, 'strerror', None) or exc}")
-            else:
-                report.attachments.append(target)
-
-
-def _copy_in(src: Path, dest: Path, dirs: _Dirs, mode: int) -> None:
-    """``src``'s bytes at ``dest``: a temp file beside it, fsync, then linked into place (never over a
-    file). The run's last ``syncfs`` makes the folder's entry durable with its notes'."""
-    dirs.make(dest.parent)
-    tmp, fd = open_temp(dest.parent, dest.name)
-    try:
-        with open(os.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:  # (a symlink swapped in: refused)
-            while chunk := fh.read(1 << 20):
-                write_all(fd, chunk)
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        _place(Path(tmp), dest)
-    finally:
+            continue
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+            size = os.lstat(src).st_size
+        except OSError as exc:
+            warn(f"cannot be read ({exc.strerror}); not copied")
+            continue
+        if size > attachments.MAX_BYTES:
+            warn(f"{size / 1e6:.0f} MB, over {attachments.MAX_BYTES // (1024 * 1024)} MB; not copied")
+            continue
+        files.planned[target] = attachments.Planned(src, inode, entry, cand.label, link)
+
+
+def _copy_planned(planned: dict[str, attachments.Planned | None], root: Path, dirs: _Dirs, report: ImportReport,
+                  mode: int) -> None:
+    """The planned copies, after the notes (a file never takes the place a note needs); none for a note
+    that was not written, none over anything in the deck by then."""
+    for target, plan in planned.items():
+        if plan is None or getattr(plan.note, "action", None) != "imported":
+            continue
+        dest = root / target
+        try:
+            _copy_in(plan.source, plan.inode, dest, dirs, mode)
+        except FileExistsError:
+            if not attachments.same_bytes(plan.source, dest):
+                report.warnings.append(Entry("warning", plan.label, target, f"embeds {plan.link}: {target} "
+                                             "appeared in the deck while importing; not replaced"))
+            continue
+        except (OSError, ImportRefused) as exc:
+            why = getattr(exc, "strerror", None) or str(exc)
+            report.warnings.append(Entry("warning", plan.label, target, f"embeds {plan.link}: not copied ({why})"))
+            continue
+        report.attachments.append(target)
+    if report.attachments:
+        _durable(root, [])
+
+
+def _copy_in(src: Path, inode: int, dest: Path, dirs: _Dirs, mode: int) -> None:
+    """``src``'s bytes at ``dest`` if it is still the file the walk saw: a temp file beside ``dest``,
+    fsync, then linked into place (never over anything); the temp file goes whatever happens."""
+    if os.path.lexists(dest):
+        raise FileExistsError(errno.EEXIST, "exists", str(dest))
+    if not dirs.inside(dest.parent):
+        raise ImportRefused(f"{dest.parent}: leads outside the deck (a symlink?)")
+    source = attachments.open_as_walked(src, inode)
+    try:
+        dirs.make(dest.parent)
+        tmp, fd = open_temp(dest.parent, dest.name)
+        try:
+            try:
+                while chunk := os.read(source, 1 << 20):
+                    write_all(fd, chunk)
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fd, mode)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            _place(Path(tmp), dest)
+        finally:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    finally:
+        os.close(source)
 
 
 def _free(folder: tuple[str, ...], stem: str, index: Index, root: Path) -> str:
