@@ -100,6 +100,22 @@ def test_the_embed_beside_the_note_wins_then_the_shortest_path(tmp_path: Path):
     assert attachments.resolve(files, ("other", "a.md"), "x.png", True) == ("b", "x.png")
 
 
+def test_a_link_with_parentheses_and_a_wiki_path_from_the_top():
+    assert attachments.embeds("![](img%20(1).png) ![[/assets/x.png]]") == [("img%20(1).png", False), ("/assets/x.png", True)]
+    files = attachments.SourceFiles(Path("/v"))
+    files.add(Path("/v/assets/x.png"), ("assets", "x.png"), 0)
+    files.add(Path("/v/notes/img (1).png"), ("notes", "img (1).png"), 0)
+    assert attachments.resolve(files, ("notes", "a.md"), "img%20(1).png", False) == ("notes", "img (1).png")
+    assert attachments.resolve(files, ("notes", "a.md"), "/assets/x.png", True) == ("assets", "x.png")
+
+
+def test_only_what_obsidian_embeds_as_a_file_is_copied():
+    files = attachments.SourceFiles(Path("/v"))
+    for name in ("trainer.toml", "script.sh", "n.md", "a.PNG", "b.pdf"):
+        files.add(Path("/v", name), (name,), 0)
+    assert sorted(files.by_name) == ["a.PNG", "b.pdf"]
+
+
 def test_embeds_outside_code_in_order():
     body = "![[a.png]] x ![b](b.png)\n```\n![[c.png]]\n```\n![[d.pdf#page=2]] ![e](<e f.png> 'E')\n"
     assert attachments.embeds(body) == [("a.png", True), ("b.png", False), ("d.pdf", True), ("<e f.png>", False)]
