@@ -42,7 +42,7 @@ def test_embedded_files_come_with_their_notes(tmp_path: Path, cli):
     planned = sorted(json.loads(dry.stdout)["attachments"])
     r = cli(deck, "import", str(vault), "--into", "v")
     assert r.returncode == 0, r.stderr.decode()
-    assert b"attachments: copied 3 files" in r.stdout
+    assert b"attachments: copied 3 embedded files (placed as in the source)" in r.stdout
     files = _files(deck)
     assert {k: v for k, v in files.items() if not k.endswith(".md")} == {
         "v/assets/diagram.png": b"\x89PNG diagram",  # found by name, as Obsidian finds it; copied once for two notes

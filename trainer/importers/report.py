@@ -153,8 +153,8 @@ class ImportReport:
         lines.append(head)
         if self.attachments:
             n = len(self.attachments)
-            lines.append(f"attachments: {'would copy' if self.dry_run else 'copied'} {n} file{'s' if n != 1 else ''} the "
-                         f"notes embed, placed as in the source so the notes' links find them")
+            lines.append(f"attachments: {'would copy' if self.dry_run else 'copied'} {n} embedded file{'s' if n != 1 else ''}"
+                         " (placed as in the source)")
         if self.reviews_imported:
             n = self.reviews_imported
             lines.append(f"review history: {n} Anki review{'s' if n != 1 else ''} added to the review log")
