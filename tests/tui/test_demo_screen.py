@@ -444,3 +444,24 @@ def test_snapshot_new_demo(snap_compare, demo_id, keys):
         await pilot.pause()
 
     assert snap_compare(Host(demo_id, question=""), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_help_lists_only_the_keys_this_demo_has_with_what_they_do():
+    """`?` on a demo listed every demo's keys as bare names ("← / ,  −", "s  Sentence", "x  Experiment")
+    even on sqrt-dk-scaling, which has no sentence, animation or experiment."""
+    from trainer.tui.screens.help import help_sections
+
+    app = Host("sqrt-dk-scaling")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        title, rows = help_sections(app.screen)[0]
+        what = dict(rows)
+        assert title == "This screen: Live demo"
+        assert what["y"] == "Predict yes" and what["← / ,"] == "The live parameter one step down"
+        assert "r" in what and not {"s", "x", "p / space"} & set(what)
+        await answer(pilot, "y", "y")
+        assert not {"y", "n"} & set(dict(help_sections(app.screen)[0][1]))
+    app = Host("qkv-symmetry")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert {"s", "x", "p / space", "r"} <= set(dict(help_sections(app.screen)[0][1]))

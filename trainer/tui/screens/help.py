@@ -62,6 +62,9 @@ def help_sections(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
             if type(node).__module__.startswith("trainer."):  # ours (the tag tree); not Textual's scrolling keys
                 own.extend(_bindings(node))
     own.extend(_bindings(screen))
+    hides = getattr(screen, "help_hides", None)  # a screen may leave out keys that do nothing there (a demo's)
+    if hides is not None:
+        own = [b for b in own if not hides(b.action.partition("(")[0])]
     title = getattr(screen, "HELP_TITLE", "")
     app_rows = help_rows(screen, [*_bindings(screen.app), Binding("ctrl+p", "command_palette", "Command palette: every action by name")])
     return [(f"This screen: {title}" if title else "This screen", help_rows(screen, own)), ("Everywhere", app_rows)]

@@ -54,17 +54,18 @@ def view_class(demo: Demo) -> type[DemoView]:
 class DemoScreen(Screen[DemoResult | None]):
     """The live view of one demo; dismisses with a :class:`DemoResult`."""
 
+    HELP_TITLE = "Live demo"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "leave", "Back"),
-        Binding("g", "leave", "Grade"),
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n", "answer(False)", "No"),
-        Binding("p,space", "toggle_play", "Play"),
-        Binding("left,comma", "step(-1)", "−"),
-        Binding("right,full_stop", "step(1)", "+"),
-        Binding("s", "sentence", "Sentence"),
-        Binding("r", "reseed", "Seed"),
-        Binding("x", "experiment", "Experiment"),
+        Binding("escape", "leave", "Back", tooltip="Back to the card (your predictions suggest a grade there)"),
+        Binding("g", "leave", "Grade", tooltip="Back to the card to grade it"),
+        Binding("y", "answer(True)", "Yes", tooltip="Predict yes"),
+        Binding("n", "answer(False)", "No", tooltip="Predict no"),
+        Binding("p,space", "toggle_play", "Play", tooltip="Play or pause the animation"),
+        Binding("left,comma", "step(-1)", "−", tooltip="The live parameter one step down"),
+        Binding("right,full_stop", "step(1)", "+", tooltip="The live parameter one step up"),
+        Binding("s", "sentence", "Sentence", tooltip="Type your own sentence: its words become the tokens"),
+        Binding("r", "reseed", "Seed", tooltip="Draw new random inputs"),
+        Binding("x", "experiment", "Experiment", tooltip="Run the demo's experiment"),
     ]
 
     def __init__(
@@ -132,6 +133,16 @@ class DemoScreen(Screen[DemoResult | None]):
         if action in gates:
             return self.revealed and gates[action]
         return True
+
+    def help_hides(self, action: str) -> bool:
+        """The help lists only the keys this demo has (``−``, ``+`` and ``Sentence`` for a demo
+        without a sentence read as nothing), and no y/n once every prediction is in."""
+        if action == "answer":
+            return self.panel.finished
+        view = self.view
+        supported = {"toggle_play": view.supports_play, "sentence": view.supports_sentence,
+                     "reseed": view.supports_reseed, "experiment": view.supports_experiment}
+        return not supported.get(action, True)
 
     # -- actions ---------------------------------------------------------------
     def action_answer(self, value: bool) -> None:
