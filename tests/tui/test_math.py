@@ -20,6 +20,15 @@ def test_scripts_keep_their_grouping():
     assert readable_math(r"$x_{ij}^{(l)}$") == "xᵢⱼ⁽ˡ⁾"
 
 
+def test_the_space_after_a_name_is_kept():
+    """pylatexenc, as TeX, ate the space after a command: ``\\log p`` read ``logp`` and
+    ``2 \\times n`` read ``2 ×n`` on the bundled deck's cards; a command's argument still follows it."""
+    assert plain_math(r"$\sum_{t}\log p(x_t)$") == "∑ₜlog p(xₜ)"
+    assert plain_math(r"$2 \times n_{layers} \times d$") == "2 × n_{layers} × d"
+    assert plain_math(r"$a \cdot b$, $x \in S$") == "a · b, x ∈ S"
+    assert plain_math(r"$\sqrt 2$ $\frac 1 2$ $\mathcal L$") == "√(2) 1/2 ℒ"
+
+
 def test_display_formula_is_its_own_paragraph():
     out = readable_math("a\n$$\\frac{A}{B}$$\nb")
     assert "\n\nA/B\n\n" in out

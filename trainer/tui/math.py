@@ -51,6 +51,15 @@ def _script(mark: str, body: str, grouped: bool) -> str:
     return f"{mark}{{{body}}}" if grouped and len(squeezed) > 1 else f"{mark}{body}"
 
 
+@lru_cache(maxsize=512)
+def _takes_arguments(name: str) -> bool:
+    """``\\sqrt 2`` takes the 2 (an empty group after it would take its place); ``\\log p`` takes nothing."""
+    from pylatexenc.latexwalker import get_default_latex_context_db
+
+    spec = get_default_latex_context_db().get_macro_spec(name)
+    return spec is not None and bool(spec.args_parser.argspec)
+
+
 def _take_scripts(tex: str, scripts: list[str]) -> str:
     """Every ``_x`` / ``^{…}`` of ``tex`` replaced by a slot holding its text (filled in after conversion)."""
     out: list[str] = []
@@ -62,6 +71,8 @@ def _take_scripts(tex: str, scripts: list[str]) -> str:
             while j < n and tex[i + 1].isalpha() and tex[j].isalpha():
                 j += 1
             out.append(tex[i:j])
+            if j < n and tex[j] in " \t\n" and tex[i + 1].isalpha() and not _takes_arguments(tex[i + 1:j]):
+                out.append("{}")  # pylatexenc, as TeX, eats the space after a name: `\log p` read `logp`
             i = j
             continue
         if c not in "_^" or i + 1 >= n:
