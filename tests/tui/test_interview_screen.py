@@ -366,3 +366,27 @@ async def test_hint_and_grade_line_are_whole_at_the_app_sizes(interview, size):
         await pilot.pause()
         assert app.screen.phase == "graded"
         assert shown().endswith("· u: undo"), shown()
+
+
+async def test_footer_enter_reads_next_once_graded_and_help_names_the_screen(interview, iv_deck):
+    """After a grade the footer still offered "⏎ Take grade" while Enter went to the next question,
+    and `?` titled the keys "This screen" only."""
+    from trainer.tui.screens.help import help_sections
+
+    app, session, clock = interview(EN, ZH)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_text(pilot, "The dot product of q and k has variance d_k.")
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        screen = app.screen
+        assert help_sections(screen)[0][0] == "This screen: Mock interview"
+        shown = lambda: {b.description for b in screen.active_bindings.values() if b.enabled for b in [b.binding]}  # noqa: E731
+        assert "Take grade" in shown() and "Next" not in shown()
+        await pilot.press("3")
+        await pilot.pause()
+        assert screen.phase == "graded"
+        assert "Next" in shown() and "Take grade" not in shown()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.phase == "ask" and session.position == 1

@@ -74,10 +74,12 @@ class InterviewScreen(Screen[Transcript | None]):
     """Question, countdown and answer; then feedback and a grade; at the end, the report."""
 
     CSS_PATH = "../styles/interview.tcss"
+    HELP_TITLE = "Mock interview"
 
     BINDINGS = [
         Binding("ctrl+j", "submit", "Submit", tooltip="Submit the answer (ctrl+enter is not portable)"),
         Binding("enter", "accept", "Take grade", tooltip="Take the suggested grade (then: next question)"),
+        Binding("enter", "next", "Next", tooltip="The next question (the report after the last)"),
         *[Binding(str(g), f"grade({g})", f"Grade {g}", show=False, tooltip=scheduler.GRADE_LABELS[g]) for g in range(6)],
         Binding("u", "undo", "Undo", tooltip="Undo this question's grade (note and log)"),
         Binding("s", "skip", "Skip", tooltip="Next question without grading this one (the card is not rescheduled)"),
@@ -251,9 +253,10 @@ class InterviewScreen(Screen[Transcript | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "submit":
             return self.phase == "ask"
-        if action == "accept":
-            return self.phase == "graded" or (self.phase == "feedback" and self.session.feedback is not None
-                                              and self.session.feedback.suggested is not None)
+        if action == "accept":  # once graded, the footer's Enter reads "Next", not "Take grade"
+            return self.phase == "feedback" and self.session.feedback is not None and self.session.feedback.suggested is not None
+        if action == "next":
+            return self.phase == "graded"
         if action == "grade":
             return self.phase == "feedback"
         if action == "undo":
@@ -267,6 +270,10 @@ class InterviewScreen(Screen[Transcript | None]):
             self.next_question()
         elif self.phase == "feedback" and self.session.feedback is not None and self.session.feedback.suggested is not None:
             await self.action_grade(self.session.feedback.suggested)
+
+    def action_next(self) -> None:
+        if self.phase == "graded":
+            self.next_question()
 
     async def action_grade(self, q: int) -> None:
         if self.phase != "feedback":
