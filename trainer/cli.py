@@ -676,8 +676,10 @@ def cmd_undo(ctx: Context) -> int:
         except (grading.NoteError, grading.Conflict, grading.NoteGone, WriteError, OSError) as exc:
             row = log.last_undoable()
             msg = str(exc)
-            where = row.note if row is not None else ctx.deck.root
-            print(clean(msg if msg.startswith(str(where)) else f"{where}: {msg}"), file=sys.stderr)
+            where = row.note if row is not None else str(ctx.deck.root)
+            if row is not None and msg.startswith(f"{ctx.deck.root / row.note}: "):  # the note named once, as the deck names it
+                msg = msg[len(str(ctx.deck.root / row.note)) + 2:]
+            print(clean(msg if msg.startswith(where) else f"{where}: {msg}"), file=sys.stderr)
             return PROBLEMS
     finally:
         log.close()

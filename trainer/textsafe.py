@@ -66,20 +66,57 @@ def fit_cells(text: str, limit: int, cell_len: Callable[[str], int]) -> str:
     return "".join(out) + "…"
 
 
-_CODE_SPAN = re.compile(r"`+[^`\n]*`+")
+
+CODE = re.compile(r"(^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\2[^\n]*$|`+[^`\n]*`+)", re.S | re.M)
+"""Markdown's code, fenced blocks and inline spans: text it shows as it is."""
+MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?=\S)([^$\n]*?\S)\$(?!\d)", re.S)
+"""A formula, ``$…$`` or ``$$…$$`` (not ``$5 and $6``): TeX, shown by the app as Unicode text."""
+_AS_IS = re.compile(f"{CODE.pattern}|{MATH.pattern}", re.S | re.M)
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 """A backslash escape of CommonMark: ASCII punctuation shown as it is."""
+_MARKUP_START = re.compile(r"(\\?)(<(?=[A-Za-z/!?])|&(?:([A-Za-z][A-Za-z0-9]*);|#[0-9]+;|#[xX][0-9A-Fa-f]+;))")
+"""A ``<`` that would open an HTML tag, comment or autolink in markdown, an ``&`` that would start an
+entity (a name, group 3, or a number); group 1: the backslash before it, if any."""
+
+
+def outside(text: str, pattern: re.Pattern[str], change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to the parts between ``pattern``'s matches, the matches as they are."""
+    out, last = [], 0
+    for m in pattern.finditer(text):
+        out.append(change(text[last : m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(change(text[last:]))
+    return "".join(out)
 
 
 def unescaped(line: str) -> str:
     """A line of markdown (a note's question) as the text it shows: CommonMark's backslash escapes
-    outside code spans taken out (``List\\<T>``, as an Anki import writes it, reads ``List<T>``)."""
+    outside code taken out (``List\\<T>``, as an Anki import writes it, reads ``List<T>``)."""
     if "\\" not in line:
         return line
-    out, last = [], 0
-    for m in _CODE_SPAN.finditer(line):
-        out.append(_ESCAPED.sub(r"\1", line[last : m.start()]))
-        out.append(m.group(0))
-        last = m.end()
-    out.append(_ESCAPED.sub(r"\1", line[last:]))
-    return "".join(out)
+    return outside(line, CODE, lambda part: _ESCAPED.sub(r"\1", part))
+
+
+def _starts_markup(m: re.Match[str]) -> bool:
+    from html.entities import html5
+
+    return m.group(3) is None or m.group(3) + ";" in html5
+
+
+def markup_escaped(text: str) -> str:
+    """Text shown as it is in markdown too: a backslash before each ``<`` or ``&`` that markdown would
+    read as HTML (``List<T>`` would read ``List``), outside code and formulas, which show as they are."""
+    def mark(part: str) -> str:
+        return _MARKUP_START.sub(lambda m: m.group(0) if m.group(1) or not _starts_markup(m) else "\\" + m.group(0), part)
+
+    return outside(text, _AS_IS, mark)
+
+
+def markup_unescaped(text: str) -> str:
+    """:func:`markup_escaped` undone: the backslash before such a ``<`` or ``&`` outside code and
+    formulas taken out (what a note imported before those backslashes holds)."""
+    def unmark(part: str) -> str:
+        return _MARKUP_START.sub(lambda m: m.group(2) if m.group(1) and _starts_markup(m) else m.group(0), part)
+
+    return outside(text, _AS_IS, unmark)

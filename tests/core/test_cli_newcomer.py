@@ -232,6 +232,7 @@ def test_undo_keeps_a_schedule_edited_since_the_grade(tmp_path, cli):
     r = cli(deck, "undo")
     assert r.returncode == 1
     assert r.stderr.decode().startswith("n.md: ") and "their version is kept" in r.stderr.decode()
+    assert str(deck) not in r.stderr.decode()  # the note named once, as the deck names it (it said the path twice)
     assert note.read_text(encoding="utf-8") == edited
 
 

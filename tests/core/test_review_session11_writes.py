@@ -1,6 +1,6 @@
 """Review of session 11's writing changes: problems found, each shown with real files and the real CLI.
 
-Each test says what should happen; it is marked xfail(strict) while it does not.
+Each test says what should happen (all four fixed in the same session).
 """
 
 from __future__ import annotations
@@ -22,22 +22,16 @@ def _bodies(deck: Path) -> dict[str, str]:
     return {p.relative_to(deck).as_posix(): p.read_text(encoding="utf-8").split("\n---\n", 1)[1] for p in deck.rglob("*.md")}
 
 
-@pytest.mark.xfail(strict=True, reason="as_written() runs on the question after its maths is put back: "
-                                       "$x\\<y$ (the study card's plain_math shows 'xy')")
 def test_an_anki_question_keeps_its_maths_as_written(imported):
     [body] = _bodies(imported("#separator:tab\n#html:true\nWhy is \\(x&lt;y\\) here?\tBecause \\(a&lt;b\\).\n")).values()
     assert body.startswith("# Why is $x<y$ here?\n")  # the answer's $a<b$ is right already
 
 
-@pytest.mark.xfail(strict=True, reason="a plain-text field's code span gets a backslash: `List\\<T>` "
-                                       "(inside code markdown shows the backslash)")
 def test_a_plain_text_export_keeps_code_as_it_is(imported):
     [body] = _bodies(imported("#separator:tab\n#html:false\nWhat is `Map<K>`?\tUse `List<T>`.\n")).values()
     assert "`List<T>`" in body and "`Map<K>`" in body
 
 
-@pytest.mark.xfail(strict=True, reason="dedupe.normalise drops every backslash before < or &, code included: "
-                                       "a note whose code changed from <if to \\<if is 'already in the deck (unchanged)'")
 def test_a_note_whose_code_differs_by_a_backslash_is_not_the_same_note(tmp_path: Path, cli):
     deck, src = tmp_path / "deck", tmp_path / "src"
     deck.mkdir()
@@ -51,8 +45,6 @@ def test_a_note_whose_code_differs_by_a_backslash_is_not_the_same_note(tmp_path:
     assert b"unchanged" not in r.stdout and b"imported 1" in r.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="a note empty for > QUIET_EMPTY_S raises NoteError: the session drops it as "
-                                       "broken AND forgets it from the open deck, as if deleted (check calls it a fine card)")
 def test_a_note_emptied_by_a_slow_save_stays_in_the_open_deck(tmp_path: Path):
     root = tmp_path / "deck"
     root.mkdir()

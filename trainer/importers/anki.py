@@ -31,6 +31,7 @@ from functools import cache
 
 from trainer.importers.dedupe import body_key
 from trainer.importers.markdown import Prepared, SourceError, log_state, new_card_values
+from trainer.textsafe import markup_escaped
 from trainer.notes.parse import NoteError, decode
 from trainer.notes.write import edit_frontmatter, encode
 
@@ -207,23 +208,11 @@ def _markdown_converter():
     return Converter(heading_style="ATX", bullets="-", newline_style="backslash", escape_underscores=False)
 
 
-_MARKUP_START = re.compile(r"<(?=[A-Za-z/!?])|&(?:([A-Za-z][A-Za-z0-9]*);|#[0-9]+;|#[xX][0-9A-Fa-f]+;)")
-"""A ``<`` that would open an HTML tag, comment or autolink in markdown, an ``&`` that would start an
-entity (a name markdown knows, group 1, or a number): in a field's text Anki showed them as they
-are (``List&lt;T&gt;`` reads ``List<T>``)."""
-
-
 def as_written(text: str) -> str:
-    """Text shown as it is in markdown too: a backslash before each :data:`_MARKUP_START`
-    (CommonMark shows ``\\<`` as ``<``). Without it an imported ``List<T>`` or ``<div>`` read
-    ``List`` and nothing, here and in Obsidian."""
-    from html.entities import html5
-
-    def mark(m: re.Match) -> str:
-        name = m.group(1)
-        return m.group() if name is not None and name + ";" not in html5 else "\\" + m.group()
-
-    return _MARKUP_START.sub(mark, text)
+    """Text Anki showed as it is, shown so in markdown too (:func:`trainer.textsafe.markup_escaped`):
+    a backslash before a ``<`` or ``&`` markdown would read as HTML, outside code and formulas. Without
+    it an imported ``List<T>`` or ``<div>`` read ``List`` and nothing, here and in Obsidian."""
+    return markup_escaped(text)
 
 
 _BREAKS = re.compile(r"(?:[ \t]*\\\n[ \t]*){2,}")

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 
 from trainer.deck import Deck
 from trainer.notes.parse import NoteError, decode, find_question, load_yaml, split_frontmatter
-
-_KEPT_AS_WRITTEN = re.compile(r"\\(?=[<&])")
-"""The backslash an Anki import puts before a ``<`` or ``&`` of its text (``anki.as_written``):
-left out of the comparison, so a note imported before it did so is still the same note."""
+from trainer.textsafe import markup_unescaped
 
 
 def normalise(body: str) -> str:
-    return " ".join(_KEPT_AS_WRITTEN.sub("", body).split())
+    """(The backslash an Anki import puts before a ``<`` or ``&`` it keeps as text, outside code and
+    formulas, is left out: a note imported before it did so is still the same note.)"""
+    return " ".join(markup_unescaped(body).split())
 
 
 def body_key(body: str) -> str | None:

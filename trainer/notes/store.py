@@ -369,7 +369,9 @@ def _read_fd_settled(fd: int, wait: float = SETTLE_S) -> tuple[bytes, os.stat_re
             return raw, after, parts
         if time.monotonic() >= deadline:
             if not raw.strip() and time.time() - after.st_mtime > QUIET_EMPTY_S:
-                raise NoteError("the note is empty: nothing to grade; nothing written")
+                # (a BeingSaved still: the study app keeps the note in the deck, as for a save in progress;
+                # a slow sync may leave a note empty for longer)
+                raise BeingSaved("the note is empty: nothing to grade; nothing written")
             raise BeingSaved(f"{why}: being saved by another program? not graded, nothing written")
         time.sleep(POLL_S)
 

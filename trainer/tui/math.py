@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from trainer.textsafe import unescaped
+from trainer.textsafe import CODE, MATH, unescaped
 
-_CODE = re.compile(r"(^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\2[^\n]*$|`+[^`\n]*`+)", re.S | re.M)
-_MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?=\S)([^$\n]*?\S)\$(?!\d)", re.S)
+_CODE = CODE
+_MATH = MATH
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
 
