@@ -374,3 +374,17 @@ def test_an_interview_left_before_any_answer_is_not_stored(deck, notes):
     InterviewSession(deck, log, TODAY, [notes[EN]]).finish()
     assert store.history(log) == []
     log.close()
+
+
+def test_key_point_keeps_tex_whole():
+    """The `*` and `_` of TeX were taken for emphasis: the bundled DPO card's point read
+    `π^∝πrefe^{r/β}` and `βlogπ⁽y|x)` in the interview's feedback and report."""
+    short = ("## Interview answer\n\n"
+             r"- **Reward from the policy**: from $\pi^*\propto\pi_{\text{ref}}e^{r/\beta}$, "
+             r"$r = \beta\log\frac{\pi^*(y|x)}{\pi_{\text{ref}}(y|x)}$ (*et al.*, `code`)." "\n"
+             "- costs $5 and *x* or \ue0009\ue001 stays\n")
+    first, second = key_points(short)
+    assert first.text == (r"Reward from the policy: from $\pi^*\propto\pi_{\text{ref}}e^{r/\beta}$, "
+                          r"$r = \beta\log\frac{\pi^*(y|x)}{\pi_{\text{ref}}(y|x)}$ (et al., code).")
+    assert first.bold == ("Reward from the policy",)
+    assert second.text == "costs $5 and x or \ue0009\ue001 stays"
