@@ -51,3 +51,25 @@ def test_interview_app_alone_installs_the_cjk_line_breaks(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path
     )  # cwd: not the checkout, so the trainer this test runs against is imported
     assert done.returncode == 0, done.stderr
+
+
+async def test_report_fits_60_columns():
+    """At 60x20 the boxes' titles read "Key poin…" and "Mean gra…", and the table cut its last
+    column ("Grad"); `?` titled the keys "This screen" only."""
+    from textual.widgets import DataTable
+
+    from trainer.tui.screens.help import help_sections
+
+    questions = [QuestionRecord(note=f"n{i}.md", question="BERT 和 GPT 的预训练目标有什么不同？为什么？" * 2, seconds=6.0,
+                                overtime=i == 1, answer="", key_points=[PointRecord(POINT, covered=False)],
+                                suggested_grade=2, grade=g) for i, g in enumerate((2, 3))]
+    app = _ReportApp(Transcript(started="2026-12-01T11:22:12+00:00", questions=questions), [])
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        titles = [str(box.border_title) for box in screen.query("#report-counts .count")]
+        assert titles == ["Questions", "Coverage", "Time", "Avg grade"]
+        assert all(len(title) <= 9 for title in titles)  # a box is 15 cells at 60 columns
+        table = screen.query_one("#report-table", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert help_sections(screen)[0][0] == "This screen: Interview report"

@@ -28,10 +28,19 @@ def _clock(seconds: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+def _grade_text(q) -> str:
+    if q.grade is None:
+        return "–"
+    if q.suggested_grade is not None and q.suggested_grade != q.grade:
+        return f"{q.grade} (suggested {q.suggested_grade})"
+    return str(q.grade)
+
+
 class InterviewReportScreen(Screen[None]):
     """The transcript is already saved; any of the bindings closes the report."""
 
     CSS_PATH = "../styles/interview.tcss"
+    HELP_TITLE = "Interview report"
 
     BINDINGS = [Binding("escape,q,enter", "close", "Close", priority=True, tooltip="Close the report (it is saved in the review log)")]
 
@@ -50,9 +59,9 @@ class InterviewReportScreen(Screen[None]):
             with Horizontal(id="report-counts"):
                 for key, title, value in (
                     ("questions", "Questions", str(len(t.questions))),
-                    ("coverage", "Key points", _percent(t.coverage)),
+                    ("coverage", "Coverage", _percent(t.coverage)),  # a title of 9 cells fits a box at 60 columns
                     ("time", "Time", _clock(sum(q.seconds for q in t.questions))),
-                    ("grade", "Mean grade", f"{sum(graded) / len(graded):.1f}" if graded else "–"),
+                    ("grade", "Avg grade", f"{sum(graded) / len(graded):.1f}" if graded else "–"),
                 ):
                     box = Static(Text(value), id=f"report-{key}", classes="count")
                     box.border_title = title
@@ -76,7 +85,7 @@ class InterviewReportScreen(Screen[None]):
         self.sub_title = "interview report"
         table = self.query_one("#report-table", DataTable)
         table.add_column("#", key="n")
-        table.add_column("Question", key="question", width=34)
+        table.add_column("Question", key="question", width=self._question_width())
         table.add_column("Time", key="time")
         table.add_column("Points", key="points")
         table.add_column("Grade", key="grade")
@@ -90,10 +99,17 @@ class InterviewReportScreen(Screen[None]):
                 Text(_line(plain_math(q.question)), no_wrap=True, overflow="ellipsis"),
                 time_text,
                 points,
-                "–" if q.grade is None else f"{q.grade} (suggested {q.suggested_grade})" if q.suggested_grade is not None
-                and q.suggested_grade != q.grade else str(q.grade),
+                _grade_text(q),
             )
         table.focus()
+
+    def _question_width(self) -> int:
+        """34 cells, less what the other columns need at this width (at 60 columns "Grade" was cut)."""
+        qs = self.transcript.questions
+        grade = max([5, *(len(_grade_text(q)) for q in qs)])
+        time = max([4, *(len(_clock(q.seconds)) + (5 if q.overtime else 0) for q in qs)])
+        others = len(str(len(qs))) + time + len("Points") + grade + 2 * 5  # a cell's padding each side
+        return max(12, min(34, self.app.size.width - 2 - 1 - others))  # the border, the scrollbar's cell
 
     def action_close(self) -> None:
         self.dismiss(None)
