@@ -465,3 +465,20 @@ async def test_help_lists_only_the_keys_this_demo_has_with_what_they_do():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert {"s", "x", "p / space", "r"} <= set(dict(help_sections(app.screen)[0][1]))
+
+
+async def test_kv_cache_table_keeps_model_names_whole_at_60_columns():
+    """At 60x20 Rich cut every column of the table: llama-2-7b and llama-2-70b both read "llama-2-…"."""
+    from rich.console import Console
+
+    app = Host("kv-cache-budget")
+    async with app.run_test(size=(60, 20)) as pilot:
+        await answer(pilot, "y", "y", "y")
+        table = app.screen.query_one("#kv-table", Static)
+        console = Console(width=table.content_region.width, color_system=None, legacy_windows=False)
+        with console.capture() as cap:
+            console.print(table.content)
+        lines = cap.get().splitlines()
+    assert any(line.strip().startswith("llama-2-70b") for line in lines), lines
+    assert any(line.strip().startswith("llama-2-7b ") for line in lines), lines
+    assert not any("…" in line for line in lines), lines

@@ -15,6 +15,10 @@ from trainer.tui.widgets.demo_predict import Prediction
 __all__ = ["KVCacheView"]
 
 
+BODY_CELLS = 4
+"""The demo body's padding and scrollbar beside the table."""
+
+
 def _size(n: float) -> str:
     for unit, div in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
         if n >= div:
@@ -78,9 +82,14 @@ class KVCacheView(DemoView):
             table.add_column(col, justify=just)  # type: ignore[arg-type]
         totals = [(p, bpt, bpt * self.context) for p, bpt, _ in self.result.rows]
         vmax = max(t for _, _, t in totals)
-        for p, bpt, total in totals:
-            shape = f"{p.layers}×{p.latent_dim}" if p.attention == "MLA" else f"{p.layers}×{p.kv_heads}×{p.head_dim}"
-            table.add_row(p.name, p.attention, shape, f"{bpt:,}", _size(total), hbar(total, vmax, 14))
+        rows = [(p.name, p.attention, f"{p.layers}×{p.latent_dim}" if p.attention == "MLA" else f"{p.layers}×{p.kv_heads}×{p.head_dim}",
+                 f"{bpt:,}", _size(total)) for p, bpt, total in totals]
+        # the bar gives way to the words: at 60 columns Rich cut every column instead, and
+        # llama-2-7b and llama-2-70b both read "llama-2-…"
+        texts = sum(max(len(head), *(len(r[i]) for r in rows)) for i, head in enumerate(("model", "attn", "L×kv×d", "B/token", f"@ {self.context // 1024}k")))
+        bar = max(3, min(14, self.app.size.width - BODY_CELLS - texts - 2 * 6))
+        for row, (_p, _bpt, total) in zip(rows, totals):
+            table.add_row(*row, hbar(total, vmax, bar))
         head = Text()
         head.append("Bytes per token ", style="bold")
         head.append("= 2 (K and V) · layers · KV heads · head dim · 2 B (bf16); MLA caches one latent "
