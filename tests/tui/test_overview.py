@@ -175,6 +175,17 @@ async def test_help_lists_each_key_once(make):
         assert len(keys) == len(set(keys)), keys
 
 
+async def test_help_says_import_takes_anki_packages(make):
+    """`?` said `i` imports "markdown folders, Obsidian vaults, Anki text exports"; the import
+    screen takes Anki packages too (.apkg, .colpkg)."""
+    from trainer.tui.screens.help import help_sections
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert ".apkg" in dict(help_sections(app.screen)[0][1])["i"]
+
+
 async def test_empty_selection_does_not_start(make, deck: Path):
     app = make(today=dt.date(2020, 1, 1))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:

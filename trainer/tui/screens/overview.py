@@ -52,7 +52,7 @@ class OverviewScreen(Screen):
         Binding("t", "stats", "Stats", tooltip="Reviews, retention, forecast, mastery by tag"),
         Binding("a", "select_all", "All tags", show=False, tooltip="Clear the tag filter"),
         Binding("r", "reload", "Reload", show=False, tooltip="Scan the deck again"),
-        Binding("i", "import_notes", "Import", show=False, tooltip="Import notes: markdown folders, Obsidian vaults, Anki text exports"),
+        Binding("i", "import_notes", "Import", show=False, tooltip="Import notes: markdown folders, Obsidian vaults, Anki text exports and packages (.apkg, .colpkg)"),
         Binding("m", "interview", "Interview", tooltip="Mock interview: 5 questions from the selection against the clock"),
         Binding("q", "app.quit", "Quit"),
     ]
