@@ -228,3 +228,27 @@ async def test_the_path_box_takes_the_width(tmp_path: Path, size):
         assert path_box.compact == into.compact == conflict.compact == short
         assert screen.query_one("#import-form").outer_size.height == (3 if short else 6)
         assert screen.query_one("#import-plan").size.height >= (8 if short else 10)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_a_failure_reason_is_shown_whole(tmp_path: Path, size):
+    """The reason column ran off the table's right edge: "frontmatter:" and nothing after it at
+    80 columns, not even that at 60."""
+    src = tmp_path / "notes"
+    src.mkdir()
+    (src / "broken.md").write_text("---\ntags: [x\n---\nbody\n", encoding="utf-8")
+    (tmp_path / "deck").mkdir()
+    app = Host(Deck(tmp_path / "deck"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#import-path", Input).value = str(src)
+        await pilot.press("enter")
+        await settle(pilot)
+        table = screen.query_one("#import-plan", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert table.rows[table.coordinate_to_cell_key((0, 0)).row_key].height >= 3  # wrapped, not cut
+        if size == (80, 24):  # at 60x20 the wrapped reason scrolls
+            shown = "".join(str(strip.text) for strip in (table.render_line(y) for y in range(table.size.height)))
+            squeezed = "".join(shown.split())
+            assert "YAMLdoesnotparse" in squeezed and "(frontmatterline2,column1)" in squeezed, shown

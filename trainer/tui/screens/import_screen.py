@@ -114,12 +114,19 @@ class ImportScreen(ModalScreen[ImportReport | None]):
                 yield Button("Import", id="import-run", variant="primary", disabled=True)
                 yield Button("Close", id="import-close")
 
+    def _add_columns(self, table: DataTable, width: int) -> None:
+        """The reason gets what the paths leave and wraps in it: auto-sized, it ran off the right
+        edge ("frontmatter:" and nothing after it at 80 columns, nothing at all at 60)."""
+        room = width - 9 - 2 * 4  # the action column; a cell's padding each side
+        path = max(10, min(24, (room - 24) // 2))
+        table.add_column("action", key="action", width=9)
+        table.add_column("source", key="source", width=path)
+        table.add_column("target", key="target", width=path)
+        table.add_column("reason", key="reason", width=max(12, room - 2 * path))
+
     def on_mount(self) -> None:
         table = self.query_one("#import-plan", DataTable)
-        table.add_column("action", key="action", width=9)
-        table.add_column("source", key="source", width=24)
-        table.add_column("target", key="target", width=24)
-        table.add_column("reason", key="reason")
+        self._add_columns(table, self.app.size.width - 6)  # until the first plan: the modal's frame
         self.query_one("#import-progress", ProgressBar).display = False
         self.query_one("#import-path", Input).focus()
         self._fit_form(self.app.size.height)
@@ -233,7 +240,8 @@ class ImportScreen(ModalScreen[ImportReport | None]):
 
     def _fill(self, report: ImportReport) -> None:
         table = self.query_one("#import-plan", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        self._add_columns(table, table.scrollable_content_region.width - 2)  # a vertical scrollbar's cells
         rows = list(report.rows()) + [("flagged", e.source, e.target or "", e.reason) for e in report.flagged]
         base = self._options()[0].rstrip("/") + "/"
         for action, source, target, reason in rows:
@@ -243,6 +251,7 @@ class ImportScreen(ModalScreen[ImportReport | None]):
                 Text(printable(shown), overflow="ellipsis", no_wrap=True),
                 Text(printable(target), overflow="ellipsis", no_wrap=True),
                 Text(printable(reason)),
+                height=None,  # as many lines as the reason wraps to
             )
 
     def _summary(self, report: ImportReport) -> Text:
