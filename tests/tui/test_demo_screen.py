@@ -459,6 +459,7 @@ async def test_help_lists_only_the_keys_this_demo_has_with_what_they_do():
         assert title == "This screen: Live demo"
         assert what["y"] == "Predict yes" and what["← / ,"] == "The live parameter one step down"
         assert "r" in what and not {"s", "x", "p / space"} & set(what)
+        assert what["esc"].startswith("Leave the demo")  # `trainer demo ID` has no card to go back to
         await answer(pilot, "y", "y")
         assert not {"y", "n"} & set(dict(help_sections(app.screen)[0][1]))
     app = Host("qkv-symmetry")

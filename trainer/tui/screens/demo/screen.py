@@ -56,7 +56,7 @@ class DemoScreen(Screen[DemoResult | None]):
 
     HELP_TITLE = "Live demo"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "leave", "Back", tooltip="Back to the card (your predictions suggest a grade there)"),
+        Binding("escape", "leave", "Back", tooltip="Leave the demo (opened from a card: back to it, with the grade your predictions suggest)"),
         Binding("g", "leave", "Grade", tooltip="Back to the card to grade it"),
         Binding("y", "answer(True)", "Yes", tooltip="Predict yes"),
         Binding("n", "answer(False)", "No", tooltip="Predict no"),
