@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from trainer.textsafe import MATH
+
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+(.*)$")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
@@ -42,7 +44,7 @@ def _lines_outside_fences(text: str) -> list[str]:
     return out
 
 
-_MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$(?=\S)[^$\n]*?\S\$(?!\d)")
+_MATH = MATH  # (the app's formulas: trainer.textsafe)
 _SLOT = re.compile("\ue000(\\d+)\ue001")
 
 
