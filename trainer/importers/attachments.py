@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
+from trainer.importers.report import Entry
 from trainer.notes.parse import lines_outside_fences
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -47,7 +48,7 @@ class Planned:
 
     source: Path
     inode: int
-    note: object
+    note: Entry
     """The report's entry of the note that embeds it first: no copy for a note that was not written."""
     label: str
     link: str

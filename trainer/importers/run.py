@@ -678,7 +678,7 @@ def _copy_planned(planned: dict[str, attachments.Planned | None], root: Path, di
     """The planned copies, after the notes (a file never takes the place a note needs); none for a note
     that was not written, none over anything in the deck by then."""
     for target, plan in planned.items():
-        if plan is None or getattr(plan.note, "action", None) != "imported":
+        if plan is None or plan.note.action != "imported":
             continue
         dest = root / target
         try:

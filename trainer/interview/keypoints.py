@@ -44,7 +44,6 @@ def _lines_outside_fences(text: str) -> list[str]:
     return out
 
 
-_MATH = MATH  # (the app's formulas: trainer.textsafe)
 _SLOT = re.compile("\ue000(\\d+)\ue001")
 
 
@@ -52,7 +51,7 @@ def plain(text: str) -> str:
     """Markdown emphasis, inline code marks and link targets out; whitespace collapsed. TeX
     (``$\\pi^*\\propto\\pi_{\\text{ref}}$``) is kept whole: its ``*`` and ``_`` are not emphasis."""
     maths: list[str] = []
-    text = _MATH.sub(lambda m: maths.append(m.group(0)) or f"\ue000{len(maths) - 1}\ue001", text)
+    text = MATH.sub(lambda m: maths.append(m.group(0)) or f"\ue000{len(maths) - 1}\ue001", text)
     text = _BOLD.sub(lambda m: m.group(1) or m.group(2), text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"(?<![\w*])[*_](?=\S)(.+?)(?<=\S)[*_](?![\w*])", r"\1", text)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from trainer.textsafe import CODE, MATH, unescaped
+from trainer.textsafe import CODE, MATH, outside, unescaped
 
-_CODE = CODE
-_MATH = MATH
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
 
@@ -120,7 +118,7 @@ def plain_math(text: str) -> str:
     outside code taken out (:func:`trainer.textsafe.unescaped`): ``List\\<T>`` reads ``List<T>``,
     as the card shows it."""
     if "$" in text:
-        text = _MATH.sub(lambda m: tex_to_text(m.group(1) if m.group(1) is not None else m.group(2)), text)
+        text = MATH.sub(lambda m: tex_to_text(m.group(1) if m.group(1) is not None else m.group(2)), text)
     return unescaped(text)
 
 
@@ -128,10 +126,4 @@ def readable_math(markdown: str) -> str:
     """Replace ``$…$`` and ``$$…$$`` outside code by Unicode text; code is left exactly as written."""
     if "$" not in markdown:
         return markdown
-    out, last = [], 0
-    for m in _CODE.finditer(markdown):
-        out.append(_MATH.sub(_convert, markdown[last : m.start()]))
-        out.append(m.group(0))
-        last = m.end()
-    out.append(_MATH.sub(_convert, markdown[last:]))
-    return "".join(out)
+    return outside(markdown, CODE, lambda part: MATH.sub(_convert, part))
