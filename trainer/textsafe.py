@@ -110,7 +110,7 @@ def markup_escaped(text: str) -> str:
     def mark(part: str) -> str:
         return _MARKUP_START.sub(lambda m: m.group(0) if m.group(1) or not _starts_markup(m) else "\\" + m.group(0), part)
 
-    return outside(text, _AS_IS, mark)
+    return outside(text, _AS_IS, mark) if "<" in text or "&" in text else text
 
 
 def markup_unescaped(text: str) -> str:
@@ -119,4 +119,4 @@ def markup_unescaped(text: str) -> str:
     def unmark(part: str) -> str:
         return _MARKUP_START.sub(lambda m: m.group(2) if m.group(1) and _starts_markup(m) else m.group(0), part)
 
-    return outside(text, _AS_IS, unmark)
+    return outside(text, _AS_IS, unmark) if "\\" in text else text  # (every note of the deck, at each import)
