@@ -55,6 +55,23 @@ def test_start_early_only_for_due_json_and_stats_with_columns(tmp_path, monkeypa
     assert walk._early is None  # noqa: SLF001
 
 
+def test_the_study_apps_early_walk_is_not_split(tmp_path, monkeypatch):
+    """The app keeps a core busy until its first frame: its walk stays in one process; `due` and
+    `stats` wait for theirs, which splits when a core is idle (walk_packed's own rule)."""
+    root = _deck(tmp_path)
+    env = {**os.environ, "TRAINER_TODAY": "2026-01-02"}
+    subprocess.run([sys.executable, "-m", "trainer", "stats", "--json", "--deck", str(root)], check=True,
+                   capture_output=True, env=env)
+    monkeypatch.setattr(walk, "_early", None)
+    for argv, split in ((["--deck", str(root)], False), (["--deck", str(root), "study"], False),
+                        (["--deck", str(root), "due", "--json"], None), (["stats", f"--deck={root}"], None)):
+        walk.start_early(argv)
+        early = walk._early  # noqa: SLF001
+        assert early is not None and early.split is split, argv
+        assert early.result() is not None  # the child walked and answered
+        walk.take_early("/nowhere", None)
+
+
 def test_early_walk_says_unchanged_or_sends_the_stamps(tmp_path):
     root = _deck(tmp_path)
     found, problems, removed = walk.walk_tree(str(root))
