@@ -101,7 +101,7 @@ class ScanJob:
                         saved, today, new_per_day=per_day, new_started=started, numpy=False)
                 except Exception:  # noqa: BLE001 - values no build writes: counted after the walk from what it settles on
                     early = None
-                fresh = mine.finish(today)
+                fresh = mine.finish(today, save_later=True)  # (written once the first frame has its figures)
                 cols, scan, figs = fresh.columns, fresh.scan, None
                 if cols is not None:
                     figs = early if cols is saved and early is not None else columns.figures(
@@ -109,6 +109,7 @@ class ScanJob:
                     self._counted = Counted(figs, fresh.problems)
                     self._counted_done.set()
                     self._go.wait()
+                    fresh.save(deck.root)
                     if scan is None:  # the columns answered alone: the notes, from a walk of their own
                         walked = deck.walk()
                         if columns.stamp_digest(walked[0]) != cols.digest:  # an edit since: the notes' figures

@@ -254,3 +254,26 @@ async def test_quitting_before_the_notes_are_built_ends_the_scan_worker(tmp_path
     stuck = collecting()
     job.proceed()  # (a worker stuck in the old way is let go, so the test run can end)
     assert not stuck
+
+
+def test_columns_patched_for_an_edit_are_written_after_the_first_figures(tmp_path, seed, write_note):
+    """One note edited since the columns were saved: the app's first figures come from the columns
+    patched for it, and the patched columns are written once those figures are taken (writing a
+    100k deck's columns took 30-100 ms of the first frame, #17), not before."""
+    root = _varied_deck(tmp_path / "deck", seed, write_note)
+    _with_columns(root)
+    old = columns.peek_digest(str(root))
+    note = root / "t0" / "q1.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nOne more line of answer.\n", encoding="utf-8")
+    book = OpenDeck.open(root, TODAY, new_per_day=20)
+    job = book.start_scan(wait=True)
+    counted = job.counted()
+    assert counted is not None
+    assert columns.peek_digest(str(root)) == old  # not written yet: the figures first
+    job.proceed()
+    got = job.result()
+    deck = Deck(root)
+    saved = columns.load(deck.root, None)
+    assert saved is not None and saved.digest == columns.stamp_digest(deck.walk()[0]) != old
+    assert got.figures == counted.figures == figures.compute(deck.scan(TODAY).notes, TODAY, new_per_day=20)
+    book.close()

@@ -373,6 +373,14 @@ class Fresh:
     scan: object | None = None
     notice: str | None = None
     rebuilt: bool = False
+    unsaved: Columns | None = None
+    """Columns patched or built and not saved yet (``finish(save_later=True)``): :meth:`save` keeps them."""
+
+    def save(self, root) -> None:
+        """Keep the columns :meth:`Pending.finish` left unsaved (the study app: after its first frame)."""
+        cols, self.unsaved = self.unsaved, None
+        if cols is not None:
+            save_columns(root, cols)
 
 
 class Pending:
@@ -398,9 +406,11 @@ class Pending:
             self._walk.result_or_unchanged()
             self._walk = None
 
-    def finish(self, today: dt.date, *, save: bool = True) -> Fresh:
+    def finish(self, today: dt.date, *, save: bool = True, save_later: bool = False) -> Fresh:
         """The columns if the walk found the notes they were built from, else a scan (parsing what
-        changed, as every command does) and columns built again and kept for next time."""
+        changed, as every command does) and columns built again and kept for next time
+        (``save_later``: kept by :meth:`Fresh.save`, when the caller has answered: writing a 100k
+        deck's columns took 30-100 ms)."""
         from trainer.deck import _collector_paused
         from trainer.notes.model import Problem
 
@@ -425,9 +435,10 @@ class Pending:
             except (ValueError, TypeError, OverflowError, KeyError, AttributeError, IndexError):
                 patched = None
             if patched is not None:  # a few notes edited: their rows updated, the rest kept
-                if save:
+                if save and not save_later:
                     save_columns(deck.root, patched)
-                return Fresh(patched, walk_problems + [Problem(*p) for p in patched.problems], None, None, rebuilt=True)
+                return Fresh(patched, walk_problems + [Problem(*p) for p in patched.problems], None, None, rebuilt=True,
+                             unsaved=patched if save and save_later else None)
             scan = deck.scan(today, save_cache=save, clean_temp=self.clean_temp,
                              prewalked=(found, walk_problems, removed))
             notice = getattr(deck, "cache_notice", None)
@@ -439,9 +450,10 @@ class Pending:
                             else cols if cols is not None and cols.has_tags and cols.has_names else load(deck.root, None, rows=False))
             except (ValueError, TypeError, OverflowError, KeyError, AttributeError):  # a value the columns cannot hold
                 return Fresh(None, scan.problems, scan, notice)
-            if save and scan._stamps == found:  # (an unreadable note is in the walk but not the scan)
+            keep = save and scan._stamps == found  # (an unreadable note is in the walk but not the scan)
+            if keep and not save_later:
                 save_columns(deck.root, new)
-            return Fresh(new, scan.problems, scan, notice, rebuilt=True)
+            return Fresh(new, scan.problems, scan, notice, rebuilt=True, unsaved=new if keep and save_later else None)
 
 
 def fresh(deck, today: dt.date, *, save: bool = True, clean_temp: bool = True, rows: bool = True,
