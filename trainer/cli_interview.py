@@ -85,12 +85,13 @@ def _stored(ctx) -> list:
 
 def _show_last(ctx) -> int:
     from trainer.cli_output import OK, emit_json, write_bytes
-    from trainer.errors import UsageError
+    from trainer.errors import TrainerError, UsageError
     from trainer.interview.transcript import to_markdown
 
     items = _stored(ctx)
-    if not items:
-        raise UsageError(f"no interview saved yet in {ctx.deck.root}; run `trainer interview`")
+    if not items:  # nothing to show is not bad usage: exit 1 (SPEC §5 has 2 for bad usage only), no JSON
+        raise TrainerError(f"no interview yet: none is saved in the review log of {ctx.deck.root}; "
+                           "run `trainer interview` first")
     t = items[-1][1]
     a = ctx.args
     if a.json:

@@ -101,7 +101,6 @@ def test_last_text_summary(cli, iv_deck):
         (("--json",), b"--json goes with --last or --history"),
         (("--markdown", "x.md"), b"--markdown goes with --last"),
         (("--last", "--history"), b"not allowed with argument"),
-        (("--last",), b"no interview saved yet"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(cli, iv_deck, args, message):
