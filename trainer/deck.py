@@ -342,9 +342,10 @@ class Walk:
             raise RuntimeError("the walk matched the expected digest: ask result_or_unchanged()")
         return found, problems, removed
 
-    def result_or_unchanged(self) -> tuple[list[tuple[str, int, int]] | None, list[Problem], int]:
-        """:meth:`Deck.walk`'s result, with ``None`` for the stamps when they match ``expect``."""
-        got = self._child.result()
+    def result_or_unchanged(self, *, lazy: bool = False) -> tuple[list[tuple[str, int, int]] | None, list[Problem], int]:
+        """:meth:`Deck.walk`'s result, with ``None`` for the stamps when they match ``expect``
+        (``lazy``: the stamps the child sent may come as ``walk.PackedStamps``, built when asked for)."""
+        got = self._child.result(lazy=lazy)
         if got is None:  # no fork here, or the child failed: walk in this process
             return self.deck.walk()
         found, problems, removed = got

@@ -286,3 +286,29 @@ def test_a_note_written_as_the_walk_starts_is_read_again_next_time(tmp_path):
     again = deck.scan(dt.date(2026, 1, 2))
     assert again.parsed == 1  # read again: its saved stamp was the racy one
     assert deck.scan(dt.date(2026, 1, 2)).parsed == 0  # and then settled
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet=st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), min_size=1, max_size=12),
+                          st.integers(0, 2**63 - 1), st.integers(-2**63, 2**63 - 1), st.integers(-2**63, 2**63 - 1),
+                          st.integers(0, 2**64 - 1)), max_size=30))
+def test_packed_stamps_are_the_stamps(stamps):
+    """The stamps a forked walk sent, read lazily, are what building them all at once gives: by
+    index (from either end), by slice, in full, compared."""
+    blob, nums = walk.stamp_parts(stamps)
+    packed = walk.PackedStamps(blob, nums)
+    assert len(packed) == len(stamps)
+    assert [packed[i] for i in range(len(stamps))] == stamps
+    assert [packed[-i] for i in range(1, len(stamps) + 1)] == [stamps[-i] for i in range(1, len(stamps) + 1)]
+    with pytest.raises(IndexError):
+        packed[len(stamps)]
+    assert packed[1:3] == stamps[1:3]
+    assert packed == stamps and list(packed) == stamps and packed.tolist() == walk._stamps_of(blob, nums)  # noqa: SLF001
+    assert walk.stamp_digest(packed, (blob, nums)) == walk.stamp_digest(stamps)
+
+
+def test_packed_stamps_of_the_wrong_length_are_refused():
+    blob, nums = walk.stamp_parts([("a.md", 1, 2, 3, 4), ("b.md", 1, 2, 3, 4)])
+    with pytest.raises(ValueError):
+        walk.PackedStamps(blob + b"\0c.md", nums)
+    assert len(walk.PackedStamps(b"", walk.array("q"))) == 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from trainer.columns.model import _UNDATED, BROKEN, NEW, STUDIED, Columns, layout_of
 from trainer.columns.store import load, peek_digest, save_columns
-from trainer.walk import stamp_digest, stamp_parts
+from trainer.walk import PackedStamps, stamp_digest, stamp_parts
 
 
 PATCH_LIMIT = 256
@@ -418,7 +418,7 @@ class Pending:
         with _collector_paused():
             parts = None
             if self._walk is not None:
-                found, walk_problems, removed = self._walk.result_or_unchanged()
+                found, walk_problems, removed = self._walk.result_or_unchanged(lazy=True)
                 if found is None and cols is not None:  # the child's digest is the one the columns hold
                     return Fresh(cols, walk_problems + [Problem(*p) for p in cols.problems])
                 if found is None:  # the file changed under us after the child compared: walk here
@@ -439,6 +439,8 @@ class Pending:
                     save_columns(deck.root, patched)
                 return Fresh(patched, walk_problems + [Problem(*p) for p in patched.problems], None, None, rebuilt=True,
                              unsaved=patched if save and save_later else None)
+            if type(found) is PackedStamps:  # (a scan of the whole deck: every stamp)
+                found = found.tolist()
             scan = deck.scan(today, save_cache=save, clean_temp=self.clean_temp,
                              prewalked=(found, walk_problems, removed))
             notice = getattr(deck, "cache_notice", None)
