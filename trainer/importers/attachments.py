@@ -8,6 +8,11 @@ followed, and a file is copied only if it is still the regular file the walk saw
 for a symlink or a FIFO since is refused). A file already in the deck at that place is never replaced.
 Obsidian finds ``![[name.png]]`` by its name anywhere in the vault: the one beside the note first, else the
 one with the shortest path (then the first by path).
+
+A single note imported alone brings its files by the same rules, its own folder taking the source folder's
+place: nothing is walked ahead (a note in a home folder costs no walk of it); a link's path is looked up
+when asked, part by part, never through a symlink, a hidden folder or the deck; a bare ``![[name.png]]``
+not beside the note walks the folder once (hidden folders, symlinks and the deck left out, as in a walk).
 """
 
 from __future__ import annotations
@@ -36,7 +41,23 @@ KINDS = frozenset(
 ``![cfg](trainer.toml)`` would have become the deck's settings)."""
 
 _WIKI_EMBED = re.compile(r"!\[\[([^\[\]|#^\n]{1,500})(?:[#^|][^\[\]\n]{0,500})?\]\]")
-_MD_EMBED = re.compile(r"!\[[^\[\]\n]{0,500}\]\(\s*(<[^<>\n]{1,1000}>|(?:[^\s()<>]|\([^\s()<>]{0,500}\)){1,1000})"
+
+
+def _balanced(depth: int) -> str:
+    """One unit of an image's alt text: a character, a backslash escape (``\\]`` does not close it) or a
+    bracketed run whose brackets balance, ``depth`` deep (CommonMark: ``![a [b]](c.png)`` is an image;
+    its alt text ended at the first ``]`` here, so the picture was not found). Each alternative starts
+    with its own character (no backtracking between them)."""
+    unit = r"(?:[^\[\]\\\n]|\\[^\n])"
+    for _ in range(depth):
+        unit = rf"(?:[^\[\]\\\n]|\\[^\n]|\[{unit}{{0,500}}\])"
+    return unit
+
+
+ALT_DEPTH = 3
+"""Brackets nested in an alt text up to this deep are read (``![a [b [c [d]]]](x.png)``)."""
+_MD_EMBED = re.compile(rf"!\[{_balanced(ALT_DEPTH)}{{0,500}}\]"
+                       r"\(\s*(<[^<>\n]{1,1000}>|(?:[^\s()<>]|\([^\s()<>]{0,500}\)){1,1000})"
                        r"(?:\s+(?:\"[^\"\n]{0,500}\"|'[^'\n]{0,500}'|\([^()\n]{0,500}\)))?\s*\)")
 """(Each part bounded: a line of 50,000 ``![`` takes linear time, not minutes.)"""
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -65,12 +86,73 @@ class SourceFiles:
     run (one copy however many notes embed it; another source's other file there is a warning)."""
     by_rel: dict[tuple[str, ...], tuple[Path, int]] = field(default_factory=dict)
     by_name: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    deck: Path | None = None
+    """Set (the deck's real path) for a single note's folder: its files are looked up when a link asks
+    (:meth:`has`, :meth:`named`), not walked ahead; the deck's folder is never looked into."""
+    walked: bool = False
 
     def add(self, path: Path, rel: tuple[str, ...], inode: int) -> None:
-        if posixpath.splitext(rel[-1])[1][1:].lower() not in KINDS:
+        if posixpath.splitext(rel[-1])[1][1:].lower() not in KINDS or rel in self.by_rel:
             return
         self.by_rel[rel] = (path, inode)
         self.by_name.setdefault(rel[-1], []).append(rel)
+
+    def has(self, rel: tuple[str, ...]) -> bool:
+        """Whether ``rel`` is one of the folder's files (looked up now for a single note's folder)."""
+        if rel not in self.by_rel and self.deck is not None and not self.walked:
+            self._look(rel)
+        return rel in self.by_rel
+
+    def named(self, name: str, here: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """The files called ``name`` (for a single note's folder: the one beside the note at ``here``,
+        else the whole folder walked once)."""
+        if self.deck is not None and not self.walked and not self.has((*here, name)):
+            self._walk()
+        return self.by_name.get(name, [])
+
+    def _look(self, rel: tuple[str, ...]) -> None:
+        """``rel`` added if a walk would have found it: each part a plain folder (not a symlink, not
+        hidden, not the deck), the last a regular file."""
+        path = self.folder
+        try:
+            for i, part in enumerate(rel):
+                if part.startswith(".") or not part:
+                    return
+                path = path / part
+                st = os.lstat(path)
+                if i < len(rel) - 1:
+                    if not stat.S_ISDIR(st.st_mode) or os.path.realpath(path) == str(self.deck):
+                        return
+                elif stat.S_ISREG(st.st_mode):
+                    self.add(path, rel, st.st_ino)
+        except (OSError, ValueError):  # not there, unreadable, a NUL in a name
+            return
+
+    def _walk(self) -> None:
+        """Every file of the folder, as the import's walk finds them: hidden names, symlinks and the deck
+        left out; a folder that cannot be read is passed over (its files are not found)."""
+        self.walked = True
+        stack: list[tuple[Path, tuple[str, ...]]] = [(self.folder, ())]
+        while stack:
+            here, rel = stack.pop()
+            try:
+                with os.scandir(here) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_symlink():
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        if os.path.realpath(entry.path) != str(self.deck):
+                            stack.append((Path(entry.path), (*rel, entry.name)))
+                    elif entry.is_file(follow_symlinks=False):
+                        self.add(Path(entry.path), (*rel, entry.name), entry.inode())
+                except OSError:
+                    continue
 
 
 def embeds(body: str) -> list[tuple[str, bool]]:
@@ -93,7 +175,7 @@ def resolve(files: SourceFiles, note: tuple[str, ...], link: str, wiki: bool) ->
     if wiki:
         link = link.lstrip("/")  # ``![[/assets/x.png]]``: from the vault's top
         if "/" not in link:
-            found = files.by_name.get(link, [])
+            found = files.named(link, here)
             beside = [r for r in found if r[:-1] == here]
             if beside or found:
                 return (beside or sorted(found, key=lambda r: (len(r), r)))[0]
@@ -111,7 +193,7 @@ def _inside(files: SourceFiles, start: tuple[str, ...], link: str) -> tuple[str,
     if joined.startswith("../") or joined in ("..", ".") or posixpath.isabs(joined):
         return None
     rel = tuple(joined.split("/"))
-    return rel if rel in files.by_rel else None
+    return rel if files.has(rel) else None
 
 
 def open_as_walked(path: Path, inode: int) -> int:

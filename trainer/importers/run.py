@@ -65,7 +65,7 @@ class Candidate:
     plan: apkg.cards.CardPlan | None = None
     package: apkg.ApkgSource | None = None
     files: attachments.SourceFiles | None = None
-    """A folder source's other files: what its notes embed is copied from there."""
+    """A folder source's other files (a single note's: its folder's): what its notes embed is copied from there."""
     source_rel: tuple[str, ...] = ()
     """The note's path in its source folder (as named there)."""
 
@@ -218,7 +218,9 @@ def collect(
             lower = src.name.lower()
             if lower.endswith(".md"):
                 vault = obsidian.is_vault(src.parent)
-                out.append(Candidate("markdown", src, label, (*into, _part(src.name)), vault))
+                files = attachments.SourceFiles(src.parent, planned, deck=root)  # what it embeds, from its folder
+                out.append(Candidate("markdown", src, label, (*into, _part(src.name)), vault, files=files,
+                                     source_rel=(src.name,)))
                 report.sources.append(SourceInfo(label, "markdown file", 1))
             elif lower.endswith(ANKI_SUFFIXES):
                 out.extend(_anki_candidates(src, label, report))
