@@ -2,7 +2,10 @@
 
 ``ImportScreen(deck, today)`` is a modal; it dismisses with the :class:`ImportReport` of the
 import it ran (``None`` when closed without importing). Both the preview and the import run
-in thread workers that never touch widgets: they post messages.
+in thread workers that never touch widgets: they post messages. Its keys (preview, import,
+close, the next field) are in a footer, in ``?`` (``f1`` from a box, where ``?`` is typed) and in
+the command palette: before, they were reachable only by Tab and the mouse, and ``?`` did nothing
+(a modal screen leaves the app's keys out).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from trainer.deck import Deck
 from trainer.importers import ImportRefused, ImportReport, run_import
 from trainer.importers.report import printable
 from trainer.reviewlog import ReviewLog
+from trainer.tui.widgets.fitting_footer import FittingFooter
 
 ROOMY_HEIGHT = 24
 """Rows from which the import form's boxes keep their borders."""
@@ -57,11 +61,22 @@ class ImportScreen(ModalScreen[ImportReport | None]):
     ImportScreen #import-plan { height: 1fr; min-height: 3; }
     ImportScreen #import-progress { height: 1; }
     ImportScreen #import-summary { height: auto; max-height: 6; }
-    ImportScreen #import-buttons { height: 3; align-horizontal: right; }
-    ImportScreen #import-buttons Button { margin-left: 1; min-width: 10; }
+    /* the buttons a row each (the footer names their keys): the footer costs the plan no row */
+    ImportScreen #import-buttons { height: 1; margin-top: 1; align-horizontal: right; }
+    ImportScreen #import-buttons Button { margin-left: 2; min-width: 10; }
     """
 
-    BINDINGS = [Binding("escape", "close", "Close", tooltip="Close (after an import: with its report)")]
+    BINDINGS = [
+        Binding("escape", "close", "Close", tooltip="Close (after an import: with its report)"),
+        Binding("ctrl+r", "preview", "Preview", tooltip="Preview: what the import would do (nothing is written)"),
+        Binding("ctrl+s", "import", "Import", tooltip="Import what the preview shows (after a preview of these options)"),
+        Binding("tab", "app.focus_next", "Next field", tooltip="The next box or button (shift+tab: the previous)"),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, tooltip="The previous box or button"),
+        # A modal screen leaves the app's keys out, so ? is the screen's own; in a box ? is typed: f1 then
+        Binding("question_mark", "app.help", "Help", key_display="?", tooltip="Every key of this screen (f1 in a box, where ? is typed)"),
+        Binding("f1", "app.help", "Help", show=False, tooltip="Every key of this screen"),
+    ]
+    HELP_TITLE = "Import"
 
     @dataclass
     class Planned(Message):
@@ -108,11 +123,13 @@ class ImportScreen(ModalScreen[ImportReport | None]):
             table: DataTable = DataTable(id="import-plan", cursor_type="row", zebra_stripes=True)
             yield table
             yield ProgressBar(id="import-progress", show_eta=False)
-            yield Static("Type a path and press Enter for a preview; nothing is written until Import.", id="import-summary")
+            yield Static("Type a path and press Enter (or ctrl+r) for a preview; nothing is written until Import.",
+                         id="import-summary")
             with Horizontal(id="import-buttons"):
-                yield Button("Preview", id="import-preview")
-                yield Button("Import", id="import-run", variant="primary", disabled=True)
-                yield Button("Close", id="import-close")
+                yield Button("Preview", id="import-preview", compact=True)
+                yield Button("Import", id="import-run", variant="primary", disabled=True, compact=True)
+                yield Button("Close", id="import-close", compact=True)
+        yield FittingFooter()
 
     def _add_columns(self, table: DataTable, width: int) -> None:
         """The reason gets what the paths leave and wraps in it: auto-sized, it ran off the right
@@ -141,6 +158,16 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         for box in self.query("#import-form Input, #import-form Select"):
             box.compact = compact
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Import is greyed out (and out of the palette) until a preview of these options allows it;
+        Preview while one runs."""
+        if action == "import":
+            runs = self.query("#import-run")
+            return None if self.busy or not runs or runs.first(Button).disabled else True
+        if action == "preview":
+            return None if self.busy else True
+        return True
+
     # ------------------------------------------------------------ inputs
 
     def _options(self) -> tuple[str, str, str]:
@@ -157,6 +184,7 @@ class ImportScreen(ModalScreen[ImportReport | None]):
     def _options_changed(self) -> None:
         if not self.busy:
             self.query_one("#import-run", Button).disabled = self.plan is None or self.planned_for != self._options()
+            self.refresh_bindings()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#import-preview")
@@ -169,6 +197,7 @@ class ImportScreen(ModalScreen[ImportReport | None]):
             return
         self.busy = True
         self._say("Reading the source and the deck…")
+        self.refresh_bindings()
         self._preview(path, into, conflict)
 
     @on(Button.Pressed, "#import-run")
@@ -183,6 +212,7 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         bar.update(total=None, progress=0)
         bar.display = True
         self._say("Importing…")
+        self.refresh_bindings()
         self._import(path, into, conflict)
 
     @on(Button.Pressed, "#import-close")
@@ -266,9 +296,10 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         c = message.report.counts()
         summary = self._summary(message.report)
         if c["imported"] or c["updated"]:
-            summary.append("\nPress Import to write these notes.", style="bold")
+            summary.append("\nPress Import (ctrl+s) to write these notes.", style="bold")
         self._say(summary)
         self.query_one("#import-run", Button).disabled = not (c["imported"] or c["updated"])
+        self.refresh_bindings()
 
     def on_import_screen_progressed(self, message: Progressed) -> None:
         self.query_one("#import-progress", ProgressBar).update(total=max(message.total, 1), progress=message.done)
@@ -282,9 +313,11 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         self.query_one("#import-preview", Button).disabled = False
         self.query_one("#import-run", Button).disabled = True
         self.query_one("#import-close", Button).focus()
+        self.refresh_bindings()
 
     def on_import_screen_failed(self, message: Failed) -> None:
         self.busy = False
         self.query_one("#import-progress", ProgressBar).display = False
         self.query_one("#import-preview", Button).disabled = False
         self._say(Text(printable(message.reason), style="bold red"))
+        self.refresh_bindings()
