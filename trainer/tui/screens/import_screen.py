@@ -123,8 +123,7 @@ class ImportScreen(ModalScreen[ImportReport | None]):
             table: DataTable = DataTable(id="import-plan", cursor_type="row", zebra_stripes=True)
             yield table
             yield ProgressBar(id="import-progress", show_eta=False)
-            yield Static("Type a path and press Enter (or ctrl+r) for a preview; nothing is written until Import.",
-                         id="import-summary")
+            yield Static("Type a path and press Enter for a preview; nothing is written until Import.", id="import-summary")
             with Horizontal(id="import-buttons"):
                 yield Button("Preview", id="import-preview", compact=True)
                 yield Button("Import", id="import-run", variant="primary", disabled=True, compact=True)
