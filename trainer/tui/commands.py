@@ -1,14 +1,39 @@
-"""Command palette entries for every action of the current screen (and the app's own)."""
+"""Command palette entries for every action of the current screen (and the app's own), and on
+the overview the deck's tags and cards: a few letters of a tag's path or of a question find it.
+
+The deck is searched in the provider's ``search``, as the user types, over casefolded lines built
+off the UI thread once per deck version, when the palette is first searched (never at start-up or
+when the palette opens); each kind stops at its best ``DECK_HITS``. Commands score above any tag or
+card (Textual's fuzzy scores are 1 and up, the deck's below 1), so a command's name still comes first.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import re
+import threading
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import partial
+from heapq import nlargest
+from typing import TYPE_CHECKING, Iterable, Iterator
+from weakref import WeakKeyDictionary
 
 from textual.actions import parse
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
+from textual.markup import escape
+
+from trainer.errors import TrainerError
+from trainer.notes.model import Note
+from trainer.opendeck import UNTAGGED, OpenDeck
+from trainer.tui.math import plain_math
+from trainer.tui.text import one_line, plural
+
+if TYPE_CHECKING:
+    from textual.content import Content
 
 
 @dataclass(frozen=True)
@@ -75,3 +100,305 @@ class TrainerCommands(Provider):
             score = matcher.match(c.title)
             if score > 0:
                 yield Hit(score, matcher.highlight(c.title), partial(c.target.run_action, c.action), text=c.title, help=c.help)
+        async for hit in self._deck_hits(query, matcher.match_style):
+            yield hit
+
+    async def _deck_hits(self, query: str, style) -> Hits:
+        """On the overview, once the deck's notes are loaded: its best tags and cards for ``query``."""
+        screen = self.screen
+        book = getattr(screen, "book", None)
+        if not hasattr(screen, "select_tag") or not isinstance(book, OpenDeck) or not book.loaded:
+            return
+        index = await deck_index(book)
+        stop = threading.Event()
+        try:
+            tags, cards = await asyncio.to_thread(
+                lambda: (index.tag_lines.find(query, stop=stop), index.card_lines.find(query, stop=stop)))
+        finally:
+            stop.set()  # (typed on: the palette cancelled this search; its thread ends at the next slice)
+        for i, score in tags:
+            tag = index.tags[i]
+            name = tag_name(tag)
+            yield Hit(score, highlighted(name, query, style), partial(choose_tag, screen, tag),
+                      text=name, help=escape(tag_help(book, tag)))
+        for i, score in cards:
+            note = index.notes[i]
+            question = one_line(plain_math(note.question), CARD_CELLS) or one_line(note.rel, CARD_CELLS)
+            yield Hit(score, highlighted(question, query, style), partial(study_card, screen, note.rel),
+                      text=question, help=escape(card_help(book, note)))
+
+
+# ------------------------------------------------------------ the deck's tags and cards (overview)
+
+DECK_HITS = 20
+"""The best hits of each kind (tags, cards) shown for a query."""
+SCAN_LIMIT = 2000
+"""Lines looked at per kind and pass: a one-letter query matches nearly every line of a 100k deck,
+and the best of the first ones is answer enough (typing on narrows it)."""
+REGEX_SLICE = 1 << 18
+"""Characters searched by one regex call (then the UI thread may take the GIL)."""
+CARD_CELLS = 70
+"""A card's question in the palette, cut to this many cells (a Chinese character takes two)."""
+_WORD_EDGE = frozenset(" /-_.:()[]{}'\"`,;")
+"""A match right after one of these (or at a line's start) starts a word or a tag's part."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchLines:
+    """Casefolded lines joined by newlines: one ``str.find`` or regex search runs over all of them
+    in C, not a Python loop a line (a 100k-note deck answers each key in milliseconds)."""
+
+    text: str
+    starts: tuple[int, ...]
+    """Each line's offset in ``text``, and ``len(text)`` last."""
+
+    @classmethod
+    def of(cls, lines: Iterable[str]) -> SearchLines:
+        folded = [" ".join(line.split()).casefold() for line in lines]
+        starts, at = [], 0
+        for line in folded:
+            starts.append(at)
+            at += len(line) + 1
+        starts.append(at)
+        return cls("\n".join(folded) + "\n" if folded else "", tuple(starts))
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def line(self, i: int) -> str:
+        return self.text[self.starts[i]:self.starts[i + 1] - 1]
+
+    def _index(self, pos: int) -> int:
+        return bisect_right(self.starts, pos) - 1
+
+    def find(self, query: str, limit: int = DECK_HITS, stop: threading.Event | None = None) -> list[tuple[int, float]]:
+        """(line, score below 1) of the lines that match ``query``, best first, at most ``limit``:
+        lines holding every word of it (0.45–0.9: the whole line or a tag's last part first, then
+        a word or a tag's part starting with each word, shorter lines first), then lines holding
+        its letters in order (``attn``: ``attention``; under 0.45, the tightest first). ``stop``:
+        set when the query is typed on (the search's answer is not wanted any more)."""
+        words = query.casefold().split()
+        if not words or not self.text:
+            return []
+        scores: dict[int, float] = {}
+        anchor = max(words, key=len)
+        pos, seen = self.text.find(anchor), 0
+        while pos != -1 and seen < SCAN_LIMIT and not (stop and stop.is_set()):
+            i = self._index(pos)
+            line = self.line(i)
+            if all(w in line for w in words):
+                scores[i] = _substring_score(line, words, query.casefold().strip())
+            seen += 1
+            pos = self.text.find(anchor, self.starts[i + 1])
+        letters = "".join(words)
+        if len(scores) < limit and len(letters) > 1:
+            pattern = re.compile(re.escape(letters[0]) + "".join(
+                f"[^\\n{re.escape(c)}]*{re.escape(c)}" for c in letters[1:]))
+            for seen, i in enumerate(self._lines_matching(pattern, stop)):
+                if seen >= SCAN_LIMIT:
+                    break
+                if i not in scores:
+                    line = self.line(i)
+                    scores[i] = _fuzzy_score(line, *_tightest(line, letters) or (0, len(line)), len(letters))
+        return nlargest(limit, scores.items(), key=lambda kv: (kv[1], -kv[0]))
+
+    def _lines_matching(self, pattern: re.Pattern[str], stop: threading.Event | None) -> Iterator[int]:
+        """Each line ``pattern`` matches in, searched a slice of lines at a time: a regex search
+        holds the GIL until it returns (over 100k questions that match nothing, ~75 ms of a frozen
+        UI), a slice ~3 ms; and a query typed on stops it (``stop``)."""
+        text, pos, size = self.text, 0, len(self.text)
+        while pos < size and not (stop and stop.is_set()):
+            end = text.find("\n", min(pos + REGEX_SLICE, size - 1)) + 1 or size
+            match = pattern.search(text, pos, end)
+            if match is None:
+                pos = end
+                continue
+            i = self._index(match.start())
+            yield i
+            pos = self.starts[i + 1]
+
+
+def _starts_word(line: str, pos: int) -> bool:
+    return pos == 0 or line[pos - 1] in _WORD_EDGE
+
+
+def _substring_score(line: str, words: list[str], whole: str) -> float:
+    """0.45–0.9: the whole line or a tag's last part is the query; each word starts a word; short."""
+    score = 0.5
+    if line == whole or line.rpartition("/")[2] == whole:
+        score += 0.2
+    if all(_starts_word(line, line.find(w)) for w in words):
+        score += 0.2
+    return score - min(len(line), 200) / 4000
+
+
+def _fuzzy_score(line: str, start: int, end: int, letters: int) -> float:
+    """0.05–0.4: below any line holding the query whole; its letters close together first."""
+    score = 0.1 + 0.25 * letters / max(1, end - start)
+    if _starts_word(line, start):
+        score += 0.05
+    return score - min(len(line), 200) / 4000
+
+
+def _tightest(line: str, letters: str) -> tuple[int, int] | None:
+    """(start, end) of the shortest stretch of ``line`` holding ``letters`` in order (a word's
+    start preferred among equals): ``attn`` in ``transformer/attention`` is ``atten``, not the
+    stretch from ``transformer``'s ``a``. ``None`` if the line does not hold them."""
+    best: tuple[int, bool, int] | None = None
+    at = line.find(letters[0])
+    while at != -1:
+        end = at + 1
+        for c in letters[1:]:
+            end = line.find(c, end)
+            if end == -1:
+                return None if best is None else (best[2], best[2] + best[0])
+            end += 1
+        key = (end - at, not _starts_word(line, at), at)
+        if best is None or key < best:
+            best = key
+        at = line.find(letters[0], at + 1)
+    return None if best is None else (best[2], best[2] + best[0])
+
+
+def highlighted(display: str, query: str, style) -> Content:
+    """``display`` with the query's words (or, failing them, its letters in order) in ``style``:
+    matched here, not by Textual's fuzzy matcher, which reads the text as markup and tries every
+    combination of positions (slow on a long question)."""
+    from textual.content import Content
+
+    folded = "".join(c.casefold() if len(c.casefold()) == 1 else c for c in display)
+    content = Content(display)
+    words = query.casefold().split()
+    spans = []
+    for word in words:
+        at = folded.find(word)
+        if at == -1:
+            spans = []
+            break
+        spans.append((at, at + len(word)))
+    letters = "".join(words)
+    if not spans and letters:
+        stretch = _tightest(folded, letters)
+        if stretch is None:
+            return content
+        at = stretch[0]
+        for c in letters:
+            at = folded.find(c, at)
+            spans.append((at, at + 1))
+            at += 1
+    for start, end in spans:
+        content = content.stylize(style, start, end)
+    return content
+
+
+@dataclass(frozen=True, slots=True)
+class DeckIndex:
+    """The deck's tags and cards as searchable lines, for one :attr:`OpenDeck.version`."""
+
+    version: int
+    tags: tuple[str, ...]
+    tag_lines: SearchLines
+    notes: tuple[Note, ...]
+    """The cards that can be studied (a broken note is listed in the overview's problems)."""
+    card_lines: SearchLines
+
+    @classmethod
+    def build(cls, version: int, tags: list[str], notes: list[Note]) -> DeckIndex:
+        """Made in a thread (a 100k-note deck: ~0.1 s), from snapshots taken on the UI thread."""
+        cards = tuple(n for n in notes if not n.fatal)
+        return cls(version, tuple(tags), SearchLines.of(tag_name(t) for t in tags), cards,
+                   SearchLines.of(n.question for n in cards))
+
+
+_indexes: WeakKeyDictionary[OpenDeck, tuple[int, asyncio.Future[DeckIndex]]] = WeakKeyDictionary()
+"""Each open deck's index, built when the palette is first searched after a change of the deck."""
+
+
+async def deck_index(book: OpenDeck) -> DeckIndex:
+    """The deck's index for its current version: built off the UI thread, once (searches typed
+    meanwhile wait for the same build)."""
+    version = book.version
+    cached = _indexes.get(book)
+    if cached is None or cached[0] != version or not _usable(cached[1]):
+        tags = list(book.figures().tags)
+        future = asyncio.ensure_future(asyncio.to_thread(DeckIndex.build, version, tags, list(book.notes)))
+        cached = _indexes[book] = (version, future)
+    return await asyncio.shield(cached[1])
+
+
+def _usable(build: asyncio.Future) -> bool:
+    """Building, or built (a build that failed is tried again at the next search)."""
+    return not build.done() or (not build.cancelled() and build.exception() is None)
+
+
+def tag_name(tag: str) -> str:
+    return "(untagged)" if tag == UNTAGGED else one_line(tag)
+
+
+def due_text(note: Note, today: dt.date) -> str:
+    """``new`` / ``due today`` / ``overdue 3 days`` / ``due in 5 days (2026-12-06)``."""
+    s = note.schedule
+    if s.is_new:
+        return "new" if s.next_review <= today else f"new, from {s.next_review}"
+    days = (s.next_review - today).days
+    if days < 0:
+        return f"overdue {plural(-days, 'day')}"
+    when = "due today" if days == 0 else f"due in {plural(days, 'day')} ({s.next_review})"
+    return f"reviewed today, {when}" if s.last_reviewed == today else when
+
+
+def tag_help(book: OpenDeck, tag: str) -> str:
+    fig = book.figures().tags.get(tag) if book.counted else None
+    if fig is None:
+        return "tag"
+    return f"tag · {plural(fig.cards, 'card')} · {fig.to_study} to study"
+
+
+def card_help(book: OpenDeck, note: Note) -> str:
+    """``card · Transformer/Attention · due in 3 days (2026-11-28)``: its most specific tags (a tag
+    that is a parent of another of its tags says nothing more)."""
+    leaves = [t for t in note.tags if not any(o.startswith(t + "/") for o in note.tags)]
+    tags = one_line(", ".join(leaves), 40) if leaves else "untagged"
+    return f"card · {tags} · {due_text(note, book.today)}"
+
+
+def choose_tag(screen, tag: str) -> None:
+    """The tag highlighted in the overview's tree: Enter then studies it."""
+    screen.select_tag(tag)
+
+
+def study_card(screen, rel: str) -> None:
+    """A session on this one card; a card not to study today (not due, reviewed today, a new card
+    past today's limit) is shown all the same, with what a grade will do."""
+    book: OpenDeck = screen.book
+    note = next((n for n in book.notes if n.rel == rel), None)
+    if note is None or note.fatal:
+        screen.notify(f"{one_line(rel)} is no longer in the deck.", severity="warning", markup=False)
+        return
+    try:
+        session = book.start_session([note], planned=())
+    except TrainerError as exc:
+        screen.notify(f"Cards cannot be graded: {exc}", severity="error", markup=False)
+        return
+    why = None
+    if session.finished:
+        from trainer.session import StudySession
+
+        session = StudySession(book, [note])
+        why = _why_not_today(note, book)
+    from trainer.tui.screens.study import StudyScreen
+
+    app = screen.app
+    app.push_screen(StudyScreen(book, session, one_line(plain_math(note.question), 40)))
+    if why is not None:  # (on the card's screen, at its top: not over the grade buttons)
+        app.call_after_refresh(app.notify, why, title="Not to study today", timeout=8, markup=False)
+
+
+def _why_not_today(note: Note, book: OpenDeck) -> str:
+    s = note.schedule
+    if s.last_reviewed == book.today:
+        return "Reviewed today: a grade now is a re-drill (its schedule stays)."
+    if s.next_review > book.today:
+        what = "A new card from" if s.is_new else "Not due until"
+        return f"{what} {s.next_review}: a grade now {'starts' if s.is_new else 'reviews'} it early."
+    return f"A new card past today's limit of {book.new_per_day} new: a grade now starts it."

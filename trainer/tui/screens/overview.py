@@ -398,6 +398,33 @@ class OverviewScreen(Screen):
     def action_select_all(self) -> None:
         self.query_one("#tags", Tree).move_cursor(self.query_one("#tags", Tree).root)
 
+    def select_tag(self, tag: str, _tries: int = 0) -> None:
+        """Highlight ``tag`` in the tree (the palette's tag search), so Enter studies it: its parents
+        unfolded, their children built as unfolding them by hand builds them. A tag whose parent's
+        children are still being added (in chunks: ``TAG_CHUNK``) is highlighted once it is in."""
+        if tag not in self._tag_figures:
+            return
+        self.tag = tag
+        self._show_selection()
+        tree: TagTree = self.query_one("#tags", TagTree)
+        parts = tag.split("/")
+        for depth in range(1, len(parts)):
+            parent = "/".join(parts[:depth])
+            node = self._tag_nodes.get(parent)
+            if node is None:
+                continue  # (not a tag, or still to be added)
+            if parent in self._kids_index():
+                self._add_tag_nodes(node, parent)
+            node.expand()
+        target = self._tag_nodes.get(tag)
+        if target is None:
+            if _tries < 40:  # (chunks double: a topic of 100k tags is in after ~10 frames)
+                self.call_after_refresh(self.select_tag, tag, _tries + 1)
+            return
+        _ = tree.last_line  # (lays the lines out now: the node's line is then known)
+        tree.move_cursor(target)
+        tree.focus()
+
     def action_stats(self) -> None:
         self.app.action_stats()
 
