@@ -161,3 +161,20 @@ async def test_help_lists_the_keys_from_the_box_and_from_a_button(tmp_path: Path
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_a_single_files_row_names_the_file_not_its_whole_path(tmp_path: Path, size):
+    """A .md typed whole showed as ``/tmp/…/no…`` (its path cut at the column's width); its name now,
+    and the files it embeds are in the summary (a single note brings them)."""
+    src, deck = _source(tmp_path), tmp_path / "deck"
+    deck.mkdir()
+    app = make_app(open_deck(deck, TODAY))
+    async with app.run_test(size=size) as pilot:
+        screen = await _open(pilot)
+        screen.query_one("#import-path", Input).value = str(src / "a.md")
+        await pilot.press("ctrl+r")
+        await _settle(pilot)
+        table = screen.query_one("#import-plan", DataTable)
+        assert str(table.get_row_at(0)[1]) == "a.md"
+        assert "would copy 1 embedded file" in " ".join(_summary(screen).split())

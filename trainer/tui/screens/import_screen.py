@@ -273,8 +273,11 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         self._add_columns(table, table.scrollable_content_region.width - 2)  # a vertical scrollbar's cells
         rows = list(report.rows()) + [("flagged", e.source, e.target or "", e.reason) for e in report.flagged]
         base = self._options()[0].rstrip("/") + "/"
+        single = str(self._sources(self._options()[0])[0])  # a file: its name stands for its path
         for action, source, target, reason in rows:
             shown = source[len(base) :] if source.startswith(base) else source
+            if source == single or source.startswith(single + " "):  # ``export.txt row 3``, not ``/home/…``
+                shown = Path(single).name + source[len(single) :]
             table.add_row(
                 Text(action, style=_STYLES.get(action, "")),
                 Text(printable(shown), overflow="ellipsis", no_wrap=True),
