@@ -170,3 +170,18 @@ async def test_a_deck_of_3000_distinct_nested_tags_answers(tmp_path, seed, write
         assert tree.cursor_node.data == "Topic0/Note 2995" and overview.tag == "Topic0/Note 2995"
         hits = await _search(pilot, "number 1234")
         assert [t for t, _, _ in hits][:1] == ["Question number 1234"]
+
+
+async def test_help_says_where_the_palette_finds_tags_and_cards(tmp_path, seed, write_note):
+    from trainer.tui.screens.help import help_sections
+
+    root = tmp_path / "deck"
+    write_note(root / "a.md", seed("Q a"))
+    app = make_app(open_deck(root, TODAY, None))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert "the deck's tags and cards" in dict(help_sections(app.screen)[1][1])["^p"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, StudyScreen)
+        assert "tags and cards" not in dict(help_sections(app.screen)[1][1])["^p"]  # its palette: actions only

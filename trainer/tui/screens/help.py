@@ -16,6 +16,10 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+PALETTE_HELP = "Command palette: every action by name"
+PALETTE_DECK_HELP = "Command palette: every action by name, and the deck's tags and cards by a few letters of them"
+"""The palette's line where it searches the deck too: a screen with ``select_tag`` (the overview;
+trainer.tui.commands asks the same)."""
 GRADE_ROW = ("0 – 5", "grade: 0 blackout · 1 wrong · 2 almost · 3 hard · 4 hesitated · 5 perfect")
 
 
@@ -66,7 +70,8 @@ def help_sections(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
     if hides is not None:
         own = [b for b in own if not hides(b.action.partition("(")[0])]
     title = getattr(screen, "HELP_TITLE", "")
-    app_rows = help_rows(screen, [*_bindings(screen.app), Binding("ctrl+p", "command_palette", "Command palette: every action by name")])
+    palette = PALETTE_DECK_HELP if hasattr(screen, "select_tag") else PALETTE_HELP
+    app_rows = help_rows(screen, [*_bindings(screen.app), Binding("ctrl+p", "command_palette", palette)])
     return [(f"This screen: {title}" if title else "This screen", help_rows(screen, own)), ("Everywhere", app_rows)]
 
 
