@@ -105,7 +105,7 @@ async def test_a_chinese_fragment_finds_a_chinese_card_and_opens_a_session_on_it
         hits = await _search(pilot, "注意")
         found = {t: h for t, h, _ in hits}
         assert found["Transformer/注意力机制"] == "tag · 1 card · 1 to study"  # a Chinese tag too
-        assert found["多头注意力为什么要拆成多个头？"] == "card · Transformer/注意力机制 · new"
+        assert found["多头注意力为什么要拆成多个头？"] == "card · new · Transformer/注意力机制"
         assert "层归一化放在哪里？" not in found and "What is a KV cache?" not in found
         await _choose(pilot, "多头注意力为什么要拆成多个头？")
         assert isinstance(app.screen, StudyScreen)
@@ -122,7 +122,7 @@ async def test_a_card_not_due_is_shown_with_what_a_grade_does(tmp_path, seed, wr
         await loaded(pilot)
         hits = await _search(pilot, "根号")
         help_line = dict((t, h) for t, h, _ in hits)["缩放点积注意力为什么要除以根号dk？"]
-        assert help_line == "card · Transformer · due in 25 days (2026-12-20)"
+        assert help_line == "card · due in 25 days (2026-12-20) · Transformer"
         await _choose(pilot, "缩放点积注意力为什么要除以根号dk？")
         assert isinstance(app.screen, StudyScreen)
         assert [n.rel for n in app.screen.session.queue] == ["later.md"]
