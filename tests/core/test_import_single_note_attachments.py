@@ -132,6 +132,21 @@ def test_a_link_is_looked_up_without_walking_the_folder(tmp_path: Path):
     assert attachments.resolve(files, (note.name,), "h.png", True) is None  # hidden: a walk skips it
 
 
+def test_a_search_through_a_huge_folder_stops(tmp_path: Path, monkeypatch):
+    """A ``![[name]]`` not beside a note in a home folder searches it, but not without end: past
+    ``SEARCH_LIMIT`` entries what the search has not reached is not found (as a missing file)."""
+    note = _source(tmp_path)
+    for i in range(30):
+        (note.parent / f"pad{i:02}.txt").write_bytes(b"")
+    monkeypatch.setattr(attachments, "SEARCH_LIMIT", 20)  # (the real one: 100,000 entries)
+    files = attachments.SourceFiles(note.parent, deck=tmp_path / "deck")
+    assert attachments.resolve(files, (note.name,), "deep.pdf", True) is None
+    assert files.walked
+    monkeypatch.setattr(attachments, "SEARCH_LIMIT", 100)
+    files = attachments.SourceFiles(note.parent, deck=tmp_path / "deck")
+    assert attachments.resolve(files, (note.name,), "deep.pdf", True) == ("sub", "deeper", "deep.pdf")
+
+
 @pytest.mark.parametrize(("body", "want"), [
     ("![a [b]](c.png)", ["c.png"]),
     ("![[b] a](c.png)", ["c.png"]),  # an alt text that starts with a bracketed run

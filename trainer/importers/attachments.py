@@ -75,6 +75,10 @@ class Planned:
     link: str
 
 
+SEARCH_LIMIT = 100_000
+"""Entries a single note's folder is searched through for a ``![[name]]`` not beside it (about a second here)."""
+
+
 @dataclass
 class SourceFiles:
     """The files of one source folder that are not notes: by their path in it (with the inode the
@@ -130,9 +134,12 @@ class SourceFiles:
 
     def _walk(self) -> None:
         """Every file of the folder, as the import's walk finds them: hidden names, symlinks and the deck
-        left out; a folder that cannot be read is passed over (its files are not found)."""
+        left out; a folder that cannot be read is passed over (its files are not found). A single
+        note's folder may be a home folder: the walk stops after ``SEARCH_LIMIT`` entries (what it
+        has not reached is not found, as a file that is not there)."""
         self.walked = True
         stack: list[tuple[Path, tuple[str, ...]]] = [(self.folder, ())]
+        seen = 0
         while stack:
             here, rel = stack.pop()
             try:
@@ -140,6 +147,9 @@ class SourceFiles:
                     entries = sorted(it, key=lambda e: e.name)
             except OSError:
                 continue
+            seen += len(entries)
+            if seen > SEARCH_LIMIT:
+                return
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
