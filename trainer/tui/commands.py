@@ -370,6 +370,9 @@ def card_help(book: OpenDeck, note: Note) -> str:
 
 def choose_tag(screen: OverviewScreen, tag: str) -> None:
     """The tag highlighted in the overview's tree: Enter then studies it."""
+    if not screen.book.counted or tag not in screen.book.figures().tags:  # (the deck changed meanwhile)
+        screen.notify(f"{tag_name(tag)} is no longer a tag of the deck.", severity="warning", markup=False)
+        return
     screen.select_tag(tag)
 
 
