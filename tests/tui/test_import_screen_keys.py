@@ -178,3 +178,22 @@ async def test_a_single_files_row_names_the_file_not_its_whole_path(tmp_path: Pa
         table = screen.query_one("#import-plan", DataTable)
         assert str(table.get_row_at(0)[1]) == "a.md"
         assert "would copy 1 embedded file" in " ".join(_summary(screen).split())
+
+
+async def test_help_lists_only_the_app_keys_that_work_on_the_modal_screen(tmp_path: Path):
+    """A modal screen gets none of the app's keys but its priority ones (and the palette): help says
+    ctrl+q and ctrl+p there, not the theme's ctrl+t, which does nothing; ctrl+q quits from it."""
+    (tmp_path / "deck").mkdir()
+    app = make_app(open_deck(tmp_path / "deck", TODAY))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        title, rows = help_sections(screen)[1]
+        assert title == "Everywhere"
+        assert [k for k, _ in rows] == ["^q", "^p"], rows
+        theme = app.theme
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.theme == theme  # (it does nothing here: not offered)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0

@@ -55,7 +55,8 @@ class TrainerApp(App[int]):
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key of this screen and the app"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="toggle_theme", show=False, tooltip="Switch between the light and the dark theme"),
-        Binding("ctrl+q", "quit", "Quit", show=False, tooltip="Leave the app (every grade is already saved)"),
+        # (priority: it works on every screen, a modal one too, as Textual's own ctrl+q does)
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, tooltip="Leave the app (every grade is already saved)"),
     ]
 
     def __init__(self, book: OpenDeck, *, first_scan: ScanJob | None = None) -> None:

@@ -71,7 +71,10 @@ def help_sections(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
         own = [b for b in own if not hides(b.action.partition("(")[0])]
     title = getattr(screen, "HELP_TITLE", "")
     palette = PALETTE_DECK_HELP if hasattr(screen, "select_tag") else PALETTE_HELP
-    app_rows = help_rows(screen, [*_bindings(screen.app), Binding("ctrl+p", "command_palette", palette)])
+    everywhere = _bindings(screen.app)
+    if screen.is_modal:  # Textual gives a modal screen only the app's priority keys (and its palette)
+        everywhere = [b for b in everywhere if b.priority]
+    app_rows = help_rows(screen, [*everywhere, Binding("ctrl+p", "command_palette", palette)])
     return [(f"This screen: {title}" if title else "This screen", help_rows(screen, own)), ("Everywhere", app_rows)]
 
 
