@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import re
 import threading
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import partial
@@ -158,7 +159,7 @@ class SearchLines:
 
     @classmethod
     def of(cls, lines: Iterable[str]) -> SearchLines:
-        folded = [" ".join(line.split()).casefold() for line in lines]
+        folded = [" ".join(fold(line).split()) for line in lines]
         starts, at = [], 0
         for line in folded:
             starts.append(at)
@@ -181,7 +182,7 @@ class SearchLines:
         a word or a tag's part starting with each word, shorter lines first), then lines holding
         its letters in order (``attn``: ``attention``; under 0.45, the tightest first). ``stop``:
         set when the query is typed on (the search's answer is not wanted any more)."""
-        words = query.casefold().split()
+        words = fold(query).split()
         if not words or not self.text:
             return []
         scores: dict[int, float] = {}
@@ -222,6 +223,12 @@ class SearchLines:
             i = self._index(match.start())
             yield i
             pos = self.starts[i + 1]
+
+
+def fold(text: str) -> str:
+    """What the search compares: casefolded, full-width letters and digits as half-width ones
+    (NFKC: a Chinese input method types ``ｋｖ``, a Chinese note may hold ``ＫＶ``)."""
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def _starts_word(line: str, pos: int) -> bool:
@@ -272,9 +279,9 @@ def highlighted(display: str, query: str, style) -> Content:
     combination of positions (slow on a long question)."""
     from textual.content import Content
 
-    folded = "".join(c.casefold() if len(c.casefold()) == 1 else c for c in display)
+    folded = "".join(f if len(f := fold(c)) == 1 else c for c in display)  # (a character a character)
     content = Content(display)
-    words = query.casefold().split()
+    words = fold(query).split()
     spans = []
     for word in words:
         at = folded.find(word)
