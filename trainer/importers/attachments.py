@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
+from trainer.importers.names import inside
 from trainer.importers.report import Entry
 from trainer.notes.parse import lines_outside_fences
 
@@ -103,16 +104,21 @@ class SourceFiles:
 
     def has(self, rel: tuple[str, ...]) -> bool:
         """Whether ``rel`` is one of the folder's files (looked up now for a single note's folder)."""
-        if rel not in self.by_rel and self.deck is not None and not self.walked:
+        if rel not in self.by_rel and self.deck is not None and not self.walked and not self._in_deck():
             self._look(rel)
         return rel in self.by_rel
 
     def named(self, name: str, here: tuple[str, ...]) -> list[tuple[str, ...]]:
         """The files called ``name`` (for a single note's folder: the one beside the note at ``here``,
         else the whole folder walked once)."""
-        if self.deck is not None and not self.walked and not self.has((*here, name)):
+        if self.deck is not None and not self.walked and not self.has((*here, name)) and not self._in_deck():
             self._walk()
         return self.by_name.get(name, [])
+
+    def _in_deck(self) -> bool:
+        """The folder itself in the deck (a note imported through a symlink kept there): none of its
+        files is a source (the deck's files would be copied into it again)."""
+        return inside(self.deck, self.folder)
 
     def _look(self, rel: tuple[str, ...]) -> None:
         """``rel`` added if a walk would have found it: each part a plain folder (not a symlink, not
