@@ -95,6 +95,8 @@ class SourceFiles:
     """Set (the deck's real path) for a single note's folder: its files are looked up when a link asks
     (:meth:`has`, :meth:`named`), not walked ahead; the deck's folder is never looked into."""
     walked: bool = False
+    whole: bool = False
+    """The walk reached every entry (not stopped at ``SEARCH_LIMIT``): a path not found by it is not there."""
 
     def add(self, path: Path, rel: tuple[str, ...], inode: int) -> None:
         if posixpath.splitext(rel[-1])[1][1:].lower() not in KINDS or rel in self.by_rel:
@@ -104,14 +106,14 @@ class SourceFiles:
 
     def has(self, rel: tuple[str, ...]) -> bool:
         """Whether ``rel`` is one of the folder's files (looked up now for a single note's folder)."""
-        if rel not in self.by_rel and self.deck is not None and not self.walked and not self._in_deck():
+        if rel not in self.by_rel and self.deck is not None and not self.whole and not self._in_deck():
             self._look(rel)
         return rel in self.by_rel
 
     def named(self, name: str, here: tuple[str, ...]) -> list[tuple[str, ...]]:
         """The files called ``name`` (for a single note's folder: the one beside the note at ``here``,
         else the whole folder walked once)."""
-        if self.deck is not None and not self.walked and not self.has((*here, name)) and not self._in_deck():
+        if self.deck is not None and not self.has((*here, name)) and not self.walked and not self._in_deck():
             self._walk()
         return self.by_name.get(name, [])
 
@@ -169,6 +171,7 @@ class SourceFiles:
                         self.add(Path(entry.path), (*rel, entry.name), entry.inode())
                 except OSError:
                     continue
+        self.whole = True  # (stopped early: a link by path is still looked up where it says)
 
 
 def embeds(body: str) -> list[tuple[str, bool]]:
