@@ -13,7 +13,6 @@ import asyncio
 import datetime as dt
 import re
 import threading
-import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import partial
@@ -225,10 +224,16 @@ class SearchLines:
             pos = self.starts[i + 1]
 
 
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]+")
+_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
 def fold(text: str) -> str:
-    """What the search compares: casefolded, full-width letters and digits as half-width ones
-    (NFKC: a Chinese input method types ``ｋｖ``, a Chinese note may hold ``ＫＶ``)."""
-    return unicodedata.normalize("NFKC", text).casefold()
+    """What the search compares: casefolded, full-width letters, digits and signs as half-width
+    ones (a Chinese input method types ``ｋｖ``, a Chinese note may hold ``ＫＶ``). Not NFKC: it
+    tripled the time to build a 100k deck's lines (this: +0.1 s on Chinese questions, none on ASCII)."""
+    text = text.casefold()
+    return text if text.isascii() else _FULL_WIDTH.sub(lambda m: m.group().translate(_HALF_WIDTH), text)
 
 
 def _starts_word(line: str, pos: int) -> bool:
