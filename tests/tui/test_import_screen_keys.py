@@ -197,3 +197,32 @@ async def test_help_lists_only_the_app_keys_that_work_on_the_modal_screen(tmp_pa
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_ctrl_q_waits_for_an_import_that_is_writing(tmp_path: Path):
+    """ctrl+q while an import writes notes says so and the app stays (it cannot stop halfway; before,
+    the screen went and the process waited for the import with nothing said); once it is done ctrl+q quits."""
+    src, deck = tmp_path / "many", tmp_path / "deck"
+    src.mkdir()
+    deck.mkdir()
+    for i in range(3000):
+        (src / f"q{i:04}.md").write_text(f"# Question {i}?\n\n## Short\n\nAnswer {i}.\n", encoding="utf-8")
+    app = make_app(open_deck(deck, TODAY))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await _open(pilot)
+        await pilot.press(*str(src))
+        await pilot.press("ctrl+r")
+        await _settle(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.writing  # (3,000 notes: seconds of writing)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and app.screen is screen
+        assert any("import is writing" in n.message for n in app._notifications)  # noqa: SLF001
+        await _settle(pilot)
+        assert not screen.writing and "imported 3000" in _summary(screen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert len([p for p in deck.glob("*.md")]) == 3000

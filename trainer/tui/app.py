@@ -212,6 +212,15 @@ class TrainerApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    async def action_quit(self) -> None:
+        """Leave the app, but not while an import writes notes: it cannot stop halfway, and the
+        process would wait for it with the screen gone and nothing said."""
+        if getattr(self.screen, "writing", False):
+            self.notify("An import is writing notes: quit once it has finished (it cannot stop halfway).",
+                        severity="warning")
+            return
+        await super().action_quit()
+
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
 

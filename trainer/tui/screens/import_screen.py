@@ -105,6 +105,8 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         self.report: ImportReport | None = None
         """The import that ran (what the screen dismisses with)."""
         self.busy = False
+        self.writing = False
+        """Whether an import (not a preview) is writing notes: it cannot stop halfway (ctrl+q waits, said)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-box"):
@@ -204,7 +206,7 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         if self.busy or self.plan is None or self.planned_for != self._options():
             return
         path, into, conflict = self._options()
-        self.busy = True
+        self.busy = self.writing = True
         for wid in ("#import-run", "#import-preview"):
             self.query_one(wid, Button).disabled = True
         bar = self.query_one("#import-progress", ProgressBar)
@@ -307,7 +309,7 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         self.query_one("#import-progress", ProgressBar).update(total=max(message.total, 1), progress=message.done)
 
     def on_import_screen_finished(self, message: Finished) -> None:
-        self.busy = False
+        self.busy = self.writing = False
         self.report = message.report
         self.plan = None
         self._fill(message.report)
@@ -318,7 +320,7 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         self.refresh_bindings()
 
     def on_import_screen_failed(self, message: Failed) -> None:
-        self.busy = False
+        self.busy = self.writing = False
         self.query_one("#import-progress", ProgressBar).display = False
         self.query_one("#import-preview", Button).disabled = False
         self._say(Text(printable(message.reason), style="bold red"))
