@@ -4,9 +4,9 @@ it; choosing a card opens a session on that one card. Commands still come first.
 
 from __future__ import annotations
 
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandList
 from textual.widgets import Tree
-from tuihelp import TODAY, loaded, type_burst
+from tuihelp import TODAY, loaded, palette_hits
 
 from trainer.tui.app import make_app, open_deck
 from trainer.tui.screens.study import StudyScreen
@@ -20,15 +20,7 @@ def _studied(text: str, next_review: str) -> str:
 
 async def _search(pilot, query: str) -> list:
     """Open the palette, type ``query`` as a user does, and wait for its hits: (text, help, hit)."""
-    app = pilot.app
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    assert isinstance(app.screen, CommandPalette)
-    await type_burst(pilot, query)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    options = app.screen.query_one(CommandList).options
-    return [(o.hit.text, str(o.hit.help), o.hit) for o in options if hasattr(o, "hit")]
+    return [(h.text, str(h.help), h) for h in await palette_hits(pilot, query)]
 
 
 async def _choose(pilot, text: str) -> None:

@@ -4,22 +4,13 @@ finds ``KV cache``; the matched characters are highlighted where they stand."""
 
 from __future__ import annotations
 
-from textual.command import CommandList, CommandPalette
-from tuihelp import TODAY, loaded, type_burst
+from tuihelp import TODAY, loaded, palette_hits
 
 from trainer.tui.app import make_app, open_deck
 
 
 async def _hits(pilot, query: str) -> dict:
-    app = pilot.app
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    assert isinstance(app.screen, CommandPalette)
-    await type_burst(pilot, query)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    options = app.screen.query_one(CommandList).options
-    return {o.hit.text: o.hit for o in options if hasattr(o, "hit")}
+    return {h.text: h for h in await palette_hits(pilot, query)}
 
 
 def _styled(hit) -> str:

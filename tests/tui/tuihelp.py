@@ -77,3 +77,18 @@ async def type_burst(pilot, text: str) -> None:
     else:
         raise AssertionError("the typed keys were not all handled")
     await pilot.pause()
+
+
+async def palette_hits(pilot, query: str) -> list:
+    """Open the command palette, type ``query`` as a user does, wait for its hits: Textual's ``Hit``s,
+    in the order shown."""
+    from textual.command import CommandList, CommandPalette
+
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(app.screen, CommandPalette)
+    await type_burst(pilot, query)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return [o.hit for o in app.screen.query_one(CommandList).options if hasattr(o, "hit")]
