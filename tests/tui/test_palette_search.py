@@ -4,11 +4,14 @@ it; choosing a card opens a session on that one card. Commands still come first.
 
 from __future__ import annotations
 
+import pytest
+from rich.cells import cell_len
 from textual.command import CommandList
 from textual.widgets import Tree
 from tuihelp import TODAY, loaded, palette_hits
 
 from trainer.tui.app import make_app, open_deck
+from trainer.tui.commands import PALETTE_MARGIN
 from trainer.tui.screens.study import StudyScreen
 
 
@@ -177,3 +180,23 @@ async def test_help_says_where_the_palette_finds_tags_and_cards(tmp_path, seed, 
         await pilot.pause()
         assert isinstance(app.screen, StudyScreen)
         assert "tags and cards" not in dict(help_sections(app.screen)[1][1])["^p"]  # its palette: actions only
+
+
+@pytest.mark.parametrize("width", [80, 60])
+async def test_a_cards_lines_fit_one_row_of_the_palette(tmp_path, seed, write_note, width):
+    """A long question and a card with long tags take one row each in the palette, at 60 columns too
+    (cut to 70 cells, they wrapped to two rows there)."""
+    root = tmp_path / "deck"
+    question = "What is Multi-head Latent Attention (MLA), and how small is its KV cache against MHA and GQA?"
+    write_note(root / "mla.md", seed(question, tags=("LLM/Architecture/Attention variants", "Transformer/Attention/Efficient")))
+    app = make_app(open_deck(root, TODAY, None))
+    async with app.run_test(size=(width, 24)) as pilot:
+        await loaded(pilot)
+        hits = await _search(pilot, "latent")
+        text, help_line, _ = next(h for h in hits if h[0].startswith("What is Multi-head"))
+        room = width - PALETTE_MARGIN
+        assert cell_len(text) <= room and cell_len(help_line) <= room
+        assert text.endswith("…") and help_line.endswith("…")  # (cut: too long for either width)
+        rows = [strip.text for strip in app.screen._compositor.render_strips()]  # noqa: SLF001
+        assert sum("What is Multi-head" in r for r in rows) == 1
+        assert not any(r.strip().startswith(("MHA", "GQA", "cache")) for r in rows)  # no second row of it

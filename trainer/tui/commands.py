@@ -125,11 +125,12 @@ class TrainerCommands(Provider):
             name = tag_name(tag)
             yield Hit(score, highlighted(name, query, style), partial(choose_tag, screen, tag),
                       text=name, help=escape(tag_help(book, tag)))
+        cells = max(20, min(CARD_CELLS, self.app.size.width - PALETTE_MARGIN))  # (one row at 60 columns too)
         for i, score in cards:
             note = index.notes[i]
-            question = one_line(plain_math(note.question), CARD_CELLS) or one_line(note.rel, CARD_CELLS)
+            question = one_line(plain_math(note.question), cells) or one_line(note.rel, cells)
             yield Hit(score, highlighted(question, query, style), partial(study_card, screen, note.rel),
-                      text=question, help=escape(card_help(book, note)))
+                      text=question, help=escape(card_help(book, note, cells)))
 
 
 # ------------------------------------------------------------ the deck's tags and cards (overview)
@@ -143,6 +144,8 @@ REGEX_SLICE = 1 << 18
 """Characters searched by one regex call (then the UI thread may take the GIL)."""
 CARD_CELLS = 70
 """A card's question in the palette, cut to this many cells (a Chinese character takes two)."""
+PALETTE_MARGIN = 6
+"""Cells of the screen's width a palette line does not get (its borders and padding)."""
 _WORD_EDGE = frozenset(" /-_.:()[]{}'\"`,;")
 """A match right after one of these (or at a line's start) starts a word or a tag's part."""
 
@@ -373,11 +376,11 @@ def tag_help(book: OpenDeck, tag: str) -> str:
     return f"tag · {plural(fig.cards, 'card')} · {fig.to_study} to study"
 
 
-def card_help(book: OpenDeck, note: Note) -> str:
+def card_help(book: OpenDeck, note: Note, cells: int = CARD_CELLS) -> str:
     """``card · due in 3 days (2026-11-28) · Transformer/Attention``, one line: when it is due, then
     its most specific tags (a tag that is a parent of another of its tags says nothing more)."""
     leaves = [t for t in note.tags if not any(o.startswith(t + "/") for o in note.tags)]
-    return one_line(f"card · {due_text(note, book.today)} · {', '.join(leaves) if leaves else 'untagged'}", CARD_CELLS)
+    return one_line(f"card · {due_text(note, book.today)} · {', '.join(leaves) if leaves else 'untagged'}", cells)
 
 
 def choose_tag(screen: OverviewScreen, tag: str) -> None:
