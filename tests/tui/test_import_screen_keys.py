@@ -46,6 +46,16 @@ async def _settle(pilot) -> None:
     await pilot.pause()
 
 
+async def _until(pilot, done, seconds: float = 60) -> None:
+    """Pause until ``done()`` (a worker's message is taken a few pauses after the worker ends, later
+    on a busy machine)."""
+    for _ in range(int(seconds / 0.05)):
+        if done():
+            return
+        await pilot.pause(0.05)
+    assert done()
+
+
 def _rows(app) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
@@ -212,17 +222,18 @@ async def test_ctrl_q_waits_for_an_import_that_is_writing(tmp_path: Path):
         screen = await _open(pilot)
         await pilot.press(*str(src))
         await pilot.press("ctrl+r")
-        await _settle(pilot)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await _until(pilot, lambda: screen.check_action("import", ()) is True)  # (the preview taken: Import offered)
+        # the actions ctrl+s and ctrl+q run, called as the keys call them: a key pressed through Pilot
+        # waits until the app is idle, here until the import has ended
+        screen.action_import()
         assert screen.writing  # (3,000 notes: seconds of writing)
-        await pilot.press("ctrl+q")
+        await app.action_quit()
         await pilot.pause()
-        assert app.is_running and app.screen is screen
+        assert app.return_code is None and app.screen is screen
         assert any("import is writing" in n.message for n in app._notifications)  # noqa: SLF001
-        await _settle(pilot)
-        assert not screen.writing and "imported 3000" in _summary(screen)
-        await pilot.press("ctrl+q")
+        await _until(pilot, lambda: not screen.writing)
+        assert "imported 3000" in _summary(screen)
+        await app.action_quit()
         await pilot.pause()
     assert app.return_code == 0
     assert len([p for p in deck.glob("*.md")]) == 3000
