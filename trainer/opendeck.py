@@ -259,6 +259,11 @@ class OpenDeck:
         """Every note as last read or written (broken ones included)."""
         return self._notes
 
+    def note(self, rel: str) -> Note | None:
+        """The note at this deck path as last read or written (None: not in the deck)."""
+        i = self._index.get(rel)
+        return None if i is None else self._notes[i]
+
     @property
     def problems(self) -> list[Problem]:
         if self.scan is None and self._early_problems is not None:

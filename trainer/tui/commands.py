@@ -395,7 +395,7 @@ def study_card(screen: OverviewScreen, rel: str) -> None:
     """A session on this one card; a card not to study today (not due, reviewed today, a new card
     past today's limit) is shown all the same, with what a grade will do."""
     book: OpenDeck = screen.book
-    note = next((n for n in book.notes if n.rel == rel), None)
+    note = book.note(rel)
     if note is None or note.fatal:
         screen.notify(f"{one_line(rel)} is no longer in the deck.", severity="warning", markup=False)
         return
