@@ -65,8 +65,8 @@ async def type_burst(pilot, text: str) -> None:
         original = REPLACED_KEYS.get(key, key)
         try:
             char = unicodedata.lookup(_get_unicode_name_from_key(original))
-        except KeyError:
-            char = key if len(key) == 1 else None
+        except KeyError:  # (``√`` is key ``square_root``, a name Unicode does not know: the terminal sends ``√``)
+            char = key if len(key) == 1 else ch if ch.isprintable() else None
         event = events.Key(key, char)
         event.set_sender(app)
         app._driver.send_message(event)  # noqa: SLF001 - the path Pilot.press takes

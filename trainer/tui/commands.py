@@ -15,7 +15,7 @@ import re
 import threading
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from heapq import nlargest
 from typing import TYPE_CHECKING, Iterable, Iterator
 from weakref import WeakKeyDictionary
@@ -30,6 +30,7 @@ from trainer.errors import TrainerError
 from trainer.notes.model import Note
 from trainer.opendeck import UNTAGGED, OpenDeck
 from trainer.tui.math import plain_math
+from trainer.tui.search_fold import fold, fold_mapped, query_words, shown_span
 from trainer.tui.text import one_line, plural
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class TrainerCommands(Provider):
         cells = max(20, min(CARD_CELLS, self.app.size.width - PALETTE_MARGIN))  # (one row at 60 columns too)
         for i, score in cards:
             note = index.notes[i]
-            question = one_line(plain_math(note.question), cells) or one_line(note.rel, cells)
+            question = one_line(shown_question(note.question), cells) or one_line(note.rel, cells)
             yield Hit(score, highlighted(question, query, style), partial(study_card, screen, note.rel),
                       text=question, help=escape(card_help(book, note, cells)))
 
@@ -184,7 +185,7 @@ class SearchLines:
         a word or a tag's part starting with each word, shorter lines first), then lines holding
         its letters in order (``attn``: ``attention``; under 0.45, the tightest first). ``stop``:
         set when the query is typed on (the search's answer is not wanted any more)."""
-        words = fold(query).split()
+        words = query_words(query)
         if not words or not self.text:
             return []
         scores: dict[int, float] = {}
@@ -225,18 +226,6 @@ class SearchLines:
             i = self._index(match.start())
             yield i
             pos = self.starts[i + 1]
-
-
-_FULL_WIDTH = re.compile("[\uff01-\uff5e]+")
-_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
-
-
-def fold(text: str) -> str:
-    """What the search compares: casefolded, full-width letters, digits and signs as half-width
-    ones (a Chinese input method types ``ｋｖ``, a Chinese note may hold ``ＫＶ``). Not NFKC: it
-    tripled the time to build a 100k deck's lines (this: +0.1 s on Chinese questions, none on ASCII)."""
-    text = text.casefold()
-    return text if text.isascii() else _FULL_WIDTH.sub(lambda m: m.group().translate(_HALF_WIDTH), text)
 
 
 def _starts_word(line: str, pos: int) -> bool:
@@ -287,9 +276,9 @@ def highlighted(display: str, query: str, style) -> Content:
     combination of positions (slow on a long question)."""
     from textual.content import Content
 
-    folded = "".join(f if len(f := fold(c)) == 1 else c for c in display)  # (a character a character)
+    folded, origins = fold_mapped(display)
     content = Content(display)
-    words = fold(query).split()
+    words = query_words(query)
     spans = []
     for word in words:
         at = folded.find(word)
@@ -308,7 +297,7 @@ def highlighted(display: str, query: str, style) -> Content:
             spans.append((at, at + 1))
             at += 1
     for start, end in spans:
-        content = content.stylize(style, start, end)
+        content = content.stylize(style, *shown_span(display, origins, start, end))
     return content
 
 
@@ -328,7 +317,17 @@ class DeckIndex:
         """Made in a thread (100k tags and 100k questions: ~0.3 s), from snapshots taken on the UI thread."""
         cards = tuple(n for n in notes if not n.fatal)
         return cls(version, tuple(tags), SearchLines.of(tag_name(t) for t in tags), cards,
-                   SearchLines.of(n.question for n in cards))
+                   SearchLines.of(shown_question(n.question) for n in cards))
+
+
+def shown_question(question: str) -> str:
+    """A question as the palette shows it, its formulas as Unicode (``$\\alpha$``: ``α``): what is
+    searched is what is shown, so every hit can be highlighted. A question with a formula is
+    remembered (pylatexenc takes ~0.5 ms a formula; the index is built again after each grade)."""
+    return _shown_with_math(question) if "$" in question else plain_math(question)
+
+
+_shown_with_math = lru_cache(maxsize=1 << 16)(plain_math)
 
 
 _indexes: WeakKeyDictionary[OpenDeck, tuple[int, asyncio.Future[DeckIndex]]] = WeakKeyDictionary()
