@@ -42,6 +42,22 @@ def test_latin_words_are_not_split():
     assert [m.group().strip() for m in WORD.finditer("query 都要 key")] == ["query", "都", "要", "key"]
 
 
+MISSED = "— 3 of 23 words, needs 7: 一个, 矩阵, 对称. 然后: 再说; 好吗? 好!"
+
+
+def test_ascii_punctuation_after_chinese_never_starts_a_line():
+    # The mock interview's report at 80 columns: "needs 7: 一个, 矩阵" then ", 对称" on the next line.
+    for width in range(8, 50):
+        lines = wrapped(MISSED, width)
+        assert "".join(lines).replace(" ", "") == MISSED.replace(" ", ""), (width, lines)
+        for line in lines[1:]:
+            assert not line.startswith((",", ".", ";", ":", "?", "!")), (width, lines)
+    assert [m.group() for m in WORD.finditer("矩阵, 对称.")] == ["矩", "阵, ", "对", "称."]
+    # before a letter or digit the mark is not closing anything: it starts a word of its own
+    assert [m.group() for m in WORD.finditer("约.5 倍")][:2] == ["约", ".5 "]
+    assert [m.group() for m in WORD.finditer("用.NET")] == ["用", ".NET"]
+
+
 # Kinsoku: an opening bracket or quote goes with what follows, so it never ends a line.
 OPENING = "（［｛「『“‘《〈【〔(["
 CITATION = "分组查询注意力（GQA）把 query 头分成若干组，每组共享一组 K、V（Ainslie et al., 2023），显存更省。"
@@ -114,7 +130,7 @@ def test_a_text_box_wraps_chinese_at_cell_width():
 
 # The word pattern as first written: the CJK class twice in each atom (slower to compile, #17).
 _OLD_ATOM = rf"(?:[{cjk._CJK}]|[^\s{cjk._CJK}]+)"
-OLD_WORD = re.compile(rf"\s*{_OLD_ATOM}(?:{cjk._GLUE}{_OLD_ATOM})*[{cjk._CLOSE}]*\s*")
+OLD_WORD = re.compile(rf"\s*{_OLD_ATOM}(?:{cjk._GLUE}{_OLD_ATOM})*{cjk._TRAIL}\s*")
 ALPHABET = "ab1 \t\n\u2003.,;:'\"()[]{}" + "的计算复杂度是，。、；：！？（）「」“”‘’《》…·％" + "\u3000가나ｱｲ\uff01\u2e80\u4dbf"
 
 

@@ -4,7 +4,7 @@ Rich (and Textual's ``Content``, which uses Rich's ``divide_line``) breaks lines
 whitespace-separated words only, so a run of Chinese is one "word": a mixed line such as
 ``Attention 的计算复杂度是 O(n²d)，因为…`` ended half-way and the whole run moved down.
 :func:`install` makes each CJK character a word of its own, with the kinsoku rules of CJK
-typesetting: closing punctuation (``，。）``, and ASCII ``)]}`` after CJK) stays with the
+typesetting: closing punctuation (``，。）``, and ASCII ``)]}`` and ``,.;:!?`` after CJK) stays with the
 character before it, so it never starts a line, and opening punctuation (``（「“``, and ASCII ``( [ {`` before CJK) goes with
 what follows, so it never ends one. ASCII ``"``/``'`` open and close alike: they count as
 opening only after a space, the start, another opening mark or ``：，、；:,;``. ``textual`` is
@@ -27,7 +27,10 @@ space among them), or what is left once the run and a space are ruled out. The C
 ~40,000 characters are set one by one), at the app's start."""
 _GLUE = rf"(?:(?<=[{_OPEN}])|(?<=[\"'])(?<![^\s{_OPEN}{_AFTER}][\"']))"
 """Just after an opening mark: what follows is part of the same word."""
-WORD = re.compile(rf"\s*{_ATOM}(?:{_GLUE}{_ATOM})*[{_CLOSE}]*\s*")
+_TRAIL = rf"(?:[{_CLOSE}]|[,.;:!?](?![A-Za-z0-9]))*"
+"""The closing marks after a word, ASCII ``,.;:!?`` too when no letter or digit follows (``矩阵, 对称``
+broke before its comma; ``.5`` and ``.NET`` after Chinese stay words of their own)."""
+WORD = re.compile(rf"\s*{_ATOM}(?:{_GLUE}{_ATOM})*{_TRAIL}\s*")
 """A word for line breaking: one CJK character or a run of anything else, joined to the next one
 while it ends with an opening mark, with the closing marks after it and its trailing spaces."""
 
