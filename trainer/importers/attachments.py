@@ -12,7 +12,10 @@ one with the shortest path (then the first by path).
 A single note imported alone brings its files by the same rules, its own folder taking the source folder's
 place: nothing is walked ahead (a note in a home folder costs no walk of it); a link's path is looked up
 when asked, part by part, never through a symlink, a hidden folder or the deck; a bare ``![[name.png]]``
-not beside the note walks the folder once (hidden folders, symlinks and the deck left out, as in a walk).
+not beside the note walks the folder once (hidden folders, symlinks and the deck left out: the walk a
+folder's import does, :mod:`trainer.importers.source_walk`), reading at most ``SEARCH_LIMIT`` entries.
+
+An embedded file that is not there is named in a warning (:func:`missing`); its note is imported all the same.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from urllib.parse import unquote
 
 from trainer.importers.names import inside
 from trainer.importers.report import Entry
+from trainer.importers.source_walk import SourceWalk
 from trainer.notes.parse import lines_outside_fences
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -97,6 +101,10 @@ class SourceFiles:
     walked: bool = False
     whole: bool = False
     """The walk reached every entry (not stopped at ``SEARCH_LIMIT``): a path not found by it is not there."""
+    limit: int | None = None
+    """Entries the walk reads at most (None: ``SEARCH_LIMIT``)."""
+    read: int = 0
+    """Entries the walk read (at most ``limit + 1``)."""
 
     def add(self, path: Path, rel: tuple[str, ...], inode: int) -> None:
         if posixpath.splitext(rel[-1])[1][1:].lower() not in KINDS or rel in self.by_rel:
@@ -141,37 +149,23 @@ class SourceFiles:
             return
 
     def _walk(self) -> None:
-        """Every file of the folder, as the import's walk finds them: hidden names, symlinks and the deck
-        left out; a folder that cannot be read is passed over (its files are not found). A single
-        note's folder may be a home folder: the walk stops after ``SEARCH_LIMIT`` entries (what it
-        has not reached is not found, as a file that is not there)."""
+        """Every file of the folder, by the import's own walk (:mod:`trainer.importers.source_walk`):
+        hidden names, symlinks and the deck left out; a folder that cannot be read is passed over (its
+        files are not found). A single note's folder may be a home folder: the walk reads no more than
+        ``limit`` (default ``SEARCH_LIMIT``) entries (what it has not reached is not found, as a file
+        that is not there)."""
         self.walked = True
-        stack: list[tuple[Path, tuple[str, ...]]] = [(self.folder, ())]
-        seen = 0
-        while stack:
-            here, rel = stack.pop()
-            try:
-                with os.scandir(here) as it:
-                    entries = sorted(it, key=lambda e: e.name)
-            except OSError:
-                continue
-            seen += len(entries)
-            if seen > SEARCH_LIMIT:
-                return
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
+        walk = SourceWalk(self.folder, deck=None if self.deck is None else str(self.deck),
+                          limit=SEARCH_LIMIT if self.limit is None else self.limit)
+        for met in walk:
+            if met.kind == "file":
+                assert met.entry is not None
                 try:
-                    if entry.is_symlink():
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        if os.path.realpath(entry.path) != str(self.deck):
-                            stack.append((Path(entry.path), (*rel, entry.name)))
-                    elif entry.is_file(follow_symlinks=False):
-                        self.add(Path(entry.path), (*rel, entry.name), entry.inode())
+                    self.add(met.path, met.rel, met.entry.inode())
                 except OSError:
                     continue
-        self.whole = True  # (stopped early: a link by path is still looked up where it says)
+        self.read = walk.read
+        self.whole = not walk.stopped  # (stopped early: a link by path is still looked up where it says)
 
 
 def embeds(body: str) -> list[tuple[str, bool]]:
@@ -205,6 +199,47 @@ def resolve(files: SourceFiles, note: tuple[str, ...], link: str, wiki: bool) ->
     if _SCHEME.match(link) or link.startswith(("/", "#", "\\")):
         return None
     return _inside(files, here, unquote(link.split("#", 1)[0].split("?", 1)[0]))
+
+
+def missing(files: SourceFiles, note: tuple[str, ...], link: str, wiki: bool) -> str | None:
+    """Why the file ``link`` embeds is not in the source (for a link :func:`resolve` found nothing for),
+    or None: a note, a URL, an absolute path, not a kind of file Obsidian embeds, or something is there
+    (a symlink, a hidden file, a file outside the folder: not copied, but not missing). A user is told of a
+    missing picture (the note shows nothing in its place) rather than finding out in the middle of a review."""
+    here = note[:-1]
+    if wiki:
+        link = link.lstrip("/")
+        if not _embeddable(link):
+            return None
+        if "/" not in link:
+            if files.by_name.get(link) or _there(files.folder, posixpath.join(*here, link) if here else link):
+                return None
+            if files.deck is not None and files._in_deck():
+                return None  # never searched: the deck's own files are not a source
+            if files.walked and not files.whole:
+                limit = SEARCH_LIMIT if files.limit is None else files.limit
+                return f"not found in the first {limit:,} entries of its folder"
+            return "not found"
+        paths = [link, posixpath.join(*here, link) if here else link]
+    else:
+        if link.startswith("<"):
+            link = link[1:-1]
+        if _SCHEME.match(link) or link.startswith(("/", "#", "\\")):
+            return None
+        link = unquote(link.split("#", 1)[0].split("?", 1)[0])
+        if not _embeddable(link):
+            return None
+        paths = [posixpath.join(*here, link) if here else link]
+    return None if any(_there(files.folder, p) for p in paths) else "not found"
+
+
+def _embeddable(link: str) -> bool:
+    return posixpath.splitext(link)[1][1:].lower() in KINDS
+
+
+def _there(folder: Path, rel: str) -> bool:
+    """Whether anything (a file, a folder, a symlink, even a dangling one) is at ``rel`` under ``folder``."""
+    return os.path.lexists(os.path.join(folder, posixpath.normpath(rel)))
 
 
 def _inside(files: SourceFiles, start: tuple[str, ...], link: str) -> tuple[str, ...] | None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Callable, Literal
 
 from trainer.deck import Deck
-from trainer.importers import anki, apkg, attachments, markdown, names, obsidian
+from trainer.importers import anki, apkg, attachments, markdown, names, obsidian, source_walk
 from trainer.importers.apkg_package import SUFFIXES as APKG_SUFFIXES
 from trainer.importers.dedupe import Index, question_key
 from trainer.importers.markdown import Prepared, SourceError
@@ -97,58 +97,45 @@ def _walk(
     folder: Path, root: Path, vault: bool, report: ImportReport, label_base: str, stage: bool = True,
     files: attachments.SourceFiles | None = None,
 ) -> list[Candidate]:
-    """Notes under ``folder``: hidden folders skipped, symlinks not followed, sorted; its other
-    files into ``files``."""
+    """Notes under ``folder``: hidden folders skipped, symlinks not followed, sorted (the walk a single
+    note's search shares: :mod:`trainer.importers.source_walk`); its other files into ``files``."""
     out: list[Candidate] = []
-    stack: list[tuple[Path, tuple[str, ...]]] = [(folder, ())]
-    root_s = str(root)
-    while stack:
-        here, rel = stack.pop()
-        try:
-            with os.scandir(here) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
-            report.add("failed", os.path.join(label_base, *rel) or label_base, None, f"folder cannot be read: {exc.strerror}")
+    for met in source_walk.SourceWalk(folder, deck=str(root)):
+        label = os.path.join(label_base, *met.rel)
+        if met.kind == "unreadable":
+            assert met.error is not None
+            report.add("failed", label or label_base, None, f"folder cannot be read: {met.error.strerror}")
             continue
-        subdirs = []
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            label = os.path.join(label_base, *rel, name)
+        assert met.entry is not None
+        name = met.rel[-1]
+        if met.kind == "symlink":
             try:
-                if entry.is_symlink():
-                    if name.lower().endswith(".md") or entry.is_dir():
-                        report.add("skipped", label, None, "symlink not followed")
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    if os.path.realpath(entry.path) == root_s:
-                        report.warnings.append(Entry("warning", label, None, "the deck itself; not imported into itself"))
-                        continue
-                    subdirs.append((Path(entry.path), (*rel, name)))
-                    continue
-                if not entry.is_file(follow_symlinks=False):
-                    continue
+                if name.lower().endswith(".md") or met.entry.is_dir():
+                    report.add("skipped", label, None, "symlink not followed")
+            except OSError:
+                pass
+            continue
+        if met.kind == "deck":
+            report.warnings.append(Entry("warning", label, None, "the deck itself; not imported into itself"))
+            continue
+        path, rel = met.path, met.rel
+        lower = name.lower()
+        if lower.endswith(".md"):
+            out.append(Candidate("markdown", path, label, tuple(_part(p) for p in rel), vault,
+                                 files=files, source_rel=rel))
+            continue
+        if files is not None:
+            files.add(path, rel, met.entry.inode())
+        if lower.endswith(ANKI_SUFFIXES):
+            try:
+                with open(path, "rb") as fh:
+                    head = fh.read(256)
             except OSError:
                 continue
-            lower = name.lower()
-            if lower.endswith(".md"):
-                out.append(Candidate("markdown", Path(entry.path), label, tuple(_part(p) for p in (*rel, name)), vault,
-                                     files=files, source_rel=(*rel, name)))
-                continue
-            if files is not None:
-                files.add(Path(entry.path), (*rel, name), entry.inode())
-            if lower.endswith(ANKI_SUFFIXES):
-                try:
-                    with open(entry.path, "rb") as fh:
-                        head = fh.read(256)
-                except OSError:
-                    continue
-                if anki.looks_like_export(head):
-                    out.extend(_anki_candidates(Path(entry.path), label, report))
-            elif lower.endswith(APKG_SUFFIXES):
-                out.extend(_apkg_candidates(Path(entry.path), label, root, report, stage))
-        stack.extend(reversed(subdirs))
+            if anki.looks_like_export(head):
+                out.extend(_anki_candidates(path, label, report))
+        elif lower.endswith(APKG_SUFFIXES):
+            out.extend(_apkg_candidates(path, label, root, report, stage))
     return out
 
 
@@ -640,9 +627,11 @@ def _bring_embedded(cand: Candidate, entry: Entry, body: str, into: tuple[str, .
     They are made by :func:`_copy_planned` once the notes are in."""
     files = cand.files
     assert files is not None
+    told: set[str] = set()
     for link, wiki in attachments.embeds(body):
         rel = attachments.resolve(files, cand.source_rel, link, wiki)
         if rel is None:
+            _tell_missing(files, cand, entry, link, wiki, told, report)
             continue
         # its folders named as the notes' are (a note's link then leads to it), its own name as it is
         target = "/".join((*into, *(_part(p) for p in rel[:-1]), rel[-1]))
@@ -673,6 +662,22 @@ def _bring_embedded(cand: Candidate, entry: Entry, body: str, into: tuple[str, .
             warn(f"{size / 1e6:.0f} MB, over {attachments.MAX_BYTES // (1024 * 1024)} MB; not copied")
             continue
         files.planned[target] = attachments.Planned(src, inode, entry, cand.label, link)
+
+
+def _tell_missing(files: attachments.SourceFiles, cand: Candidate, entry: Entry, link: str, wiki: bool,
+                  told: set[str], report: ImportReport) -> None:
+    """A warning (once a note for each link) when the file a new note embeds is not in its source:
+    ``embed: pics/missing.png: not found; the note is imported without it``. The note is imported all
+    the same (a missing picture is no reason to refuse it), but its reader sees nothing in its place."""
+    if link in told:
+        return
+    why = attachments.missing(files, cand.source_rel, link, wiki)
+    if why is None:
+        return
+    told.add(link)
+    shown = link[1:-1] if link.startswith("<") and link.endswith(">") else link
+    outcome = "the note would be imported without it" if report.dry_run else "the note is imported without it"
+    report.warnings.append(Entry("warning", cand.label, entry.target, f"embed: {shown}: {why}; {outcome}"))
 
 
 def _copy_planned(planned: dict[str, attachments.Planned | None], root: Path, dirs: _Dirs, report: ImportReport,

@@ -33,7 +33,7 @@ from trainer.tui.widgets.fitting_footer import FittingFooter
 ROOMY_HEIGHT = 24
 """Rows from which the import form's boxes keep their borders."""
 _STYLES = {"import": "green", "imported": "green", "update": "yellow", "updated": "yellow", "skipped": "dim",
-           "failed": "bold red", "flagged": "magenta"}
+           "failed": "bold red", "flagged": "magenta", "warning": "yellow"}
 
 
 class ImportScreen(ModalScreen[ImportReport | None]):
@@ -274,6 +274,7 @@ class ImportScreen(ModalScreen[ImportReport | None]):
         table.clear(columns=True)
         self._add_columns(table, table.scrollable_content_region.width - 2)  # a vertical scrollbar's cells
         rows = list(report.rows()) + [("flagged", e.source, e.target or "", e.reason) for e in report.flagged]
+        rows += [("warning", e.source, e.target or "", e.reason) for e in report.warnings]  # a missing picture…
         base = self._options()[0].rstrip("/") + "/"
         single = str(self._sources(self._options()[0])[0])  # a file: its name stands for its path
         for action, source, target, reason in rows:
@@ -290,6 +291,10 @@ class ImportScreen(ModalScreen[ImportReport | None]):
 
     def _summary(self, report: ImportReport) -> Text:
         lines = [ln for ln in report.render_lines() if not ln.startswith("  ")]
+        if report.warnings:  # on the counts' line: the summary keeps its rows
+            n = len(report.warnings)
+            at = next((i for i, ln in enumerate(lines) if ln.startswith(("would import ", "imported "))), -1)
+            lines[at] += f"; {n} warning{'s' if n != 1 else ''} (in the list)"
         return Text("\n".join(lines), style="bold red" if report.failed else "")
 
     def on_import_screen_planned(self, message: Planned) -> None:
