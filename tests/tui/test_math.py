@@ -29,6 +29,15 @@ def test_the_space_after_a_name_is_kept():
     assert plain_math(r"$\sqrt 2$ $\frac 1 2$ $\mathcal L$") == "√(2) 1/2 ℒ"
 
 
+def test_a_sign_is_spaced_alike_on_both_sides():
+    """``q\\cdot k`` read ``q· k`` and ``d\\times d_k`` read ``d× dₖ`` on the bundled deck's cards:
+    the space kept after a name is kept after a sign only when one stands before it."""
+    assert plain_math(r"$q\cdot k$ and $d\times d_k$") == "q·k and d×dₖ"
+    assert plain_math(r"$\mathrm{Var}(q\cdot k/\sqrt{d_k})=1$") == "Var(q·k/√(dₖ))=1"
+    assert plain_math(r"$x\in S$, $x \in S$, $\cdot k$") == "x∈S, x ∈ S, ·k"
+    assert plain_math(r"$\alpha x$ $\log p$") == "α x log p"  # a letter or a word keeps its space
+
+
 def test_display_formula_is_its_own_paragraph():
     out = readable_math("a\n$$\\frac{A}{B}$$\nb")
     assert "\n\nA/B\n\n" in out

@@ -58,6 +58,17 @@ def _takes_arguments(name: str) -> bool:
     return spec is not None and bool(spec.args_parser.argspec)
 
 
+@lru_cache(maxsize=512)
+def _is_symbol(name: str) -> bool:
+    """``\\cdot`` is a sign, not a word: the space after it is kept only when one stands before it too
+    (``q\\cdot k`` read ``q· k``; ``a \\cdot b`` still reads ``a · b``, ``\\log p`` still ``log p``)."""
+    try:
+        text = _converter().latex_to_text("\\" + name).strip()
+    except Exception:  # pylatexenc is lenient, but a note is arbitrary input
+        return False
+    return bool(text) and not any(c.isalnum() for c in text)
+
+
 def _take_scripts(tex: str, scripts: list[str]) -> str:
     """Every ``_x`` / ``^{…}`` of ``tex`` replaced by a slot holding its text (filled in after conversion)."""
     out: list[str] = []
@@ -69,7 +80,8 @@ def _take_scripts(tex: str, scripts: list[str]) -> str:
             while j < n and tex[i + 1].isalpha() and tex[j].isalpha():
                 j += 1
             out.append(tex[i:j])
-            if j < n and tex[j] in " \t\n" and tex[i + 1].isalpha() and not _takes_arguments(tex[i + 1:j]):
+            if (j < n and tex[j] in " \t\n" and tex[i + 1].isalpha() and not _takes_arguments(tex[i + 1:j])
+                    and (i > 0 and tex[i - 1] in " \t\n" or not _is_symbol(tex[i + 1:j]))):
                 out.append("{}")  # pylatexenc, as TeX, eats the space after a name: `\log p` read `logp`
             i = j
             continue
