@@ -947,12 +947,13 @@ def cmd_check(ctx: Context) -> int:
 
     scan = ctx.scan()
     # warnings: valid notes that are probably not what was meant (they do not change the exit code)
-    warnings = [(n.rel, w) for n in scan.notes if n.tags for w in tag_warnings(n.tags)]
+    warnings = [(n.rel, "tags", w) for n in scan.notes if n.tags for w in tag_warnings(n.tags)]
+    warnings += _empty_note_warnings(scan.notes)
     if ctx.args.json:
         emit_json({
             "notes": len(scan.notes),
             "problems": [{"path": p.path, "key": p.key, "problem": p.message} for p in scan.problems],
-            "warnings": [{"path": rel, "key": "tags", "warning": w} for rel, w in warnings],
+            "warnings": [{"path": rel, "key": key, "warning": w} for rel, key, w in warnings],
         })
     else:
         bad = len({p.path for p in scan.problems})
@@ -963,9 +964,29 @@ def cmd_check(ctx: Context) -> int:
         else:
             print(f"{_plural(len(scan.notes), 'note')} checked: no problems{also}" + (" (listed on stderr)" if also else ""))
     report_problems(scan.problems)
-    for rel, w in warnings:
-        print(clean(f"{rel}: tags: warning: {w}"), file=sys.stderr)
+    for rel, key, w in warnings:
+        print(clean(f"{rel}: {key}: warning: {w}"), file=sys.stderr)
     return PROBLEMS if scan.problems else OK
+
+
+EMPTY_NOTE_WARNING = "the note is empty: it is listed as a new card every day but cannot be graded; write a question in it or delete it"
+
+
+def _empty_note_warnings(notes) -> list[tuple[str, str, str]]:
+    """Notes with nothing but blanks in them: a grade refuses them (an editor saving in place leaves a
+    note empty for a moment), so `check` says they will never leave the day's cards. Only files of a
+    few bytes are read."""
+    out = []
+    for n in notes:
+        if n.size > 64 or n.fatal:
+            continue
+        try:
+            raw = n.path.read_bytes() if n.size else b""
+        except OSError:
+            continue
+        if not raw.strip():
+            out.append((n.rel, "file", EMPTY_NOTE_WARNING))
+    return out
 
 
 def cmd_demo(ctx: Context) -> int:
