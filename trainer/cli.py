@@ -272,7 +272,8 @@ class Context:
         import gc
 
         gc.disable()
-        scan = self.deck.scan(self.today, use_cache=self.use_cache, save_cache=writes, clean_temp=writes)
+        scan = self.deck.scan(self.today, use_cache=self.use_cache, save_cache=writes, clean_temp=writes,
+                              progress=_parse_progress())
         notice = getattr(self.deck, "cache_notice", None)
         if notice:  # said once; the command carries on with the notes read again
             print(f"trainer: {notice}", file=sys.stderr)
@@ -397,6 +398,41 @@ def _hint_unknown_tags(wanted: list[str], known: list[str]) -> None:
         print(clean(f"trainer due: no card has the tag {tag!r}; {also}"), file=sys.stderr)
 
 
+PROGRESS_AFTER_S = 0.5
+"""A parse shorter than this says nothing on the terminal."""
+
+
+def _parse_progress():
+    """How far a long parse of the notes is (a deck's first read: 100k notes take seconds), on
+    standard error when it is a terminal: one line rewritten in place from half a second on, and
+    wiped at the end so the command's own output is all that stays; None elsewhere."""
+    if not sys.stderr.isatty():
+        return None
+    import time
+
+    try:
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns or 80  # (standard output may be a pipe)
+    except (OSError, ValueError):
+        columns = 80
+    start = time.monotonic()
+    shown = [0]
+
+    def progress(done: int, total: int) -> None:
+        if done >= total:
+            if shown[0]:
+                print("\r" + " " * shown[0] + "\r", end="", file=sys.stderr, flush=True)
+                shown[0] = 0
+            return
+        if time.monotonic() - start < PROGRESS_AFTER_S:
+            return
+        line = f"trainer: reading {total:,} notes: {done:,} ({done / total:.0%}); the next run reads only the changed ones"
+        line = line[: max(20, columns - 1)]  # (a wrapped line is not rewritten by \r)
+        print("\r" + line.ljust(shown[0]), end="", file=sys.stderr, flush=True)
+        shown[0] = max(shown[0], len(line))
+
+    return progress
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else word + 's'}"
 
@@ -426,7 +462,7 @@ def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True, nam
     except BaseException:  # Ctrl-C: the forked walk is not left behind
         pending.abandon()
         raise
-    fresh = pending.finish(ctx.today)
+    fresh = pending.finish(ctx.today, progress=_parse_progress())
     if damaged and fresh.columns is pending.columns:  # a part read only when used was damaged: built again next time
         columns.discard(ctx.deck.root)
     if fresh.notice:

@@ -23,6 +23,14 @@ from trainer.walk import BackgroundWalk, open_state_file, stamp_digest, walk_tre
 
 CACHE_VERSION = 8
 
+Progress = Callable[[int, int], None]
+"""Told ``(parsed, to_parse)`` while a scan parses notes (the first open of a deck, or after many
+edits: 100k notes take seconds), so a screen or a terminal can say how far it is. Called from the
+scan's thread, at the start, every :data:`PROGRESS_EVERY` notes and at the end, and only when
+there are :data:`PROGRESS_FROM` notes or more to parse."""
+PROGRESS_EVERY = 500
+PROGRESS_FROM = 1000
+
 
 class DeckError(UsageError):
     """The deck itself cannot be used (missing folder, not a folder)."""
@@ -149,9 +157,10 @@ class Deck:
     # ------------------------------------------------------------ scanning
 
     def scan(self, today: dt.date, *, use_cache: bool = True, clean_temp: bool = True, save_cache: bool = True,
-             walked: Walk | None = None, prewalked: tuple | None = None) -> Scan:
+             walked: Walk | None = None, prewalked: tuple | None = None, progress: Progress | None = None) -> Scan:
         """Every note, parsed or from the cache, with due dates resolved for ``today``
-        (``prewalked``: what :meth:`walk` just returned, not walked again)."""
+        (``prewalked``: what :meth:`walk` just returned, not walked again; ``progress``: told how
+        many of the notes to parse are parsed, see :data:`Progress`)."""
         # Tens of thousands of long-lived objects are made here and none of them is garbage:
         # the cyclic collector's passes over them would only cost time (up to a third of a scan).
         with _collector_paused():
@@ -174,7 +183,7 @@ class Deck:
                 items = records
                 problems.extend(cached_problems)
             else:
-                found, items, parsed = self._merge(found, stamps, records, problems)
+                found, items, parsed = self._merge(found, stamps, records, problems, progress)
                 changed = found != stamps  # (an unreadable note is left out of both)
             if use_cache and save_cache and changed:
                 # the cache keeps each note as parsed (a missing next_review stays "new, due the day asked")
@@ -182,7 +191,7 @@ class Deck:
         return Scan(found, items, today, self.root, problems, parsed, removed)
 
     def _merge(self, found: list[tuple[str, int, int]], stamps: list[tuple[str, int, int]], records: list[tuple],
-               problems: list[Problem]) -> tuple[list[tuple[str, int, int]], list, int]:
+               problems: list[Problem], progress: Progress | None = None) -> tuple[list[tuple[str, int, int]], list, int]:
         """Cached records for unchanged notes, the others parsed: (stamps read, items, parsed)."""
         from trainer.notes.parse import parse_note
         from trainer.notes.store import MAX_NOTE_BYTES
@@ -192,6 +201,13 @@ class Deck:
         except TypeError:  # a damaged cache
             cached = {}
         cached_get = cached.get
+        total = 0
+        if progress is not None:
+            total = len(found) - sum(map(cached.__contains__, found))  # (the notes to parse: what takes time)
+            if total < PROGRESS_FROM:
+                progress = None
+            else:
+                progress(0, total)
         read: list[tuple[str, int, int]] = []
         items: list[Note | tuple] = []
         parsed = 0
@@ -222,10 +238,14 @@ class Deck:
                 continue
             note = parse_note(raw, rel, mtime_ns=mtime_ns, size=size, root=root, remember=False)
             parsed += 1
+            if progress is not None and not parsed % PROGRESS_EVERY:
+                progress(parsed, total)
             if note.problems:
                 problems.extend(note.problems)
             read.append(stamp)
             items.append(note)
+        if progress is not None:
+            progress(total, total)
         return read, items, parsed
 
     def load(self, rel: str, today: dt.date) -> Note:

@@ -84,7 +84,12 @@ class ScanJob:
         self._counted: Counted | None = None
         self._loaded: Loaded | None = None
         self._error: BaseException | None = None
+        self.progress: tuple[int, int] | None = None
+        """``(parsed, to_parse)`` while the scan parses notes (a first open: seconds at 100k), else None."""
         deck, today = open_deck.deck, open_deck.today
+
+        def parsed(done: int, total: int) -> None:
+            self.progress = (done, total)
         per_day, started = open_deck.new_per_day, open_deck.new_started
 
         def run() -> None:
@@ -101,7 +106,7 @@ class ScanJob:
                         saved, today, new_per_day=per_day, new_started=started, numpy=False)
                 except Exception:  # noqa: BLE001 - values no build writes: counted after the walk from what it settles on
                     early = None
-                fresh = mine.finish(today, save_later=True)  # (written once the first frame has its figures)
+                fresh = mine.finish(today, save_later=True, progress=parsed)  # (written once the first frame has its figures)
                 cols, scan, figs = fresh.columns, fresh.scan, None
                 if cols is not None:
                     figs = early if cols is saved and early is not None else columns.figures(
@@ -114,7 +119,7 @@ class ScanJob:
                         walked = deck.walk()
                         if columns.stamp_digest(walked[0]) != cols.digest:  # an edit since: the notes' figures
                             figs = None
-                        scan = deck.scan(today, prewalked=walked)
+                        scan = deck.scan(today, prewalked=walked, progress=parsed)
                 if figs is None:
                     figs = deck_figures.compute(scan.notes, today, new_per_day=per_day, new_started=started)
                 else:

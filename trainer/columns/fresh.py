@@ -406,11 +406,12 @@ class Pending:
             self._walk.result_or_unchanged()
             self._walk = None
 
-    def finish(self, today: dt.date, *, save: bool = True, save_later: bool = False) -> Fresh:
+    def finish(self, today: dt.date, *, save: bool = True, save_later: bool = False, progress=None) -> Fresh:
         """The columns if the walk found the notes they were built from, else a scan (parsing what
         changed, as every command does) and columns built again and kept for next time
         (``save_later``: kept by :meth:`Fresh.save`, when the caller has answered: writing a 100k
-        deck's columns took 30-100 ms)."""
+        deck's columns took 30-100 ms). ``progress``: see :data:`trainer.deck.Progress` (told only
+        when notes are parsed)."""
         from trainer.deck import _collector_paused
         from trainer.notes.model import Problem
 
@@ -442,7 +443,7 @@ class Pending:
             if type(found) is PackedStamps:  # (a scan of the whole deck: every stamp)
                 found = found.tolist()
             scan = deck.scan(today, save_cache=save, clean_temp=self.clean_temp,
-                             prewalked=(found, walk_problems, removed))
+                             prewalked=(found, walk_problems, removed), progress=progress)
             notice = getattr(deck, "cache_notice", None)
             deck.cache_notice = None
             from trainer.columns.build import build  # (only here: a command whose columns are current never loads it)

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from trainer.errors import TrainerError
 from trainer.opendeck import OpenDeck, ScanJob
-from trainer.tui.messages import DeckCounted, DeckFailed, DeckLoaded
+from trainer.tui.messages import DeckCounted, DeckFailed, DeckLoaded, ScanProgress
 from trainer.tui import cjk
 
 cjk.install()  # Chinese wraps at any character, in every widget of the app
@@ -155,13 +155,20 @@ class TrainerApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="scan")
     def _collect(self, job: ScanJob) -> None:
         """Wait for a scan in a thread; its figures and its notes come back as messages."""
+        worker = get_current_worker()
         if not job.counted_ready():
+            shown = None
+            while not job.counted_ready(0.1):  # (a first open parses every note: said as it goes)
+                if worker.is_cancelled:
+                    return
+                if job.progress != shown and job.progress is not None:
+                    shown = job.progress
+                    self.post_message(ScanProgress(*shown))
             counted = job.counted()
             if counted is not None:
                 self.post_message(DeckCounted(counted, job))
         # the notes are built once the frame with the figures is drawn (job.proceed): an app that
         # quits before that cancels this worker, which must then end, not wait for ever
-        worker = get_current_worker()
         while not job.done(0.05):
             if worker.is_cancelled:
                 return
@@ -184,6 +191,14 @@ class TrainerApp(App[int]):
         gc.enable()
         self.notify(f"The deck cannot be read: {message.error}", severity="error", timeout=15)
         self._redraw_overview()
+
+    @on(ScanProgress)
+    def _scan_progress(self, message: ScanProgress) -> None:
+        from trainer.tui.screens.overview import OverviewScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, OverviewScreen):
+                screen.show_progress(message.done, message.total)
 
     def _redraw_overview(self) -> None:
         from trainer.tui.screens.overview import OverviewScreen

@@ -26,6 +26,14 @@ class DeckCounted(Message):
 
 
 @dataclass
+class ScanProgress(Message):
+    """A scan parsing many notes (a first open, or after many edits) has parsed ``done`` of ``total``."""
+
+    done: int
+    total: int
+
+
+@dataclass
 class DeckFailed(Message):
     """The deck could not be read at all."""
 

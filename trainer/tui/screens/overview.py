@@ -118,11 +118,25 @@ class OverviewScreen(Screen):
 
     # ------------------------------------------------------------ drawing
 
+    def show_progress(self, done: int, total: int) -> None:
+        """How far a long reading of the notes is (a deck's first open: 100k notes take seconds),
+        where the forecast will be: a count and a bar, until the deck's figures are in."""
+        if self.book.counted:
+            return
+        strip = self.query_one("#forecast", ForecastStrip)
+        done = min(done, total)
+        share = done / total if total else 1.0
+        width = max(10, (strip.content_size.width or 40))
+        filled = round(share * width)
+        strip.waiting = "\n".join((f"Reading {total:,} notes: {done:,} ({share:.0%})", "█" * filled + "░" * (width - filled),
+                                   "read once: the next start reads only the notes that changed"[:width]))
+
     def show_deck(self) -> None:
         """Draw counts, forecast, tags and problems from the open deck's figures (called again
         when the notes arrive after the figures: the same counts, and readiness then)."""
         for loading in self.query("#loading"):
             loading.remove()
+        self.query_one("#forecast", ForecastStrip).waiting = ""
         if not self.book.counted:
             return
         f = self.book.figures()

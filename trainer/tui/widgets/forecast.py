@@ -22,13 +22,16 @@ class ForecastStrip(Widget):
     days: reactive[tuple[tuple[dt.date, int], ...]] = reactive(())
     """(day, cards due that day); the first day includes the overdue cards."""
 
+    waiting: reactive[str] = reactive("")
+    """Said while there is no forecast (how far the first reading of the notes is)."""
+
     def set_days(self, days: list[tuple[dt.date, int]]) -> None:
         self.days = tuple(days)
 
     def render(self) -> Text:
         days = self.days
         if not days:
-            return Text("no forecast yet", style="dim")
+            return Text(self.waiting or "no forecast yet", style="dim")
         width = max(3, self.size.width // len(days)) if self.size.width else 5
         top = max(n for _, n in days) or 1
         numbers, bars, labels = Text(), Text(), Text()

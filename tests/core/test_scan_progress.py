@@ -1,0 +1,111 @@
+"""A long parse of the notes says how far it is (a deck's first open: 100k notes take seconds).
+
+The deck tells a ``progress`` callable ``(parsed, to_parse)`` while it parses notes; the CLI turns
+it into one line on a terminal's standard error, rewritten in place and wiped at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import pty
+import select
+import struct
+import sys
+import termios
+from pathlib import Path
+
+import pytest
+
+from trainer import cli, deck as deck_module
+from trainer.deck import Deck
+
+DAY = dt.date(2026, 11, 25)
+
+
+def _deck(root: Path, n: int, seed_note) -> Path:
+    for i in range(n):
+        folder = root / f"part-{i // 300}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"q{i:05d}.md").write_text(seed_note(f"问题 {i}"), encoding="utf-8")
+    return root
+
+
+def _scan_told(root: Path) -> list[tuple[int, int]]:
+    told: list[tuple[int, int]] = []
+    Deck(root).scan(DAY, progress=lambda done, total: told.append((done, total)))
+    return told
+
+
+def test_a_first_scan_tells_each_step_from_zero_to_all(tmp_path: Path, seed) -> None:
+    n = deck_module.PROGRESS_FROM + 700
+    told = _scan_told(_deck(tmp_path / "deck", n, seed))
+    assert told[0] == (0, n) and told[-1] == (n, n)
+    assert all(total == n for _, total in told)
+    dones = [d for d, _ in told]
+    assert dones == sorted(dones)
+    assert dones[1:-1] == list(range(deck_module.PROGRESS_EVERY, n, deck_module.PROGRESS_EVERY))
+
+
+def test_only_the_notes_to_parse_are_counted_and_a_warm_scan_tells_nothing(tmp_path: Path, seed) -> None:
+    n = deck_module.PROGRESS_FROM + 300
+    root = _deck(tmp_path / "deck", n, seed)
+    Deck(root).scan(DAY)  # the cache written
+    assert _scan_told(root) == []
+    edited = sorted(root.rglob("*.md"))[: deck_module.PROGRESS_FROM]
+    for p in edited:
+        p.write_text(p.read_text(encoding="utf-8").replace("短答案", "改过的短答案"), encoding="utf-8")
+    told = _scan_told(root)
+    assert told[0] == (0, len(edited)) and told[-1] == (len(edited), len(edited))
+
+
+def test_a_small_deck_tells_nothing(tmp_path: Path, seed) -> None:
+    assert _scan_told(_deck(tmp_path / "deck", deck_module.PROGRESS_FROM - 1, seed)) == []
+
+
+def _drain(master: int) -> str:
+    """What the terminal got, read until nothing more comes for a moment (a pty hands it over in parts)."""
+    got = b""
+    while select.select([master], [], [], 0.3)[0]:
+        try:
+            chunk = os.read(master, 1 << 16)
+        except OSError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    return got.decode()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+def test_the_cli_line_is_rewritten_in_place_and_wiped(monkeypatch: pytest.MonkeyPatch) -> None:
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))
+    os.set_blocking(master, False)
+    with os.fdopen(slave, "w", encoding="utf-8") as terminal:
+        monkeypatch.setattr(sys, "stderr", terminal)
+        monkeypatch.setattr(cli, "PROGRESS_AFTER_S", 0.0)
+        progress = cli._parse_progress()
+        assert progress is not None
+        for done in (0, 500, 1000, 1500):
+            progress(done, 2000)
+        progress(2000, 2000)
+        terminal.flush()
+        out = _drain(master)
+    os.close(master)
+    assert "\n" not in out  # one line, never a new one per step
+    steps = out.split("\r")[1:]
+    assert steps[0].startswith("trainer: reading 2,000 notes: 0 (0%)")
+    assert steps[3].startswith("trainer: reading 2,000 notes: 1,500 (75%)")
+    assert all(len(step) <= 59 for step in steps)  # (a line that wraps is not rewritten by a carriage return)
+    assert steps[-2].strip() == "" and steps[-1] == ""  # wiped: the command's output is all that stays
+
+
+def test_the_cli_says_nothing_when_standard_error_is_not_a_terminal(tmp_path: Path, cli, monkeypatch, seed) -> None:
+    monkeypatch.setattr("trainer.cli.PROGRESS_AFTER_S", 0.0)
+    root = _deck(tmp_path / "deck", deck_module.PROGRESS_FROM + 10, seed)
+    for command in ("due", "stats", "check"):
+        result = cli(root, command)
+        assert result.returncode == 0, result.stderr
+        assert b"reading" not in result.stderr and b"\r" not in result.stderr

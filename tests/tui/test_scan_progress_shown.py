@@ -1,0 +1,61 @@
+"""A deck opened for the first time says how far the reading of its notes is, where its forecast
+will be (a 100k deck takes seconds), and the forecast takes that place once the deck is counted."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from tuihelp import TODAY
+
+from trainer import deck as deck_module
+from trainer.opendeck import OpenDeck
+from trainer.tui import app as app_module
+from trainer.tui.app import make_app
+from trainer.tui.widgets.forecast import ForecastStrip
+
+
+def _cold_deck(root: Path, n: int, seed) -> Path:
+    for i in range(n):
+        folder = root / f"part-{i // 400}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"q{i:05d}.md").write_text(seed(f"注意力问题 {i}"), encoding="utf-8")
+    return root
+
+
+def test_a_scan_job_tells_its_last_step(tmp_path: Path, seed) -> None:
+    n = deck_module.PROGRESS_FROM + 250
+    book = OpenDeck.open(_cold_deck(tmp_path / "deck", n, seed), TODAY)
+    try:
+        job = book.start_scan()
+        job.wait()
+        assert job.progress == (n, n)
+        assert job.counted() is not None or job.result() is not None
+    finally:
+        book.close()
+
+
+async def test_the_overview_shows_the_reading_then_the_forecast(tmp_path: Path, seed, monkeypatch) -> None:
+    monkeypatch.setattr(app_module, "FIRST_FRAME_WAIT", 0.0)  # (the first frame at once: the reading shows on it)
+    n = 3 * deck_module.PROGRESS_FROM
+    book = OpenDeck.open(_cold_deck(tmp_path / "deck", n, seed), TODAY)
+    app = make_app(book)
+    seen: set[str] = set()
+    async with app.run_test(size=(80, 24)) as pilot:
+        deadline = time.monotonic() + 60
+        while not book.counted and time.monotonic() < deadline:
+            strip = app.screen.query_one("#forecast", ForecastStrip)
+            if strip.waiting:
+                seen.add(strip.waiting)
+            await asyncio.sleep(0.02)
+        await pilot.pause()
+        strip = app.screen.query_one("#forecast", ForecastStrip)
+        assert book.counted
+        assert strip.waiting == "" and strip.days  # the forecast in its place
+    assert seen, "no progress was shown while the notes were read"
+    for text in seen:
+        head, bar, hint = text.split("\n")
+        assert head.startswith(f"Reading {n:,} notes: ") and head.endswith("%)")
+        assert set(bar) <= {"█", "░"} and len(bar) == 78  # the strip's width inside its border at 80 columns
+        assert hint.startswith("read once")
