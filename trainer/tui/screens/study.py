@@ -450,8 +450,12 @@ class StudyScreen(Screen):
         self.notify(message, title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
     def _clear_card_toasts(self) -> None:
-        """The next card is shown: toasts about the last one go with it."""
+        """The next card is shown: toasts about the last one go with it. Textual takes each toast
+        out of its holder but leaves the holder, which kept two rows at the top: the next toast
+        came down over the question."""
         self.app.clear_notifications()
+        for holder in self.query("ToastRack > ToastHolder"):
+            holder.remove()
 
     # ------------------------------------------------------------ ending
 
