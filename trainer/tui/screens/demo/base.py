@@ -7,16 +7,18 @@ animation, sentence or experiment simply leaves those methods as no-ops.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.reactive import reactive
 
 from trainer.tui.widgets.demo_predict import Prediction
 
-__all__ = ["DemoBody", "DemoView", "hbar", "ok_mark"]
+__all__ = ["DemoBody", "DemoView", "LadderView", "hbar", "ok_mark"]
 
 
 def ok_mark(flag: bool) -> Text:
@@ -100,6 +102,39 @@ class DemoView(Vertical):
 
     def stop(self) -> None:
         """The screen is closing: stop timers (workers are cancelled by the screen)."""
+
+
+class LadderView(DemoView):
+    """A view whose live parameter is one value of a fixed ladder (``β``, a context length, a
+    scale factor): ←/→ move along it and stop at its ends, and only the live part is drawn again.
+
+    A view names its ladder (``LADDER``) and where it starts (``index = reactive(LADDER.index(x),
+    init=False)``), and draws in :meth:`redraw_static` (what the ladder does not change) and
+    :meth:`redraw_live` (what it does)."""
+
+    LADDER: ClassVar[Sequence[Any]] = ()
+    index: reactive[int] = reactive(0, init=False)
+
+    @property
+    def rung(self) -> Any:
+        """The live parameter's value: ``LADDER[index]``."""
+        return self.LADDER[self.index]
+
+    def step(self, direction: int) -> None:
+        self.index = max(0, min(len(self.LADDER) - 1, self.index + direction))
+
+    def watch_index(self, _old: int, _new: int) -> None:
+        self.redraw_live()
+
+    def redraw(self) -> None:
+        self.redraw_static()
+        self.redraw_live()
+
+    def redraw_static(self) -> None:
+        """Draw what does not depend on the live parameter."""
+
+    def redraw_live(self) -> None:
+        """Draw what does (skipped until the view is mounted: check ``self._ready``)."""
 
 
 _EIGHTHS = " ▏▎▍▌▋▊▉█"

@@ -10,16 +10,17 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from trainer.demos import dpo
-from trainer.tui.screens.demo.base import DemoView, hbar
+from trainer.tui.screens.demo.base import LadderView, hbar
 from trainer.tui.widgets.demo_predict import Prediction
 
 __all__ = ["DPOView"]
 
 
-class DPOView(DemoView):
+class DPOView(LadderView):
     supports_reseed = True
 
-    index: reactive[int] = reactive(dpo.BETAS.index(dpo.CORR_BETA), init=False)
+    LADDER = dpo.BETAS
+    index: reactive[int] = reactive(LADDER.index(dpo.CORR_BETA), init=False)
 
     def __init__(self, seed: int = 0, *, autoplay: bool = False) -> None:
         super().__init__(seed, autoplay=autoplay, id="dpo-view")
@@ -50,13 +51,7 @@ class DPOView(DemoView):
 
     @property
     def beta(self) -> float:
-        return dpo.BETAS[self.index]
-
-    def watch_index(self, _old: int, _new: int) -> None:
-        self.redraw()
-
-    def step(self, direction: int) -> None:
-        self.index = max(0, min(len(dpo.BETAS) - 1, self.index + direction))
+        return self.rung
 
     def reseed(self) -> None:
         self.seed += 1
@@ -64,7 +59,7 @@ class DPOView(DemoView):
         self.redraw()
         self.post_message(self.Changed())
 
-    def redraw(self) -> None:
+    def redraw_live(self) -> None:
         if not self._ready:
             return
         res = self.result

@@ -9,7 +9,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from trainer.demos import kvcache
-from trainer.tui.screens.demo.base import DemoView, hbar
+from trainer.tui.screens.demo.base import LadderView, hbar
 from trainer.tui.widgets.demo_predict import Prediction
 
 __all__ = ["KVCacheView"]
@@ -26,8 +26,9 @@ def _size(n: float) -> str:
     return f"{n:,.0f} B"
 
 
-class KVCacheView(DemoView):
-    index: reactive[int] = reactive(kvcache.CONTEXTS.index(4096), init=False)
+class KVCacheView(LadderView):
+    LADDER = kvcache.CONTEXTS
+    index: reactive[int] = reactive(LADDER.index(4096), init=False)
 
     def __init__(self, seed: int = 0, *, autoplay: bool = False) -> None:
         super().__init__(seed, autoplay=autoplay, id="kvcache-view")
@@ -65,15 +66,9 @@ class KVCacheView(DemoView):
 
     @property
     def context(self) -> int:
-        return kvcache.CONTEXTS[self.index]
+        return self.rung
 
-    def watch_index(self, _old: int, _new: int) -> None:
-        self.redraw()
-
-    def step(self, direction: int) -> None:
-        self.index = max(0, min(len(kvcache.CONTEXTS) - 1, self.index + direction))
-
-    def redraw(self) -> None:
+    def redraw_live(self) -> None:
         if not self._ready:
             return
         table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)

@@ -8,14 +8,15 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from trainer.demos import precision
-from trainer.tui.screens.demo.base import DemoView, hbar
+from trainer.tui.screens.demo.base import LadderView, hbar
 from trainer.tui.widgets.demo_predict import Prediction
 
 __all__ = ["PrecisionView"]
 
 
-class PrecisionView(DemoView):
-    index: reactive[int] = reactive(precision.UPDATE_SIZES.index(1e-4), init=False)
+class PrecisionView(LadderView):
+    LADDER = precision.UPDATE_SIZES
+    index: reactive[int] = reactive(LADDER.index(1e-4), init=False)
 
     def __init__(self, seed: int = 0, *, autoplay: bool = False) -> None:
         super().__init__(seed, autoplay=autoplay, id="precision-view")
@@ -25,10 +26,6 @@ class PrecisionView(DemoView):
         yield Static("", id="prec-updates", markup=False)
         yield Static("", id="prec-grads", markup=False)
         yield Static("", id="prec-live", markup=False)
-
-    def redraw(self) -> None:
-        self.redraw_static()
-        self.redraw_live()
 
     def make_predictions(self) -> list[Prediction]:
         r = self.result
@@ -54,13 +51,7 @@ class PrecisionView(DemoView):
 
     @property
     def update(self) -> float:
-        return precision.UPDATE_SIZES[self.index]
-
-    def watch_index(self, _old: int, _new: int) -> None:
-        self.redraw_live()
-
-    def step(self, direction: int) -> None:
-        self.index = max(0, min(len(precision.UPDATE_SIZES) - 1, self.index + direction))
+        return self.rung
 
     def redraw_static(self) -> None:
         r = self.result

@@ -9,7 +9,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from trainer.demos import rope
-from trainer.tui.screens.demo.base import DemoView, hbar
+from trainer.tui.screens.demo.base import LadderView, hbar
 from trainer.tui.widgets.demo_predict import Prediction
 from trainer.tui.widgets.heatmap import Heatmap
 
@@ -18,8 +18,9 @@ __all__ = ["RopeView"]
 N_SHOW = 8
 
 
-class RopeView(DemoView):
-    index: reactive[int] = reactive(rope.SCALES.index(4), init=False)
+class RopeView(LadderView):
+    LADDER = rope.SCALES
+    index: reactive[int] = reactive(LADDER.index(4), init=False)
 
     def __init__(self, seed: int = 0, *, autoplay: bool = False) -> None:
         super().__init__(seed, autoplay=autoplay, id="rope-view")
@@ -31,10 +32,6 @@ class RopeView(DemoView):
             yield Heatmap(id="hm-additive", label_width=4)
         yield Static("", id="rope-facts", markup=False)
         yield Static("", id="rope-live", markup=False)
-
-    def redraw(self) -> None:
-        self.redraw_static()
-        self.redraw_live()
 
     def make_predictions(self) -> list[Prediction]:
         r = self.result
@@ -66,13 +63,7 @@ class RopeView(DemoView):
 
     @property
     def scale(self) -> int:
-        return rope.SCALES[self.index]
-
-    def watch_index(self, _old: int, _new: int) -> None:
-        self.redraw_live()
-
-    def step(self, direction: int) -> None:
-        self.index = max(0, min(len(rope.SCALES) - 1, self.index + direction))
+        return self.rung
 
     def redraw_static(self) -> None:
         r = self.result

@@ -10,17 +10,18 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from trainer.demos import scaling
-from trainer.tui.screens.demo.base import DemoView
+from trainer.tui.screens.demo.base import LadderView
 from trainer.tui.widgets.demo_predict import Prediction
 from trainer.tui.widgets.heatmap import bar_text
 
 __all__ = ["ScalingView"]
 
 
-class ScalingView(DemoView):
+class ScalingView(LadderView):
     supports_reseed = True
 
-    index: reactive[int] = reactive(scaling.DK_LADDER.index(64), init=False)
+    LADDER = scaling.DK_LADDER
+    index: reactive[int] = reactive(LADDER.index(64), init=False)
 
     def __init__(self, seed: int = 0, *, autoplay: bool = False) -> None:
         super().__init__(seed, autoplay=autoplay, id="scaling-view")
@@ -29,10 +30,6 @@ class ScalingView(DemoView):
     def compose(self) -> ComposeResult:
         yield Static("", id="scaling-table", markup=False)
         yield Static("", id="scaling-live", markup=False)
-
-    def redraw(self) -> None:
-        self.redraw_table()
-        self.redraw_live()
 
     def make_predictions(self) -> list[Prediction]:
         big = max(self.result.rows, key=lambda r: r.d_k)
@@ -71,7 +68,7 @@ class ScalingView(DemoView):
             ),
         ]
 
-    def redraw_table(self) -> None:
+    def redraw_static(self) -> None:
         table = Table(title=None, box=None, padding=(0, 1), header_style="bold", expand=False)
         for col in ("d_k", "Var(q·k)", "÷d_k", "max a", "max a/√", "‖J‖", "‖J‖/√"):
             table.add_column(col, justify="right")
@@ -96,22 +93,15 @@ class ScalingView(DemoView):
         grid.add_row(table)
         self.query_one("#scaling-table", Static).update(grid)
 
-    def watch_index(self, _old: int, _new: int) -> None:
-        self.redraw_live()
-
-    def step(self, direction: int) -> None:
-        self.index = max(0, min(len(scaling.DK_LADDER) - 1, self.index + direction))
-
     def reseed(self) -> None:
         self.seed += 1
         self.result = scaling.compute(seed=self.seed)
-        self.redraw_table()
-        self.redraw_live()
+        self.redraw()
         self.post_message(self.Changed())
 
     @property
     def d_k(self) -> int:
-        return scaling.DK_LADDER[self.index]
+        return self.rung
 
     def redraw_live(self) -> None:
         if not self._ready:

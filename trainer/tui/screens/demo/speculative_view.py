@@ -9,16 +9,17 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from trainer.demos import speculative
-from trainer.tui.screens.demo.base import DemoView, hbar
+from trainer.tui.screens.demo.base import LadderView, hbar
 from trainer.tui.widgets.demo_predict import Prediction
 
 __all__ = ["SpeculativeView"]
 
 
-class SpeculativeView(DemoView):
+class SpeculativeView(LadderView):
     supports_reseed = True
 
-    index: reactive[int] = reactive(speculative.GAMMAS.index(4), init=False)
+    LADDER = speculative.GAMMAS
+    index: reactive[int] = reactive(LADDER.index(4), init=False)
 
     def __init__(self, seed: int = 0, *, autoplay: bool = False) -> None:
         super().__init__(seed, autoplay=autoplay, id="speculative-view")
@@ -49,13 +50,7 @@ class SpeculativeView(DemoView):
 
     @property
     def gamma(self) -> int:
-        return speculative.GAMMAS[self.index]
-
-    def watch_index(self, _old: int, _new: int) -> None:
-        self.redraw()
-
-    def step(self, direction: int) -> None:
-        self.index = max(0, min(len(speculative.GAMMAS) - 1, self.index + direction))
+        return self.rung
 
     def reseed(self) -> None:
         self.seed += 1
@@ -63,7 +58,7 @@ class SpeculativeView(DemoView):
         self.redraw()
         self.post_message(self.Changed())
 
-    def redraw(self) -> None:
+    def redraw_live(self) -> None:
         if not self._ready:
             return
         r = self.result
