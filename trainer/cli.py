@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
              "uses), without and with the plan.")
     pl.add_argument("--interview", type=_day, default=None, metavar="YYYY-MM-DD",
                     help="the interview day (default: [interview] date in trainer.toml)")
-    pl.add_argument("--per-day", type=_positive, default=None, metavar="N",
+    pl.add_argument("--per-day", type=_at_least_one, default=None, metavar="N",
                     help="most reviews on one day (default: the deck's new_per_day limit)")
     pl.add_argument("--json", action="store_true", help="print JSON for scripts")
 
@@ -1149,7 +1149,7 @@ def cmd_plan(ctx: Context) -> int:
         return PROBLEMS if scan.problems else OK
     days_left = (interview - ctx.today).days
     model = "FSRS" if result.algorithm == "fsrs" else "SM-2"
-    print(f"Interview on {interview} ({days_left} days from {ctx.today}); at most {per_day} reviews a day.")
+    print(f"Interview on {interview} ({_plural(days_left, 'day')} from {ctx.today}); at most {_plural(per_day, 'review')} a day.")
     print(f"Assumes every planned review passes (Good); recall predicted by {model}'s model.\n")
     table(["day", "reviews", "notes"],
           [[d.isoformat(), len(notes), ", ".join(notes[:6]) + (f" … +{len(notes) - 6}" if len(notes) > 6 else "")]
