@@ -100,8 +100,8 @@ def read_export(raw: bytes) -> Export:
     """Parse the whole export; raises :class:`SourceError` for a file that is not one."""
     try:
         text, _ = decode(raw.replace(b"\x00", b""))  # NUL has no place in a note; Anki never writes it
-    except NoteError as exc:
-        raise SourceError(str(exc)) from None
+    except NoteError as exc:  # an export is a file, not a note (a spreadsheet saved it in GBK or cp1252)
+        raise SourceError(f"file: {exc}".replace("save the note", "save the file")) from None
     headers: dict[str, str] = {}
     pos = 0
     line_no = 1
