@@ -16,7 +16,7 @@ from stat import S_ISDIR
 
 from xxhash import xxh3_64_intdigest
 
-from trainer import paths
+from trainer import parse_ahead, paths
 from trainer.errors import UsageError
 from trainer.notes.model import NEW_CARD_DUE, Note, Problem, Schedule
 from trainer.walk import BackgroundWalk, open_state_file, stamp_digest, walk_tree  # noqa: F401 - stamp_digest: the deck's
@@ -201,13 +201,13 @@ class Deck:
         except TypeError:  # a damaged cache
             cached = {}
         cached_get = cached.get
-        total = 0
+        total = len(found) - sum(map(cached.__contains__, found))  # (about the notes to parse: what takes time)
         if progress is not None:
-            total = len(found) - sum(map(cached.__contains__, found))  # (the notes to parse: what takes time)
             if total < PROGRESS_FROM:
                 progress = None
             else:
                 progress(0, total)
+        ahead = self._parse_ahead(found, cached_get, progress) if parse_ahead.worth_it(total) else None
         read: list[tuple[str, int, int]] = []
         items: list[Note | tuple] = []
         parsed = 0
@@ -230,6 +230,17 @@ class Deck:
                 read.append(stamp)
                 items.append(note)
                 continue
+            if ahead is not None and stamp in ahead:  # parsed on two cores (a first open of a big deck)
+                kind, value = ahead[stamp]
+                if kind != "ok":
+                    problems.append(Problem(rel, "file", value))
+                    continue
+                parsed += 1
+                if value[_PROBLEMS]:
+                    problems.extend(Problem(*p) for p in value[_PROBLEMS])
+                read.append(stamp)
+                items.append(value)
+                continue
             try:
                 with open(root_s + rel, "rb") as fh:
                     raw = fh.read()
@@ -238,7 +249,7 @@ class Deck:
                 continue
             note = parse_note(raw, rel, mtime_ns=mtime_ns, size=size, root=root, remember=False)
             parsed += 1
-            if progress is not None and not parsed % PROGRESS_EVERY:
+            if progress is not None and ahead is None and not parsed % PROGRESS_EVERY:
                 progress(parsed, total)
             if note.problems:
                 problems.extend(note.problems)
@@ -247,6 +258,21 @@ class Deck:
         if progress is not None:
             progress(total, total)
         return read, items, parsed
+
+    def _parse_ahead(self, found: list, cached_get, progress: Progress | None) -> dict[tuple, tuple]:
+        """The notes :meth:`_merge` would parse, parsed on two cores first (:mod:`trainer.parse_ahead`):
+        each one's stamp -> ("ok", its cache record) or ("error", why it could not be read)."""
+        from trainer.notes.store import MAX_NOTE_BYTES
+
+        todo = []
+        for stamp in found:
+            hit = cached_get(stamp)
+            if hit is not None and (not hit[_PROBLEMS] or _problems_of((hit,)) is not None):
+                continue
+            if stamp[1] <= MAX_NOTE_BYTES:
+                todo.append(stamp)
+        results = parse_ahead.parse_many(self.root, [(s[0], s[1], s[2]) for s in todo], progress)
+        return dict(zip(todo, results))
 
     def load(self, rel: str, today: dt.date) -> Note:
         """One note, read fresh from disk (after an edit, before a grade)."""

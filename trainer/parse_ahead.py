@@ -1,0 +1,313 @@
+"""Many notes parsed on two cores: a first open of a big deck, or a rebuild after many edits.
+
+Parsing is YAML in C under the GIL (a thread gains nothing), about 0.16 ms a note: 16 s for a
+100k deck on one core. A worker process (``python -m trainer.parse_ahead``, spawned: the study
+app scans in a thread, and a threaded process is never forked here) takes the notes from the
+end of the list while this process takes them from the start, a chunk at a time; they meet
+wherever their speeds put the middle (one of them may share its core with the app's screen).
+The worker hands back each note as the scan cache keeps it (a record of plain values, read back
+by the cache's own unpickler, which refuses anything else); whatever it did not hand back,
+because it could not start, died or hung, is parsed here. The result is the same records, in
+the same order, as one process gives.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+PARALLEL_FROM = 3000
+"""Fewer notes than this to parse, and they are parsed here alone (a worker's start, ~0.1-0.2 s,
+would cost more than it saves)."""
+CHUNK = 64
+"""Notes a side parses before it looks at how far the other one is."""
+WORKER_WAIT_S = 30.0
+"""How long the worker may take over the chunk it is in once this side is done; then it is
+stopped and the rest parsed here."""
+
+Job = tuple[str, int, int]  # (deck-relative path, size, mtime_ns)
+Result = tuple  # ("ok", record) or ("error", message)
+
+_HEADER = struct.Struct("<I")
+
+
+def worth_it(count: int) -> bool:
+    """Whether ``count`` notes are worth a worker: enough of them and a second core to run it on."""
+    if count < PARALLEL_FROM:
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    except OSError:
+        return False
+    return cores >= 2
+
+
+def parse_one(root: Path, root_s: str, job: Job) -> Result:
+    """One note as the scan parses it (``root_s``: ``root`` with a trailing separator), as the cache keeps it."""
+    from trainer.deck import _record_of
+    from trainer.notes.parse import parse_note
+
+    rel, size, mtime_ns = job
+    try:
+        with open(root_s + rel, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        return ("error", f"cannot be read: {exc.strerror}")
+    return ("ok", _record_of(parse_note(raw, rel, mtime_ns=mtime_ns, size=size, root=root, remember=False)))
+
+
+def parse_many(root: Path, jobs: list[Job], progress: Callable[[int, int], None] | None = None) -> list[Result]:
+    """Every job's result, in order, for the deck at ``root``.
+    ``progress(done, total)`` is told as chunks are done, on both sides (never the end: the caller says that)."""
+    n = len(jobs)
+    root_s = str(root) + os.sep
+    results: list[Result | None] = [None] * n
+    worker = _Worker.start(str(root), jobs) if n else None
+    front, back, told = 0, n, 0
+    try:
+        while True:
+            # not into the chunk the worker is parsing now (it hands back whole chunks, from the end)
+            stop = back - CHUNK if worker is not None and worker.alive else back
+            if front >= stop:
+                break
+            end = min(front + CHUNK, stop)
+            for i in range(front, end):
+                results[i] = parse_one(root, root_s, jobs[i])
+            front = end
+            if worker is not None:
+                back = min(back, worker.take(results, front, wait=0.0))
+            if progress is not None and front + (n - back) - told >= 500:
+                told = front + (n - back)
+                progress(told, n)
+        if worker is not None and back == n:  # nothing handed back yet (a slow start): the rest is parsed here
+            worker.close()
+        elif worker is not None:
+            worker.stop_at(front)
+            deadline = time.monotonic() + WORKER_WAIT_S
+            while worker.alive and time.monotonic() < deadline:
+                back = min(back, worker.take(results, front, wait=min(0.5, max(0.0, deadline - time.monotonic()))))
+    finally:
+        if worker is not None:
+            worker.close()
+    for i in range(front, n):  # what the worker did not hand back (it could not start, died or hung)
+        if results[i] is None:
+            results[i] = parse_one(root, root_s, jobs[i])
+    return results  # type: ignore[return-value]
+
+
+class _Worker:
+    """The worker process, seen from here: its pipe of chunks, read as they come."""
+
+    def __init__(self, proc) -> None:
+        self.proc = proc
+        self.jobs_file = ""
+        self.alive = True
+        self._buf = bytearray()
+        self._out = proc.stdout.fileno()  # type: ignore[union-attr]
+        os.set_blocking(self._out, False)
+
+    @classmethod
+    def start(cls, root_text: str, jobs: list[Job]) -> _Worker | None:
+        """The worker, started on the jobs (in a file of their own, 0600, which the worker removes:
+        written to a pipe they would wait for the worker's start-up, ~0.1-0.2 s); None if it cannot be."""
+        import subprocess
+        import tempfile
+
+        try:
+            fd, name = tempfile.mkstemp(prefix="trainer-parse-", suffix=".jobs")
+        except OSError:
+            return None
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump((root_text, jobs), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "trainer.parse_ahead", name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, close_fds=True,
+            )
+        except (OSError, ValueError, pickle.PicklingError):
+            _unlink(name)
+            return None
+        worker = cls(proc)
+        worker.jobs_file = name
+        return worker
+
+    def take(self, results: list, front: int, *, wait: float) -> int:
+        """Chunks the worker has handed back, put in ``results`` (those below ``front`` are this
+        side's already); the lowest index it has reached (``len(results)`` before any)."""
+        import select
+
+        low = len(results)
+        if not self.alive:
+            return low
+        ready = select.select([self._out], [], [], wait)[0]
+        while ready:
+            try:
+                chunk = os.read(self._out, 1 << 20)
+            except BlockingIOError:
+                break
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.alive = False
+                break
+            self._buf += chunk
+            if len(chunk) < 1 << 20:
+                break
+        for start, got in self._frames():
+            if start < 0 or start + len(got) > len(results):
+                self.alive = False  # not ours: the rest is parsed here
+                break
+            for offset, result in enumerate(got):
+                i = start + offset
+                if i >= front and results[i] is None and _result_ok(result):
+                    results[i] = result
+            low = min(low, start)
+        return low
+
+    def _frames(self):
+        buf = self._buf
+        while len(buf) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(buf)
+            if len(buf) < _HEADER.size + size:
+                return
+            body = bytes(buf[_HEADER.size:_HEADER.size + size])
+            del buf[:_HEADER.size + size]
+            try:
+                start, got = _load(body)
+            except Exception:  # noqa: BLE001 - a frame that is not a chunk: the worker is not trusted further
+                self.alive = False
+                return
+            if type(start) is not int or type(got) is not list:
+                self.alive = False
+                return
+            yield start, got
+
+    def stop_at(self, front: int) -> None:
+        """Tell the worker this side has parsed everything below ``front``: it ends after its chunk."""
+        try:
+            _send(self.proc.stdin, front)
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        except (OSError, ValueError):
+            pass
+
+    def close(self) -> None:
+        import subprocess
+
+        _unlink(self.jobs_file)  # (the worker's to remove: here too, in case it never started)
+        proc = self.proc
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                stream.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+        if proc.poll() is None:
+            proc.kill()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.alive = False
+
+
+def _unlink(name: str) -> None:
+    if name:
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+
+
+def _result_ok(result: object) -> bool:
+    from trainer.deck import _record_ok
+
+    if type(result) is not tuple or len(result) != 2:
+        return False
+    kind, value = result
+    if kind == "error":
+        return type(value) is str
+    return kind == "ok" and type(value) is tuple and _record_ok(value)
+
+
+def _send(stream, value: object) -> None:
+    body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(body)) + body)
+    stream.flush()
+
+
+def _load(body: bytes) -> object:
+    """A frame's value, by the scan cache's unpickler: plain values and dates, nothing that runs code."""
+    import io
+
+    from trainer.deck import _CacheUnpickler
+
+    return _CacheUnpickler(io.BytesIO(body)).load()
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    """``size`` bytes from the descriptor itself (no buffer: a frame read ahead into one would hide
+    from the look at the descriptor that tells the worker to stop); None at the end."""
+    parts, left = [], size
+    while left:
+        part = os.read(fd, left)
+        if not part:
+            return None
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+def _read_frame(fd: int) -> object | None:
+    head = _read_exact(fd, _HEADER.size)
+    if head is None:
+        return None
+    body = _read_exact(fd, _HEADER.unpack(head)[0])
+    return None if body is None else _load(body)
+
+
+def main() -> int:
+    """The worker: the jobs from the file named, chunks from the end back to standard output,
+    until the other side says on standard input where it got to (or goes away)."""
+    import gc
+    import select
+
+    gc.disable()  # (short-lived; its records all live to the end)
+    stdout = sys.stdout.buffer
+    fd = sys.stdin.fileno()
+    if len(sys.argv) != 2:
+        print("trainer.parse_ahead: a worker of trainer's scan, started by it (one argument: its jobs file)", file=sys.stderr)
+        return 2
+    try:
+        with open(sys.argv[1], "rb") as fh:
+            first = _load(fh.read())
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        return 1
+    finally:
+        _unlink(sys.argv[1])
+    root_text, jobs = first  # type: ignore[misc]
+    root, root_s = Path(root_text), root_text + os.sep
+    limit = 0
+    back = len(jobs)
+    while back > limit:
+        start = max(limit, back - CHUNK)
+        got = [parse_one(root, root_s, tuple(job)) for job in jobs[start:back]]
+        try:
+            _send(stdout, (start, got))
+        except (BrokenPipeError, OSError):
+            return 0
+        back = start
+        if select.select([fd], [], [], 0)[0]:
+            told = _read_frame(fd)
+            if told is None:  # the other side is gone: nothing more is wanted
+                return 0
+            if type(told) is int:
+                limit = max(limit, told)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
