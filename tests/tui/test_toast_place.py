@@ -53,6 +53,7 @@ async def test_a_toast_leaves_the_question_readable(make, size):
         assert _toasts(app) and _question_rows(app)
         for toast in _toasts(app):
             assert toast.height == 1 and toast.y == 1
+            assert toast.right == size[0] and toast.width == min(60, size[0])  # (flush right: no scrollbar gutter)
             assert not any(toast.overlaps(q) for q in _question_rows(app))
         await pilot.press("space", "4")  # graded: the next card clears the toast
         await pilot.pause()
