@@ -41,6 +41,11 @@ TAG_CHUNK = 250
 time (a topic of 20k tags shows its first ones at once; each chunk lays out the whole tree again)."""
 
 
+NO_NOTES_YET = ("No notes in this deck yet: i imports markdown folders, Obsidian vaults and Anki exports; "
+                "a note is a *.md file with a `# ` question.")
+"""Said by Enter on a deck with no notes at all ("Nothing to study today" left a newcomer guessing)."""
+
+
 class OverviewScreen(Screen):
     """Pick what to study: a tag in the tree (Enter starts), a difficulty (``f``)."""
 
@@ -391,7 +396,10 @@ class OverviewScreen(Screen):
             self.notify(f"Cards cannot be graded: {exc}", severity="error")
             return
         if session.finished:
-            self.notify(f"Nothing to study in {self._selection_name()} today.")
+            if book.counted and book.figures().total == 0:  # a newcomer's first start on a new folder
+                self.notify(NO_NOTES_YET)
+            else:
+                self.notify(f"Nothing to study in {self._selection_name()} today.")
             return
         from trainer.tui.screens.study import StudyScreen
 
