@@ -1,8 +1,8 @@
 """Many notes parsed on two cores: a first open of a big deck, or a rebuild after many edits.
 
 Parsing is YAML in C under the GIL (a thread gains nothing), about 0.16 ms a note: 16 s for a
-100k deck on one core. A worker process (``python -m trainer.parse_ahead``, spawned: the study
-app scans in a thread, and a threaded process is never forked here) takes the notes from the
+100k deck on one core. A worker process (this module's :func:`main` in a new, isolated
+interpreter: the study app scans in a thread, and a threaded process is never forked here) takes the notes from the
 end of the list while this process takes them from the start, a chunk at a time; they meet
 wherever their speeds put the middle (one of them may share its core with the app's screen).
 The worker hands back each note as the scan cache keeps it (a record of plain values, read back
@@ -38,7 +38,7 @@ _HEADER = struct.Struct("<I")
 
 def worth_it(count: int) -> bool:
     """Whether ``count`` notes are worth a worker: enough of them and a second core to run it on."""
-    if count < PARALLEL_FROM:
+    if count < PARALLEL_FROM or os.name != "posix" or not sys.executable:  # (select on pipes: POSIX only)
         return False
     try:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -126,10 +126,10 @@ class _Worker:
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump((root_text, jobs), fh, protocol=pickle.HIGHEST_PROTOCOL)
             proc = subprocess.Popen(
-                [sys.executable, "-m", "trainer.parse_ahead", name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, close_fds=True,
+                [sys.executable, "-I", "-c", _WORKER_SRC, _package_parent(), name], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
             )
-        except (OSError, ValueError, pickle.PicklingError):
+        except (OSError, ValueError, TypeError, pickle.PicklingError):
             _unlink(name)
             return None
         worker = cls(proc)
@@ -212,6 +212,16 @@ class _Worker:
         except subprocess.TimeoutExpired:
             pass
         self.alive = False
+
+
+_WORKER_SRC = "import sys; sys.path.insert(0, sys.argv.pop(1)); from trainer.parse_ahead import main; sys.exit(main())"
+"""The worker's start: isolated (``-I``: neither the current folder, where a folder named
+``trainer`` could stand, nor ``PYTHON*`` variables choose the code it runs), importing this very
+package from where this process has it."""
+
+
+def _package_parent() -> str:
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _unlink(name: str) -> None:

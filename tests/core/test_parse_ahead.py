@@ -170,3 +170,23 @@ def test_only_a_big_parse_on_two_cores_is_worth_a_worker(monkeypatch) -> None:
         assert not parse_ahead.worth_it(10**6)
         monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
         assert parse_ahead.worth_it(parse_ahead.PARALLEL_FROM)
+
+
+def test_a_trainer_folder_where_the_command_runs_is_never_the_worker(tmp_path: Path, seed, monkeypatch) -> None:
+    """The worker starts isolated, from this very package: a folder named ``trainer`` in the
+    current folder (a cloned repository, say) or on PYTHONPATH does not choose what it runs."""
+    marker = tmp_path / "planted-ran"
+    for place in (tmp_path / "cwd", tmp_path / "pythonpath"):
+        planted = place / "trainer"
+        planted.mkdir(parents=True)
+        (planted / "__init__.py").write_text("", encoding="utf-8")
+        (planted / "parse_ahead.py").write_text(f"open({str(marker)!r}, 'w').close()\ndef main(): return 0\n",
+                                                encoding="utf-8")
+    root = _varied_deck(tmp_path / "deck", seed, n=150)
+    one = _scan(root, parallel=False, monkeypatch=monkeypatch)
+    monkeypatch.chdir(tmp_path / "cwd")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "pythonpath"))
+    here = _parsed_here(monkeypatch, slower=0.005)
+    _same(one, _scan(root, parallel=True, monkeypatch=monkeypatch))
+    assert not marker.exists()
+    assert here[0] < len(one._items)  # (the real worker did its share)
