@@ -133,8 +133,9 @@ class OverviewScreen(Screen):
         share = done / total if total else 1.0
         width = max(10, (strip.content_size.width or 40))
         filled = round(share * width)
-        strip.waiting = "\n".join((f"Reading {total:,} notes: {done:,} ({share:.0%})", "█" * filled + "░" * (width - filled),
-                                   "read once: the next start reads only the notes that changed"[:width]))
+        head = f"Reading {total:,} notes: {done:,} ({share:.0%})" if done < total else f"Read {total:,} notes; counting them …"
+        strip.waiting = "\n".join((head, "█" * filled + "░" * (width - filled),
+                                   "read once; next time only the changed notes"[:width]))
 
     def show_deck(self) -> None:
         """Draw counts, forecast, tags and problems from the open deck's figures (called again
