@@ -689,7 +689,7 @@ def cmd_review(ctx: Context) -> int:
                 if g.kind == "review":
                     print(clean(f"{g.note.rel}: graded {q} → next review {s.next_review} "
                                 f"(in {scheduler.format_interval(s.interval)}), mastery "
-                                f"{g.before.mastery_level:.2f} → {s.mastery_level:.2f}"))
+                                f"{g.before.mastery_level:.2f} → {s.mastery_level:.2f}{_early(g.before, ctx.today)}"))
                 else:
                     print(clean(f"{g.note.rel}: graded {q} again today → logged as a re-drill; "
                                 f"schedule unchanged (next review {s.next_review})"))
@@ -698,6 +698,15 @@ def cmd_review(ctx: Context) -> int:
     if a.json:
         emit_json(results)
     return PROBLEMS if failures else OK
+
+
+def _early(before, today) -> str:
+    """Said after a grade given before the card was due (a path typed wrong, or on purpose): SM-2
+    grows the full interval all the same, so the line says the card was not due yet."""
+    if before.review_count == 0 or before.next_review <= today:
+        return ""
+    days = (before.next_review - today).days
+    return f"; reviewed {_plural(days, 'day')} early (it was due {before.next_review})"
 
 
 def cmd_undo(ctx: Context) -> int:
