@@ -105,7 +105,6 @@ class _Worker:
 
     def __init__(self, proc) -> None:
         self.proc = proc
-        self.jobs_file = ""
         self.alive = True
         self._buf = bytearray()
         self._out = proc.stdout.fileno()  # type: ignore[union-attr]
@@ -113,28 +112,34 @@ class _Worker:
 
     @classmethod
     def start(cls, root_text: str, jobs: list[Job]) -> _Worker | None:
-        """The worker, started on the jobs (in a file of their own, 0600, which the worker removes:
-        written to a pipe they would wait for the worker's start-up, ~0.1-0.2 s); None if it cannot be."""
+        """The worker, started on the jobs (in a file with no name, handed over as an open
+        descriptor: written to a pipe they would wait for the worker's start-up, ~0.1-0.2 s; a file
+        in the temp folder would be left there by a Ctrl-C at the wrong moment, and a read-only
+        one would stop it); None if it cannot be."""
         import subprocess
-        import tempfile
 
+        proc = None
         try:
-            fd, name = tempfile.mkstemp(prefix="trainer-parse-", suffix=".jobs")
-        except OSError:
-            return None
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump((root_text, jobs), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", _WORKER_SRC, _package_parent(), name], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
-            )
+            with _nameless_file() as fh:
+                # the file system's encoding goes along: a worker that would name the notes' files
+                # otherwise (PYTHONUTF8, which -I ignores, in a locale that is not UTF-8) does not parse
+                pickle.dump(((root_text, sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()), jobs), fh,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+                fh.flush()
+                fd = fh.fileno()
+                proc = subprocess.Popen(
+                    [sys.executable, "-I", "-X", f"utf8={sys.flags.utf8_mode}", "-c", _WORKER_SRC, _package_parent(),
+                     str(fd)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                    close_fds=True, pass_fds=(fd,),
+                )
+                return cls(proc)
         except (OSError, ValueError, TypeError, pickle.PicklingError):
-            _unlink(name)
             return None
-        worker = cls(proc)
-        worker.jobs_file = name
-        return worker
+        except BaseException:  # Ctrl-C while it starts: no worker is left behind
+            if proc is not None:
+                proc.kill()
+                proc.wait()
+            raise
 
     def take(self, results: list, front: int, *, wait: float) -> int:
         """Chunks the worker has handed back, put in ``results`` (those below ``front`` are this
@@ -198,7 +203,6 @@ class _Worker:
     def close(self) -> None:
         import subprocess
 
-        _unlink(self.jobs_file)  # (the worker's to remove: here too, in case it never started)
         proc = self.proc
         for stream in (proc.stdin, proc.stdout):
             try:
@@ -224,12 +228,17 @@ def _package_parent() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _unlink(name: str) -> None:
-    if name:
+def _nameless_file():
+    """A file no other process can open by name and that goes when its last descriptor closes:
+    in memory where Linux has it, else an unlinked file in the temp folder."""
+    if hasattr(os, "memfd_create"):
         try:
-            os.unlink(name)
+            return os.fdopen(os.memfd_create("trainer-parse-jobs"), "w+b")
         except OSError:
             pass
+    import tempfile
+
+    return tempfile.TemporaryFile()
 
 
 def _result_ok(result: object) -> bool:
@@ -280,7 +289,7 @@ def _read_frame(fd: int) -> object | None:
 
 
 def main() -> int:
-    """The worker: the jobs from the file named, chunks from the end back to standard output,
+    """The worker: the jobs from the descriptor given, chunks from the end back to standard output,
     until the other side says on standard input where it got to (or goes away)."""
     import gc
     import select
@@ -288,17 +297,18 @@ def main() -> int:
     gc.disable()  # (short-lived; its records all live to the end)
     stdout = sys.stdout.buffer
     fd = sys.stdin.fileno()
-    if len(sys.argv) != 2:
-        print("trainer.parse_ahead: a worker of trainer's scan, started by it (one argument: its jobs file)", file=sys.stderr)
+    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
+        print("trainer.parse_ahead: a worker of trainer's scan, started by it (one argument: its jobs' descriptor)",
+              file=sys.stderr)
         return 2
     try:
-        with open(sys.argv[1], "rb") as fh:
-            first = _load(fh.read())
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        with open(int(sys.argv[1]), "rb") as fh:
+            fh.seek(0)
+            (root_text, encoding, errors), jobs = _load(fh.read())  # type: ignore[misc]
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
         return 1
-    finally:
-        _unlink(sys.argv[1])
-    root_text, jobs = first  # type: ignore[misc]
+    if (encoding, errors) != (sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()):
+        return 1  # it would open other files than the names say: the other side parses them all
     root, root_s = Path(root_text), root_text + os.sep
     limit = 0
     back = len(jobs)

@@ -190,3 +190,125 @@ def test_a_trainer_folder_where_the_command_runs_is_never_the_worker(tmp_path: P
     _same(one, _scan(root, parallel=True, monkeypatch=monkeypatch))
     assert not marker.exists()
     assert here[0] < len(one._items)  # (the real worker did its share)
+
+
+# ---------------------------------------------------------------- review fixes (session 13)
+
+@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="the jobs go in memory where Linux has it")
+def test_a_temp_folder_that_cannot_be_written_costs_nothing(tmp_path: Path, seed, monkeypatch) -> None:
+    """The jobs reach the worker in a file with no name (nothing left in the temp folder by a
+    Ctrl-C at the wrong moment): a temp folder that cannot be written does not stop it."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked / "tmp"))  # (every temp file fails there)
+    root = _varied_deck(tmp_path / "deck", seed, n=150)
+    one = _scan(root, parallel=False, monkeypatch=monkeypatch)
+    here = _parsed_here(monkeypatch, slower=0.005)
+    _same(one, _scan(root, parallel=True, monkeypatch=monkeypatch))
+    assert here[0] < len(one._items)  # the worker did its share
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="the descriptors are counted in /proc")
+def test_the_worker_gets_no_descriptor_of_this_process(tmp_path: Path, seed, monkeypatch) -> None:
+    """Only its pipes and its jobs reach the worker: not a file this process holds open, even
+    one that a child may inherit."""
+    seen = tmp_path / "descriptors"
+    wrapper = _fake_python(tmp_path, (
+        "import os, sys\n"
+        "def ok(fd):\n"
+        "    try:\n"
+        "        os.fstat(fd)\n"
+        "        return True\n"
+        "    except OSError:\n"
+        "        return False\n"
+        "fds = [fd for fd in range(1024) if ok(fd)]\n"
+        f"with open({str(seen)!r}, 'w') as fh: fh.write(repr((fds, sys.argv[-1])))\n"
+        f"os.execv({sys.executable!r}, [{sys.executable!r}] + sys.argv[1:])"
+    ))
+    held = os.open(tmp_path / "held-open", os.O_CREAT | os.O_WRONLY)
+    os.set_inheritable(held, True)
+    try:
+        root = _varied_deck(tmp_path / "deck", seed, n=150)
+        one = _scan(root, parallel=False, monkeypatch=monkeypatch)
+        monkeypatch.setattr(sys, "executable", wrapper)
+        here = _parsed_here(monkeypatch, slower=0.005)
+        _same(one, _scan(root, parallel=True, monkeypatch=monkeypatch))
+    finally:
+        os.close(held)
+    fds, jobs_fd = eval(seen.read_text(encoding="utf-8"))  # noqa: S307 - written just above
+    assert held not in fds or int(jobs_fd) == held
+    assert fds == sorted({0, 1, 2, int(jobs_fd)}), fds
+    assert here[0] < len(one._items)  # (the worker, started through the wrapper, did its share)
+
+
+def _run_worker(root: Path, jobs: list, encoding: tuple[str, str]):
+    import pickle
+    import subprocess
+
+    with tempfile.TemporaryFile() as fh:
+        pickle.dump(((str(root), *encoding), jobs), fh)
+        fh.flush()
+        return subprocess.run([sys.executable, "-m", "trainer.parse_ahead", str(fh.fileno())], pass_fds=(fh.fileno(),),
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=60, cwd=root)
+
+
+def test_the_worker_parses_nothing_when_it_would_name_files_otherwise(tmp_path: Path, seed) -> None:
+    """A worker whose file system encoding is not this process's would open other files than the
+    names say (PYTHONUTF8, which an isolated interpreter ignores, in a locale that is not UTF-8)."""
+    root = _varied_deck(tmp_path / "deck", seed, n=20)
+    jobs = [(p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*.md"))]
+    ours = (sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+    same = _run_worker(root, jobs, ours)
+    assert same.returncode == 0 and same.stdout  # (chunks handed back)
+    other = _run_worker(root, jobs, ("latin-1" if ours[0] != "latin-1" else "utf-8", ours[1]))
+    assert other.returncode == 1 and other.stdout == b"" and b"Traceback" not in other.stderr
+
+
+_SCAN_IN_A_LOCALE = """
+import datetime as dt, sys, time
+from pathlib import Path
+from trainer import parse_ahead
+from trainer.deck import Deck, record_of_item
+
+real, here = parse_ahead.parse_one, [0]
+def slower(*args):  # (each note a little slower here: the worker surely hands back its share)
+    here[0] += 1
+    time.sleep(0.005)
+    return real(*args)
+parse_ahead.parse_one = slower
+
+def scan(parallel_from):
+    parse_ahead.PARALLEL_FROM = parallel_from
+    s = Deck(Path(sys.argv[1])).scan(dt.date(2026, 11, 25), use_cache=False, save_cache=False)
+    return [record_of_item(i) for i in s._items], s.problems, s._stamps
+
+one = scan(10**9)
+here[0] = 0
+two = scan(50)
+print(sys.getfilesystemencoding(), one == two, here[0] < len(one[0]), len(one[1]), len(two[1]))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a locale built with localedef")
+def test_a_locale_that_is_not_utf8_with_pythonutf8_gives_what_one_process_gives(tmp_path: Path, seed) -> None:
+    """PYTHONUTF8=1 in a Latin-1 locale: this process names files in UTF-8; an isolated worker,
+    which ignores PYTHON* variables, named them in Latin-1 (``café.md`` could not be read there)."""
+    import shutil
+    import subprocess
+
+    localedef = shutil.which("localedef")
+    locales = tmp_path / "locales"
+    locales.mkdir()
+    if localedef is None or subprocess.run([localedef, "-i", "en_US", "-f", "ISO-8859-1",
+                                            str(locales / "en_US.ISO-8859-1")], capture_output=True).returncode > 1:
+        pytest.skip("no localedef to build a Latin-1 locale with")
+    root = tmp_path / "deck"
+    root.mkdir()
+    for i in range(120):
+        (root / f"café-{i:03d}.md").write_text(seed(f"q {i}"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "PYTHON"))}
+    env.update(LOCPATH=str(locales), LANG="en_US.ISO-8859-1", PYTHONUTF8="1")
+    proc = subprocess.run([sys.executable, "-c", _SCAN_IN_A_LOCALE, str(root)], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["utf-8", "True", "True", "0", "0"], proc.stdout
