@@ -7,6 +7,7 @@ Exit codes: 0 fine; 1 some notes had problems (each on stderr as ``path: key: pr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -272,8 +273,9 @@ class Context:
         import gc
 
         gc.disable()
-        scan = self.deck.scan(self.today, use_cache=self.use_cache, save_cache=writes, clean_temp=writes,
-                              progress=_parse_progress())
+        with _progress_line() as progress:
+            scan = self.deck.scan(self.today, use_cache=self.use_cache, save_cache=writes, clean_temp=writes,
+                                  progress=progress)
         notice = getattr(self.deck, "cache_notice", None)
         if notice:  # said once; the command carries on with the notes read again
             print(f"trainer: {notice}", file=sys.stderr)
@@ -425,12 +427,27 @@ def _parse_progress():
             return
         if time.monotonic() - start < PROGRESS_AFTER_S:
             return
-        line = f"trainer: reading {total:,} notes: {done:,} ({done / total:.0%}); the next run reads only the changed ones"
-        line = line[: max(20, columns - 1)]  # (a wrapped line is not rewritten by \r)
+        line = f"trainer: reading {total:,} notes: {done:,} ({done / total:.0%})"
+        for line in (f"{line}; the next run reads only the changed ones", line, f"{done / total:.0%} of {total:,} notes read"):
+            if len(line) < columns:  # (a wrapped line is not rewritten by \r)
+                break
+        line = line[: max(1, columns - 1)]
         print("\r" + line.ljust(shown[0]), end="", file=sys.stderr, flush=True)
         shown[0] = max(shown[0], len(line))
 
     return progress
+
+
+@contextlib.contextmanager
+def _progress_line():
+    """:func:`_parse_progress` for one scan, its line wiped however the scan ends (a Ctrl-C, an
+    error: what is said next starts a line of its own)."""
+    progress = _parse_progress()
+    try:
+        yield progress
+    finally:
+        if progress is not None:
+            progress(0, 0)
 
 
 def _plural(n: int, word: str) -> str:
@@ -462,7 +479,8 @@ def _columns(ctx: Context, answer, *, rows: bool = False, tags: bool = True, nam
     except BaseException:  # Ctrl-C: the forked walk is not left behind
         pending.abandon()
         raise
-    fresh = pending.finish(ctx.today, progress=_parse_progress())
+    with _progress_line() as progress:
+        fresh = pending.finish(ctx.today, progress=progress)
     if damaged and fresh.columns is pending.columns:  # a part read only when used was damaged: built again next time
         columns.discard(ctx.deck.root)
     if fresh.notice:

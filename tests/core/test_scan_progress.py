@@ -109,3 +109,48 @@ def test_the_cli_says_nothing_when_standard_error_is_not_a_terminal(tmp_path: Pa
         result = cli(root, command)
         assert result.returncode == 0, result.stderr
         assert b"reading" not in result.stderr and b"\r" not in result.stderr
+
+
+def _terminal_of(columns: int):
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    os.set_blocking(master, False)
+    return master, os.fdopen(slave, "w", encoding="utf-8")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+def test_the_cli_line_is_wiped_when_a_scan_ends_in_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``interrupted; ...`` (or an error) starts a line of its own, not the rest of the progress line."""
+    master, terminal = _terminal_of(80)
+    with terminal:
+        monkeypatch.setattr(sys, "stderr", terminal)
+        monkeypatch.setattr(cli, "PROGRESS_AFTER_S", 0.0)
+        with pytest.raises(KeyboardInterrupt), cli._progress_line() as progress:
+            progress(0, 2000)
+            progress(500, 2000)
+            raise KeyboardInterrupt
+        terminal.flush()
+        out = _drain(master)
+    os.close(master)
+    steps = out.split("\r")
+    assert steps[2].startswith("trainer: reading 2,000 notes: 500 (25%)")
+    assert steps[-2].strip() == "" and len(steps[-2]) >= len(steps[2]) and steps[-1] == ""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+@pytest.mark.parametrize("columns", [12, 30])
+def test_the_cli_line_never_wraps_on_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
+    master, terminal = _terminal_of(columns)
+    with terminal:
+        monkeypatch.setattr(sys, "stderr", terminal)
+        monkeypatch.setattr(cli, "PROGRESS_AFTER_S", 0.0)
+        with cli._progress_line() as progress:
+            for done in (0, 5000, 99000):
+                progress(done, 100_000)
+        terminal.flush()
+        out = _drain(master)
+    os.close(master)
+    steps = out.split("\r")[1:]
+    assert all(len(step) < columns for step in steps), steps  # (a line that wraps is not rewritten by \r)
+    if columns >= 30:
+        assert steps[1].startswith("5% of 100,000 notes read")
