@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -132,11 +133,13 @@ class ImportScreen(ModalScreen[ImportReport | None]):
                 yield Button("Close", id="import-close", compact=True)
         yield FittingFooter()
 
-    def _add_columns(self, table: DataTable, width: int) -> None:
+    def _add_columns(self, table: DataTable, width: int, paths: int = 24, reasons: int = 24) -> None:
         """The reason gets what the paths leave and wraps in it: auto-sized, it ran off the right
-        edge ("frontmatter:" and nothing after it at 80 columns, nothing at all at 60)."""
+        edge ("frontmatter:" and nothing after it at 80 columns, nothing at all at 60). Given the
+        widest path and reason shown, the paths take the room short reasons leave (at 80 columns a
+        clean preview cut ``What is 注意力.md`` beside an empty reason column)."""
         room = width - 9 - 2 * 4  # the action column; a cell's padding each side
-        path = max(10, min(24, (room - 24) // 2))
+        path = max(10, min(paths, (room - max(12, min(24, reasons))) // 2))
         table.add_column("action", key="action", width=9)
         table.add_column("source", key="source", width=path)
         table.add_column("target", key="target", width=path)
@@ -272,20 +275,25 @@ class ImportScreen(ModalScreen[ImportReport | None]):
     def _fill(self, report: ImportReport) -> None:
         table = self.query_one("#import-plan", DataTable)
         table.clear(columns=True)
-        self._add_columns(table, table.scrollable_content_region.width - 2)  # a vertical scrollbar's cells
         rows = list(report.rows()) + [("flagged", e.source, e.target or "", e.reason) for e in report.flagged]
         rows += [("warning", e.source, e.target or "", e.reason) for e in report.warnings]  # a missing picture…
         base = self._options()[0].rstrip("/") + "/"
         single = str(self._sources(self._options()[0])[0])  # a file: its name stands for its path
+        cells = []
         for action, source, target, reason in rows:
             shown = source[len(base) :] if source.startswith(base) else source
             if source == single or source.startswith(single + " "):  # ``export.txt row 3``, not ``/home/…``
                 shown = Path(single).name + source[len(single) :]
+            cells.append((action, printable(shown), printable(target), printable(reason)))
+        paths = max((max(cell_len(shown), cell_len(target)) for _, shown, target, _ in cells), default=0)
+        reasons = max((cell_len(reason) for *_, reason in cells), default=0)
+        self._add_columns(table, table.scrollable_content_region.width - 2, paths, reasons)  # a scrollbar's cells
+        for action, shown, target, reason in cells:
             table.add_row(
                 Text(action, style=_STYLES.get(action, "")),
-                Text(printable(shown), overflow="ellipsis", no_wrap=True),
-                Text(printable(target), overflow="ellipsis", no_wrap=True),
-                Text(printable(reason)),
+                Text(shown, overflow="ellipsis", no_wrap=True),
+                Text(target, overflow="ellipsis", no_wrap=True),
+                Text(reason),
                 height=None,  # as many lines as the reason wraps to
             )
 
