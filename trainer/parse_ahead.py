@@ -49,7 +49,7 @@ def worth_it(count: int) -> bool:
 
 def parse_one(root: Path, root_s: str, job: Job) -> Result:
     """One note as the scan parses it (``root_s``: ``root`` with a trailing separator), as the cache keeps it."""
-    from trainer.deck import _record_of
+    from trainer.records import _record_of
     from trainer.notes.parse import parse_note
 
     rel, size, mtime_ns = job
@@ -149,7 +149,9 @@ class _Worker:
         low = len(results)
         if not self.alive:
             return low
-        ready = select.select([self._out], [], [], wait)[0]
+        poll = select.poll()  # (not select.select: it refuses a descriptor numbered 1024 or more)
+        poll.register(self._out, select.POLLIN)
+        ready = poll.poll(wait * 1000)
         while ready:
             try:
                 chunk = os.read(self._out, 1 << 20)
@@ -242,7 +244,7 @@ def _nameless_file():
 
 
 def _result_ok(result: object) -> bool:
-    from trainer.deck import _record_ok
+    from trainer.records import _record_ok
 
     if type(result) is not tuple or len(result) != 2:
         return False
@@ -262,7 +264,7 @@ def _load(body: bytes) -> object:
     """A frame's value, by the scan cache's unpickler: plain values and dates, nothing that runs code."""
     import io
 
-    from trainer.deck import _CacheUnpickler
+    from trainer.records import _CacheUnpickler
 
     return _CacheUnpickler(io.BytesIO(body)).load()
 

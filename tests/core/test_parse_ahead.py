@@ -312,3 +312,27 @@ def test_a_locale_that_is_not_utf8_with_pythonutf8_gives_what_one_process_gives(
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["utf-8", "True", "True", "0", "0"], proc.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="descriptor limits")
+def test_a_process_holding_many_files_open_still_scans(tmp_path: Path, seed, monkeypatch) -> None:
+    """The worker's pipe can get a descriptor numbered over 1024, which select.select refuses (a
+    traceback instead of the deck)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("the descriptor limit is too low to hold 1,100 files open")
+    root = _varied_deck(tmp_path / "deck", seed, n=150)
+    one = _scan(root, parallel=False, monkeypatch=monkeypatch)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200) if hard == resource.RLIM_INFINITY else min(hard, 4096), hard))
+    held: list[int] = []
+    try:
+        held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+        here = _parsed_here(monkeypatch, slower=0.005)
+        _same(one, _scan(root, parallel=True, monkeypatch=monkeypatch))
+        assert here[0] < len(one._items)  # (the worker did its share)
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
