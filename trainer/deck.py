@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import io
-import itertools
 import os
 import pickle
 from collections.abc import Callable, Iterator
@@ -19,6 +18,10 @@ from xxhash import xxh3_64_intdigest
 from trainer import parse_ahead, paths
 from trainer.errors import UsageError
 from trainer.notes.model import NEW_CARD_DUE, Note, Problem, Schedule
+from trainer.records import (  # the cache's record format (trainer/records.py)
+    _DEMOS, _DIFFICULTY, _FATAL, _LAST_REVIEWED, _NEXT_REVIEW, _PROBLEMS, _RECORD_LEN, _RECORD_TYPES,
+    _REVIEW_COUNT, _TAGS, _CacheUnpickler, _problems_of, _record_of, _record_ok,
+)
 from trainer.walk import BackgroundWalk, open_state_file, stamp_digest, walk_tree  # noqa: F401 - stamp_digest: the deck's
 
 CACHE_VERSION = 8
@@ -429,9 +432,6 @@ def for_day(note: Note, today: dt.date) -> Note:
 # several times faster than rebuilding objects, and a note is only built from it when used.
 # (question, difficulty, tags, demos, present, problems, fatal, *schedule fields); the note's
 # path, size and mtime are its stamp, kept beside it.
-_RECORD_LEN = 17
-_QUESTION, _DIFFICULTY, _TAGS, _DEMOS, _PRESENT, _PROBLEMS, _FATAL = range(7)
-_LAST_REVIEWED, _NEXT_REVIEW, _REVIEW_COUNT = 8, 9, 10
 _CACHE_MAGIC = "trainer scan cache"
 _CACHE_HEADER = b"trainer scan cache %d xxh3 " % CACHE_VERSION
 
@@ -443,14 +443,6 @@ def record_of_item(item: Note | tuple) -> tuple:
     if not _record_ok(item):
         raise ValueError("a scan cache record of the wrong types")
     return item
-
-
-def _record_of(n: Note) -> tuple:
-    s = n.schedule
-    return (n.question, n.difficulty, n.tags, n.demos, n.present,
-            tuple((p.path, p.key, p.message) for p in n.problems), n.fatal,
-            s.created, s.last_reviewed, s.next_review, s.review_count, s.mastery_level, s.ease_factor,
-            s.interval, s.repetitions, s.stability, s.fsrs_difficulty)
 
 
 def _note_of(stamp: tuple[str, int, int], item: Note | tuple, today: dt.date, root: Path | None) -> Note:
@@ -487,51 +479,8 @@ def _note_from_record(stamp: tuple[str, int, int], r: tuple, today: dt.date, roo
     return Note(stamp[0], r[0], r[1], r[2], r[3], schedule, r[4], problems, r[6], stamp[1], stamp[2], root)
 
 
-class _CacheUnpickler(pickle.Unpickler):
-    """Plain values and dates only: a planted cache file cannot run code."""
-
-    def find_class(self, module: str, name: str):
-        if (module, name) != ("datetime", "date"):
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the scan cache")
-        return super().find_class(module, name)
-
-
-_date = dt.date
-_RECORD_TYPES = (
-    (str,), (str,), (tuple,), (tuple,), (frozenset,), (tuple,), (bool,), (_date,), (_date, type(None)), (_date,),
-    (int,), (float, int), (float, int), (int,), (int,), (float, int, type(None)), (float, int, type(None)),
-)
-_RECORD_SIGNATURES = frozenset(itertools.product(*_RECORD_TYPES))
 _STAMP_TYPES = (str, int, int, int, int)
 _WRONG_TYPES = "scan cache holds values of the wrong type; notes read again (the cache is rewritten)"
-_join = "".join
-
-
-def _record_ok(r: tuple) -> bool:
-    """Whether a cache record holds what a parse gives (the load-time check only samples the
-    cache, so a record is checked again where it becomes a note: ~1.4 µs each, a quarter of
-    building it; a whole-cache check on load would cost that for notes never built)."""
-    if tuple(map(type, r)) not in _RECORD_SIGNATURES:
-        return False
-    try:  # tags, demos and present keys: strings only (join refuses anything else, at C speed)
-        _join(r[_TAGS]), _join(r[_DEMOS]), _join(r[_PRESENT])
-    except TypeError:
-        return False
-    return not r[_PROBLEMS] or _problems_of((r,)) is not None
-
-
-def _problems_of(records: list | tuple) -> list[Problem] | None:
-    """The problems the records hold; None if one is not a (path, key, message) of strings."""
-    out = []
-    for r in records:
-        if r[_PROBLEMS]:
-            for p in r[_PROBLEMS]:
-                if type(p) is not tuple or len(p) != 3 or any(type(v) is not str for v in p):
-                    return None
-                out.append(Problem(*p))
-    return out
-
-
 def _plausible(stamps: list, records: list) -> bool:
     """Spot-check the types of a cache the checksum accepted (a sample of ~128 notes: checking
     every value would cost more than the cache saves); a wrong one means parse again."""
