@@ -249,8 +249,8 @@ def _result_ok(result: object) -> bool:
     if type(result) is not tuple or len(result) != 2:
         return False
     kind, value = result
-    if kind == "error":
-        return type(value) is str
+    # (a note the worker could not read is read again here: one process would say why it cannot,
+    # or read it; the worker's word alone never turns a note into a problem)
     return kind == "ok" and type(value) is tuple and _record_ok(value)
 
 

@@ -336,3 +336,26 @@ def test_a_process_holding_many_files_open_still_scans(tmp_path: Path, seed, mon
         for fd in held:
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@pytest.mark.parametrize("result", [
+    ("error", "cannot be read: made up by the worker"),  # (a note it could not read: read again here)
+    ("ok", ("a record", "of the wrong types") * 8 + (1,)),
+])
+def test_what_a_worker_hands_back_that_one_process_would_not_say_is_parsed_here(tmp_path: Path, seed, monkeypatch,
+                                                                                result) -> None:
+    """Whole, well-formed chunks whose results are not what a parse gives: the notes are parsed here."""
+    hand_back = (
+        "import os, pickle, struct, sys\n"
+        "with open(int(sys.argv[-1]), 'rb') as fh:\n"
+        "    fh.seek(0)\n"
+        "    _, jobs = pickle.load(fh)\n"
+        f"body = pickle.dumps((0, [{result!r}] * len(jobs)))\n"
+        "sys.stdout.buffer.write(struct.pack('<I', len(body)) + body); sys.stdout.flush()"
+    )
+    root = _varied_deck(tmp_path / "deck", seed, n=150)
+    one = _scan(root, parallel=False, monkeypatch=monkeypatch)
+    monkeypatch.setattr(sys, "executable", _fake_python(tmp_path, hand_back))
+    here = _parsed_here(monkeypatch, slower=0.005)
+    _same(one, _scan(root, parallel=True, monkeypatch=monkeypatch))
+    assert here[0] == len(one._items)  # every note parsed here
