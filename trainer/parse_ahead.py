@@ -128,7 +128,7 @@ class _Worker:
                 fh.flush()
                 fd = fh.fileno()
                 proc = subprocess.Popen(
-                    [sys.executable, "-I", "-X", f"utf8={sys.flags.utf8_mode}", "-c", _WORKER_SRC, _package_parent(),
+                    [sys.executable, "-I", "-X", f"utf8={sys.flags.utf8_mode}", "-c", _WORKER_SRC, _package_dir(),
                      str(fd)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                     close_fds=True, pass_fds=(fd,),
                 )
@@ -220,14 +220,21 @@ class _Worker:
         self.alive = False
 
 
-_WORKER_SRC = "import sys; sys.path.insert(0, sys.argv.pop(1)); from trainer.parse_ahead import main; sys.exit(main())"
+_WORKER_SRC = (
+    "import sys, importlib.util as u; d = sys.argv.pop(1); "
+    "s = u.spec_from_file_location('trainer', d + '/__init__.py', submodule_search_locations=[d]); "
+    "m = sys.modules['trainer'] = u.module_from_spec(s); s.loader.exec_module(m); "
+    "from trainer.parse_ahead import main; sys.exit(main())"
+)
 """The worker's start: isolated (``-I``: neither the current folder, where a folder named
 ``trainer`` could stand, nor ``PYTHON*`` variables choose the code it runs), importing this very
-package from where this process has it."""
+package from where this process has it, by that folder alone: the folder around it is not put on
+the path (where it stood first, anything beside the package, a ``yaml.py`` or a ``select.py``,
+came before the libraries and the standard library themselves)."""
 
 
-def _package_parent() -> str:
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+def _package_dir() -> str:
+    return os.path.dirname(os.path.abspath(__file__))
 
 
 def _nameless_file():

@@ -359,3 +359,27 @@ def test_what_a_worker_hands_back_that_one_process_would_not_say_is_parsed_here(
     here = _parsed_here(monkeypatch, slower=0.005)
     _same(one, _scan(root, parallel=True, monkeypatch=monkeypatch))
     assert here[0] == len(one._items)  # every note parsed here
+
+
+def test_nothing_beside_the_package_runs_in_the_worker(tmp_path: Path, seed) -> None:
+    """The worker imports the package from its folder alone: modules that stand beside it (a
+    checkout's root, site-packages) never come before the standard library or the libraries."""
+    import pickle
+    import subprocess
+
+    marker = tmp_path / "planted-ran"
+    beside = tmp_path / "site"
+    beside.mkdir()
+    (beside / "trainer").symlink_to(Path(parse_ahead.__file__).resolve().parent, target_is_directory=True)
+    for name in ("select", "yaml", "pickle"):
+        (beside / f"{name}.py").write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    root = _varied_deck(tmp_path / "deck", seed, n=20)
+    jobs = [(p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*.md"))]
+    with tempfile.TemporaryFile() as fh:
+        pickle.dump(((str(root), sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()), jobs), fh)
+        fh.flush()
+        proc = subprocess.run([sys.executable, "-I", "-c", parse_ahead._WORKER_SRC, str(beside / "trainer"),
+                               str(fh.fileno())], pass_fds=(fh.fileno(),), stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout, proc.stderr  # (it parsed: chunks handed back)
+    assert not marker.exists()
