@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from trainer.textsafe import CODE, outside
+
 _CJK = ("\u2e80-\u2fff\u3000-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
         "\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef")
 _NO_LINE_START = ")]}，。、；：！？）」』】〉》〕”’…·％\uff0c\uff0e\uff1a\uff1b\uff01\uff1f\uff09\u3001\u3002"
@@ -62,3 +64,49 @@ def install() -> None:
 
     _wrap.re_word = WORD
     text_box_wrap.re_chunk = CHUNK
+
+
+_WIDE = _CompiledWhenUsed(f"[{_CJK.replace(chr(0xac00) + '-' + chr(0xd7af), '')}]")
+"""A CJK character but Hangul: Korean puts spaces between its words, so a break there is a space."""
+_WIDE_MARK = re.compile("[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
+"""Full-width punctuation (``，。、；：！？）」``)."""
+_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
+_INDENTED = re.compile(r" {4}| {0,3}\t")
+"""A line indented as code (or deep in a nested list): its breaks are left alone."""
+
+
+def _joins(before: str, after: str) -> bool:
+    """Whether the break between a line ending ``before`` and one starting ``after`` (its indent
+    taken off) is a soft break that Chinese typesetting drops."""
+    if not before or not after or _HEADING.match(before):
+        return False
+    last, first = before[-1], after[0]
+    if _WIDE.fullmatch(last):
+        if _WIDE.fullmatch(first):
+            return True
+        return bool(_WIDE_MARK.fullmatch(last)) and (first.isascii() and first.isalpha()
+                                                    or first == "$" and not after.startswith("$$"))
+    return False
+
+
+def _join_lines(part: str) -> str:
+    lines = part.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        after = line.lstrip(" \t")
+        if not _INDENTED.match(line) and not _INDENTED.match(out[-1]) and _joins(out[-1], after):
+            out[-1] += after
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def join_soft_breaks(markdown: str) -> str:
+    """Markdown with its CJK soft line breaks removed, code left as it is: a note wrapped in its
+    editor read ``…=1。 dₖ 个独立项`` on the card (a space after the full stop), where Chinese
+    typesetting joins the lines (CSS Text 3's segment-break rule for wide characters). A break
+    after trailing spaces (a hard break), after a heading, beside a line indented as code, or
+    before a list marker, a quote or a table row (none starts with a wide character) stays."""
+    if "\n" not in markdown:
+        return markdown
+    return outside(markdown, CODE, _join_lines)

@@ -28,6 +28,7 @@ from trainer.notes.model import Note
 from trainer.notes.parse import NoteError
 from trainer.notes.write import WriteError
 from trainer.textsafe import strip_controls
+from trainer.tui.cjk import join_soft_breaks
 from trainer.tui.math import plain_math, readable_math
 from trainer.tui.widgets.hanging import Hanging
 
@@ -229,7 +230,7 @@ class InterviewScreen(Screen[Transcript | None]):
         short = fb.card.body.answer
         # awaited, so the feedback is complete (and its scroll height final) when the key returns
         await self.query_one("#fb-short", Markdown).update(
-            readable_math(strip_controls(short.replace("\r\n", "\n"))) if short.strip() else "*(no short answer in this note)*"
+            readable_math(join_soft_breaks(strip_controls(short.replace("\r\n", "\n")))) if short.strip() else "*(no short answer in this note)*"
         )
         self.query_one("#iv-feedback", VerticalScroll).scroll_home(animate=False)
         self.query_one("#iv-feedback", VerticalScroll).focus()

@@ -23,6 +23,7 @@ from trainer.notes.model import Body, Note
 from trainer.notes.parse import NoteError, read_card
 from trainer.opendeck import OpenDeck
 from trainer.session import CardEvent, Outcome, StudySession
+from trainer.tui.cjk import join_soft_breaks
 from trainer.tui.math import readable_math
 from trainer.tui.messages import GradeChosen
 from trainer.tui.text import body_text, one_line, plural
@@ -201,7 +202,7 @@ class StudyScreen(Screen):
                 text = f"## {body_text(body.answer_title)}\n\n{text}"
         else:
             text = body_text(body.details)
-        await self.query_one(f"#{part}", Markdown).update(readable_math(text))
+        await self.query_one(f"#{part}", Markdown).update(readable_math(join_soft_breaks(text)))
 
     def _show_meta(self, note: Note) -> None:
         s = note.schedule
