@@ -221,16 +221,17 @@ class _Worker:
 
 
 _WORKER_SRC = (
-    "import sys, importlib.util as u; d = sys.argv.pop(1); "
+    "import sys, os, importlib.util as u; d = sys.argv.pop(1); sys.path.append(os.path.dirname(d)); "
     "s = u.spec_from_file_location('trainer', d + '/__init__.py', submodule_search_locations=[d]); "
     "m = sys.modules['trainer'] = u.module_from_spec(s); s.loader.exec_module(m); "
     "from trainer.parse_ahead import main; sys.exit(main())"
 )
 """The worker's start: isolated (``-I``: neither the current folder, where a folder named
 ``trainer`` could stand, nor ``PYTHON*`` variables choose the code it runs), importing this very
-package from where this process has it, by that folder alone: the folder around it is not put on
-the path (where it stood first, anything beside the package, a ``yaml.py`` or a ``select.py``,
-came before the libraries and the standard library themselves)."""
+package from where this process has it, by that folder. The folder around it comes last on the
+path (where the libraries may also be: a ``pip install --user``, which -I leaves off the path),
+never first, where anything beside the package, a ``yaml.py`` or a ``select.py``, came before the
+libraries and the standard library themselves."""
 
 
 def _package_dir() -> str:
