@@ -468,8 +468,11 @@ def _symlink_problem(root_sep: str, path: str) -> str | None:
     """What is wrong with a symlink named like a note; None for an alias of a note the walk lists
     itself (one card, not two)."""
     real = os.path.realpath(path)
-    if not real.startswith(root_sep) or not os.path.isfile(real):
+    if not real.startswith(root_sep):
         return "symlink points outside the deck; skipped"
+    if not os.path.isfile(real):  # (a broken link inside the deck said "outside the deck")
+        return "symlink points to a folder, not a note; skipped" if os.path.isdir(real) else \
+            "symlink points to a missing file; skipped"
     if not _is_note_rel(real[len(root_sep):]):
         return "symlink points to a file that is not a note of this deck; skipped"
     return None
