@@ -250,6 +250,8 @@ class Context:
                 self._deck = Deck(self.deck_path)
             except DeckError as exc:
                 hint = "" if self.deck_path != Path("cards") else " (use --deck PATH or set TRAINER_DECK)"
+                if not hint and getattr(self.args, "deck", None) is None and os.environ.get("TRAINER_DECK"):
+                    hint = " (from $TRAINER_DECK)"  # set once in a shell profile and forgotten
                 raise UsageError(f"{exc}{hint}") from None
         return self._deck
 
