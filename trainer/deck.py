@@ -210,7 +210,7 @@ class Deck:
                 progress = None
             else:
                 progress(0, total)
-        ahead = self._parse_ahead(found, cached_get, progress) if parse_ahead.worth_it(total) else None
+        ahead = self._parse_ahead(found, cached_get, progress, total) if parse_ahead.worth_it(total) else None
         read: list[tuple[str, int, int]] = []
         items: list[Note | tuple] = []
         parsed = 0
@@ -262,9 +262,11 @@ class Deck:
             progress(total, total)
         return read, items, parsed
 
-    def _parse_ahead(self, found: list, cached_get, progress: Progress | None) -> dict[tuple, tuple]:
+    def _parse_ahead(self, found: list, cached_get, progress: Progress | None, total: int) -> dict[tuple, tuple]:
         """The notes :meth:`_merge` would parse, parsed on two cores first (:mod:`trainer.parse_ahead`):
-        each one's stamp -> ("ok", its cache record) or ("error", why it could not be read)."""
+        each one's stamp -> ("ok", its cache record) or ("error", why it could not be read).
+        ``progress`` is told against ``total``, as :meth:`_merge` tells it (a note over the size
+        limit is never given to the worker: told of fewer, a bar would say 5,000 notes, then 5,003)."""
         from trainer.notes.store import MAX_NOTE_BYTES
 
         todo = []
@@ -274,7 +276,8 @@ class Deck:
                 continue
             if stamp[1] <= MAX_NOTE_BYTES:
                 todo.append(stamp)
-        results = parse_ahead.parse_many(self.root, [(s[0], s[1], s[2]) for s in todo], progress)
+        told = None if progress is None else (lambda done, _of: progress(min(done, total), total))
+        results = parse_ahead.parse_many(self.root, [(s[0], s[1], s[2]) for s in todo], told)
         return dict(zip(todo, results))
 
     def load(self, rel: str, today: dt.date) -> Note:

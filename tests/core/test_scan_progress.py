@@ -154,3 +154,23 @@ def test_the_cli_line_never_wraps_on_a_narrow_terminal(monkeypatch: pytest.Monke
     assert all(len(step) < columns for step in steps), steps  # (a line that wraps is not rewritten by \r)
     if columns >= 30:
         assert steps[1].startswith("5% of 100,000 notes read")
+
+
+def test_a_parse_on_two_cores_tells_one_total_even_with_notes_too_big_to_read(tmp_path: Path, seed, monkeypatch) -> None:
+    """Notes over the size limit are never handed to the worker: the total told stays the notes
+    to parse (it said 1,200 at the start and the end, 1,197 in between)."""
+    from trainer import parse_ahead
+    from trainer.notes.store import MAX_NOTE_BYTES
+
+    monkeypatch.setattr(parse_ahead, "PARALLEL_FROM", 50)
+    if not parse_ahead.worth_it(10**6):
+        pytest.skip("a worker runs only with two cores")
+    n = deck_module.PROGRESS_FROM + 197
+    root = _deck(tmp_path / "deck", n, seed)
+    for i in range(3):
+        with open(root / f"part-{i}" / f"huge-{i}.md", "wb") as fh:
+            fh.truncate(MAX_NOTE_BYTES + 1)  # (sparse: no room taken)
+    told = _scan_told(root)
+    assert told[0] == (0, n + 3) and told[-1] == (n + 3, n + 3)
+    assert {total for _, total in told} == {n + 3}, told
+    assert [d for d, _ in told] == sorted(d for d, _ in told)
