@@ -60,7 +60,8 @@ def _same(a, b) -> None:
 
 def _parsed_here(monkeypatch: pytest.MonkeyPatch, *, slower: float = 0.0) -> list[int]:
     """Counts the notes parsed in this process (``slower``: each one takes that much longer here,
-    so the worker surely hands back its share even on a machine that parses the deck before it starts)."""
+    and the first a second, so the worker surely hands back its share even on a machine that
+    parses the deck before it starts, or one so busy that its start takes most of a second)."""
     import time
 
     count = [0]
@@ -69,7 +70,7 @@ def _parsed_here(monkeypatch: pytest.MonkeyPatch, *, slower: float = 0.0) -> lis
     def counting(*args):
         count[0] += 1
         if slower:
-            time.sleep(slower)
+            time.sleep(slower if count[0] > 1 else 1.0)
         return real(*args)
 
     monkeypatch.setattr(parse_ahead, "parse_one", counting)
@@ -273,7 +274,7 @@ from trainer.deck import Deck, record_of_item
 real, here = parse_ahead.parse_one, [0]
 def slower(*args):  # (each note a little slower here: the worker surely hands back its share)
     here[0] += 1
-    time.sleep(0.005)
+    time.sleep(0.005 if here[0] > 1 else 1.0)
     return real(*args)
 parse_ahead.parse_one = slower
 
