@@ -29,6 +29,18 @@ def test_breaks_between_chinese_are_dropped_the_rest_kept():
     assert join_soft_breaks("```\n代码\n代码\n```\n中文\n中文") == "```\n代码\n代码\n```\n中文中文"
 
 
+def test_a_chinese_table_keeps_its_rows():
+    """A table without leading pipes (GFM allows it): its rows end and start with Chinese, and a row
+    joined to the next one was a row lost on the card ('注意力 | 机制层归一化 | 稳定')."""
+    from markdown_it import MarkdownIt
+
+    table = "名称 | 说明\n--- | ---\n注意力 | 机制\n层归一化 | 稳定\n残差\n"
+    assert join_soft_breaks(table) == table
+    rows = [t for t in MarkdownIt("gfm-like").parse(join_soft_breaks(table)) if t.type == "tr_open"]
+    assert len(rows) == 4  # the header, two rows and a pipeless last one, as written
+    assert join_soft_breaks("前文\n后文\n\n名称 | 说明") == "前文后文\n\n名称 | 说明"  # (prose still joined)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["中文", "。", "，", "ab", " ", "\n", "  \n", "- ", "# ", "$x$", "`c`", "```\n", "    "]),
                 max_size=30))

@@ -80,6 +80,8 @@ def _joins(before: str, after: str) -> bool:
     taken off) is a soft break that Chinese typesetting drops."""
     if not before or not after or _HEADING.match(before):
         return False
+    if "|" in before or "|" in after:  # a table's row, leading pipe or not: joined, two rows read as one
+        return False
     last, first = before[-1], after[0]
     if _WIDE.fullmatch(last):
         if _WIDE.fullmatch(first):
@@ -106,7 +108,7 @@ def join_soft_breaks(markdown: str) -> str:
     editor read ``…=1。 dₖ 个独立项`` on the card (a space after the full stop), where Chinese
     typesetting joins the lines (CSS Text 3's segment-break rule for wide characters). A break
     after trailing spaces (a hard break), after a heading, beside a line indented as code, or
-    before a list marker, a quote or a table row (none starts with a wide character) stays."""
+    before a list marker, a quote, or beside a line holding ``|`` (a table's row: ``注意力 | 机制``) stays."""
     if "\n" not in markdown:
         return markdown
     return outside(markdown, CODE, _join_lines)
