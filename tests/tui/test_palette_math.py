@@ -23,7 +23,7 @@ def _spans(display: str, query: str) -> list[tuple[int, int]]:
 
 # ------------------------------------------------------------ the fold, over any text
 
-_ANY = st.text(st.one_of(st.characters(codec="utf-8"), st.sampled_from("αβΣσς√∑ₖᵀ²ℝ𝐱x̂ŷ根号注意ＫＶｋｖ\\${}^_ ")), max_size=40)
+_ANY = st.text(st.one_of(st.characters(codec="utf-8"), st.sampled_from("αβΣσς√∑ₖᵀ²ℝ𝐱x̂ŷ根号注意ＫＶｋｖ\\${}^_ ₜ₋₁ˣ³−")), max_size=40)
 
 
 @given(_ANY)
@@ -53,6 +53,8 @@ _FORMULAS = {
     r"$\sum_i x_i$": (["sum", "∑", "x_i"], "∑ᵢ xᵢ"),
     r"$\lambda \le 1$": (["lambda", "λ", "<="], "λ ≤ 1"),
     r"$\mathbb{R}^n$": (["r^n"], "ℝⁿ"),
+    r"$x_{t-1}$": (["x_{t-1}", "x_t", "t-1"], "xₜ₋₁"),  # (a script of several characters: one script)
+    r"$e^{x}$": (["e^x", "e^{x}"], "eˣ"),
 }
 
 
@@ -84,6 +86,20 @@ def test_a_query_of_a_questions_own_words_finds_it_and_highlights_them(asked, ot
     assert spans and all(0 <= s < e <= len(display) for s, e in spans)
     for word in query_words(query):  # each word typed lands on characters of the question that hold it
         assert any(word in fold(display[s:e]) for s, e in spans), (word, display, spans)
+
+
+def test_a_script_of_several_characters_is_found_as_typed():
+    """``x_{t-1}`` is shown ``xₜ₋₁``, folded as ``x_t-1`` (not ``x_t_-_1``: typed ``x_{t-1}`` found
+    nothing); ``\\sum_{i=1}^{d_k}`` typed whole finds its ``∑ᵢ₌₁^{dₖ}``."""
+    display = shown_question(r"Why $h_{t-1}$, $\sum_{i=1}^{d_k}$ and $e^{x}$?")
+    assert display == "Why hₜ₋₁, ∑ᵢ₌₁^{dₖ} and eˣ?"
+    assert fold(display) == "why h_t-1, sum_i=1^{d_k} and e^x?"
+    lines = SearchLines.of([display])
+    for query in ("h_{t-1}", "t-1", r"\sum_{i=1}^{d_k}", "i=1", "e^{x}", "e^x"):
+        assert [i for i, _ in lines.find(query)] == [0], query
+    assert [display[s:e] for s, e in _spans(display, "h_{t-1}")] == ["hₜ", "ₜ₋₁"]  # (h_ and t-1)
+    assert [display[s:e] for s, e in _spans(display, "i=1")] == ["ᵢ₌₁"]
+    assert fold("dₖ") == "d_k" and fold("x²³") == "x^23" and fold("xᵢ²") == "x_i^2"  # (kinds apart)
 
 
 def test_the_formulas_words_light_up_what_is_shown():

@@ -28,7 +28,7 @@ _SIGNS = {
     "∩": "cap", "∀": "forall", "∃": "exists", "∅": "emptyset", "∝": "propto", "≈": "approx",
     "≡": "equiv", "∼": "sim", "⊤": "top", "⊥": "perp", "∘": "circ", "⊙": "odot", "⊕": "oplus",
     "⊗": "otimes", "⟨": "langle", "⟩": "rangle",
-    "≤": "<=", "≥": ">=", "≠": "!=", "±": "+-", "→": "->", "←": "<-", "⇒": "=>", "⇔": "<=>", "↔": "<->",
+    "−": "-", "≤": "<=", "≥": ">=", "≠": "!=", "±": "+-", "→": "->", "←": "<-", "⇒": "=>", "⇔": "<=>", "↔": "<->",
 }
 """Maths signs pylatexenc writes for TeX's commands: as the command's name (what a TeX user
 types), or as the ASCII a user types for it (``<=``, ``->``). Not ``·``: Chinese names use it."""
@@ -42,7 +42,7 @@ def _derived() -> dict[str, str]:
     """Script characters (``ₖ``, ``ᵀ``, ``²``, ``ᵝ``), styled letters (``ℝ``, ``𝐱``, ``𝛼``) and
     combining accents, read off Unicode's own decompositions."""
     out: dict[str, str] = {}
-    blocks = [(0xB2, 0xB3), (0xB9, 0xB9), (0x1D2C, 0x1D6A), (0x1D9B, 0x1DBF), (0x2070, 0x209F),
+    blocks = [(0xB2, 0xB3), (0xB9, 0xB9), (0x2B0, 0x2FF), (0x1D2C, 0x1D6A), (0x1D9B, 0x1DBF), (0x2070, 0x209F),
               (0x2C7C, 0x2C7D), (0x2100, 0x214F), (0x1D400, 0x1D7FF)]
     for first, last in blocks:
         for code in range(first, last + 1):
@@ -65,7 +65,8 @@ def _derived() -> dict[str, str]:
 
 _TABLE: dict[int, str] = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
 """Full-width letters, digits and signs (a Chinese input method types ``ｋｖ``) as half-width ones."""
-_TABLE.update((ord(c), v) for c, v in {**_derived(), **_GREEK, **_SIGNS}.items())
+_DERIVED = _derived()
+_TABLE.update((ord(c), v) for c, v in {**_DERIVED, **_GREEK, **_SIGNS}.items())
 
 
 def _ranges(codes: list[int]) -> str:
@@ -77,6 +78,10 @@ def _ranges(codes: list[int]) -> str:
     return "".join(out)
 
 
+_SCRIPT = {c: v[0] for c, v in _DERIVED.items() if v[:1] in ("_", "^") and len(v) > 1}
+"""A script character's kind (``_`` or ``^``): a run of them is one script (``ₜ₋₁``: ``_t-1``, as
+``x_{t-1}`` is typed, not ``_t_-_1``)."""
+
 _FOLDED = re.compile(f"[{_ranges(sorted(_TABLE))}]+")
 _QUERY_MARKS = re.compile(r"[\\${}]")
 """TeX's marks a user may type (``\\alpha``, ``$QK^T$``, ``\\sqrt{d_k}``): shown nowhere in a
@@ -87,7 +92,21 @@ def fold(text: str) -> str:
     """``text`` as the search compares it. Not NFKC: it tripled the time to build a 100k deck's
     search lines; a regex finds the few characters to replace (ASCII text: only casefolded)."""
     text = text.casefold()
-    return text if text.isascii() else _FOLDED.sub(lambda m: m.group().translate(_TABLE), text)
+    return text if text.isascii() else _FOLDED.sub(_fold_run, text)
+
+
+def _fold_run(m: re.Match[str]) -> str:
+    run = m.group()
+    if not any(c in _SCRIPT for c in run):
+        return run.translate(_TABLE)
+    return "".join(_fold_char(c, run[i - 1] if i else "") for i, c in enumerate(run))
+
+
+def _fold_char(c: str, before: str) -> str:
+    """``c`` folded alone, a script character after one of its kind without its ``_``/``^``."""
+    f = _TABLE.get(ord(c), c)
+    kind = _SCRIPT.get(c)
+    return f[1:] if kind is not None and _SCRIPT.get(before) == kind else f
 
 
 def query_words(query: str) -> list[str]:
@@ -97,10 +116,13 @@ def query_words(query: str) -> list[str]:
 
 def fold_mapped(text: str) -> tuple[str, list[int]]:
     """``fold(text)`` and, for each of its characters, the index in ``text`` it comes from (a
-    character folds alone: casefolding and the table do not look at neighbours)."""
+    character folds alone: casefolding and the table do not look at neighbours, but for a script
+    character after one of its kind)."""
     parts, origins = [], []
     for i, c in enumerate(text):
         f = fold(c)
+        if i and c in _SCRIPT and _SCRIPT.get(text[i - 1]) == _SCRIPT[c]:
+            f = f[1:]
         parts.append(f)
         origins.extend([i] * len(f))
     return "".join(parts), origins
