@@ -41,6 +41,14 @@ def test_a_chinese_table_keeps_its_rows():
     assert join_soft_breaks("前文\n后文\n\n名称 | 说明") == "前文后文\n\n名称 | 说明"  # (prose still joined)
 
 
+def test_a_code_block_left_open_keeps_its_lines():
+    """A fence never closed runs to the note's end in markdown: its Chinese lines are code, shown as
+    written (they were joined: ``代码代码``); a longer fence is closed only by one as long."""
+    for text in ("中文\n```\n代码\n代码\n", "~~~py\n代码\n代码", "````\n代码\n```\n代码\n"):
+        assert join_soft_breaks(text) == text, text
+    assert join_soft_breaks("前\n文\n````\n代码\n```\n代码\n````\n后\n文") == "前文\n````\n代码\n```\n代码\n````\n后文"
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["中文", "。", "，", "ab", " ", "\n", "  \n", "- ", "# ", "$x$", "`c`", "```\n", "    "]),
                 max_size=30))

@@ -73,6 +73,8 @@ _WIDE_MARK = re.compile("[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\u
 _HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
 _INDENTED = re.compile(r" {4}| {0,3}\t")
 """A line indented as code (or deep in a nested list): its breaks are left alone."""
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+"""A code fence: its block's lines are shown as they are (an unclosed one runs to the note's end)."""
 
 
 def _joins(before: str, after: str) -> bool:
@@ -111,4 +113,22 @@ def join_soft_breaks(markdown: str) -> str:
     before a list marker, a quote, or beside a line holding ``|`` (a table's row: ``注意力 | 机制``) stays."""
     if "\n" not in markdown:
         return markdown
-    return outside(markdown, CODE, _join_lines)
+    parts: list[str] = []
+    prose: list[str] = []
+    fence = None
+    for line in markdown.split("\n"):  # fenced blocks by markdown's rule (CODE misses an unclosed one)
+        if fence is None:
+            m = _FENCE.match(line)
+            if m is None:
+                prose.append(line)
+                continue
+            fence = m.group(1)
+            if prose:
+                parts.append(outside("\n".join(prose), CODE, _join_lines))
+                prose = []
+        elif re.fullmatch(rf" {{0,3}}{fence[0]}{{{len(fence)},}}[ \t]*", line):
+            fence = None
+        parts.append(line)
+    if prose:
+        parts.append(outside("\n".join(prose), CODE, _join_lines))
+    return "\n".join(parts)
