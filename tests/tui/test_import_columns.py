@@ -6,27 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from textual.app import App
 from textual.widgets import DataTable, Input
+from tuihelp import import_host
 
 from trainer.deck import Deck
-from trainer.tui.screens.import_screen import ImportScreen
 
 TODAY = dt.date(2024, 2, 1)
 
 
-class Host(App):
-    def __init__(self, deck: Deck) -> None:
-        super().__init__()
-        self.deck = deck
-
-    def on_mount(self) -> None:
-        self.push_screen(ImportScreen(self.deck, TODAY))
-
-
 async def preview(tmp_path: Path, source: Path, size) -> list[str]:
     (tmp_path / "deck").mkdir()
-    app = Host(Deck(tmp_path / "deck"))
+    app = import_host(Deck(tmp_path / "deck"), TODAY)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         app.screen.query_one("#import-path", Input).value = str(source)

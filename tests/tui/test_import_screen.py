@@ -7,11 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.app import App
 from textual.widgets import Button, DataTable, Input, ProgressBar, Static
+from tuihelp import import_host
 
 from trainer.deck import Deck
-from trainer.importers import ImportReport
 from trainer.reviewlog import ReviewLog
 from trainer.tui.screens.import_screen import ImportScreen
 
@@ -19,14 +18,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 TODAY = dt.date(2024, 2, 1)
 
 
-class Host(App):
-    def __init__(self, deck: Deck) -> None:
-        super().__init__()
-        self.deck = deck
-        self.results: list[ImportReport | None] = []
-
-    def on_mount(self) -> None:
-        self.push_screen(ImportScreen(self.deck, TODAY), self.results.append)
+def Host(deck: Deck):  # noqa: N802 - (the import screen in a bare app: tuihelp.import_host)
+    return import_host(deck, TODAY)
 
 
 def files(root: Path) -> dict[str, bytes]:

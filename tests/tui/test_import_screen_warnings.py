@@ -7,30 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from textual.app import App
 from textual.widgets import DataTable, Input, Static
+from tuihelp import import_host
+from tuihelp import loaded as _settle
 
 from trainer.deck import Deck
-from trainer.importers import ImportReport
-from trainer.tui.screens.import_screen import ImportScreen
 
 TODAY = dt.date(2026, 12, 1)
-
-
-class Host(App):
-    def __init__(self, deck: Deck) -> None:
-        super().__init__()
-        self.deck = deck
-        self.results: list[ImportReport | None] = []
-
-    def on_mount(self) -> None:
-        self.push_screen(ImportScreen(self.deck, TODAY), self.results.append)
-
-
-async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.pause()
 
 
 def _rows(screen) -> list[tuple[str, str, str, str]]:
@@ -44,7 +27,7 @@ async def test_a_missing_picture_is_a_warning_row_and_counted(tmp_path: Path):
     (src / "pics" / "there.png").write_bytes(b"\x89PNG")
     (src / "q.md").write_text("# 注意力？\n\n![](pics/missing.png) ![](pics/there.png)\n", encoding="utf-8")
     (tmp_path / "deck").mkdir()
-    app = Host(Deck(tmp_path / "deck"))
+    app = import_host(Deck(tmp_path / "deck"), TODAY)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = app.screen

@@ -92,3 +92,21 @@ async def palette_hits(pilot, query: str) -> list:
     await app.workers.wait_for_complete()
     await pilot.pause()
     return [o.hit for o in app.screen.query_one(CommandList).options if hasattr(o, "hit")]
+
+
+def import_host(deck, today: dt.date):
+    """A bare app that opens the import screen on ``deck`` (``.results``: what the screen returned)."""
+    from textual.app import App
+
+    from trainer.tui.screens.import_screen import ImportScreen
+
+    class ImportHost(App):
+        def __init__(self) -> None:
+            super().__init__()
+            self.deck = deck
+            self.results: list = []
+
+        def on_mount(self) -> None:
+            self.push_screen(ImportScreen(self.deck, today), self.results.append)
+
+    return ImportHost()
