@@ -91,6 +91,21 @@ def hashes():
 
 
 @pytest.fixture
+def many_notes():
+    """many_notes(root, n, question="问题 {i}", per_folder=300) -> root: n seed-format notes in folders of
+    ``per_folder`` (a deck big enough to be read in steps, or on two cores)."""
+
+    def _make(root: Path, n: int, question: str = "问题 {i}", per_folder: int = 300) -> Path:
+        for i in range(n):
+            folder = root / f"part-{i // per_folder}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"q{i:05d}.md").write_text(seed_note(question.format(i=i)), encoding="utf-8")
+        return root
+
+    return _make
+
+
+@pytest.fixture
 def bundled_deck(tmp_path: Path) -> Path:
     """A private copy of the repository's bundled ``cards/`` deck (its .trainer state left behind)."""
     dst = tmp_path / "cards"

@@ -24,23 +24,15 @@ from trainer.deck import Deck
 DAY = dt.date(2026, 11, 25)
 
 
-def _deck(root: Path, n: int, seed_note) -> Path:
-    for i in range(n):
-        folder = root / f"part-{i // 300}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"q{i:05d}.md").write_text(seed_note(f"问题 {i}"), encoding="utf-8")
-    return root
-
-
 def _scan_told(root: Path) -> list[tuple[int, int]]:
     told: list[tuple[int, int]] = []
     Deck(root).scan(DAY, progress=lambda done, total: told.append((done, total)))
     return told
 
 
-def test_a_first_scan_tells_each_step_from_zero_to_all(tmp_path: Path, seed) -> None:
+def test_a_first_scan_tells_each_step_from_zero_to_all(tmp_path: Path, many_notes) -> None:
     n = deck_module.PROGRESS_FROM + 700
-    told = _scan_told(_deck(tmp_path / "deck", n, seed))
+    told = _scan_told(many_notes(tmp_path / "deck", n))
     assert told[0] == (0, n) and told[-1] == (n, n)
     assert all(total == n for _, total in told)
     dones = [d for d, _ in told]
@@ -48,9 +40,9 @@ def test_a_first_scan_tells_each_step_from_zero_to_all(tmp_path: Path, seed) -> 
     assert dones[1:-1] == list(range(deck_module.PROGRESS_EVERY, n, deck_module.PROGRESS_EVERY))
 
 
-def test_only_the_notes_to_parse_are_counted_and_a_warm_scan_tells_nothing(tmp_path: Path, seed) -> None:
+def test_only_the_notes_to_parse_are_counted_and_a_warm_scan_tells_nothing(tmp_path: Path, many_notes) -> None:
     n = deck_module.PROGRESS_FROM + 300
-    root = _deck(tmp_path / "deck", n, seed)
+    root = many_notes(tmp_path / "deck", n)
     Deck(root).scan(DAY)  # the cache written
     assert _scan_told(root) == []
     edited = sorted(root.rglob("*.md"))[: deck_module.PROGRESS_FROM]
@@ -60,8 +52,8 @@ def test_only_the_notes_to_parse_are_counted_and_a_warm_scan_tells_nothing(tmp_p
     assert told[0] == (0, len(edited)) and told[-1] == (len(edited), len(edited))
 
 
-def test_a_small_deck_tells_nothing(tmp_path: Path, seed) -> None:
-    assert _scan_told(_deck(tmp_path / "deck", deck_module.PROGRESS_FROM - 1, seed)) == []
+def test_a_small_deck_tells_nothing(tmp_path: Path, many_notes) -> None:
+    assert _scan_told(many_notes(tmp_path / "deck", deck_module.PROGRESS_FROM - 1)) == []
 
 
 def _drain(master: int) -> str:
@@ -102,9 +94,9 @@ def test_the_cli_line_is_rewritten_in_place_and_wiped(monkeypatch: pytest.Monkey
     assert steps[-2].strip() == "" and steps[-1] == ""  # wiped: the command's output is all that stays
 
 
-def test_the_cli_says_nothing_when_standard_error_is_not_a_terminal(tmp_path: Path, cli, monkeypatch, seed) -> None:
+def test_the_cli_says_nothing_when_standard_error_is_not_a_terminal(tmp_path: Path, cli, monkeypatch, many_notes) -> None:
     monkeypatch.setattr("trainer.cli.PROGRESS_AFTER_S", 0.0)
-    root = _deck(tmp_path / "deck", deck_module.PROGRESS_FROM + 10, seed)
+    root = many_notes(tmp_path / "deck", deck_module.PROGRESS_FROM + 10)
     for command in ("due", "stats", "check"):
         result = cli(root, command)
         assert result.returncode == 0, result.stderr
@@ -156,7 +148,7 @@ def test_the_cli_line_never_wraps_on_a_narrow_terminal(monkeypatch: pytest.Monke
         assert steps[1].startswith("5% of 100,000 notes read")
 
 
-def test_a_parse_on_two_cores_tells_one_total_even_with_notes_too_big_to_read(tmp_path: Path, seed, monkeypatch) -> None:
+def test_a_parse_on_two_cores_tells_one_total_even_with_notes_too_big_to_read(tmp_path: Path, many_notes, monkeypatch) -> None:
     """Notes over the size limit are never handed to the worker: the total told stays the notes
     to parse (it said 1,200 at the start and the end, 1,197 in between)."""
     from trainer import parse_ahead
@@ -166,7 +158,7 @@ def test_a_parse_on_two_cores_tells_one_total_even_with_notes_too_big_to_read(tm
     if not parse_ahead.worth_it(10**6):
         pytest.skip("a worker runs only with two cores")
     n = deck_module.PROGRESS_FROM + 197
-    root = _deck(tmp_path / "deck", n, seed)
+    root = many_notes(tmp_path / "deck", n)
     for i in range(3):
         with open(root / f"part-{i}" / f"huge-{i}.md", "wb") as fh:
             fh.truncate(MAX_NOTE_BYTES + 1)  # (sparse: no room taken)

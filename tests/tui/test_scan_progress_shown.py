@@ -16,17 +16,9 @@ from trainer.tui.app import make_app
 from trainer.tui.widgets.forecast import ForecastStrip
 
 
-def _cold_deck(root: Path, n: int, seed) -> Path:
-    for i in range(n):
-        folder = root / f"part-{i // 400}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"q{i:05d}.md").write_text(seed(f"注意力问题 {i}"), encoding="utf-8")
-    return root
-
-
-def test_a_scan_job_tells_its_last_step(tmp_path: Path, seed) -> None:
+def test_a_scan_job_tells_its_last_step(tmp_path: Path, many_notes) -> None:
     n = deck_module.PROGRESS_FROM + 250
-    book = OpenDeck.open(_cold_deck(tmp_path / "deck", n, seed), TODAY)
+    book = OpenDeck.open(many_notes(tmp_path / "deck", n, "注意力问题 {i}"), TODAY)
     try:
         job = book.start_scan()
         job.wait()
@@ -36,10 +28,10 @@ def test_a_scan_job_tells_its_last_step(tmp_path: Path, seed) -> None:
         book.close()
 
 
-async def test_the_overview_shows_the_reading_then_the_forecast(tmp_path: Path, seed, monkeypatch) -> None:
+async def test_the_overview_shows_the_reading_then_the_forecast(tmp_path: Path, many_notes, monkeypatch) -> None:
     monkeypatch.setattr(app_module, "FIRST_FRAME_WAIT", 0.0)  # (the first frame at once: the reading shows on it)
     n = 3 * deck_module.PROGRESS_FROM
-    book = OpenDeck.open(_cold_deck(tmp_path / "deck", n, seed), TODAY)
+    book = OpenDeck.open(many_notes(tmp_path / "deck", n, "注意力问题 {i}"), TODAY)
     app = make_app(book)
     seen: set[str] = set()
     async with app.run_test(size=(80, 24)) as pilot:
