@@ -16,9 +16,10 @@ from trainer.tui.cjk import join_soft_breaks
 
 def test_breaks_between_chinese_are_dropped_the_rest_kept():
     assert join_soft_breaks("对每一项：\n$d_k$ 个独立项\n  相加。\nNext") == "对每一项：$d_k$ 个独立项相加。Next"
+    assert join_soft_breaks("提出于 2017 年。\n2018 年，\n3 个头") == "提出于 2017 年。2018 年，3 个头"  # (a number: a word too)
     kept = [
         "中文  \n硬换行", "中文\\\n硬换行",  # hard breaks
-        "- 第一点\n- 第二点", "列表：\n1. 一", "中文\n> 引用", "中文\n| 表 |", "中文\n\n新段落",  # blocks
+        "- 第一点\n- 第二点", "列表：\n1. 一", "列表：\n2) 二", "中文\n> 引用", "中文\n| 表 |", "中文\n\n新段落",  # blocks
         "### 追问：为什么\n回答",  # a heading is one line
         "段落\n\n    中文代码\n    中文",  # indented code
         "한국어\n문장", "中文\nEnglish", "English\n中文", "(a)\nNext", "said “hi”\nand",  # a space there

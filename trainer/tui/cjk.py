@@ -88,9 +88,19 @@ def _joins(before: str, after: str) -> bool:
     if _WIDE.fullmatch(last):
         if _WIDE.fullmatch(first):
             return True
-        return bool(_WIDE_MARK.fullmatch(last)) and (first.isascii() and first.isalpha()
+        return bool(_WIDE_MARK.fullmatch(last)) and (_word_start(after)
                                                     or first == "$" and not after.startswith("$$"))
     return False
+
+
+_ORDERED = re.compile(r"\d{1,9}[.)](?:[ \t]|$)")
+"""An ordered list's marker (``1. ``): a number that starts a block, not a word."""
+
+
+def _word_start(after: str) -> bool:
+    """``after`` starts with an ASCII letter or a number (``2018 年``), not a list's ``1. ``."""
+    first = after[0]
+    return first.isascii() and (first.isalpha() or first.isdigit() and not _ORDERED.match(after))
 
 
 def _join_lines(part: str) -> str:
