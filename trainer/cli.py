@@ -1170,6 +1170,9 @@ def cmd_plan(ctx: Context) -> int:
     if interview <= ctx.today:
         raise UsageError(f"the interview ({interview}) must be after today ({ctx.today})")
     per_day = a.per_day if a.per_day is not None else settings.new_per_day
+    if per_day < 1:  # (new_per_day = 0 in trainer.toml: no new cards, which is no limit for a plan)
+        raise UsageError("new_per_day is 0 in trainer.toml, so the plan would have no reviews a day: "
+                         "give --per-day N, the most reviews you will do on one day")
     scan = ctx.scan()
     result = planning.plan(scan.notes, ctx.today, interview, per_day, settings)
     if a.json:
