@@ -52,3 +52,16 @@ async def test_the_overview_shows_the_reading_then_the_forecast(tmp_path: Path, 
                 or head == f"Read {n:,} notes; counting them …")
         assert set(bar) <= {"█", "░"} and len(bar) == 78  # the strip's width inside its border at 80 columns
         assert hint.startswith("read once")
+
+
+async def test_a_scan_that_ends_as_the_app_closes_draws_nothing(make) -> None:
+    """A scan's figures or progress can arrive while the app closes, its screens' widgets already gone
+    (a full suite's run saw NoMatches for '#forecast' there): they are dropped, never raised."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.id == "overview"
+        await screen.remove_children()
+        screen.show_progress(500, 1000)
+        screen.show_deck()

@@ -126,9 +126,9 @@ class OverviewScreen(Screen):
     def show_progress(self, done: int, total: int) -> None:
         """How far a long reading of the notes is (a deck's first open: 100k notes take seconds),
         where the forecast will be: a count and a bar, until the deck's figures are in."""
-        if self.book.counted:
+        strip = next(self.query("#forecast").results(ForecastStrip), None)
+        if self.book.counted or strip is None:  # (counted meanwhile, or the app is closing)
             return
-        strip = self.query_one("#forecast", ForecastStrip)
         done = min(done, total)
         share = done / total if total else 1.0
         width = max(10, (strip.content_size.width or 40))
@@ -142,7 +142,11 @@ class OverviewScreen(Screen):
         when the notes arrive after the figures: the same counts, and readiness then)."""
         for loading in self.query("#loading"):
             loading.remove()
-        self.query_one("#forecast", ForecastStrip).waiting = ""
+        strips = self.query("#forecast").results(ForecastStrip)
+        strip = next(strips, None)
+        if strip is None:  # (the app is closing: its screens' widgets are gone when a scan ends)
+            return
+        strip.waiting = ""
         if not self.book.counted:
             return
         f = self.book.figures()
