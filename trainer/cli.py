@@ -406,10 +406,10 @@ PROGRESS_AFTER_S = 0.5
 """A parse shorter than this says nothing on the terminal."""
 
 
-def _parse_progress():
+def _parse_progress(after_s: float = PROGRESS_AFTER_S):
     """How far a long parse of the notes is (a deck's first read: 100k notes take seconds), on
-    standard error when it is a terminal: one line rewritten in place from half a second on, and
-    wiped at the end so the command's own output is all that stays; None elsewhere."""
+    standard error when it is a terminal: one line rewritten in place once ``after_s`` have passed,
+    and wiped at the end so the command's own output is all that stays; None elsewhere."""
     if not sys.stderr.isatty():
         return None
     import time
@@ -427,7 +427,7 @@ def _parse_progress():
                 print("\r" + " " * shown[0] + "\r", end="", file=sys.stderr, flush=True)
                 shown[0] = 0
             return
-        if time.monotonic() - start < PROGRESS_AFTER_S:
+        if time.monotonic() - start < after_s:
             return
         line = f"trainer: reading {total:,} notes: {done:,} ({done / total:.0%})"
         for line in (f"{line}; the next run reads only the changed ones", line, f"{done / total:.0%} of {total:,} notes read"):
@@ -441,10 +441,10 @@ def _parse_progress():
 
 
 @contextlib.contextmanager
-def _progress_line():
+def _progress_line(after_s: float = PROGRESS_AFTER_S):
     """:func:`_parse_progress` for one scan, its line wiped however the scan ends (a Ctrl-C, an
     error: what is said next starts a line of its own)."""
-    progress = _parse_progress()
+    progress = _parse_progress(after_s)
     try:
         yield progress
     finally:

@@ -70,15 +70,19 @@ def _drain(master: int) -> str:
     return got.decode()
 
 
+def _terminal_of(columns: int):
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    os.set_blocking(master, False)
+    return master, os.fdopen(slave, "w", encoding="utf-8")
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
 def test_the_cli_line_is_rewritten_in_place_and_wiped(monkeypatch: pytest.MonkeyPatch) -> None:
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))
-    os.set_blocking(master, False)
-    with os.fdopen(slave, "w", encoding="utf-8") as terminal:
+    master, terminal = _terminal_of(60)
+    with terminal:
         monkeypatch.setattr(sys, "stderr", terminal)
-        monkeypatch.setattr(cli, "PROGRESS_AFTER_S", 0.0)
-        progress = cli._parse_progress()
+        progress = cli._parse_progress(after_s=0.0)
         assert progress is not None
         for done in (0, 500, 1000, 1500):
             progress(done, 2000)
@@ -95,19 +99,16 @@ def test_the_cli_line_is_rewritten_in_place_and_wiped(monkeypatch: pytest.Monkey
 
 
 def test_the_cli_says_nothing_when_standard_error_is_not_a_terminal(tmp_path: Path, cli, monkeypatch, many_notes) -> None:
-    monkeypatch.setattr("trainer.cli.PROGRESS_AFTER_S", 0.0)
+    from trainer import cli as cli_module
+
+    with open(tmp_path / "stderr.txt", "w", encoding="utf-8") as a_file, monkeypatch.context() as patch:
+        patch.setattr(sys, "stderr", a_file)
+        assert cli_module._parse_progress(after_s=0.0) is None  # (a file or a pipe: no line, however long the parse)
     root = many_notes(tmp_path / "deck", deck_module.PROGRESS_FROM + 10)
     for command in ("due", "stats", "check"):
         result = cli(root, command)
         assert result.returncode == 0, result.stderr
         assert b"reading" not in result.stderr and b"\r" not in result.stderr
-
-
-def _terminal_of(columns: int):
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    os.set_blocking(master, False)
-    return master, os.fdopen(slave, "w", encoding="utf-8")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
@@ -116,8 +117,7 @@ def test_the_cli_line_is_wiped_when_a_scan_ends_in_ctrl_c(monkeypatch: pytest.Mo
     master, terminal = _terminal_of(80)
     with terminal:
         monkeypatch.setattr(sys, "stderr", terminal)
-        monkeypatch.setattr(cli, "PROGRESS_AFTER_S", 0.0)
-        with pytest.raises(KeyboardInterrupt), cli._progress_line() as progress:
+        with pytest.raises(KeyboardInterrupt), cli._progress_line(after_s=0.0) as progress:
             progress(0, 2000)
             progress(500, 2000)
             raise KeyboardInterrupt
@@ -135,8 +135,7 @@ def test_the_cli_line_never_wraps_on_a_narrow_terminal(monkeypatch: pytest.Monke
     master, terminal = _terminal_of(columns)
     with terminal:
         monkeypatch.setattr(sys, "stderr", terminal)
-        monkeypatch.setattr(cli, "PROGRESS_AFTER_S", 0.0)
-        with cli._progress_line() as progress:
+        with cli._progress_line(after_s=0.0) as progress:
             for done in (0, 5000, 99000):
                 progress(done, 100_000)
         terminal.flush()
